@@ -1,0 +1,1 @@
+"""Users, roles, authentication, sessions and devices, families (parent profiles, children, emergency contacts)."""

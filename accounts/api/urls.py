@@ -1,0 +1,13 @@
+from django.urls import path
+
+from accounts.api import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("auth/register", views.RegisterApi.as_view(), name="register"),
+    path("auth/login", views.LoginApi.as_view(), name="login"),
+    path("auth/token/refresh", views.TokenRefreshApi.as_view(), name="token-refresh"),
+    path("auth/logout", views.LogoutApi.as_view(), name="logout"),
+    path("auth/me", views.MeApi.as_view(), name="me"),
+]

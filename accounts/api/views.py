@@ -1,0 +1,84 @@
+"""Thin DRF layer over the account services."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.views import TokenRefreshView
+
+from accounts import services
+from accounts.api import serializers as s
+from accounts.models import User
+
+
+class RegisterApi(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_scope = "register"
+
+    @extend_schema(request=s.RegisterInputSerializer, responses={201: s.RegisterOutputSerializer}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = s.RegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_register(**data.validated_data)
+        return Response(s.RegisterOutputSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class LoginApi(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_scope = "login"
+
+    @extend_schema(request=s.LoginSerializer, responses={200: s.TokenPairSerializer}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = s.LoginSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        pair = services.user_login(request=request._request, **data.validated_data)
+        return Response(pair)
+
+
+class _StrictRefreshSerializer(s.StrictInputMixin, TokenRefreshSerializer):
+    pass
+
+
+class TokenRefreshApi(TokenRefreshView):
+    """Rotate: the old refresh token dies, a new pair comes back."""
+
+    serializer_class = _StrictRefreshSerializer
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_scope = "login"
+
+    @extend_schema(request=s.RefreshSerializer, responses={200: s.TokenPairSerializer}, tags=["auth"])
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+
+class LogoutApi(APIView):
+    @extend_schema(request=s.RefreshSerializer, responses={204: None}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = s.RefreshSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_logout(user=cast(User, request.user), refresh=data.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeApi(APIView):
+    @extend_schema(responses={200: s.MeSerializer}, tags=["auth"])
+    def get(self, request: Request) -> Response:
+        return Response(s.MeSerializer(request.user).data)
+
+    @extend_schema(request=s.MeSerializer, responses={200: s.MeSerializer}, tags=["auth"])
+    def patch(self, request: Request) -> Response:
+        user = cast(User, request.user)
+        data = s.MeSerializer(user, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        user = services.user_update(user=user, actor=user, data=data.validated_data)
+        return Response(s.MeSerializer(user).data)

@@ -1,0 +1,7 @@
+from enum import StrEnum
+
+
+class AccountError(StrEnum):
+    EMAIL_TAKEN = "email_taken"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    INVALID_TOKEN = "invalid_token"

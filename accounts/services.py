@@ -1,0 +1,99 @@
+"""Every change to an account: one function, one transaction, one audit event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from rest_framework import status
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.errors import AccountError
+from accounts.models import Role, User
+from guardiannest.api.errors import ApplicationError, ErrorCode
+from guardiannest.audit.services import audit_record
+
+SELF_SERVICE_ROLES = (Role.PARENT, Role.SITTER)
+
+
+def _invalid(field: str, messages: list[str], code: str = ErrorCode.INVALID) -> ApplicationError:
+    return ApplicationError(code, messages[0], status=status.HTTP_400_BAD_REQUEST, errors={field: messages})
+
+
+@transaction.atomic
+def user_register(
+    *, email: str, password: str, role: str, first_name: str = "", last_name: str = "", phone: str = ""
+) -> User:
+    """Create a parent or a sitter. Staff are made by staff, never by sign-up."""
+    if role not in SELF_SERVICE_ROLES:
+        raise _invalid("role", ["Choose parent or sitter."])
+    email = User.objects.normalize_email(email).lower()
+    candidate = User(email=email, role=role, first_name=first_name, last_name=last_name, phone=phone)
+    try:
+        validate_password(password, user=candidate)
+    except DjangoValidationError as exc:
+        raise _invalid("password", list(exc.messages)) from exc
+    if User.objects.filter(email__iexact=email).exists():
+        raise _invalid("email", ["An account with this email already exists."], AccountError.EMAIL_TAKEN)
+    candidate.set_password(password)
+    try:
+        with transaction.atomic():
+            candidate.save()
+    except IntegrityError as exc:  # a concurrent sign-up with the same email won the race
+        raise _invalid("email", ["An account with this email already exists."], AccountError.EMAIL_TAKEN) from exc
+    audit_record(action="user.registered", actor=candidate, target=candidate, data={"role": role})
+    return candidate
+
+
+def tokens_for(user: User) -> dict[str, str]:
+    refresh = RefreshToken.for_user(user)
+    refresh["role"] = user.role
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def user_login(*, request: HttpRequest, email: str, password: str) -> dict[str, str]:
+    """Check the password and hand out a token pair; every outcome is audited."""
+    user = authenticate(request, username=email.strip().lower(), password=password)
+    if user is None:
+        audit_record(action="auth.login_failed", data={"email": email.strip().lower()[:254]})
+        raise ApplicationError(
+            AccountError.INVALID_CREDENTIALS,
+            "Email or password is wrong.",
+            status=status.HTTP_401_UNAUTHORIZED,
+        )
+    assert isinstance(user, User)
+    pair = tokens_for(user)
+    audit_record(action="auth.login_succeeded", actor=user, target=user, data={"method": "password"})
+    return pair
+
+
+def user_logout(*, user: User, refresh: str) -> None:
+    """End the session the refresh token belongs to; it may be the caller's only."""
+    try:
+        token = RefreshToken(refresh)  # type: ignore[arg-type]
+    except TokenError as exc:
+        raise _invalid("refresh", ["The refresh token is invalid or expired."], AccountError.INVALID_TOKEN) from exc
+    if str(token.get("sub")) != str(user.pk):
+        raise _invalid("refresh", ["The refresh token is invalid or expired."], AccountError.INVALID_TOKEN)
+    token.blacklist()
+    audit_record(action="auth.logged_out", actor=user, target=user, data={"jti": token.get("jti")})
+
+
+@transaction.atomic
+def user_update(*, user: User, actor: User, data: dict[str, Any]) -> User:
+    """Change the caller's own names and phone; nothing else is writable here."""
+    allowed = {"first_name", "last_name", "phone"}
+    changed = {key: value for key, value in data.items() if key in allowed and getattr(user, key) != value}
+    if not changed:
+        return user
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    for key, value in changed.items():
+        setattr(locked, key, value)
+    locked.save(update_fields=[*changed, "updated_at"])
+    audit_record(action="user.updated", actor=actor, target=locked, data={"fields": sorted(changed)})
+    return locked

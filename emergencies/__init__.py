@@ -1,0 +1,1 @@
+"""SOS alerts, escalation and live location tracking."""

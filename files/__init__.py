@@ -1,0 +1,1 @@
+"""Uploads, validation, virus scanning, image processing, signed URLs."""

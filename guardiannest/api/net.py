@@ -1,0 +1,24 @@
+"""Who is calling: the client IP behind our own proxies, never a spoofed header."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The right-most untrusted address.
+
+    With ``TRUSTED_PROXY_COUNT`` = N, our N proxies each appended one address to
+    X-Forwarded-For, so the client is the N-th entry from the right; anything
+    further left was written by the client and is ignored. With no trusted
+    proxy the header is ignored altogether.
+    """
+    remote = str(request.META.get("REMOTE_ADDR") or "")
+    count = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
+    if count <= 0:
+        return remote
+    forwarded = [part.strip() for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",") if part.strip()]
+    if not forwarded:
+        return remote
+    return forwarded[-min(count, len(forwarded))]

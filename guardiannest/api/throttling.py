@@ -1,0 +1,96 @@
+"""Rate limits counted atomically in the cache (Redis in production).
+
+DRF's stock throttles read, append and write a list, which lets concurrent
+requests slip through; these count a fixed window with ``add`` + ``incr``, both
+atomic on Redis, and tell the client how long to wait.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.cache import cache
+from rest_framework import throttling
+from rest_framework.request import Request
+
+from guardiannest.api.net import client_ip
+
+
+class WindowThrottle(throttling.SimpleRateThrottle):
+    """Fixed window counter; ``scope`` names the rate in DEFAULT_THROTTLE_RATES."""
+
+    cache = cache
+
+    def get_rate(self) -> str | None:
+        # Read live, not at import, so a changed setting takes effect.
+        from rest_framework.settings import api_settings
+
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)  # type: ignore[no-any-return]
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        raise NotImplementedError
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        now = time.time()
+        window_start = int(now // self.duration) * self.duration
+        window_key = f"throttle:{key}:{window_start}"
+        self.cache.add(window_key, 0, timeout=self.duration + 1)
+        try:
+            count = self.cache.incr(window_key)
+        except ValueError:  # expired between add and incr
+            self.cache.add(window_key, 1, timeout=self.duration + 1)
+            count = 1
+        self._wait = window_start + self.duration - now
+        return count <= self.num_requests
+
+    def wait(self) -> float | None:
+        return getattr(self, "_wait", None)
+
+    @staticmethod
+    def ident_of(request: Request) -> str:
+        return client_ip(request._request)
+
+
+class UserRateThrottle(WindowThrottle):
+    scope = "user"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if not request.user or not request.user.is_authenticated:
+            return None
+        return f"{self.scope}:{request.user.pk}"
+
+
+class AnonRateThrottle(WindowThrottle):
+    scope = "anon"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if request.user and request.user.is_authenticated:
+            return None
+        return f"{self.scope}:{self.ident_of(request)}"
+
+
+class ScopedRateThrottle(WindowThrottle):
+    """Per-view scope (``throttle_scope = "login"``), per user or else per IP."""
+
+    scope_attr = "throttle_scope"
+
+    def __init__(self) -> None:
+        pass  # the rate depends on the view; see allow_request
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        self.scope = getattr(view, self.scope_attr, None)  # type: ignore[assignment]
+        if not self.scope:
+            return True
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        who = request.user.pk if request.user and request.user.is_authenticated else self.ident_of(request)
+        return f"{self.scope}:{who}"

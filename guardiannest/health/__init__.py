@@ -1,0 +1,1 @@
+"""Liveness, readiness, external services: what operators and load balancers ask."""

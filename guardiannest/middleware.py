@@ -1,0 +1,108 @@
+"""Cross-cutting HTTP middleware: request ids, slash-optional paths, private caching, timings."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+import structlog
+from django.http import HttpRequest, HttpResponse
+
+from guardiannest import context, stats
+from guardiannest.api.net import client_ip
+
+logger = structlog.get_logger("guardiannest.request")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Paths answered with and without a trailing slash (everything but the admin).
+_SLASH_OPTIONAL = re.compile(r"^/(api|health|metrics|ws)(/.*)?/$")
+
+
+def clean_request_id(value: str | None) -> str:
+    """Echo a well-formed incoming id; replace anything else by a fresh UUID."""
+    if value and _VALID_REQUEST_ID.match(value):
+        return value
+    return str(uuid.uuid4())
+
+
+def current_request_id() -> str | None:
+    return structlog.contextvars.get_contextvars().get("request_id")
+
+
+class RequestIdMiddleware:
+    """Give every request an id, bind it to every log line, and log the request once."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = clean_request_id(request.headers.get(REQUEST_ID_HEADER))
+        request.request_id = request_id  # type: ignore[attr-defined]
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        ip_token = context.client_ip.set(client_ip(request))
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+        finally:
+            duration_ms = (time.perf_counter() - started) * 1000
+            context.client_ip.reset(ip_token)
+        response[REQUEST_ID_HEADER] = request_id
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            structlog.contextvars.bind_contextvars(user_id=str(user.pk))
+        logger.info(
+            "request",
+            method=request.method,
+            path=request.path,
+            status=response.status_code,
+            duration_ms=round(duration_ms, 2),
+        )
+        structlog.contextvars.clear_contextvars()
+        return response
+
+
+class TrailingSlashMiddleware:
+    """Answer ``/api/v1/x/`` exactly as ``/api/v1/x``: same view, no redirect."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _SLASH_OPTIONAL.match(request.path_info):
+            request.path_info = request.path_info.rstrip("/")
+            request.path = request.path.rstrip("/")
+        return self.get_response(request)
+
+
+class PrivateResponseMiddleware:
+    """API answers carry personal data: no shared or browser cache keeps them.
+
+    A view that means to be cached (a public profile with an ETag) sets its own
+    Cache-Control, which is left alone.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith("/api/v1") and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store"
+        return response
+
+
+class ResponseTimeMiddleware:
+    """Feed recent response times to the percentiles shown on /health/services."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        stats.response_times.add((time.perf_counter() - started) * 1000)
+        return response

@@ -1,0 +1,1 @@
+"""Websockets: tickets, origin check, the ``/ws/v1`` consumer and broadcasting."""

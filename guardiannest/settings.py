@@ -1,0 +1,483 @@
+"""GuardianNest settings: one env-driven module for every mode.
+
+With nothing set, the platform runs in its *embedded default*: SQLite under
+``var/``, local-memory cache, in-memory channel layer, an in-process Celery
+worker and beat, local files and email/SMS/push written to ``var/outbox``.
+Setting an integration's variables switches that integration to the real
+service. With ``DEBUG`` off a missing secret stops start-up and names the
+variable. Any secret may also be read from ``<NAME>_FILE`` (Docker secrets).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+
+env = environ.Env()
+
+DEBUG: bool = env.bool("DEBUG", default=True)
+TESTING: bool = env.bool("GN_TESTING", default=False)
+
+
+def secret(name: str, *, dev_default: str | None = None, required: bool = True) -> str:
+    """Read a secret from ``NAME`` or from the file named by ``NAME_FILE``.
+
+    In DEBUG the ``dev_default`` stands in; with DEBUG off a required secret
+    that is missing stops start-up with a message naming the variable.
+    """
+    file_name = os.environ.get(f"{name}_FILE")
+    if file_name:
+        try:
+            return Path(file_name).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE points at {file_name!r}, which cannot be read: {exc}") from exc
+    value = os.environ.get(name, "")
+    if value:
+        return value
+    if DEBUG and dev_default is not None:
+        return dev_default
+    if required:
+        raise ImproperlyConfigured(f"The secret {name} is not set (set {name} or {name}_FILE).")
+    return ""
+
+
+def _duration(value: str) -> timedelta:
+    """Parse ``900``, ``900s``, ``15m``, ``2h`` or ``7d`` into a timedelta."""
+    match = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", value)
+    if not match:
+        raise ImproperlyConfigured(f"Cannot read the duration {value!r} (use e.g. 900, 15m, 2h, 7d).")
+    number, unit = int(match.group(1)), match.group(2) or "s"
+    return timedelta(seconds=number * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit])
+
+
+SECRET_KEY = secret("SECRET_KEY", dev_default="dev-insecure-secret-key-for-the-embedded-default-only")
+
+# --- hosts, proxies, HTTPS ---------------------------------------------------
+
+ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
+
+# Only behind a proxy that overwrites X-Forwarded-Proto may we trust it.
+TRUSTED_PROXY: bool = env.bool("TRUSTED_PROXY", default=False)
+# How many proxies append to X-Forwarded-For; 0 means the header is ignored.
+TRUSTED_PROXY_COUNT: int = env.int("TRUSTED_PROXY_COUNT", default=1 if TRUSTED_PROXY else 0)
+if TRUSTED_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
+
+SECURE_SSL_REDIRECT: bool = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Load balancers probe over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
+SECURE_HSTS_SECONDS: int = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD: bool = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 3600  # admin sessions: a working day
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if not re.match(r"^https?://", _origin):
+        raise ImproperlyConfigured(f"CSRF_TRUSTED_ORIGINS entries need a scheme: {_origin!r}")
+
+CORS_ALLOWED_ORIGINS: list[str] = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOWED_ORIGIN_REGEXES: list[str] = [r"^http://localhost(:\d+)?$", r"^http://127\.0\.0\.1(:\d+)?$"] if DEBUG else []
+CORS_URLS_REGEX = r"^/(api|health)/.*$"
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After", "ETag"]
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "if-none-match",
+    "x-request-id",
+]
+
+# --- applications ------------------------------------------------------------
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "csp",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_prometheus",
+    "channels",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "guardiannest",
+    "guardiannest.api",
+    "guardiannest.audit",
+    "guardiannest.realtime",
+    "accounts",
+    "files",
+    "messaging",
+    "sitters",
+    "bookings",
+    "payments",
+    "emergencies",
+]
+
+MIDDLEWARE = [
+    "guardiannest.middleware.RequestIdMiddleware",
+    "guardiannest.middleware.TrailingSlashMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "guardiannest.middleware.PrivateResponseMiddleware",
+    "guardiannest.middleware.ResponseTimeMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+ROOT_URLCONF = "guardiannest.urls"
+WSGI_APPLICATION = "guardiannest.wsgi.application"
+ASGI_APPLICATION = "guardiannest.asgi.application"
+AUTH_USER_MODEL = "accounts.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database ------------------------------------------------------------------
+
+
+def _database() -> dict[str, Any]:
+    if os.environ.get("DATABASE_URL") or os.environ.get("DATABASE_URL_FILE"):
+        config: dict[str, Any] = env.db_url_config(secret("DATABASE_URL"))
+    elif os.environ.get("DB_HOST"):
+        config = {
+            "ENGINE": "django.db.backends.postgresql",
+            "HOST": env.str("DB_HOST"),
+            "PORT": env.int("DB_PORT", default=5432),
+            "USER": env.str("DB_USERNAME", default="postgres"),
+            "PASSWORD": secret("DB_PASSWORD", required=False),
+            "NAME": env.str("DB_NAME", default="guardiannest"),
+        }
+    else:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(VAR_DIR / "db.sqlite3"),
+            # WAL lets the in-process worker read while a request writes.
+            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"},
+        }
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        options = config.setdefault("OPTIONS", {})
+        options.setdefault("connect_timeout", 5)
+        if env.bool("DATABASE_POOL", default=True):
+            # psycopg 3 pool: one per process; CONN_MAX_AGE must stay 0 with it.
+            options["pool"] = {
+                "min_size": env.int("DATABASE_POOL_MIN", default=1),
+                "max_size": env.int("DATABASE_POOL_MAX", default=8),
+                "timeout": 10,
+            }
+        else:
+            config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+            config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+DATABASES = {"default": _database()}
+DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+# --- Redis: cache, channel layer, broker --------------------------------------
+
+
+def _redis_url() -> str:
+    if os.environ.get("REDIS_URL") or os.environ.get("REDIS_URL_FILE"):
+        return secret("REDIS_URL")
+    host = os.environ.get("REDIS_HOST")
+    if not host:
+        return ""
+    password = secret("REDIS_PASSWORD", required=False)
+    auth = f":{password}@" if password else ""
+    return f"redis://{auth}{host}:{env.int('REDIS_PORT', default=6379)}/{env.int('REDIS_DB', default=0)}"
+
+
+REDIS_URL = _redis_url()
+EMBEDDED = not REDIS_URL  # no Redis: the in-process twins take over
+
+CACHE_KEY_PREFIX: str = env.str("CACHE_KEY_PREFIX", default="gn")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "TIMEOUT": 300,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{CACHE_KEY_PREFIX}:asgi", "capacity": 1000, "expiry": 30},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "guardiannest"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- Celery --------------------------------------------------------------------
+
+CELERY_BROKER_URL: str = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_RESULT_BACKEND: str | None = env.str("CELERY_RESULT_BACKEND", default="") or None
+CELERY_TIMEZONE = "UTC"
+# Run the in-process worker and beat (embedded default only; see guardiannest/embedded.py).
+CELERY_EMBEDDED = CELERY_BROKER_URL.startswith("memory://")
+CELERY_VISIBILITY_TIMEOUT = 3600
+CELERY_TASK_TIME_LIMIT = 300  # well under the visibility timeout: a task never runs twice for being slow
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+
+# --- auth ------------------------------------------------------------------------
+
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+JWT_SECRET = secret("JWT_SECRET", dev_default="dev-insecure-jwt-secret-for-the-embedded-default-only")
+if not DEBUG and len(JWT_SECRET) < 32:
+    raise ImproperlyConfigured("JWT_SECRET must be at least 32 characters.")
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": _duration(env.str("JWT_EXPIRES_IN", default="15m")),
+    "REFRESH_TOKEN_LIFETIME": _duration(env.str("JWT_REFRESH_EXPIRES_IN", default="14d")),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": JWT_SECRET,
+    "AUDIENCE": env.str("JWT_AUDIENCE", default="guardiannest-api"),
+    "ISSUER": env.str("JWT_ISSUER", default="guardiannest"),
+    "LEEWAY": 5,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "sub",
+}
+
+REALTIME_TICKET_TTL = 30  # seconds; a websocket ticket is single use
+
+# --- field encryption --------------------------------------------------------------
+
+# "kid:base64(32 bytes)" entries, comma separated; the first encrypts, all decrypt.
+FIELD_ENCRYPTION_KEYS = secret(
+    "FIELD_ENCRYPTION_KEYS",
+    dev_default="dev1:ZGV2LWluc2VjdXJlLWtleS0zMi1ieXRlcy1sb25nISE=",
+)
+BLIND_INDEX_KEY = secret("BLIND_INDEX_KEY", dev_default="dev-insecure-blind-index-key")
+
+# --- DRF and the API -----------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["guardiannest.api.authentication.JWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["guardiannest.api.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "guardiannest.api.pagination.CursorPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "guardiannest.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "guardiannest.api.throttling.UserRateThrottle",
+        "guardiannest.api.throttling.AnonRateThrottle",
+        "guardiannest.api.throttling.ScopedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("THROTTLE_USER", default="600/min"),
+        "anon": env.str("THROTTLE_ANON", default="120/min"),
+        "login": env.str("THROTTLE_LOGIN", default="10/min"),
+        "register": env.str("THROTTLE_REGISTER", default="10/hour"),
+        "ticket": env.str("THROTTLE_TICKET", default="60/min"),
+    },
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT if TRUSTED_PROXY else 0,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "GuardianNest API",
+    "DESCRIPTION": "The REST API the GuardianNest parent and sitter apps are written against.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "guardiannest.api.schema.add_problem_responses",
+    ],
+}
+
+IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
+IDEMPOTENCY_WAIT_SECONDS = 10.0  # a concurrent duplicate waits this long for the first answer
+
+# --- content security policy (HTML pages: admin, docs) ---------------------------------
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # Swagger UI and the admin set inline styles.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+
+# --- static and media files --------------------------------------------------------------
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from here once collected
+MEDIA_URL = "media/"
+MEDIA_ROOT = VAR_DIR / "media"
+
+AWS_STORAGE_BUCKET_NAME: str = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    AWS_ACCESS_KEY_ID = secret("AWS_ACCESS_KEY_ID", required=False) or None
+    AWS_SECRET_ACCESS_KEY = secret("AWS_SECRET_ACCESS_KEY", required=False) or None
+    AWS_S3_REGION_NAME: str | None = env.str("AWS_S3_REGION_NAME", default="") or None
+    AWS_S3_ENDPOINT_URL: str | None = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+    AWS_S3_CUSTOM_DOMAIN: str | None = env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None
+    AWS_DEFAULT_ACL = None
+    AWS_QUERYSTRING_AUTH = True
+    AWS_QUERYSTRING_EXPIRE = 600
+    AWS_S3_FILE_OVERWRITE = False
+    DEFAULT_STORAGE: dict[str, Any] = {"BACKEND": "storages.backends.s3.S3Storage"}
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": DEFAULT_STORAGE,
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if not DEBUG and not TESTING
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# --- email, SMS, push, payments: each switched on by its own variables ------------------
+
+DEFAULT_FROM_EMAIL: str = env.str("SMTP_FROM", default="GuardianNest <no-reply@guardiannest.local>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SMTP_HOST: str = env.str("SMTP_HOST", default="")
+if SMTP_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = SMTP_HOST
+    EMAIL_PORT: int = env.int("SMTP_PORT", default=587)
+    EMAIL_HOST_USER: str = env.str("SMTP_USER", default="")
+    EMAIL_HOST_PASSWORD = secret("SMTP_PASSWORD", required=bool(EMAIL_HOST_USER))
+    EMAIL_USE_TLS: bool = env.bool("SMTP_USE_TLS", default=EMAIL_PORT == 587)
+    EMAIL_USE_SSL: bool = env.bool("SMTP_USE_SSL", default=EMAIL_PORT == 465)
+    EMAIL_TIMEOUT = 10
+else:
+    # Embedded default: every message is written to var/outbox, one file each.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "outbox" / "email")
+
+OUTBOX_DIR = VAR_DIR / "outbox"
+
+TWILIO_ACCOUNT_SID: str = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = secret("TWILIO_AUTH_TOKEN", required=bool(TWILIO_ACCOUNT_SID)) if TWILIO_ACCOUNT_SID else ""
+TWILIO_FROM_NUMBER: str = env.str("TWILIO_FROM_NUMBER", default="")
+TWILIO_API_BASE: str = env.str("TWILIO_API_BASE", default="")  # tests point this at a loopback server
+
+FIREBASE_PROJECT_ID: str = env.str("FIREBASE_PROJECT_ID", default="")
+FIREBASE_CREDENTIALS: str = env.str("FIREBASE_CREDENTIALS", default="")  # path to a service-account JSON
+
+STRIPE_SECRET_KEY = secret("STRIPE_SECRET_KEY", required=False)
+STRIPE_PUBLISHABLE_KEY: str = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = secret("STRIPE_WEBHOOK_SECRET", required=bool(STRIPE_SECRET_KEY)) if STRIPE_SECRET_KEY else ""
+STRIPE_API_BASE: str = env.str("STRIPE_API_BASE", default="")
+
+CLAMAV_URL: str = env.str("CLAMAV_URL", default="")  # tcp://host:port or unix:///path
+
+# --- observability -------------------------------------------------------------------------
+
+METRICS_TOKEN = secret("METRICS_TOKEN", required=False)
+PROMETHEUS_EXPORT_MIGRATIONS = False
+LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT: str = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+SENTRY_DSN: str = env.str("SENTRY_DSN", default="")
+
+from guardiannest.logging import build_logging_config  # noqa: E402
+
+LOGGING = build_logging_config(level=LOG_LEVEL, fmt=LOG_FORMAT)
+
+# --- i18n ----------------------------------------------------------------------------------
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1 * 1024 * 1024  # JSON bodies; files have their own limits
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+CSRF_FAILURE_VIEW = "guardiannest.api.errors.csrf_failure"

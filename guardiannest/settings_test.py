@@ -1,0 +1,31 @@
+"""Test overlay: the real settings, with what only tests need changed."""
+
+import os
+
+os.environ.setdefault("GN_TESTING", "1")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
+os.environ.setdefault("JWT_SECRET", "test-jwt-secret-not-for-production-0123456789abcdef")
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "t1:dGVzdC1rZXktb25lLTMyLWJ5dGVzLWxvbmctISEhISE=")
+os.environ.setdefault("BLIND_INDEX_KEY", "test-blind-index-key")
+os.environ.setdefault("METRICS_TOKEN", "test-metrics-token")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("DATABASE_POOL", "false")  # test databases must be droppable
+os.environ.setdefault("LOG_FORMAT", "json")
+# Each xdist worker gets its own key space in the shared Redis.
+os.environ.setdefault("CACHE_KEY_PREFIX", f"gntest-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
+
+from guardiannest.settings import *  # noqa: E402,F403
+from guardiannest.settings import DATABASES, REST_FRAMEWORK  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "django.contrib.auth.hashers.Argon2PasswordHasher"]
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Generous limits: tests that exercise throttling set their own rates.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    **REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+    "user": "100000/min",
+    "anon": "100000/min",
+    "login": "100000/min",
+    "register": "100000/min",
+}

@@ -1,0 +1,34 @@
+"""Routes. The core mounts each app's ``api/urls.py``; it knows no app otherwise.
+
+API paths have no trailing slash; TrailingSlashMiddleware answers them with one
+too. Only ``/admin/`` keeps Django's slash.
+"""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from guardiannest.health import views as health
+from guardiannest.metrics import metrics
+from guardiannest.realtime.views import RealtimeTicketApi
+
+api_v1 = [
+    path("", include("accounts.api.urls")),
+    path("realtime/ticket", RealtimeTicketApi.as_view(), name="realtime-ticket"),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("health/services", health.ServicesHealthApi.as_view(), name="health-services"),
+    path("metrics", metrics, name="metrics"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "guardiannest.api.errors.bad_request"
+handler403 = "guardiannest.api.errors.permission_denied"
+handler404 = "guardiannest.api.errors.not_found"
+handler500 = "guardiannest.api.errors.server_error"

@@ -1,0 +1,1 @@
+"""Conversations and messages (realtime chat), notifications (email, SMS, push) with preferences and delivery status."""

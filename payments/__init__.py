@@ -1,0 +1,1 @@
+"""Payment provider adapters (Stripe, simulated), intents, captures, refunds, payouts, webhooks, ledger, receipts."""

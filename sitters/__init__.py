@@ -1,0 +1,1 @@
+"""Sitter profiles, certifications, verification, availability and holds, search, reviews and ratings."""
