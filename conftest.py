@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,10 +14,9 @@ from accounts.tests.factories import ParentFactory, SitterFactory, StaffFactory
 
 
 @pytest.fixture(autouse=True)
-def _clean_cache() -> Iterator[None]:
-    """Each test starts with an empty cache (its own key prefix in the shared Redis)."""
+def _clean_cache() -> None:
+    """Each test starts with an empty cache (each xdist worker has its own Redis database)."""
     cache.clear()
-    yield
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -11,6 +12,8 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from rest_framework import status
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.errors import AccountError
@@ -50,17 +53,56 @@ def user_register(
     return candidate
 
 
-def tokens_for(user: User) -> dict[str, str]:
+SESSION_CLAIM = "sid"
+
+
+def tokens_for(user: User, *, session_id: str | None = None) -> dict[str, str]:
+    """A fresh token pair. ``sid`` names the sign-in session a refresh family belongs to."""
     refresh = RefreshToken.for_user(user)
-    refresh["role"] = user.role
+    refresh[SESSION_CLAIM] = session_id or str(uuid.uuid4())
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def _token_invalid(detail: str = "The refresh token is invalid, expired or already used.") -> ApplicationError:
+    return ApplicationError(AccountError.TOKEN_NOT_VALID, detail, status=status.HTTP_401_UNAUTHORIZED)
+
+
+def token_refresh(*, refresh: str) -> dict[str, str]:
+    """Rotate a refresh token: the presented one dies, a new pair of the same session comes back.
+
+    The outstanding-token row is locked while the blacklist is checked and
+    written, so two racing refreshes with one token cannot both succeed.
+    """
+    try:
+        presented = RefreshToken(refresh)  # type: ignore[arg-type]
+    except TokenError as exc:
+        raise _token_invalid() from exc
+    with transaction.atomic():
+        outstanding = (
+            OutstandingToken.objects.select_for_update(of=("self",))
+            .filter(jti=presented[jwt_settings.JTI_CLAIM])
+            .order_by()
+            .first()
+        )
+        if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
+            raise _token_invalid()
+        user = User.objects.filter(pk=presented.get(jwt_settings.USER_ID_CLAIM), is_active=True).first()
+        if user is None:
+            raise ApplicationError(
+                AccountError.NO_ACTIVE_ACCOUNT, "No active account for this token.", status=status.HTTP_401_UNAUTHORIZED
+            )
+        BlacklistedToken.objects.create(token=outstanding)
+        return tokens_for(user, session_id=presented.get(SESSION_CLAIM))
 
 
 def user_login(*, request: HttpRequest, email: str, password: str) -> dict[str, str]:
     """Check the password and hand out a token pair; every outcome is audited."""
-    user = authenticate(request, username=email.strip().lower(), password=password)
+    email = email.strip().lower()
+    user = authenticate(request, username=email, password=password)
     if user is None:
-        audit_record(action="auth.login_failed", data={"email": email.strip().lower()[:254]})
+        # No email in the log: it outlives erasure and may be someone else's typo.
+        # When it names an account, the owner sees the attempt in their security events.
+        audit_record(action="auth.login_failed", target=User.objects.filter(email=email).first())
         raise ApplicationError(
             AccountError.INVALID_CREDENTIALS,
             "Email or password is wrong.",

@@ -58,7 +58,6 @@ def _configure() -> None:
     )
 
 
-
 @app.on_configure.connect
 def _on_configure(sender: Celery, **kwargs: object) -> None:
     _configure()

@@ -19,17 +19,19 @@ SENSITIVE_KEYS = re.compile(
     re.I,
 )
 # A JWT, a bearer credential, or a Stripe/Twilio-like key embedded in free text.
-SECRET_PATTERNS = [
-    re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),
-    re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/-]+=*"),
-    re.compile(r"\b(sk|rk|whsec)_(live|test)?_?[A-Za-z0-9]{8,}\b"),
-]
 REDACTED = "[redacted]"
+SECRET_PATTERNS = [
+    (re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"), REDACTED),
+    (re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/-]+=*"), REDACTED),
+    (re.compile(r"\b(sk|rk|whsec)_(live|test)?_?[A-Za-z0-9]{8,}\b"), REDACTED),
+    # single-use websocket tickets and any token passed in a query string
+    (re.compile(r"(?i)([?&](?:ticket|token|code|key)=)[^&\s\"']+"), r"\1" + REDACTED),
+]
 
 
 def _scrub_text(value: str) -> str:
-    for pattern in SECRET_PATTERNS:
-        value = pattern.sub(REDACTED, value)
+    for pattern, replacement in SECRET_PATTERNS:
+        value = pattern.sub(replacement, value)
     # CR/LF in a value would let a caller forge log lines.
     return value.replace("\r", "\\r").replace("\n", "\\n")
 

@@ -16,8 +16,8 @@ os.environ.setdefault("LOG_FORMAT", "json")
 # Each xdist worker gets its own key space in the shared Redis.
 os.environ.setdefault("CACHE_KEY_PREFIX", f"gntest-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
 
-from guardiannest.settings import *  # noqa: E402,F403
-from guardiannest.settings import DATABASES, REST_FRAMEWORK  # noqa: E402
+from guardiannest.settings import *  # noqa: F403
+from guardiannest.settings import CACHES, CHANNEL_LAYERS, DATABASES, INSTALLED_APPS, REDIS_URL, REST_FRAMEWORK
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "django.contrib.auth.hashers.Argon2PasswordHasher"]
 DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -29,3 +29,23 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "login": "100000/min",
     "register": "100000/min",
 }
+
+
+def _per_worker_redis(url: str) -> str:
+    """Each xdist worker its own Redis database: cache.clear() flushes only its own."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    index = 9 + (int(worker.removeprefix("gw")) + 1 if worker.startswith("gw") else 0)
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{index}"))
+
+
+if REDIS_URL:
+    REDIS_URL = _per_worker_redis(REDIS_URL)
+    CACHES["default"]["LOCATION"] = REDIS_URL
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [REDIS_URL]
+    CELERY_BROKER_URL = REDIS_URL
+
+# Test-only models for guardiannest.crypto.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.crypto_testapp"]

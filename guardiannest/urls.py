@@ -5,14 +5,19 @@ too. Only ``/admin/`` keeps Django's slash.
 """
 
 from django.contrib import admin
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import URLPattern, URLResolver, include, path
+from django_otp.admin import OTPAdminSite
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from guardiannest.health import views as health
 from guardiannest.metrics import metrics
 from guardiannest.realtime.views import RealtimeTicketApi
 
-api_v1 = [
+# Staff reach the admin only with a session verified by a one-time password.
+admin.site.__class__ = OTPAdminSite
+admin.site.site_header = "GuardianNest back office"
+
+api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
     path("realtime/ticket", RealtimeTicketApi.as_view(), name="realtime-ticket"),
 ]
@@ -20,7 +25,7 @@ api_v1 = [
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/docs", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("health/services", health.ServicesHealthApi.as_view(), name="health-services"),

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class MessagingConfig(AppConfig):
-    """Conversations and messages (realtime chat), notifications (email, SMS, push) with preferences and delivery status."""
+    """Conversations and messages (realtime chat); notifications (email, SMS, push) with preferences."""
 
     name = "messaging"
     verbose_name = "Messaging"

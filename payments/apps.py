@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class PaymentsConfig(AppConfig):
-    """Payment provider adapters (Stripe, simulated), intents, captures, refunds, payouts, webhooks, ledger, receipts."""
+    """Payment providers (Stripe, simulated), intents, captures, refunds, payouts, webhooks, ledger."""
 
     name = "payments"
     verbose_name = "Payments"

@@ -11,11 +11,24 @@ from guardiannest.api.serializers import StrictInputMixin, StrictSerializer
 PHONE_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
-def validate_phone(value: str) -> str:
-    value = value.replace(" ", "")
-    if value and not PHONE_RE.match(value):
-        raise serializers.ValidationError("Use the international format, e.g. +14155550100.")
-    return value
+class PhoneField(serializers.CharField):
+    """E.164, stored without the spaces people type.
+
+    The normalising happens here and not in a validator: DRF ignores what a
+    validator returns, so ``+44 20 7946 0958`` used to be stored as typed.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data).replace(" ", "")
+        if value and not PHONE_RE.match(value):
+            raise serializers.ValidationError("Use the international format, e.g. +14155550100.")
+        return value
 
 
 class LoginSerializer(StrictSerializer):
@@ -23,7 +36,7 @@ class LoginSerializer(StrictSerializer):
     password = serializers.CharField(max_length=256, trim_whitespace=False, style={"input_type": "password"})
 
 
-class TokenPairSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class TokenPairSerializer(serializers.Serializer):
     access = serializers.CharField()
     refresh = serializers.CharField()
 
@@ -34,10 +47,10 @@ class RegisterInputSerializer(StrictSerializer):
     role = serializers.ChoiceField(choices=[Role.PARENT.value, Role.SITTER.value])
     first_name = serializers.CharField(max_length=100)
     last_name = serializers.CharField(max_length=100)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, validators=[validate_phone])
+    phone = PhoneField()
 
 
-class RegisterOutputSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class RegisterOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "email", "role"]
@@ -47,14 +60,24 @@ class RefreshSerializer(StrictSerializer):
     refresh = serializers.CharField(max_length=2048)
 
 
-class MeSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
+class MeSerializer(StrictInputMixin, serializers.ModelSerializer):
     email_verified = serializers.BooleanField(read_only=True)
     mfa_enabled = serializers.BooleanField(read_only=True)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, validators=[validate_phone])
+    phone = PhoneField()
 
     class Meta:
         model = User
-        fields = ["id", "email", "role", "first_name", "last_name", "phone", "email_verified", "mfa_enabled", "is_staff"]
+        fields = [
+            "id",
+            "email",
+            "role",
+            "first_name",
+            "last_name",
+            "phone",
+            "email_verified",
+            "mfa_enabled",
+            "is_staff",
+        ]
         read_only_fields = ["id", "email", "role", "is_staff"]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

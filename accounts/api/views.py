@@ -10,8 +10,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
-from rest_framework_simplejwt.views import TokenRefreshView
 
 from accounts import services
 from accounts.api import serializers as s
@@ -44,21 +42,18 @@ class LoginApi(APIView):
         return Response(pair)
 
 
-class _StrictRefreshSerializer(s.StrictInputMixin, TokenRefreshSerializer):
-    pass
-
-
-class TokenRefreshApi(TokenRefreshView):
+class TokenRefreshApi(APIView):
     """Rotate: the old refresh token dies, a new pair comes back."""
 
-    serializer_class = _StrictRefreshSerializer
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
     throttle_scope = "login"
 
     @extend_schema(request=s.RefreshSerializer, responses={200: s.TokenPairSerializer}, tags=["auth"])
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().post(request, *args, **kwargs)
+    def post(self, request: Request) -> Response:
+        data = s.RefreshSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(services.token_refresh(refresh=data.validated_data["refresh"]))
 
 
 class LogoutApi(APIView):

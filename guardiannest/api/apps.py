@@ -6,3 +6,6 @@ class ApiConfig(AppConfig):
     label = "api"
     verbose_name = "API conventions"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from guardiannest.api import schema  # noqa: F401  registers the OpenAPI extension

@@ -119,6 +119,8 @@ def _first_code(detail: Any) -> str | None:
     if isinstance(detail, exceptions.ErrorDetail):
         return str(detail.code) if detail.code else None
     if isinstance(detail, dict):
+        if isinstance(detail.get("code"), str):  # simplejwt puts its specific code here
+            return str(detail["code"])
         for value in detail.values():
             if found := _first_code(value):
                 return found
@@ -164,7 +166,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
     if not isinstance(exc, exceptions.APIException):
         set_rollback()
-        logger.exception("unhandled_error", view=type(context.get("view")).__name__)
+        logger.error("unhandled_error", view=type(context.get("view")).__name__, exc_info=exc)
         return _problem_response(
             problem(500, ErrorCode.SERVER_ERROR, "Something went wrong on our side. Quote the request id to support.")
         )
@@ -172,17 +174,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     set_rollback()
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+    wait = getattr(exc, "wait", None) if isinstance(exc, exceptions.Throttled) else None
+    if wait is not None:
+        headers["Retry-After"] = str(max(1, int(wait + 0.999)))
     # DRF answers 403 when no authenticator offers a challenge; we always have one.
     status_code = exc.status_code
     if isinstance(exc, exceptions.ValidationError):
         errors = flatten_errors(exc.detail)
-        code = ErrorCode.INVALID
-        detail = "The request is invalid: see errors."
+        message = "The request is invalid: see errors."
         if list(errors) == ["non_field_errors"] and len(errors["non_field_errors"]) == 1:
-            detail = errors["non_field_errors"][0]
-        return _problem_response(problem(status_code, code, detail, errors=errors), headers)
+            message = errors["non_field_errors"][0]
+        return _problem_response(problem(status_code, ErrorCode.INVALID, message, errors=errors), headers)
     code_str = _first_code(exc.detail) or _DRF_CODES.get(type(exc), ErrorCode.BAD_REQUEST)
     detail: Any = exc.detail
     if isinstance(detail, dict):

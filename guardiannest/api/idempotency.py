@@ -47,16 +47,18 @@ def _fingerprint(request: Request) -> str:
 
 
 def _claim(request: Request, key: str, fingerprint: str) -> tuple[IdempotencyRecord, bool]:
+    user_id = request.user.pk
+    assert user_id is not None  # only authenticated requests get here
     cutoff = timezone.now() - settings.IDEMPOTENCY_KEY_TTL
-    IdempotencyRecord.objects.filter(user=request.user, key=key, created_at__lt=cutoff).delete()
+    IdempotencyRecord.objects.filter(user_id=user_id, key=key, created_at__lt=cutoff).delete()
     try:
         with transaction.atomic():
             record = IdempotencyRecord.objects.create(
-                user=request.user, key=key, method=request.method, path=request.path, fingerprint=fingerprint
+                user_id=user_id, key=key, method=request.method or "POST", path=request.path, fingerprint=fingerprint
             )
         return record, True
     except IntegrityError:
-        return IdempotencyRecord.objects.get(user=request.user, key=key), False
+        return IdempotencyRecord.objects.get(user_id=user_id, key=key), False
 
 
 def _await_answer(record: IdempotencyRecord) -> IdempotencyRecord | None:

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+
+
+class JWTScheme(SimpleJWTScheme):
+    """Our JWT authentication (simplejwt plus log context) documented as bearer JWT."""
+
+    target_class = "guardiannest.api.authentication.JWTAuthentication"
+    name = "jwtAuth"
+
 PROBLEM_SCHEMA = {
     "type": "object",
     "required": ["type", "title", "status", "detail", "code", "request_id"],

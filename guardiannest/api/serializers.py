@@ -23,5 +23,5 @@ class StrictInputMixin:
         return super().to_internal_value(data)  # type: ignore[misc]
 
 
-class StrictSerializer(StrictInputMixin, serializers.Serializer):  # type: ignore[type-arg]
+class StrictSerializer(StrictInputMixin, serializers.Serializer):
     pass

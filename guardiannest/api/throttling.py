@@ -21,12 +21,15 @@ class WindowThrottle(throttling.SimpleRateThrottle):
     """Fixed window counter; ``scope`` names the rate in DEFAULT_THROTTLE_RATES."""
 
     cache = cache
+    num_requests: int
+    duration: int
 
     def get_rate(self) -> str | None:
         # Read live, not at import, so a changed setting takes effect.
         from rest_framework.settings import api_settings
 
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)  # type: ignore[no-any-return]
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
+        return None if rate is None else str(rate)
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         raise NotImplementedError
@@ -84,11 +87,14 @@ class ScopedRateThrottle(WindowThrottle):
         pass  # the rate depends on the view; see allow_request
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        self.scope = getattr(view, self.scope_attr, None)  # type: ignore[assignment]
+        self.scope = getattr(view, self.scope_attr, None)
         if not self.scope:
             return True
         self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
+        num_requests, duration = self.parse_rate(self.rate)
+        if num_requests is None or duration is None:
+            return True
+        self.num_requests, self.duration = num_requests, duration
         return super().allow_request(request, view)
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:

@@ -20,6 +20,7 @@ from health_check.base import HealthCheck, HealthCheckResult
 from health_check.checks import Database, Storage
 from health_check.contrib.redis import Redis
 from health_check.exceptions import ServiceUnavailable
+from redis.asyncio import Redis as AsyncRedis
 
 
 @dataclasses.dataclass
@@ -30,7 +31,7 @@ class Broker(HealthCheck):
         from guardiannest.celery import app
 
         try:
-            with app.connection_for_write() as connection:
+            with app.connection_for_write(url=settings.CELERY_BROKER_URL) as connection:
                 connection.ensure_connection(max_retries=1, timeout=2)
         except Exception as exc:
             raise ServiceUnavailable("The broker cannot be reached.") from exc
@@ -39,7 +40,8 @@ class Broker(HealthCheck):
 def readiness_checks() -> dict[str, HealthCheck]:
     checks: dict[str, HealthCheck] = {"database": Database(), "storage": Storage()}
     if settings.REDIS_URL:
-        checks["redis"] = Redis(redis_url=settings.REDIS_URL)
+        url = settings.REDIS_URL
+        checks["redis"] = Redis(client_factory=lambda: AsyncRedis.from_url(url, socket_connect_timeout=2))
     if not settings.CELERY_EMBEDDED:
         checks["broker"] = Broker()
     return checks

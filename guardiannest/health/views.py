@@ -71,4 +71,3 @@ class ServicesHealthApi(APIView):
             "samples": len(stats.response_times),
         }
         return Response({"services": run_service_probes(), "process": process})
-

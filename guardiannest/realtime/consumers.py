@@ -15,7 +15,7 @@ logger = structlog.get_logger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
 
 
-class RealtimeConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class RealtimeConsumer(AsyncJsonWebsocketConsumer):
     """Joins the user's own groups on connect; apps add handlers for client messages.
 
     Subscriptions to other groups (a booking, a conversation) are authorised

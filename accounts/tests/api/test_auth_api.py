@@ -13,7 +13,13 @@ def test_register_creates_a_parent_and_answers_201(api: APIClient) -> None:
     # when
     response = api.post(
         "/api/v1/auth/register",
-        {"email": "New.Parent@Example.com", "password": PASSWORD, "role": "parent", "first_name": "Ana", "last_name": "B"},
+        {
+            "email": "New.Parent@Example.com",
+            "password": PASSWORD,
+            "role": "parent",
+            "first_name": "Ana",
+            "last_name": "B",
+        },
         format="json",
     )
     # then

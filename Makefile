@@ -1,0 +1,63 @@
+# GuardianNest: two commands. `make run` tries the platform; `make test` proves it.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HOST PORT
+
+.PHONY: run test lint typecheck migrations-check pytest services bench clean help
+
+help:
+	@echo "make run   - serve the embedded default on http://$(HOST):$(PORT) (SQLite, no services needed)"
+	@echo "make test  - lint, type-check, migrations check and the test suite on PostgreSQL + Redis"
+	@echo "make bench - run the benchmarks in bench/ (each prints one JSON object)"
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "GuardianNest needs Python 3.11 or newer: set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.base-installed: requirements/base.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements/base.txt
+	@touch $@
+
+$(VENV)/.dev-installed: requirements/base.txt requirements/dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements/dev.txt
+	@touch $@ $(VENV)/.base-installed
+
+run: $(VENV)/.base-installed
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py seed_demo
+	@echo ""
+	@echo "GuardianNest is starting on http://$(HOST):$(PORT)"
+	@echo "  API docs   http://$(HOST):$(PORT)/api/docs"
+	@echo "  admin      http://$(HOST):$(PORT)/admin/  (staff login above, with a TOTP code)"
+	@echo "  health     http://$(HOST):$(PORT)/health/ready"
+	@echo "  websocket  ws://$(HOST):$(PORT)/ws/v1?ticket=...  (POST /api/v1/realtime/ticket)"
+	@$(PY) manage.py collectstatic --noinput -v 0
+	$(PY) manage.py serve --host $(HOST) --port $(PORT)
+
+# Tests run on real PostgreSQL and Redis: DATABASE_URL / REDIS_URL if set, else local defaults.
+test: $(VENV)/.dev-installed
+	@source scripts/test-services.sh && \
+	  $(MAKE) --no-print-directory lint typecheck migrations-check pytest
+
+lint: $(VENV)/.dev-installed
+	$(PY) -m ruff check .
+
+typecheck: $(VENV)/.dev-installed
+	$(PY) -m mypy .
+
+migrations-check: $(VENV)/.dev-installed
+	$(PY) manage.py makemigrations --check --dry-run
+
+pytest: $(VENV)/.dev-installed
+	$(PY) -m pytest -n 2 --dist loadfile --cov --cov-report=term -q
+
+bench: $(VENV)/.dev-installed
+	$(PY) bench/http_servers.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import pytest
+from django.test import RequestFactory
+
+from accounts.models import User
+from accounts.services import user_login
+from accounts.tests.factories import PASSWORD
+from guardiannest.api.errors import ApplicationError
+
+pytestmark = pytest.mark.django_db
+
+
+def test_user_login_hands_out_a_pair_for_any_case_of_the_email(rf: RequestFactory, parent: User) -> None:
+    pair = user_login(request=rf.post("/"), email=" PARENT@example.com ", password=PASSWORD)
+
+    assert set(pair) == {"access", "refresh"}
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [("parent@example.com", "wrong-password"), ("nobody@example.com", PASSWORD)],
+)
+def test_user_login_refuses_bad_credentials(rf: RequestFactory, parent: User, email: str, password: str) -> None:
+    with pytest.raises(ApplicationError) as caught:
+        user_login(request=rf.post("/"), email=email, password=password)
+
+    assert (caught.value.code, caught.value.status) == ("invalid_credentials", 401)

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import pytest
+
+from accounts.models import Role, User
+from accounts.services import user_register
+from accounts.tests.factories import PASSWORD
+from guardiannest.api.errors import ApplicationError
+
+pytestmark = pytest.mark.django_db
+
+
+def register(**overrides: str) -> User:
+    fields = {"email": "ana@example.com", "password": PASSWORD, "role": "sitter", "first_name": "Ana"} | overrides
+    return user_register(**fields)
+
+
+def test_user_register_creates_a_user_with_a_hashed_password() -> None:
+    user = register(email="Ana@Example.COM")
+
+    stored = User.objects.get(pk=user.pk)
+    assert (stored.email, stored.role, stored.is_staff) == ("ana@example.com", Role.SITTER, False)
+    assert stored.password != PASSWORD
+    assert stored.check_password(PASSWORD)
+
+
+@pytest.mark.parametrize("role", [Role.STAFF, "superuser"])
+def test_user_register_never_makes_staff(role: str) -> None:
+    with pytest.raises(ApplicationError) as caught:
+        register(role=role)
+
+    assert caught.value.status == 400
+    assert list(caught.value.errors or {}) == ["role"]
+    assert not User.objects.exists()
+
+
+def test_user_register_refuses_a_password_like_the_name() -> None:
+    with pytest.raises(ApplicationError) as caught:
+        register(password="anabanana1", first_name="anabanana")
+
+    assert "password" in (caught.value.errors or {})
+    assert not User.objects.exists()
+
+
+def test_user_register_refuses_a_taken_email_whatever_its_case(parent: User) -> None:
+    with pytest.raises(ApplicationError) as caught:
+        register(email="PARENT@example.com")
+
+    assert (caught.value.code, caught.value.status) == ("email_taken", 400)
+    assert User.objects.count() == 1

@@ -1,0 +1,71 @@
+"""The embedded default's background jobs: a Celery worker and beat in this process.
+
+With no Redis configured the broker is kombu's in-memory transport, which only
+reaches consumers in the same process, so ``manage.py serve`` starts a worker
+thread and a beat thread beside the web server. Delayed tasks (countdown, ETA)
+and periodic tasks run as they would in production, and a task's broadcast
+reaches websockets through the same in-memory channel layer. Production runs
+``celery worker`` and ``celery beat`` as their own processes instead.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import structlog
+from celery import Celery
+from celery.beat import EmbeddedService
+from celery.worker import WorkController
+
+logger = structlog.get_logger(__name__)
+
+
+@dataclass
+class EmbeddedJobs:
+    worker: WorkController
+    worker_thread: threading.Thread
+    beat: Any  # celery.beat._Threaded, a Thread with stop()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.beat is not None:
+            self.beat.stop()
+        self.worker.stop(in_sighandler=False)
+        self.worker_thread.join(timeout)
+
+
+def start(app: Celery, *, queues: list[str], schedule_file: Path | None) -> EmbeddedJobs:
+    """Start a solo-pool worker consuming ``queues`` and, with a schedule file, beat.
+
+    Celery's worker looks tasks up on the process's default app (its timer
+    thread runs delayed tasks), so ``app`` becomes the default: one app per
+    process, as with any worker.
+    """
+    app.set_default()
+    worker = app.WorkController(
+        concurrency=1,
+        pool_cls="solo",
+        hostname="embedded@localhost",
+        queues=queues,
+        without_heartbeat=True,
+        without_mingle=True,
+        without_gossip=True,
+        loglevel="INFO",
+    )
+
+    def run_worker() -> None:
+        # The solo pool looks tasks up on the thread's current app.
+        app.set_current()
+        worker.start()
+
+    worker_thread = threading.Thread(target=run_worker, name="celery-embedded-worker", daemon=True)
+    worker_thread.start()
+    beat: Any = None
+    if schedule_file is not None:
+        schedule_file.parent.mkdir(parents=True, exist_ok=True)
+        beat = EmbeddedService(app, thread=True, schedule_filename=str(schedule_file))
+        beat.start()
+    logger.info("embedded_jobs_started", queues=queues, beat=beat is not None)
+    return EmbeddedJobs(worker=worker, worker_thread=worker_thread, beat=beat)

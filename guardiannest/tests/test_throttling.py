@@ -1,0 +1,79 @@
+"""Throttles count atomically in Redis and say when to come back."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.settings import api_settings
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from conftest import client_for
+from guardiannest.api.net import client_ip
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("guardiannest.tests.urls")]
+
+
+@pytest.fixture
+def rates(settings):
+    def set_rates(**overrides: str) -> None:
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {**api_settings.DEFAULT_THROTTLE_RATES, **overrides},
+        }
+
+    return set_rates
+
+
+def test_the_request_past_the_rate_is_429_with_retry_after(parent_api: APIClient, rates) -> None:
+    rates(test_scope="3/min")
+    codes = [parent_api.get("/api/v1/test/throttled").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    response = parent_api.get("/api/v1/test/throttled")
+    assert response.json()["code"] == "throttled"
+    assert 1 <= int(response["Retry-After"]) <= 60
+
+
+def test_users_have_their_own_budget(parent: User, other_parent: User, rates) -> None:
+    rates(test_scope="1/min")
+    assert client_for(parent).get("/api/v1/test/throttled").status_code == 200
+    assert client_for(parent).get("/api/v1/test/throttled").status_code == 429
+    assert client_for(other_parent).get("/api/v1/test/throttled").status_code == 200
+
+
+def test_login_is_throttled_per_address(api: APIClient, rates) -> None:
+    rates(login="2/min")
+    body = {"email": "nobody@example.com", "password": "wrong-password"}
+    codes = [api.post("/api/v1/auth/login", body, format="json").status_code for _ in range(3)]
+    assert codes == [401, 401, 429]
+
+
+def test_anonymous_budget(api: APIClient, rates) -> None:
+    rates(anon="2/min")
+    codes = [api.post("/api/v1/auth/login", {}, format="json").status_code for _ in range(3)]
+    assert codes[-1] == 429
+
+
+def test_a_spoofed_forwarded_for_does_not_evade_the_limit(api: APIClient, rates, settings) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+    rates(login="2/min")
+    body = {"email": "nobody@example.com", "password": "wrong-password"}
+    codes = [
+        api.post(
+            "/api/v1/auth/login", body, format="json", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}, 203.0.113.7"
+        ).status_code
+        for n in range(4)
+    ]
+    assert codes[2:] == [429, 429]
+
+
+def test_client_ip_takes_the_right_most_untrusted_hop(rf, settings) -> None:
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="1.1.1.1, 2.2.2.2, 3.3.3.3", REMOTE_ADDR="10.0.0.1")
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.1"
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_ip(request) == "3.3.3.3"
+    settings.TRUSTED_PROXY_COUNT = 2
+    assert client_ip(request) == "2.2.2.2"
+    settings.TRUSTED_PROXY_COUNT = 9
+    assert client_ip(request) == "1.1.1.1"
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.1")) == "10.0.0.1"

@@ -1,0 +1,107 @@
+"""`make run`'s path end to end: the embedded default on a fresh folder, nothing else running.
+
+Migrates an empty SQLite database, seeds the demo data, starts ``manage.py serve``
+(uvicorn, in-process worker and beat) on a free port, and uses it as a person would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from websockets.sync.client import connect
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def call(base: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict | str]:
+    request = urllib.request.Request(base + path, data=json.dumps(body).encode() if body is not None else None)
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+            raw, status = response.read().decode(), response.status
+    except urllib.error.HTTPError as error:
+        raw, status = error.read().decode(), error.code
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    var = tmp_path_factory.mktemp("var")
+    env = {"PATH": os.environ["PATH"], "VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "guardiannest.settings"}
+    for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo"], ["seed_demo"]):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+        )
+        assert result.returncode == 0, result.stderr
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603 - our own command
+        [sys.executable, "manage.py", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if call(base, "/health/live")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("manage.py serve did not answer within 30 s")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
+def test_health_docs_and_admin_answer(server: str) -> None:
+    status, ready = call(server, "/health/ready")
+    assert status == 200 and ready["checks"]["redis"] == {"status": "embedded"}
+    status, docs = call(server, "/api/docs")
+    assert status == 200 and "swagger-ui" in str(docs)
+    assert call(server, "/api/docs?script")[0] == 200
+    status, schema = call(server, "/api/schema?format=json")
+    assert status == 200 and "/api/v1/auth/login" in schema["paths"]  # type: ignore[index]
+    status, login_page = call(server, "/admin/login/")
+    assert status == 200 and "otp_token" in str(login_page)
+    assert call(server, "/static/admin/css/base.css")[0] == 200
+
+
+def test_a_demo_parent_signs_in_and_the_socket_answers(server: str) -> None:
+    status, tokens = call(
+        server, "/api/v1/auth/login", {"email": "parent.anna@guardiannest.demo", "password": "guardian-demo-2026"}
+    )
+    assert status == 200, tokens
+    access = tokens["access"]  # type: ignore[index]
+    assert call(server, "/api/v1/auth/me", token=access)[1]["role"] == "parent"  # type: ignore[index]
+    status, ticket = call(server, "/api/v1/realtime/ticket", {}, token=access)
+    assert status == 201
+    with connect(server.replace("http", "ws") + f"/ws/v1?ticket={ticket['ticket']}") as socket_:  # type: ignore[index]
+        socket_.send(json.dumps({"type": "ping"}))
+        assert json.loads(socket_.recv(timeout=5)) == {"type": "pong"}
