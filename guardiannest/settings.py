@@ -474,7 +474,18 @@ METRICS_TOKEN = secret("METRICS_TOKEN", required=False)
 PROMETHEUS_EXPORT_MIGRATIONS = False
 LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT: str = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
-SENTRY_DSN: str = env.str("SENTRY_DSN", default="")
+SENTRY_DSN = secret("SENTRY_DSN", required=False)
+if SENTRY_DSN:
+    import sentry_sdk
+
+    # Errors only by default; no personal data leaves with an event.
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=env.str("RELEASE", default="") or None,
+        send_default_pii=False,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 
 from guardiannest.logging import build_logging_config  # noqa: E402
 

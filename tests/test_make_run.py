@@ -36,7 +36,7 @@ def call(base: str, path: str, body: dict | None = None, token: str | None = Non
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(request, timeout=10) as response:
             raw, status = response.read().decode(), response.status
     except urllib.error.HTTPError as error:
         raw, status = error.read().decode(), error.code
@@ -56,7 +56,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
         assert result.returncode == 0, result.stderr
     port = free_port()
-    process = subprocess.Popen(  # noqa: S603 - our own command
+    process = subprocess.Popen(
         [sys.executable, "manage.py", "serve", "--port", str(port)],
         cwd=ROOT,
         env=env,

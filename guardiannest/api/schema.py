@@ -13,6 +13,7 @@ class JWTScheme(SimpleJWTScheme):
     target_class = "guardiannest.api.authentication.JWTAuthentication"
     name = "jwtAuth"
 
+
 PROBLEM_SCHEMA = {
     "type": "object",
     "required": ["type", "title", "status", "detail", "code", "request_id"],

@@ -51,7 +51,10 @@ def test_configuration_matches_production_rules() -> None:
 def test_flush_expired_tokens_drops_only_expired_ones(parent: User) -> None:
     tokens_for(parent)
     expired = OutstandingToken.objects.create(
-        user=parent, jti="old", token="x", created_at=timezone.now() - timedelta(days=30),
+        user=parent,
+        jti="old",
+        token="x",
+        created_at=timezone.now() - timedelta(days=30),
         expires_at=timezone.now() - timedelta(days=1),
     )
     flush_expired_tokens.apply()

@@ -47,7 +47,9 @@ def read(env: dict[str, str], names: list[str], tmp_path: Path) -> dict[str, str
 
 
 def test_nothing_set_runs_the_embedded_default(tmp_path: Path) -> None:
-    values = read({}, ["DATABASES", "CACHES", "CHANNEL_LAYERS", "CELERY_BROKER_URL", "EMAIL_BACKEND", "STORAGES"], tmp_path)
+    values = read(
+        {}, ["DATABASES", "CACHES", "CHANNEL_LAYERS", "CELERY_BROKER_URL", "EMAIL_BACKEND", "STORAGES"], tmp_path
+    )
     assert "sqlite3" in values["DATABASES"] and str(tmp_path) in values["DATABASES"]
     assert "LocMemCache" in values["CACHES"]
     assert "EmbeddedChannelLayer" in values["CHANNEL_LAYERS"]
@@ -79,7 +81,9 @@ def test_a_secret_may_come_from_a_file(tmp_path: Path) -> None:
 
 
 def test_an_unreadable_secret_file_is_named(tmp_path: Path) -> None:
-    result = run({**PRODUCTION, "JWT_SECRET_FILE": str(tmp_path / "missing")}, "import django; django.setup()", tmp_path)
+    result = run(
+        {**PRODUCTION, "JWT_SECRET_FILE": str(tmp_path / "missing")}, "import django; django.setup()", tmp_path
+    )
     assert "JWT_SECRET_FILE points at" in result.stderr
 
 

@@ -58,9 +58,7 @@ def test_a_spoofed_forwarded_for_does_not_evade_the_limit(api: APIClient, rates,
     rates(login="2/min")
     body = {"email": "nobody@example.com", "password": "wrong-password"}
     codes = [
-        api.post(
-            "/api/v1/auth/login", body, format="json", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}, 203.0.113.7"
-        ).status_code
+        api.post("/api/v1/auth/login", body, format="json", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}, 203.0.113.7").status_code
         for n in range(4)
     ]
     assert codes[2:] == [429, 429]
