@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.services import tokens_for
 from accounts.tests.factories import ParentFactory, SitterFactory, StaffFactory
+
+T = TypeVar("T")
 
 
 @pytest.fixture(autouse=True)
@@ -69,3 +74,29 @@ def sitter_api(sitter: User) -> APIClient:
 @pytest.fixture
 def staff_api(staff: User) -> APIClient:
     return client_for(staff)
+
+
+def race(times: int, attempt: Callable[[], T], *, timeout: float = 30) -> list[T | BaseException]:
+    """Run ``attempt`` in ``times`` threads released together; return each result or exception.
+
+    Each thread closes its own database connection, so tests using this need
+    ``django_db(transaction=True)``.
+    """
+    results: list[T | BaseException] = []
+    barrier = threading.Barrier(times)
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            results.append(attempt())
+        except BaseException as exc:
+            results.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    return results

@@ -11,7 +11,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from conftest import client_for
+from conftest import client_for, race
 from guardiannest.api.idempotency import idempotency_purge_expired
 from guardiannest.api.models import IdempotencyRecord
 from guardiannest.tests import urls as test_urls
@@ -100,26 +100,16 @@ def test_purge_removes_only_expired_answers(parent_api: APIClient) -> None:
 def test_concurrent_duplicates_run_the_operation_once(parent: User) -> None:
     # given: ten clients racing with one key while the first is still working
     test_urls.calls["count"] = 0
-    results: list[tuple[int, dict]] = []
-    start = threading.Barrier(10)
+    client = client_for(parent)
 
-    def attempt() -> None:
-        try:
-            client = client_for(parent)
-            start.wait()
-            response = client.post(
-                URL, {"email": "race@example.com", "delay": 0.3}, format="json", HTTP_IDEMPOTENCY_KEY="race"
-            )
-            results.append((response.status_code, response.json()))
-        finally:
-            connection.close()
+    def attempt() -> tuple[int, dict]:
+        response = client.post(
+            URL, {"email": "race@example.com", "delay": 0.3}, format="json", HTTP_IDEMPOTENCY_KEY="race"
+        )
+        return response.status_code, response.json()
 
-    threads = [threading.Thread(target=attempt) for _ in range(10)]
     # when
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    results = race(10, attempt)
     # then
     assert test_urls.calls["count"] == 1
     assert [status for status, _ in results] == [201] * 10

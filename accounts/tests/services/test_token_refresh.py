@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from accounts.models import User
 from accounts.services import token_refresh, tokens_for
+from conftest import race
 from guardiannest.api.errors import ApplicationError
 
 
@@ -23,23 +21,8 @@ def test_refresh_keeps_the_session_id(parent: User) -> None:
 def test_racing_refreshes_with_one_token_succeed_once(parent: User) -> None:
     # given: one refresh token presented by eight clients at once
     refresh = tokens_for(parent)["refresh"]
-    outcomes: list[str] = []
-    barrier = threading.Barrier(8)
-
-    def attempt() -> None:
-        try:
-            barrier.wait()
-            token_refresh(refresh=refresh)
-            outcomes.append("ok")
-        except ApplicationError as exc:
-            outcomes.append(exc.code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=attempt) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(20)
+    # when
+    outcomes = race(8, lambda: token_refresh(refresh=refresh))
     # then
-    assert sorted(outcomes) == ["ok"] + ["token_not_valid"] * 7
+    assert sum(isinstance(outcome, dict) for outcome in outcomes) == 1
+    assert sorted(o.code for o in outcomes if isinstance(o, ApplicationError)) == ["token_not_valid"] * 7
