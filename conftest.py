@@ -12,7 +12,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from accounts.services import tokens_for
+from accounts.services.auth import tokens_for
 from accounts.tests.factories import ParentFactory, SitterFactory, StaffFactory
 
 T = TypeVar("T")

@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "axes",
     "guardiannest",
     "guardiannest.api",
     "guardiannest.audit",
@@ -168,6 +169,8 @@ MIDDLEWARE = [
     "guardiannest.middleware.PrivateResponseMiddleware",
     "guardiannest.middleware.ResponseTimeMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Last: turns a lockout raised by the admin login into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "guardiannest.urls"
@@ -284,7 +287,25 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 
 # --- auth ------------------------------------------------------------------------
 
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account+address before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Brute-force protection on every way in (password, MFA and backup codes, Firebase,
+# reset, admin): failures are counted per account + client address, so an attacker
+# can neither guess on forever nor lock a parent out from elsewhere.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT: int = env.int("LOCKOUT_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOCKOUT_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "guardiannest.api.net.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.services.lockout.username_from_credentials"
+AXES_LOCKOUT_CALLABLE = "accounts.services.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_SENSITIVE_PARAMETERS = ["password", "code", "otp_token", "id_token", "token"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
@@ -350,6 +371,9 @@ REST_FRAMEWORK: dict[str, Any] = {
         "login": env.str("THROTTLE_LOGIN", default="10/min"),
         "register": env.str("THROTTLE_REGISTER", default="10/hour"),
         "ticket": env.str("THROTTLE_TICKET", default="60/min"),
+        "otp": env.str("THROTTLE_OTP", default="10/min"),
+        "reset": env.str("THROTTLE_RESET", default="5/hour"),
+        "sms": env.str("THROTTLE_SMS", default="5/hour"),
     },
     "NUM_PROXIES": TRUSTED_PROXY_COUNT if TRUSTED_PROXY else 0,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

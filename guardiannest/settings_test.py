@@ -28,6 +28,9 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "anon": "100000/min",
     "login": "100000/min",
     "register": "100000/min",
+    "otp": "100000/min",
+    "reset": "100000/min",
+    "sms": "100000/min",
 }
 
 

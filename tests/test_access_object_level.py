@@ -29,7 +29,19 @@ from django.urls import URLPattern, URLResolver, get_resolver, path, re_path
 
 Case = Callable[[pytest.FixtureRequest], None]
 
-CASES: dict[str, Case] = {}
+def _session_detail(request: pytest.FixtureRequest) -> None:
+    from accounts.services.sessions import session_start
+    from accounts.tests.problems import assert_problem
+    from conftest import client_for
+
+    session = session_start(user=request.getfixturevalue("parent"), request=None, method="password")
+    intruder = client_for(request.getfixturevalue("other_parent"))
+    assert_problem(intruder.delete(f"/api/v1/security/sessions/{session.pk}"), 404, "not_found")
+    session.refresh_from_db()
+    assert session.active
+
+
+CASES: dict[str, Case] = {"accounts:session-detail": _session_detail}
 
 
 def _has_id(pattern: Any) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.api import views
+from accounts.api import security, views
 
 app_name = "accounts"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("auth/token/refresh", views.TokenRefreshApi.as_view(), name="token-refresh"),
     path("auth/logout", views.LogoutApi.as_view(), name="logout"),
     path("auth/me", views.MeApi.as_view(), name="me"),
+    *security.urlpatterns,
 ]

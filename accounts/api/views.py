@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services
+from accounts.services import auth as services
 from accounts.api import serializers as s
 from accounts.models import User
 
@@ -53,7 +53,7 @@ class TokenRefreshApi(APIView):
     def post(self, request: Request) -> Response:
         data = s.RefreshSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(services.token_refresh(refresh=data.validated_data["refresh"]))
+        return Response(services.token_refresh(refresh=data.validated_data["refresh"], request=request._request))
 
 
 class LogoutApi(APIView):

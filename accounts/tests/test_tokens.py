@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import User
-from accounts.services import tokens_for
+from accounts.services.auth import tokens_for
 from accounts.tests.problems import assert_problem
 
 pytestmark = pytest.mark.django_db

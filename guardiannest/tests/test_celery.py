@@ -15,7 +15,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import User
-from accounts.services import tokens_for
+from accounts.services.auth import tokens_for
 from accounts.tasks import flush_expired_tokens
 from guardiannest.api.models import IdempotencyRecord
 from guardiannest.api.tasks import idempotency_purge_expired

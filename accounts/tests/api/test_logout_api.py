@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from accounts.services import tokens_for
+from accounts.services.auth import tokens_for
 from accounts.tests.problems import assert_problem
 from conftest import client_for
 

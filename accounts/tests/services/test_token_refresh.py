@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import User
-from accounts.services import token_refresh, tokens_for
+from accounts.services.auth import token_refresh, tokens_for
+from accounts.services.sessions import session_start
 from conftest import race
 from guardiannest.api.errors import ApplicationError
 
@@ -12,9 +13,12 @@ from guardiannest.api.errors import ApplicationError
 def test_refresh_keeps_the_session_id(parent: User) -> None:
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    pair = tokens_for(parent, session_id="s-1")
+    session = session_start(user=parent, request=None, method="password")
+    pair = tokens_for(parent, session=session)
     rotated = token_refresh(refresh=pair["refresh"])
-    assert RefreshToken(rotated["refresh"])["sid"] == "s-1"  # type: ignore[arg-type]
+    assert RefreshToken(rotated["refresh"])["sid"] == str(session.pk)  # type: ignore[arg-type]
+    session.refresh_from_db()
+    assert session.refresh_jti == RefreshToken(rotated["refresh"])["jti"]  # type: ignore[arg-type]
 
 
 @pytest.mark.django_db(transaction=True)

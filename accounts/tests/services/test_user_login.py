@@ -4,7 +4,7 @@ import pytest
 from django.test import RequestFactory
 
 from accounts.models import User
-from accounts.services import user_login
+from accounts.services.auth import user_login
 from accounts.tests.factories import PASSWORD
 from guardiannest.api.errors import ApplicationError
 

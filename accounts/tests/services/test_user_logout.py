@@ -5,7 +5,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
-from accounts.services import tokens_for, user_logout
+from accounts.services.auth import tokens_for, user_logout
 from guardiannest.api.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import Role, User
-from accounts.services import user_register
+from accounts.services.auth import user_register
 from accounts.tests.factories import PASSWORD
 from guardiannest.api.errors import ApplicationError
 

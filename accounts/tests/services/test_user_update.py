@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import Role, User
-from accounts.services import user_update
+from accounts.services.auth import user_update
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -17,7 +16,9 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.errors import AccountError
-from accounts.models import Role, User
+from accounts.models import Role, User, UserSession
+from accounts.services.lockout import locked_error, was_locked_out
+from accounts.services.sessions import SESSION_CLAIM, session_end, session_start, session_touch
 from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
 
@@ -53,13 +54,13 @@ def user_register(
     return candidate
 
 
-SESSION_CLAIM = "sid"
-
-
-def tokens_for(user: User, *, session_id: str | None = None) -> dict[str, str]:
-    """A fresh token pair. ``sid`` names the sign-in session a refresh family belongs to."""
+def tokens_for(user: User, *, session: UserSession | None = None) -> dict[str, str]:
+    """A fresh token pair for a session (a new one, with no device details, when none is given)."""
+    if session is None:
+        session = session_start(user=user, request=None, method="token")
     refresh = RefreshToken.for_user(user)
-    refresh[SESSION_CLAIM] = session_id or str(uuid.uuid4())
+    refresh[SESSION_CLAIM] = str(session.pk)
+    UserSession.objects.filter(pk=session.pk).update(refresh_jti=refresh[jwt_settings.JTI_CLAIM])
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
@@ -67,11 +68,12 @@ def _token_invalid(detail: str = "The refresh token is invalid, expired or alrea
     return ApplicationError(AccountError.TOKEN_NOT_VALID, detail, status=status.HTTP_401_UNAUTHORIZED)
 
 
-def token_refresh(*, refresh: str) -> dict[str, str]:
+def token_refresh(*, refresh: str, request: HttpRequest | None = None) -> dict[str, str]:
     """Rotate a refresh token: the presented one dies, a new pair of the same session comes back.
 
     The outstanding-token row is locked while the blacklist is checked and
-    written, so two racing refreshes with one token cannot both succeed.
+    written, so two racing refreshes with one token cannot both succeed. An
+    ended session refreshes no more.
     """
     try:
         presented = RefreshToken(refresh)  # type: ignore[arg-type]
@@ -91,14 +93,23 @@ def token_refresh(*, refresh: str) -> dict[str, str]:
             raise ApplicationError(
                 AccountError.NO_ACTIVE_ACCOUNT, "No active account for this token.", status=status.HTTP_401_UNAUTHORIZED
             )
+        session = UserSession.objects.filter(
+            pk=presented.get(SESSION_CLAIM), user=user, ended_at__isnull=True
+        ).first()
+        if session is None:
+            raise _token_invalid("This session has ended; sign in again.")
         BlacklistedToken.objects.create(token=outstanding)
-        return tokens_for(user, session_id=presented.get(SESSION_CLAIM))
+        session_touch(session=session, request=request)
+        return tokens_for(user, session=session)
 
 
 def user_login(*, request: HttpRequest, email: str, password: str) -> dict[str, str]:
     """Check the password and hand out a token pair; every outcome is audited."""
     email = email.strip().lower()
     user = authenticate(request, username=email, password=password)
+    if user is None and was_locked_out(request):
+        audit_record(action="auth.login_locked", target=User.objects.filter(email=email).first())
+        raise locked_error()
     if user is None:
         # No email in the log: it outlives erasure and may be someone else's typo.
         # When it names an account, the owner sees the attempt in their security events.
@@ -109,7 +120,8 @@ def user_login(*, request: HttpRequest, email: str, password: str) -> dict[str, 
             status=status.HTTP_401_UNAUTHORIZED,
         )
     assert isinstance(user, User)
-    pair = tokens_for(user)
+    session = session_start(user=user, request=request, method="password")
+    pair = tokens_for(user, session=session)
     audit_record(action="auth.login_succeeded", actor=user, target=user, data={"method": "password"})
     return pair
 
@@ -123,7 +135,10 @@ def user_logout(*, user: User, refresh: str) -> None:
     if str(token.get("sub")) != str(user.pk):
         raise _invalid("refresh", ["The refresh token is invalid or expired."], AccountError.INVALID_TOKEN)
     token.blacklist()
-    audit_record(action="auth.logged_out", actor=user, target=user, data={"jti": token.get("jti")})
+    session = UserSession.objects.filter(pk=token.get(SESSION_CLAIM), user=user).first()
+    if session is not None:
+        session_end(session=session, reason=UserSession.EndReason.LOGOUT)
+    audit_record(action="auth.logged_out", actor=user, target=user, data={"session": token.get(SESSION_CLAIM)})
 
 
 @transaction.atomic

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class UserSession(models.Model):
+    """One signed-in device: a refresh-token family, from sign-in to its end.
+
+    Each rotation leaves the family's id (the ``sid`` claim) unchanged and
+    records the newest refresh token's id here, so ending the session can kill
+    the one refresh token still alive. Access tokens are short-lived and are
+    not checked against sessions.
+    """
+
+    class EndReason(models.TextChoices):
+        LOGOUT = "logout"
+        REVOKED = "revoked"
+        PASSWORD_CHANGED = "password_changed"
+        PASSWORD_RESET = "password_reset"
+        DEACTIVATED = "deactivated"
+        ERASED = "erased"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sessions")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(auto_now_add=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    method = models.CharField(max_length=20, default="password", help_text="How the user signed in.")
+    refresh_jti = models.CharField(max_length=255, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=20, choices=EndReason.choices, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "ended_at"], name="accounts_session_user_active")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.user_agent[:40]}"
+
+    @property
+    def active(self) -> bool:
+        return self.ended_at is None

@@ -1,0 +1,1 @@
+"""Account state changes, one module per subdomain."""

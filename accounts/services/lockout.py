@@ -1,0 +1,79 @@
+"""Brute-force lockout (django-axes) on every way in, counted per account + client address.
+
+Password logins go through ``authenticate(request=…)``, which axes watches by
+itself. Every other way in (MFA codes, backup codes, Firebase, password reset)
+reports its failures here, checks the lock before trying, and clears the
+count on success.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from axes.handlers.proxy import AxesProxyHandler
+from axes.utils import reset as axes_reset
+from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
+from django.http import HttpRequest, HttpResponse
+from rest_framework import status
+
+from guardiannest.api.errors import PROBLEM_CONTENT_TYPE, ApplicationError, problem
+from guardiannest.api.net import client_ip
+
+LOCKED_CODE = "account_locked"
+LOCKED_DETAIL = "Too many failed attempts from here. Try again later or reset your password."
+
+
+def username_from_credentials(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:
+    """Axes's idea of the account: the email, lower-cased, whatever field carried it."""
+    source = credentials or {}
+    value = source.get("username") or source.get("email")
+    return str(value).strip().lower() if value else None
+
+
+def _cooloff_seconds() -> int:
+    return int(settings.AXES_COOLOFF_TIME.total_seconds())
+
+
+def locked_error() -> ApplicationError:
+    return ApplicationError(
+        LOCKED_CODE,
+        LOCKED_DETAIL,
+        status=status.HTTP_429_TOO_MANY_REQUESTS,
+        headers={"Retry-After": str(_cooloff_seconds())},
+    )
+
+
+def lockout_response(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
+    """What axes answers when it refuses (the admin login): our problem shape."""
+    response = HttpResponse(
+        json.dumps(problem(status.HTTP_429_TOO_MANY_REQUESTS, LOCKED_CODE, LOCKED_DETAIL)),
+        status=status.HTTP_429_TOO_MANY_REQUESTS,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+    response["Retry-After"] = str(_cooloff_seconds())
+    return response
+
+
+def lockout_guard(*, request: HttpRequest, email: str) -> None:
+    """Refuse before trying anything when this account+address is locked."""
+    if AxesProxyHandler.is_locked(request, {"username": email}):
+        raise locked_error()
+
+
+def lockout_failure(*, request: HttpRequest, email: str, way: str) -> None:
+    """Count a failed attempt that did not go through ``authenticate`` (MFA, Firebase, reset …)."""
+    user_login_failed.send(sender=__name__, credentials={"username": email, "way": way}, request=request)
+    if getattr(request, "axes_locked_out", False):
+        raise locked_error()
+
+
+def lockout_clear(*, request: HttpRequest, email: str) -> None:
+    """A success on this account from this address wipes its count."""
+    axes_reset(ip=client_ip(request), username=email.strip().lower())
+
+
+def was_locked_out(request: HttpRequest) -> bool:
+    """After ``authenticate`` returned None: was it axes refusing?"""
+    return bool(getattr(request, "axes_locked_out", False))

@@ -1,0 +1,81 @@
+"""Signed-in devices: each refresh-token family is one session a user can see and end."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from accounts.models import User, UserSession
+from guardiannest import context
+from guardiannest.api.net import client_ip
+from guardiannest.audit.services import audit_record
+
+SESSION_CLAIM = "sid"
+# Writing last_used_at on every refresh would be a write per request burst; once a minute is enough.
+TOUCH_INTERVAL_SECONDS = 60
+
+
+def _device(request: HttpRequest | None) -> tuple[str | None, str]:
+    if request is None:
+        return context.client_ip.get(), ""
+    return client_ip(request) or None, str(request.headers.get("User-Agent", ""))[:300]
+
+
+def session_start(*, user: User, request: HttpRequest | None, method: str) -> UserSession:
+    ip, user_agent = _device(request)
+    return UserSession.objects.create(user=user, ip=ip, user_agent=user_agent, method=method)
+
+
+def session_touch(*, session: UserSession, request: HttpRequest | None) -> None:
+    now = timezone.now()
+    if (now - session.last_used_at).total_seconds() < TOUCH_INTERVAL_SECONDS:
+        return
+    ip, user_agent = _device(request)
+    UserSession.objects.filter(pk=session.pk).update(last_used_at=now, ip=ip or session.ip)
+
+
+def _kill_refresh(session: UserSession) -> None:
+    if not session.refresh_jti:
+        return
+    outstanding = OutstandingToken.objects.filter(jti=session.refresh_jti).first()
+    if outstanding is not None:
+        BlacklistedToken.objects.get_or_create(token=outstanding)
+
+
+@transaction.atomic
+def session_end(*, session: UserSession, reason: str) -> bool:
+    """End one session; its refresh token dies. False when it had already ended."""
+    locked = UserSession.objects.select_for_update().get(pk=session.pk)
+    if locked.ended_at is not None:
+        return False
+    locked.ended_at = timezone.now()
+    locked.end_reason = reason
+    locked.save(update_fields=["ended_at", "end_reason"])
+    _kill_refresh(locked)
+    return True
+
+
+@transaction.atomic
+def session_end_all(*, user: User, reason: str, keep: UUID | str | None = None) -> int:
+    """End every session of the user but ``keep``; returns how many ended."""
+    ended = 0
+    for session in UserSession.objects.select_for_update().filter(user=user, ended_at__isnull=True):
+        if keep is not None and str(session.pk) == str(keep):
+            continue
+        session.ended_at = timezone.now()
+        session.end_reason = reason
+        session.save(update_fields=["ended_at", "end_reason"])
+        _kill_refresh(session)
+        ended += 1
+    return ended
+
+
+@transaction.atomic
+def session_revoke(*, session: UserSession, actor: User) -> None:
+    """The user ends one of their devices from the security screen."""
+    if session_end(session=session, reason=UserSession.EndReason.REVOKED):
+        audit_record(action="auth.session_revoked", actor=actor, target=session.user, data={"session": str(session.pk)})
