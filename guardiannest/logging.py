@@ -98,5 +98,6 @@ def build_logging_config(*, level: str, fmt: str) -> dict[str, Any]:
             # Each request is logged once, by our middleware, with its request id.
             "django.request": {"level": "ERROR"},
             "uvicorn.access": {"level": "WARNING"},
+            "axes": {"level": "WARNING"},
         },
     }

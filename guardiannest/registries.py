@@ -7,7 +7,7 @@ dashboard, later) ask each registry for the apps' contributions.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -34,3 +34,8 @@ class Registry(Generic[T]):
 # as (who, email, password, note) rows for the printed table.
 DemoLogin = tuple[str, str, str, str]
 demo_seeders: Registry[Callable[[], list[DemoLogin]]] = Registry("demo_seeders")
+
+# GDPR: each app exports the user's data it holds (a JSON-able dict under its name) and
+# erases or anonymises it on account deletion (keeping financial and audit records).
+gdpr_exporters: Registry[Callable[[Any], dict[str, Any]]] = Registry("gdpr_exporters")
+gdpr_erasers: Registry[Callable[[Any], None]] = Registry("gdpr_erasers")

@@ -86,9 +86,9 @@ class SecurityEventListApi(APIView):
     @extend_schema(responses={200: OutputSerializer(many=True)}, tags=["security"])
     def get(self, request: Request) -> Response:
         paginator = self.Pagination()
-        page: list[Any] = paginator.paginate_queryset(
-            audit_event_list_for_user(user=request.user), request, view=self
-        ) or []
+        page: list[Any] = (
+            paginator.paginate_queryset(audit_event_list_for_user(user=request.user), request, view=self) or []
+        )
         actor_ids = {event.actor_id for event in page if event.actor_id is not None}
         staff_ids = set(User.objects.filter(pk__in=actor_ids, is_staff=True).values_list("pk", flat=True))
         context = {"user_id": str(request.user.pk), "staff_ids": staff_ids}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.api import security, views
+from accounts.api import family, firebase, gdpr, mfa, passkeys, passwords, security, views
 
 app_name = "accounts"
 
@@ -10,5 +10,11 @@ urlpatterns = [
     path("auth/token/refresh", views.TokenRefreshApi.as_view(), name="token-refresh"),
     path("auth/logout", views.LogoutApi.as_view(), name="logout"),
     path("auth/me", views.MeApi.as_view(), name="me"),
+    *passwords.urlpatterns,
+    *mfa.urlpatterns,
+    *passkeys.urlpatterns,
+    *firebase.urlpatterns,
     *security.urlpatterns,
+    *gdpr.urlpatterns,
+    *family.urlpatterns,
 ]

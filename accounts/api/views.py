@@ -11,9 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.services import auth as services
 from accounts.api import serializers as s
 from accounts.models import User
+from accounts.services import auth as services
 
 
 class RegisterApi(APIView):

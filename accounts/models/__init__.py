@@ -1,6 +1,9 @@
-"""Account tables, one module per subdomain."""
+"""Account tables, one module per subdomain; each module lists its models in ``__all__``."""
 
+from accounts.models.family import *  # noqa: F403
+from accounts.models.firebase import *  # noqa: F403
+from accounts.models.gdpr import *  # noqa: F403
+from accounts.models.mfa import *  # noqa: F403
+from accounts.models.passkeys import *  # noqa: F403
 from accounts.models.sessions import UserSession
 from accounts.models.user import Role, User, UserManager
-
-__all__ = ["Role", "User", "UserManager", "UserSession"]

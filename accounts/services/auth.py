@@ -93,9 +93,7 @@ def token_refresh(*, refresh: str, request: HttpRequest | None = None) -> dict[s
             raise ApplicationError(
                 AccountError.NO_ACTIVE_ACCOUNT, "No active account for this token.", status=status.HTTP_401_UNAUTHORIZED
             )
-        session = UserSession.objects.filter(
-            pk=presented.get(SESSION_CLAIM), user=user, ended_at__isnull=True
-        ).first()
+        session = UserSession.objects.filter(pk=presented.get(SESSION_CLAIM), user=user, ended_at__isnull=True).first()
         if session is None:
             raise _token_invalid("This session has ended; sign in again.")
         BlacklistedToken.objects.create(token=outstanding)
