@@ -5,5 +5,7 @@ from accounts.models.firebase import *  # noqa: F403
 from accounts.models.gdpr import *  # noqa: F403
 from accounts.models.mfa import *  # noqa: F403
 from accounts.models.passkeys import *  # noqa: F403
-from accounts.models.sessions import UserSession
-from accounts.models.user import Role, User, UserManager
+from accounts.models.sessions import UserSession as UserSession
+from accounts.models.user import Role as Role
+from accounts.models.user import User as User
+from accounts.models.user import UserManager as UserManager

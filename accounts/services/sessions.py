@@ -34,7 +34,7 @@ def session_touch(*, session: UserSession, request: HttpRequest | None) -> None:
     now = timezone.now()
     if (now - session.last_used_at).total_seconds() < TOUCH_INTERVAL_SECONDS:
         return
-    ip, user_agent = _device(request)
+    ip, _ = _device(request)
     UserSession.objects.filter(pk=session.pk).update(last_used_at=now, ip=ip or session.ip)
 
 
