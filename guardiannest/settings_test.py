@@ -39,7 +39,8 @@ def _per_worker_redis(url: str) -> str:
     from urllib.parse import urlsplit, urlunsplit
 
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    index = 9 + (int(worker.removeprefix("gw")) + 1 if worker.startswith("gw") else 0)
+    base = int(os.environ.get("TEST_REDIS_DB_BASE", "9"))
+    index = base + (int(worker.removeprefix("gw")) + 1 if worker.startswith("gw") else 0)
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{index}"))
 
