@@ -1,9 +1,17 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from accounts.models import User
+from accounts.models import BackupCode, FirebaseIdentity, Passkey, User
+from accounts.models.family import Child, EmergencyContact, FavoriteSitter, ParentProfile
+from accounts.services import family as family_services
+from accounts.services.firebase import firebase_identity_unlink
+from accounts.services.passkeys import passkey_revoke
 
 
 @admin.register(User)
@@ -20,3 +28,153 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ("date_joined", "last_login", "updated_at")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "role", "password1", "password2")}),)
+    actions = ["deactivate"]
+
+    @admin.action(description="Deactivate (sign out of every device)", permissions=["change"])
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        """Through the service, so every session ends and each one is audited (unticking is_active does neither)."""
+        from accounts.services.gdpr import user_deactivate
+
+        done = sum(user_deactivate(user=user, actor=cast(User, request.user)) for user in queryset)
+        self.message_user(request, f"{done} account(s) deactivated.")
+
+
+@admin.register(Passkey)
+class PasskeyAdmin(admin.ModelAdmin):
+    """Support can see a user's passkeys and revoke one (through the service, so it is audited)."""
+
+    list_display = ["name", "user", "created_at", "last_used_at", "backed_up"]
+    list_filter = ["backed_up"]
+    search_fields = ["user__email", "name"]
+    list_select_related = ["user"]
+    readonly_fields = ("id", "user", "name", "created_at", "last_used_at", "sign_count", "aaguid", "backed_up")
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # only the owner's device can register a passkey
+
+    def has_change_permission(self, request: HttpRequest, obj: Passkey | None = None) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: Passkey) -> None:
+        passkey_revoke(passkey=obj, actor=cast(User, request.user))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Passkey]) -> None:
+        for passkey in queryset:
+            passkey_revoke(passkey=passkey, actor=cast(User, request.user))
+
+
+@admin.register(BackupCode)
+class BackupCodeAdmin(admin.ModelAdmin):
+    """Read-only: support can see whether codes are left, never a code. Changes go through the MFA services."""
+
+    list_display = ["user", "created_at", "used_at"]
+    list_filter = [("used_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email"]
+    fields = ["user", "created_at", "used_at"]
+    readonly_fields = ["user", "created_at", "used_at"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: BackupCode | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: BackupCode | None = None) -> bool:
+        return False
+
+
+class FamilyAdmin(admin.ModelAdmin):
+    """Family rows for support: view and delete only, never the encrypted columns.
+
+    Addresses, phones, contact names and health details are left out of every
+    list and form: a staff member reading them would be a read by someone other
+    than the parent, which must go through the audited selectors. Deleting goes
+    through the services, so it is audited too.
+    """
+
+    list_select_related = ["parent"]
+    search_fields = ["parent__email"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+
+@admin.register(ParentProfile)
+class ParentProfileAdmin(FamilyAdmin):
+    list_display = ["user", "created_at", "updated_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__email"]
+    fields = readonly_fields = ("id", "user", "created_at", "updated_at")
+
+    def has_delete_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False  # erased with the account (GDPR), never on its own
+
+
+@admin.register(Child)
+class ChildAdmin(FamilyAdmin):
+    list_display = ["first_name", "parent", "birth_date", "created_at"]
+    fields = readonly_fields = ("id", "parent", "first_name", "birth_date", "created_at", "updated_at")
+
+    def delete_model(self, request: HttpRequest, obj: Child) -> None:
+        family_services.child_delete(child=obj, actor=cast(User, request.user))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Child]) -> None:
+        for child in queryset:
+            family_services.child_delete(child=child, actor=cast(User, request.user))
+
+
+@admin.register(EmergencyContact)
+class EmergencyContactAdmin(FamilyAdmin):
+    list_display = ["parent", "priority", "relationship", "created_at"]
+    fields = readonly_fields = ("id", "parent", "priority", "relationship", "created_at", "updated_at")
+
+    def delete_model(self, request: HttpRequest, obj: EmergencyContact) -> None:
+        family_services.emergency_contact_delete(contact=obj, actor=cast(User, request.user))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[EmergencyContact]) -> None:
+        for contact in queryset:
+            family_services.emergency_contact_delete(contact=contact, actor=cast(User, request.user))
+
+
+@admin.register(FavoriteSitter)
+class FavoriteSitterAdmin(FamilyAdmin):
+    list_display = ["parent", "sitter", "created_at"]
+    list_select_related = ["parent", "sitter"]
+    fields = readonly_fields = ("id", "parent", "sitter", "created_at")
+
+    def delete_model(self, request: HttpRequest, obj: FavoriteSitter) -> None:
+        family_services.favorite_remove(favorite=obj, actor=cast(User, request.user))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[FavoriteSitter]) -> None:
+        for favorite in queryset:
+            family_services.favorite_remove(favorite=favorite, actor=cast(User, request.user))
+
+
+@admin.register(FirebaseIdentity)
+class FirebaseIdentityAdmin(admin.ModelAdmin):
+    """Support can see a user's Firebase links and remove one (through the service, so it is audited)."""
+
+    list_display = ["user", "provider", "trusted", "created_at", "last_used_at"]
+    list_filter = ["provider", "trusted"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    readonly_fields = ("id", "user", "uid", "provider", "trusted", "created_at", "last_used_at")
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # only the owner's Firebase token can make a link
+
+    def has_change_permission(self, request: HttpRequest, obj: FirebaseIdentity | None = None) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: FirebaseIdentity) -> None:
+        firebase_identity_unlink(identity=obj, actor=cast(User, request.user))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[FirebaseIdentity]) -> None:
+        for identity in queryset:
+            firebase_identity_unlink(identity=identity, actor=cast(User, request.user))

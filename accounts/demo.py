@@ -36,5 +36,68 @@ def seed() -> list[tuple[str, str, str, str]]:
                 user=user, name="demo", defaults={"key": STAFF_TOTP_KEY_HEX, "confirmed": True}
             )
             note = f"TOTP secret {STAFF_TOTP_SECRET_BASE32}"
+        if role == Role.PARENT:
+            seed_family(user)
         rows.append((str(role), email, DEMO_PASSWORD, note))
     return rows
+
+
+# Demo families: (address, latitude, longitude, phone), children as (first_name, age in years, allergies,
+# medical_notes, special_needs), and one emergency contact (name, phone, relationship).
+DEMO_FAMILIES = {
+    "parent.anna@guardiannest.demo": (
+        ("Torstrasse 101, 10119 Berlin", "52.529600", "13.401400", "+4930901820"),
+        [
+            ("Mia", 6, "Peanuts (carries an EpiPen)", "EpiPen in the blue backpack.", ""),
+            ("Leo", 3, "", "", "Naps 13:00-14:30."),
+        ],
+        ("Greta Keller", "+4930901821", "Grandmother"),
+    ),
+    "parent.ben@guardiannest.demo": (
+        ("Kastanienallee 12, 10435 Berlin", "52.538300", "13.409100", "+4930901830"),
+        [("Noah", 8, "", "Asthma: inhaler before sport.", "")],
+        ("Lucia Ortiz", "+4930901831", "Aunt"),
+    ),
+}
+
+
+def seed_family(parent: User) -> None:
+    """Give a demo parent a profile, children and an emergency contact, once (through the services)."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from accounts.models import Child, EmergencyContact
+    from accounts.models.family import years_before
+    from accounts.services import family
+
+    spec = DEMO_FAMILIES.get(parent.email)
+    if spec is None:
+        return
+    (address, latitude, longitude, phone), children, (contact_name, contact_phone, relationship) = spec
+    profile = family.parent_profile_get_or_create(parent=parent)
+    if not profile.address:
+        family.parent_profile_update(
+            parent=parent,
+            actor=parent,
+            data={"address": address, "latitude": Decimal(latitude), "longitude": Decimal(longitude), "phone": phone},
+        )
+    if not Child.objects.filter(parent=parent).exists():
+        for first_name, age, allergies, medical_notes, special_needs in children:
+            family.child_create(
+                parent=parent,
+                actor=parent,
+                data={
+                    "first_name": first_name,
+                    "birth_date": years_before(timezone.localdate(), age),
+                    "allergies": allergies,
+                    "medical_notes": medical_notes,
+                    "special_needs": special_needs,
+                },
+            )
+    if not EmergencyContact.objects.filter(parent=parent).exists():
+        family.emergency_contact_create(
+            parent=parent,
+            actor=parent,
+            data={"name": contact_name, "phone": contact_phone, "relationship": relationship, "priority": 1},
+        )

@@ -1,10 +1,79 @@
 from __future__ import annotations
 
-from celery import shared_task
+from collections.abc import Callable
+from smtplib import SMTPException
+
+from celery import Task, shared_task
+from django.core.cache import cache
 from django.core.management import call_command
+
+from accounts.services import passwords, verification
 
 
 @shared_task(name="accounts.flush_expired_tokens")
 def flush_expired_tokens() -> None:
     """The outstanding-token table grows forever unless expired rows are flushed."""
     call_command("flushexpiredtokens")
+
+
+# --- account emails -----------------------------------------------------------------------------
+# Each task takes ids and re-fetches: the account may have been verified, deactivated or
+# erased since it was queued, and then nothing is sent. A redelivered message (same task
+# id, e.g. after a worker died) sends nothing twice: a mark in the cache, written after the
+# send, remembers it went out. Connection troubles are retried with capped back-off.
+
+EMAIL_SENT_MARK_TTL = 24 * 3600
+EMAIL_ERRORS = (SMTPException, ConnectionError, TimeoutError)
+EMAIL_BACKOFF, EMAIL_BACKOFF_MAX, EMAIL_MAX_RETRIES = 30, 15 * 60, 6
+
+
+def _once(task: Task, send: Callable[[], bool]) -> bool:
+    key = f"accounts:email-task:{task.request.id}" if task.request.id else None
+    if key is not None and cache.get(key):
+        return False
+    sent = send()
+    if key is not None:
+        cache.set(key, 1, EMAIL_SENT_MARK_TTL)
+    return sent
+
+
+@shared_task(
+    name="accounts.email_verification_send",
+    bind=True,
+    autoretry_for=EMAIL_ERRORS,
+    retry_backoff=EMAIL_BACKOFF,
+    retry_backoff_max=EMAIL_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=EMAIL_MAX_RETRIES,
+)
+def email_verification_send_task(self: Task, user_id: str) -> bool:
+    """Send the sign-up verification link (nothing once the address is verified)."""
+    return _once(self, lambda: verification.email_verification_send(user_id=user_id))
+
+
+@shared_task(
+    name="accounts.password_reset_email_send",
+    bind=True,
+    autoretry_for=EMAIL_ERRORS,
+    retry_backoff=EMAIL_BACKOFF,
+    retry_backoff_max=EMAIL_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=EMAIL_MAX_RETRIES,
+)
+def password_reset_email_send_task(self: Task, user_id: str) -> bool:
+    """Send a password reset link to an account that is still active."""
+    return _once(self, lambda: passwords.password_reset_email_send(user_id=user_id))
+
+
+@shared_task(
+    name="accounts.password_changed_email_send",
+    bind=True,
+    autoretry_for=EMAIL_ERRORS,
+    retry_backoff=EMAIL_BACKOFF,
+    retry_backoff_max=EMAIL_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=EMAIL_MAX_RETRIES,
+)
+def password_changed_email_send_task(self: Task, user_id: str, changed_at: str) -> bool:
+    """Tell the owner their password was changed or reset."""
+    return _once(self, lambda: passwords.password_changed_email_send(user_id=user_id, changed_at=changed_at))

@@ -50,6 +50,10 @@ def _configure() -> None:
                 "task": "accounts.flush_expired_tokens",
                 "schedule": crontab(minute=17, hour=3),
             },
+            "purge-expired-data-exports": {
+                "task": "accounts.data_export_purge_expired",
+                "schedule": crontab(minute=41),
+            },
             "purge-idempotency-records": {
                 "task": "api.idempotency_purge_expired",
                 "schedule": crontab(minute=23),

@@ -23,6 +23,10 @@ class Registry(Generic[T]):
         self._items[key] = item
         return item
 
+    def unregister(self, key: str) -> T | None:
+        """Take a contribution back (a test registers its own and removes it after)."""
+        return self._items.pop(key, None)
+
     def items(self) -> list[tuple[str, T]]:
         return list(self._items.items())
 

@@ -340,6 +340,26 @@ SIMPLE_JWT = {
 
 REALTIME_TICKET_TTL = 30  # seconds; a websocket ticket is single use
 
+# --- email verification and password reset ---------------------------------------------
+
+# Links in emails open the app here; the token rides in the URL fragment, which
+# browsers never send to a server, so it stays out of access logs and Referer headers.
+FRONTEND_URL: str = env.str("FRONTEND_URL", default="http://localhost:8000").rstrip("/")
+EMAIL_VERIFICATION_TTL: int = env.int("EMAIL_VERIFICATION_TTL", default=3 * 24 * 3600)  # seconds
+# Short: a reset link in a mailbox is a key to the account for as long as it lives.
+PASSWORD_RESET_TTL: int = env.int("PASSWORD_RESET_TTL", default=3600)  # seconds
+
+# --- passkeys (WebAuthn) -------------------------------------------------------------
+
+# The RP ID is the site's domain, bound into every passkey: changing it orphans them all.
+WEBAUTHN_RP_ID: str = env.str("WEBAUTHN_RP_ID", default="localhost")
+WEBAUTHN_RP_NAME: str = env.str("WEBAUTHN_RP_NAME", default="GuardianNest")
+# Exact origins (scheme://host[:port]) a ceremony may come from. Unset: https://<RP ID>, plus,
+# in DEBUG or embedded mode with the RP ID "localhost", any http://localhost:<port>
+# (accounts.services.passkeys applies that rule; it is never a wildcard in production).
+WEBAUTHN_ORIGINS: list[str] = env.list("WEBAUTHN_ORIGINS", default=[])
+WEBAUTHN_CHALLENGE_TTL: int = env.int("WEBAUTHN_CHALLENGE_TTL", default=300)  # seconds; single use
+
 # --- field encryption --------------------------------------------------------------
 
 # "kid:base64(32 bytes)" entries, comma separated; the first encrypts, all decrypt.
@@ -484,6 +504,9 @@ TWILIO_API_BASE: str = env.str("TWILIO_API_BASE", default="")  # tests point thi
 
 FIREBASE_PROJECT_ID: str = env.str("FIREBASE_PROJECT_ID", default="")
 FIREBASE_CREDENTIALS: str = env.str("FIREBASE_CREDENTIALS", default="")  # path to a service-account JSON
+# Sign-in endpoints, empty = Google's; tests point them at a loopback server.
+FIREBASE_CERTS_URL: str = env.str("FIREBASE_CERTS_URL", default="")  # ID-token signing certificates (JSON kid → PEM)
+FIREBASE_AUTH_API_BASE: str = env.str("FIREBASE_AUTH_API_BASE", default="")  # Identity Toolkit v1 base URL
 
 STRIPE_SECRET_KEY = secret("STRIPE_SECRET_KEY", required=False)
 STRIPE_PUBLISHABLE_KEY: str = env.str("STRIPE_PUBLISHABLE_KEY", default="")

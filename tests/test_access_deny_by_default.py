@@ -31,7 +31,14 @@ from accounts.tests.problems import assert_problem
 ANONYMOUS_ALLOWED = {
     "accounts:register": "sign-up",
     "accounts:login": "sign-in",
+    "accounts:login-mfa": "second step of sign-in: the single-use mfa_token is the credential",
     "accounts:token-refresh": "the refresh token is the credential",
+    "accounts:firebase": "sign-in: the Firebase ID token is the credential",
+    "accounts:verify-email": "the signed link from the sign-up email is the credential",
+    "accounts:password-reset": "forgot password: answers 202 whoever asks",
+    "accounts:password-reset-confirm": "the signed reset link is the credential",
+    "accounts:passkey-login-options": "passkey sign-in, step 1: a challenge for anyone (API.md)",
+    "accounts:passkey-login-verify": "passkey sign-in, step 2: the signed assertion is the credential",
     "schema": "the OpenAPI schema is public",
     "docs": "Swagger UI is public",
 }

@@ -29,6 +29,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, path, re_path
 
 Case = Callable[[pytest.FixtureRequest], None]
 
+
 def _session_detail(request: pytest.FixtureRequest) -> None:
     from accounts.services.sessions import session_start
     from accounts.tests.problems import assert_problem
@@ -41,7 +42,108 @@ def _session_detail(request: pytest.FixtureRequest) -> None:
     assert session.active
 
 
-CASES: dict[str, Case] = {"accounts:session-detail": _session_detail}
+def _passkey_detail(request: pytest.FixtureRequest) -> None:
+    from accounts.models import Passkey
+    from accounts.tests.problems import assert_problem
+    from conftest import client_for
+
+    passkey = Passkey.objects.create(
+        user=request.getfixturevalue("parent"), name="Phone", credential_id="object-level-case", public_key=b"k"
+    )
+    intruder = client_for(request.getfixturevalue("other_parent"))
+    assert_problem(intruder.delete(f"/api/v1/auth/passkeys/{passkey.pk}"), 404, "not_found")
+    assert Passkey.objects.filter(pk=passkey.pk).exists()
+
+
+def _ready_export(request: pytest.FixtureRequest) -> Any:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import DataExport
+
+    now = timezone.now()
+    return DataExport.objects.create(
+        user=request.getfixturevalue("parent"),
+        status=DataExport.Status.READY,
+        file_name="private/gdpr-exports/object-level-case.json",
+        completed_at=now,
+        expires_at=now + timedelta(days=1),
+    )
+
+
+def _data_export_detail(request: pytest.FixtureRequest) -> None:
+    from accounts.tests.problems import assert_problem
+    from conftest import client_for
+
+    export = _ready_export(request)
+    intruder = client_for(request.getfixturevalue("other_parent"))
+    assert_problem(intruder.get(f"/api/v1/security/export/{export.pk}"), 404, "not_found")
+
+
+def _data_export_download(request: pytest.FixtureRequest) -> None:
+    from accounts.services.gdpr.exports import data_export_signature
+    from accounts.tests.problems import assert_problem
+    from conftest import client_for
+
+    export = _ready_export(request)
+    signature = data_export_signature(export=export)  # even with the owner's valid link
+    intruder = client_for(request.getfixturevalue("other_parent"))
+    url = f"/api/v1/security/export/{export.pk}/download?signature={signature}"
+    assert_problem(intruder.get(url), 404, "not_found")
+
+
+def _child_detail(request: pytest.FixtureRequest) -> None:
+    from accounts.models import Child
+    from accounts.tests.family.factories import ChildFactory
+    from accounts.tests.problems import assert_problem
+    from conftest import client_for
+
+    child = ChildFactory(parent=request.getfixturevalue("parent"), medical_notes="mine")
+    intruder = client_for(request.getfixturevalue("other_parent"))
+    url = f"/api/v1/parents/me/children/{child.pk}"
+    assert_problem(intruder.get(url), 404, "not_found")
+    assert_problem(intruder.patch(url, {"medical_notes": "theirs"}, format="json"), 404, "not_found")
+    assert_problem(intruder.delete(url), 404, "not_found")
+    assert Child.objects.get(pk=child.pk).medical_notes == "mine"
+
+
+def _emergency_contact_detail(request: pytest.FixtureRequest) -> None:
+    from accounts.models import EmergencyContact
+    from accounts.tests.family.factories import EmergencyContactFactory
+    from accounts.tests.problems import assert_problem
+    from conftest import client_for
+
+    contact = EmergencyContactFactory(parent=request.getfixturevalue("parent"), name="Mine")
+    intruder = client_for(request.getfixturevalue("other_parent"))
+    url = f"/api/v1/parents/me/emergency-contacts/{contact.pk}"
+    assert_problem(intruder.get(url), 404, "not_found")
+    assert_problem(intruder.patch(url, {"name": "Theirs"}, format="json"), 404, "not_found")
+    assert_problem(intruder.delete(url), 404, "not_found")
+    assert EmergencyContact.objects.get(pk=contact.pk).name == "Mine"
+
+
+def _favorite_detail(request: pytest.FixtureRequest) -> None:
+    from accounts.models import FavoriteSitter
+    from accounts.tests.family.factories import FavoriteSitterFactory
+    from accounts.tests.problems import assert_problem
+    from conftest import client_for
+
+    favorite = FavoriteSitterFactory(parent=request.getfixturevalue("parent"))
+    intruder = client_for(request.getfixturevalue("other_parent"))
+    assert_problem(intruder.delete(f"/api/v1/parents/me/favorites/{favorite.sitter_id}"), 404, "not_found")
+    assert FavoriteSitter.objects.filter(pk=favorite.pk).exists()
+
+
+CASES: dict[str, Case] = {
+    "accounts:child-detail": _child_detail,
+    "accounts:emergency-contact-detail": _emergency_contact_detail,
+    "accounts:favorite-detail": _favorite_detail,
+    "accounts:data-export-detail": _data_export_detail,
+    "accounts:data-export-download": _data_export_download,
+    "accounts:session-detail": _session_detail,
+    "accounts:passkey-detail": _passkey_detail,
+}
 
 
 def _has_id(pattern: Any) -> bool:

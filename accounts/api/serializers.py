@@ -6,7 +6,7 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.models import Role, User
-from guardiannest.api.serializers import StrictInputMixin, StrictSerializer
+from guardiannest.api.serializers import CleanTextField, StrictInputMixin, StrictSerializer
 
 PHONE_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 
@@ -41,12 +41,20 @@ class TokenPairSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
+class MfaChallengeSerializer(serializers.Serializer):
+    """A right password with MFA on: finish with ``POST auth/login/mfa`` within five minutes."""
+
+    mfa_required = serializers.BooleanField()
+    mfa_token = serializers.CharField(help_text="Opaque and single use; not a bearer token.")
+    methods = serializers.ListField(child=serializers.ChoiceField(choices=["totp", "backup_code"]))
+
+
 class RegisterInputSerializer(StrictSerializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=256, trim_whitespace=False, style={"input_type": "password"})
     role = serializers.ChoiceField(choices=[Role.PARENT.value, Role.SITTER.value])
-    first_name = serializers.CharField(max_length=100)
-    last_name = serializers.CharField(max_length=100)
+    first_name = CleanTextField(max_length=100, multiline=False)
+    last_name = CleanTextField(max_length=100, multiline=False)
     phone = PhoneField()
 
 
@@ -64,6 +72,8 @@ class MeSerializer(StrictInputMixin, serializers.ModelSerializer):
     email_verified = serializers.BooleanField(read_only=True)
     mfa_enabled = serializers.BooleanField(read_only=True)
     phone = PhoneField()
+    first_name = CleanTextField(max_length=100, multiline=False, required=False)
+    last_name = CleanTextField(max_length=100, multiline=False, required=False)
 
     class Meta:
         model = User

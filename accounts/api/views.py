@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -34,12 +34,23 @@ class LoginApi(APIView):
     permission_classes = [AllowAny]
     throttle_scope = "login"
 
-    @extend_schema(request=s.LoginSerializer, responses={200: s.TokenPairSerializer}, tags=["auth"])
+    @extend_schema(
+        request=s.LoginSerializer,
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="LoginResult",
+                serializers=[s.TokenPairSerializer, s.MfaChallengeSerializer],
+                resource_type_field_name=None,
+            )
+        },
+        tags=["auth"],
+    )
     def post(self, request: Request) -> Response:
+        """A token pair, or with MFA on the challenge to answer at ``auth/login/mfa``."""
         data = s.LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        pair = services.user_login(request=request._request, **data.validated_data)
-        return Response(pair)
+        result = services.user_login(request=request._request, **data.validated_data)
+        return Response(result)
 
 
 class TokenRefreshApi(APIView):

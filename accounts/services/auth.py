@@ -17,8 +17,10 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.errors import AccountError
 from accounts.models import Role, User, UserSession
-from accounts.services.lockout import locked_error, was_locked_out
+from accounts.services.lockout import locked_error, lockout_clear, was_locked_out
+from accounts.services.mfa import mfa_challenge_issue, mfa_required
 from accounts.services.sessions import SESSION_CLAIM, session_end, session_start, session_touch
+from accounts.services.verification import email_verification_enqueue
 from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
 
@@ -51,6 +53,7 @@ def user_register(
     except IntegrityError as exc:  # a concurrent sign-up with the same email won the race
         raise _invalid("email", ["An account with this email already exists."], AccountError.EMAIL_TAKEN) from exc
     audit_record(action="user.registered", actor=candidate, target=candidate, data={"role": role})
+    email_verification_enqueue(user=candidate)
     return candidate
 
 
@@ -101,8 +104,12 @@ def token_refresh(*, refresh: str, request: HttpRequest | None = None) -> dict[s
         return tokens_for(user, session=session)
 
 
-def user_login(*, request: HttpRequest, email: str, password: str) -> dict[str, str]:
-    """Check the password and hand out a token pair; every outcome is audited."""
+def user_login(*, request: HttpRequest, email: str, password: str) -> dict[str, Any]:
+    """Check the password and hand out a token pair; every outcome is audited.
+
+    With MFA on, a right password earns only the MFA challenge (``mfa_token``);
+    tokens come from ``user_login_mfa``. No other way round the second factor.
+    """
     email = email.strip().lower()
     user = authenticate(request, username=email, password=password)
     if user is None and was_locked_out(request):
@@ -118,6 +125,10 @@ def user_login(*, request: HttpRequest, email: str, password: str) -> dict[str, 
             status=status.HTTP_401_UNAUTHORIZED,
         )
     assert isinstance(user, User)
+    if mfa_required(user=user):
+        # Before lockout_clear: a right password must not wipe the count of wrong MFA codes.
+        return mfa_challenge_issue(request=request, user=user)
+    lockout_clear(request=request, email=email)
     session = session_start(user=user, request=request, method="password")
     pair = tokens_for(user, session=session)
     audit_record(action="auth.login_succeeded", actor=user, target=user, data={"method": "password"})

@@ -6,6 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from guardiannest.text import clean_text
+
 
 class StrictInputMixin:
     """Refuse keys the serializer does not know, instead of silently ignoring them.
@@ -25,3 +27,23 @@ class StrictInputMixin:
 
 class StrictSerializer(StrictInputMixin, serializers.Serializer):
     pass
+
+
+class CleanTextField(serializers.CharField):
+    """Free text a person writes, stored as plain text: see :func:`guardiannest.text.clean_text`.
+
+    ``max_length`` is required and bounds the cleaned text. ``multiline=False``
+    is for names and other one-line values. A value that cleans to nothing
+    (``<script>…</script>``) is blank, refused unless ``allow_blank``.
+    """
+
+    def __init__(self, *, max_length: int, multiline: bool = True, **kwargs: Any) -> None:
+        self.multiline = multiline
+        kwargs["trim_whitespace"] = False  # clean_text trims, after it has normalised line endings
+        super().__init__(max_length=max_length, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = clean_text(super().to_internal_value(data), max_length=self.max_length or 0, multiline=self.multiline)
+        if value == "" and not self.allow_blank:
+            self.fail("blank")
+        return value

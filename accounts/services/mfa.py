@@ -1,0 +1,380 @@
+"""Second factor: TOTP (django-otp's ``TOTPDevice``) and single-use backup codes.
+
+Three rules shape this module.
+
+* A code is accepted once, also under concurrency. django-otp's
+  ``verify_token`` reads ``last_t``, checks, then saves: two requests with one
+  code can both pass. Here every check runs on a row locked with
+  ``select_for_update`` inside a transaction, so the second waits, re-reads
+  ``last_t`` (or ``used_at``) and fails.
+* Failures are counted per account + client address by django-axes
+  (``lockout_failure``), never per device alone: django-otp's own exponential
+  device throttle would let anyone who knows the password lock the parent out
+  of their own account from anywhere. That is why the TOTP check below reuses
+  django-otp's algorithm (``django_otp.oath.TOTP``) and fields but not
+  ``verify_token``, which bumps that throttle.
+* A failure is recorded (audit event, lockout count) *after* the transaction
+  that checked the code, so the refusal does not roll its own record back.
+
+Sign-in with MFA is two steps: ``user_login`` sees a confirmed device and calls
+``mfa_challenge_issue`` instead of handing out tokens; ``user_login_mfa``
+redeems the opaque, single-use, IP-bound ``mfa_token`` with a code.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+import time
+from base64 import b32encode
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, NoReturn
+from urllib.parse import quote, urlencode
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework import status
+
+from accounts.models import BackupCode, User
+from accounts.services.lockout import lockout_clear, lockout_failure, lockout_guard
+from accounts.services.sessions import session_start
+from guardiannest.api.errors import ApplicationError
+from guardiannest.api.net import client_ip
+from guardiannest.audit.services import audit_record
+from guardiannest.crypto.blind_index import blind_index
+
+
+class MfaError(StrEnum):
+    INVALID_CODE = "invalid_code"
+    INVALID_MFA_TOKEN = "invalid_mfa_token"
+    INVALID_PASSWORD = "invalid_password"
+    ALREADY_ENABLED = "mfa_already_enabled"
+    NOT_ENABLED = "mfa_not_enabled"
+    SETUP_REQUIRED = "mfa_setup_required"
+
+
+ISSUER = "GuardianNest"
+DEVICE_NAME = "authenticator"
+METHODS = ("totp", "backup_code")
+MFA_TOKEN_TTL_SECONDS = 300
+_MFA_TOKEN_PREFIX = "mfatoken:"
+_MFA_TOKEN_MAX_LENGTH = 128
+
+BACKUP_CODE_COUNT = 10
+# No 0/o, 1/l/i: a code read off paper is typed back right.
+BACKUP_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+BACKUP_CODE_LENGTH = 10
+_BACKUP_HASH_PURPOSE = "accounts.backupcode.code"
+
+_TOTP_RE = re.compile(r"^\d{6}$")
+_BACKUP_RE = re.compile(rf"^[{BACKUP_CODE_ALPHABET}]{{{BACKUP_CODE_LENGTH}}}$")
+_SEPARATORS = re.compile(r"[\s-]+")
+
+TOTP_CODE_HELP = "Enter the 6-digit code from your authenticator app."
+ANY_CODE_HELP = "Enter the 6-digit code from your authenticator app or one of your backup codes."
+
+
+# --- codes as typed ------------------------------------------------------------------------
+
+
+def totp_code_clean(value: str) -> str | None:
+    """``"123 456"`` → ``"123456"``; ``None`` when it is not six digits."""
+    code = _SEPARATORS.sub("", value)
+    return code if _TOTP_RE.match(code) else None
+
+
+def mfa_code_clean(value: str) -> tuple[str, str] | None:
+    """``(way, code)`` for a TOTP code or a backup code as typed; ``None`` for anything else."""
+    if (code := totp_code_clean(value)) is not None:
+        return "totp", code
+    code = _SEPARATORS.sub("", value).lower()
+    return ("backup_code", code) if _BACKUP_RE.match(code) else None
+
+
+def _invalid_input(field: str, message: str) -> ApplicationError:
+    return ApplicationError("invalid", message, status=status.HTTP_400_BAD_REQUEST, errors={field: [message]})
+
+
+def _require_totp_code(value: str) -> str:
+    code = totp_code_clean(value)
+    if code is None:
+        raise _invalid_input("code", TOTP_CODE_HELP)
+    return code
+
+
+def _require_any_code(value: str) -> tuple[str, str]:
+    cleaned = mfa_code_clean(value)
+    if cleaned is None:
+        raise _invalid_input("code", ANY_CODE_HELP)
+    return cleaned
+
+
+# --- verification under row locks ---------------------------------------------------------
+
+
+def _totp_accept(device: TOTPDevice, code: str) -> bool:
+    """django-otp's TOTP check and replay rule on a device row the caller holds locked.
+
+    Only a time step after ``last_t`` is accepted, so a code works once, and
+    neither an older code nor the same one again passes afterwards.
+    """
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if not totp.verify(int(code), device.tolerance, device.last_t + 1):
+        return False
+    device.last_t = totp.t()
+    if getattr(settings, "OTP_TOTP_SYNC", True):
+        device.drift = totp.drift
+    device.last_used_at = timezone.now()
+    device.save(update_fields=["last_t", "drift", "last_used_at"])
+    return True
+
+
+def totp_verify(*, user: User, code: str, confirmed: bool = True) -> bool:
+    """Does ``code`` match one of the user's devices now? Spends the time step if so."""
+    with transaction.atomic():
+        devices = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=confirmed).order_by("pk")
+        return any(_totp_accept(device, code) for device in devices)
+
+
+def _backup_hash(*, salt: str, user: User, code: str) -> str:
+    return blind_index(f"{salt}:{user.pk}:{code}", purpose=_BACKUP_HASH_PURPOSE, normalize=None)
+
+
+def backup_code_use(*, user: User, code: str) -> bool:
+    """Spend one unused backup code; ``False`` when none matches (or it is already spent)."""
+    with transaction.atomic():
+        unused = BackupCode.objects.select_for_update().filter(user=user, used_at__isnull=True).order_by("pk")
+        for row in unused:
+            if hmac.compare_digest(row.code_hash, _backup_hash(salt=row.salt, user=user, code=code)):
+                # The lock already serialises spenders; the condition makes a double spend impossible regardless.
+                return BackupCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=timezone.now()) == 1
+    return False
+
+
+def _code_spend(*, user: User, way: str, code: str) -> bool:
+    return totp_verify(user=user, code=code) if way == "totp" else backup_code_use(user=user, code=code)
+
+
+def _backup_code_new() -> str:
+    return "".join(secrets.choice(BACKUP_CODE_ALPHABET) for _ in range(BACKUP_CODE_LENGTH))
+
+
+def _backup_codes_replace(*, user: User) -> list[str]:
+    """A fresh set of codes; the old set is deleted. Returns the codes as the user will see them."""
+    BackupCode.objects.filter(user=user).delete()
+    codes = [_backup_code_new() for _ in range(BACKUP_CODE_COUNT)]
+    rows = []
+    for code in codes:
+        salt = secrets.token_hex(16)
+        rows.append(BackupCode(user=user, salt=salt, code_hash=_backup_hash(salt=salt, user=user, code=code)))
+    BackupCode.objects.bulk_create(rows)
+    return [f"{code[:5]}-{code[5:]}" for code in codes]
+
+
+def _code_rejected(*, request: HttpRequest, user: User, way: str, actor: User | None, http_status: int) -> NoReturn:
+    """Record a wrong code (audit + lockout count) and refuse. Call outside the checking transaction."""
+    with transaction.atomic():
+        audit_record(action="auth.mfa_failed", actor=actor, target=user, data={"way": way})
+    lockout_failure(request=request, email=user.email, way=way)  # raises 429 on the failure that locks
+    message = "The code is wrong, expired or already used."
+    errors = {"code": [message]} if http_status == status.HTTP_400_BAD_REQUEST else None
+    raise ApplicationError(MfaError.INVALID_CODE, message, status=http_status, errors=errors)
+
+
+def _lock_user(user: User) -> User:
+    """Serialise MFA changes of one account (two setups, or confirm against disable)."""
+    return User.objects.select_for_update().get(pk=user.pk)
+
+
+def _has_confirmed_device(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+# --- enrolment -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TotpSetup:
+    secret: str
+    otpauth_uri: str
+    qr_svg: str
+
+
+def totp_secret(device: TOTPDevice) -> str:
+    """The key as people type it into an app: base32, no padding."""
+    return b32encode(device.bin_key).decode().rstrip("=")
+
+
+def otpauth_uri(*, device: TOTPDevice, email: str) -> str:
+    """The Key URI authenticator apps scan: ``otpauth://totp/GuardianNest:<email>?secret=…&issuer=GuardianNest``."""
+    params = urlencode(
+        {
+            "secret": totp_secret(device),
+            "issuer": ISSUER,
+            "algorithm": "SHA1",
+            "digits": device.digits,
+            "period": device.step,
+        },
+        quote_via=quote,
+    )
+    return f"otpauth://totp/{quote(ISSUER)}:{quote(email)}?{params}"
+
+
+def qr_svg(data: str) -> str:
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage)
+    return str(image.to_string(encoding="unicode"))
+
+
+def mfa_totp_setup(*, user: User) -> TotpSetup:
+    """Start enrolment: a new unconfirmed device replaces any earlier unconfirmed one.
+
+    Nothing changes at sign-in until ``mfa_totp_confirm`` proves the app holds the secret.
+    """
+    with transaction.atomic():
+        locked = _lock_user(user)
+        if _has_confirmed_device(locked):
+            raise ApplicationError(MfaError.ALREADY_ENABLED, "Two-step sign-in is already on; turn it off first.")
+        TOTPDevice.objects.filter(user=locked, confirmed=False).delete()
+        device = TOTPDevice.objects.create(user=locked, name=DEVICE_NAME, confirmed=False)
+        audit_record(action="mfa.setup_started", actor=locked, target=locked)
+    uri = otpauth_uri(device=device, email=locked.email)
+    return TotpSetup(secret=totp_secret(device), otpauth_uri=uri, qr_svg=qr_svg(uri))
+
+
+def mfa_totp_confirm(*, request: HttpRequest, user: User, code: str) -> list[str]:
+    """Turn MFA on with the first code from the app; returns the 10 backup codes, shown once."""
+    code = _require_totp_code(code)
+    lockout_guard(request=request, email=user.email)
+    with transaction.atomic():
+        locked = _lock_user(user)
+        if _has_confirmed_device(locked):
+            raise ApplicationError(MfaError.ALREADY_ENABLED, "Two-step sign-in is already on.")
+        if not TOTPDevice.objects.filter(user=locked, confirmed=False).exists():
+            raise ApplicationError(MfaError.SETUP_REQUIRED, "Start the set-up first.")
+        if totp_verify(user=locked, code=code, confirmed=False):
+            TOTPDevice.objects.filter(user=locked, confirmed=False).update(confirmed=True)
+            codes = _backup_codes_replace(user=locked)
+            audit_record(action="mfa.enabled", actor=locked, target=locked, data={"method": "totp"})
+            return codes
+    _code_rejected(request=request, user=user, way="totp", actor=user, http_status=status.HTTP_400_BAD_REQUEST)
+
+
+def mfa_totp_disable(*, request: HttpRequest, user: User, password: str, code: str) -> None:
+    """Turn MFA off: the password and a current code (TOTP, or a backup code for a lost phone)."""
+    way, code = _require_any_code(code)
+    lockout_guard(request=request, email=user.email)
+    if not _has_confirmed_device(user):
+        raise ApplicationError(MfaError.NOT_ENABLED, "Two-step sign-in is not on.")
+    if not user.check_password(password):
+        lockout_failure(request=request, email=user.email, way="password")
+        message = "The password is wrong."
+        raise ApplicationError(
+            MfaError.INVALID_PASSWORD, message, status=status.HTTP_400_BAD_REQUEST, errors={"password": [message]}
+        )
+    with transaction.atomic():
+        locked = _lock_user(user)
+        if _code_spend(user=locked, way=way, code=code):
+            TOTPDevice.objects.filter(user=locked).delete()
+            BackupCode.objects.filter(user=locked).delete()
+            audit_record(action="mfa.disabled", actor=locked, target=locked, data={"way": way})
+            return
+    _code_rejected(request=request, user=user, way=way, actor=user, http_status=status.HTTP_400_BAD_REQUEST)
+
+
+def mfa_backup_codes_regenerate(*, request: HttpRequest, user: User, code: str) -> list[str]:
+    """A new set of backup codes for a current TOTP code; every old code dies."""
+    code = _require_totp_code(code)
+    lockout_guard(request=request, email=user.email)
+    with transaction.atomic():
+        locked = _lock_user(user)
+        if not _has_confirmed_device(locked):
+            raise ApplicationError(MfaError.NOT_ENABLED, "Two-step sign-in is not on.")
+        if totp_verify(user=locked, code=code):
+            codes = _backup_codes_replace(user=locked)
+            audit_record(action="mfa.backup_codes_regenerated", actor=locked, target=locked)
+            return codes
+    _code_rejected(request=request, user=user, way="totp", actor=user, http_status=status.HTTP_400_BAD_REQUEST)
+
+
+def mfa_backup_codes_remaining(*, user: User) -> int:
+    return BackupCode.objects.filter(user=user, used_at__isnull=True).count()
+
+
+# --- sign-in, second step ------------------------------------------------------------------
+
+
+def mfa_required(*, user: User) -> bool:
+    """Sign-in asks for a second factor exactly when a confirmed device exists."""
+    return _has_confirmed_device(user)
+
+
+def mfa_challenge_issue(*, request: HttpRequest, user: User) -> dict[str, Any]:
+    """The half-way answer to a right password: an opaque token, not a JWT, good for one ``login/mfa``.
+
+    It lives in the cache for five minutes, names only the user and the
+    address the password came from, and no authenticator accepts it.
+    """
+    token = secrets.token_urlsafe(32)
+    cache.set(
+        _MFA_TOKEN_PREFIX + token,
+        {"user_id": str(user.pk), "ip": client_ip(request)},
+        timeout=MFA_TOKEN_TTL_SECONDS,
+    )
+    return {"mfa_required": True, "mfa_token": token, "methods": list(METHODS)}
+
+
+def _challenge_redeem(*, request: HttpRequest, mfa_token: str) -> User:
+    """The user the token was issued to, once, from the same address; 401 for anything else.
+
+    Redeemed by deleting it: of two racing redemptions only the one whose
+    delete removed the key goes on.
+    """
+    invalid = ApplicationError(
+        MfaError.INVALID_MFA_TOKEN,
+        "The sign-in step has expired or was already used; sign in again.",
+        status=status.HTTP_401_UNAUTHORIZED,
+    )
+    if not mfa_token or len(mfa_token) > _MFA_TOKEN_MAX_LENGTH:
+        raise invalid
+    key = _MFA_TOKEN_PREFIX + mfa_token
+    entry = cache.get(key)
+    if not isinstance(entry, dict) or not cache.delete(key):
+        raise invalid
+    if entry.get("ip") != client_ip(request):
+        raise invalid
+    user = User.objects.filter(pk=str(entry.get("user_id")), is_active=True).first()
+    if user is None:
+        raise invalid
+    return user
+
+
+def user_login_mfa(*, request: HttpRequest, mfa_token: str, code: str) -> dict[str, str]:
+    """Finish a sign-in with a TOTP or backup code; a session starts with method ``password+<way>``.
+
+    The token is spent whatever happens next: a wrong code means signing in
+    again with the password, so every guess costs a password check too.
+    """
+    from accounts.services.auth import tokens_for  # auth imports this module for user_login
+
+    way, code = _require_any_code(code)
+    user = _challenge_redeem(request=request, mfa_token=mfa_token)
+    lockout_guard(request=request, email=user.email)
+    with transaction.atomic():
+        if _code_spend(user=user, way=way, code=code):
+            method = f"password+{way}"
+            session = session_start(user=user, request=request, method=method)
+            pair = tokens_for(user, session=session)
+            audit_record(action="auth.login_succeeded", actor=user, target=user, data={"method": method})
+            lockout_clear(request=request, email=user.email)
+            return pair
+    _code_rejected(request=request, user=user, way=way, actor=None, http_status=status.HTTP_401_UNAUTHORIZED)

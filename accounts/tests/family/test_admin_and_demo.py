@@ -1,0 +1,76 @@
+"""Demo families are seeded once; the admin shows family rows but never their encrypted details."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.demo import DEMO_PASSWORD, STAFF_TOTP_KEY_HEX
+from accounts.models import Child, EmergencyContact, ParentProfile, User
+from guardiannest.audit.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+SECRETS = ["EpiPen", "Peanuts", "Asthma", "Torstrasse", "Kastanienallee", "+4930901820", "Greta", "Lucia"]
+
+
+def test_demo_parents_get_a_family_once() -> None:
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    anna = User.objects.get(email="parent.anna@guardiannest.demo")
+    assert sorted(Child.objects.filter(parent=anna).values_list("first_name", flat=True)) == ["Leo", "Mia"]
+    assert EmergencyContact.objects.filter(parent=anna).count() == 1
+    assert ParentProfile.objects.get(user=anna).address.startswith("Torstrasse")
+    ben = User.objects.get(email="parent.ben@guardiannest.demo")
+    assert Child.objects.filter(parent=ben).count() == 1
+    assert Child.objects.count() == 3
+    assert AuditEvent.objects.filter(action="family.child_created").count() == 3
+
+
+@pytest.fixture
+def staff_client() -> Client:
+    call_command("seed_demo")
+    client = Client()
+    device = TOTPDevice.objects.get(user__email="staff@guardiannest.demo")
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {
+            "username": "staff@guardiannest.demo",
+            "password": DEMO_PASSWORD,
+            "otp_device": device.persistent_id,
+            "otp_token": f"{totp(bytes.fromhex(STAFF_TOTP_KEY_HEX)):06d}",
+        },
+    )
+    assert response.status_code == 302
+    return client
+
+
+@pytest.mark.parametrize("model", [Child, EmergencyContact, ParentProfile])
+def test_the_admin_never_shows_decrypted_details(staff_client: Client, model: type) -> None:
+    base = f"/admin/accounts/{model._meta.model_name}/"
+    pages = [base, *(f"{base}{pk}/change/" for pk in model.objects.values_list("pk", flat=True))]
+
+    for url in pages:
+        response = staff_client.get(url)
+        assert response.status_code == 200, url
+        content = response.content.decode()
+        assert [secret for secret in SECRETS if secret in content] == [], url
+
+
+def test_the_admin_lists_children_by_first_name(staff_client: Client) -> None:
+    assert "Mia" in staff_client.get("/admin/accounts/child/").content.decode()
+
+
+def test_deleting_a_child_in_the_admin_is_audited(staff_client: Client) -> None:
+    child = Child.objects.get(first_name="Noah")
+
+    response = staff_client.post(f"/admin/accounts/child/{child.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Child.objects.filter(pk=child.pk).exists()
+    event = AuditEvent.objects.get(action="family.child_deleted", target_id=str(child.pk))
+    assert event.actor_id == User.objects.get(email="staff@guardiannest.demo").pk

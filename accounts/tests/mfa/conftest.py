@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import pytest
+from django.http import HttpRequest
+from django.test import RequestFactory
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from accounts.tests.mfa.factories import TOTPDeviceFactory, wait_for_fresh_step
+from conftest import client_for
+
+
+@pytest.fixture
+def device(parent: User) -> TOTPDevice:
+    """The parent persona's confirmed authenticator, with a few seconds left in the current step."""
+    created: TOTPDevice = TOTPDeviceFactory(user=parent)
+    wait_for_fresh_step(created)
+    return created
+
+
+@pytest.fixture
+def mfa_parent_api(parent: User, device: TOTPDevice) -> APIClient:
+    return client_for(parent)
+
+
+@pytest.fixture
+def http_request(rf: RequestFactory) -> HttpRequest:
+    """A request from 127.0.0.1, as the services receive it from a view."""
+    request: HttpRequest = rf.post("/api/v1/auth/login/mfa", REMOTE_ADDR="127.0.0.1")
+    return request

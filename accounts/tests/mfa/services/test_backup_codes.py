@@ -1,0 +1,94 @@
+"""Backup codes: hashed, single use (also when twenty race), and a new set kills the old one."""
+
+from __future__ import annotations
+
+import pytest
+from django.http import HttpRequest
+from django.test import RequestFactory
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import BackupCode, User
+from accounts.services.mfa import (
+    backup_code_use,
+    mfa_backup_codes_regenerate,
+    mfa_backup_codes_remaining,
+    mfa_totp_confirm,
+    mfa_totp_setup,
+)
+from accounts.tests.factories import ParentFactory
+from accounts.tests.mfa.factories import totp_code, wait_for_fresh_step
+from accounts.tests.mfa.helpers import failures_counted, last_event
+from conftest import race
+from guardiannest.api.errors import ApplicationError
+
+pytestmark = pytest.mark.django_db
+
+
+def _enable(request: HttpRequest, user: User) -> tuple[TOTPDevice, list[str]]:
+    mfa_totp_setup(user=user)
+    device = TOTPDevice.objects.get(user=user)
+    wait_for_fresh_step(device)
+    return device, mfa_totp_confirm(request=request, user=user, code=totp_code(device))
+
+
+def test_each_backup_code_signs_in_once(http_request: HttpRequest, parent: User) -> None:
+    _, codes = _enable(http_request, parent)
+
+    assert backup_code_use(user=parent, code=codes[0].replace("-", "")) is True
+    assert backup_code_use(user=parent, code=codes[0].replace("-", "")) is False
+    assert backup_code_use(user=parent, code=codes[1].replace("-", "")) is True
+    assert mfa_backup_codes_remaining(user=parent) == 8
+
+
+def test_a_code_of_another_account_does_not_pass(http_request: HttpRequest, parent: User) -> None:
+    _, codes = _enable(http_request, parent)
+    other = ParentFactory()
+    _, other_codes = _enable(http_request, other)
+
+    assert backup_code_use(user=parent, code=other_codes[0].replace("-", "")) is False
+    assert backup_code_use(user=other, code=codes[0].replace("-", "")) is False
+    assert mfa_backup_codes_remaining(user=parent) == mfa_backup_codes_remaining(user=other) == 10
+
+
+def test_regenerating_kills_the_old_set(http_request: HttpRequest, parent: User) -> None:
+    device, old = _enable(http_request, parent)
+    backup_code_use(user=parent, code=old[0].replace("-", ""))
+
+    new = mfa_backup_codes_regenerate(request=http_request, user=parent, code=totp_code(device, steps=1))
+
+    assert len(new) == 10 and not set(new) & set(old)
+    assert all(backup_code_use(user=parent, code=code.replace("-", "")) is False for code in old)
+    assert backup_code_use(user=parent, code=new[0].replace("-", "")) is True
+    assert BackupCode.objects.filter(user=parent).count() == 10
+    assert last_event(parent, "mfa.backup_codes_regenerated").actor_id == parent.pk
+
+
+def test_regenerating_needs_a_fresh_totp_code(http_request: HttpRequest, parent: User) -> None:
+    device, old = _enable(http_request, parent)  # the current step is spent by the confirmation
+
+    with pytest.raises(ApplicationError) as caught:
+        mfa_backup_codes_regenerate(request=http_request, user=parent, code=totp_code(device))
+
+    assert (caught.value.code, caught.value.status) == ("invalid_code", 400)
+    assert backup_code_use(user=parent, code=old[0].replace("-", "")) is True
+    assert failures_counted(parent) == 1
+
+
+def test_regenerating_without_mfa_is_a_conflict(http_request: HttpRequest, parent: User) -> None:
+    with pytest.raises(ApplicationError) as caught:
+        mfa_backup_codes_regenerate(request=http_request, user=parent, code="123456")
+
+    assert (caught.value.code, caught.value.status) == ("mfa_not_enabled", 409)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_racing_submissions_of_one_backup_code_succeed_once() -> None:
+    user = ParentFactory()
+    _, codes = _enable(RequestFactory().post("/", REMOTE_ADDR="127.0.0.1"), user)
+    code = codes[3].replace("-", "")
+
+    results = race(20, lambda: backup_code_use(user=user, code=code))
+
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert results.count(True) == 1
+    assert BackupCode.objects.filter(user=user, used_at__isnull=False).count() == 1
