@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from guardiannest.realtime.groups import STAFF_EMERGENCIES, user_group
+from guardiannest.realtime.presence import presence_join, presence_leave, presence_refresh
 
 logger = structlog.get_logger(__name__)
 
@@ -36,10 +38,14 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        self.user_id = user.pk
+        await database_sync_to_async(presence_join)(user_id=user.pk)
 
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
+        if getattr(self, "user_id", None) is not None:
+            await database_sync_to_async(presence_leave)(user_id=self.user_id)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
@@ -47,6 +53,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             return
         message_type = content.get("type")
         if message_type == "ping":
+            await database_sync_to_async(presence_refresh)(user_id=self.user_id)
             await self.send_json({"type": "pong"})
             return
         await self.send_json(

@@ -115,3 +115,18 @@ async def test_staff_sockets_receive_emergencies(socket_for, parent, staff) -> N
     assert await parent_socket.receive_nothing(timeout=0.3)
     await staff_socket.disconnect()
     await parent_socket.disconnect()
+
+
+async def test_presence_follows_open_sockets(socket_for, parent) -> None:
+    from guardiannest.realtime.presence import user_is_online
+
+    online = sync_to_async(user_is_online)
+    assert not await online(user_id=parent.pk)
+    phone, tablet = socket_for(parent), socket_for(parent)
+    await phone.connect()
+    await tablet.connect()
+    assert await online(user_id=parent.pk)
+    await phone.disconnect()
+    assert await online(user_id=parent.pk)
+    await tablet.disconnect()
+    assert not await online(user_id=parent.pk)

@@ -1,0 +1,38 @@
+"""Email through Django's configured backend: SMTP in production, files in var/outbox embedded."""
+
+from __future__ import annotations
+
+import smtplib
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+
+from messaging.providers.base import DeliveryResult, EmailMessage, PermanentFailure, TemporaryFailure
+
+
+class DjangoEmailProvider:
+    @property
+    def name(self) -> str:
+        return "smtp" if settings.EMAIL_BACKEND.endswith("smtp.EmailBackend") else "django"
+
+    def send_email(self, message: EmailMessage, *, idempotency_key: str) -> DeliveryResult:
+        mail = EmailMultiAlternatives(
+            subject=message.subject,
+            body=message.text,
+            to=[message.to],
+            headers={**message.headers, "X-GuardianNest-Delivery": idempotency_key},
+            connection=get_connection(fail_silently=False),
+        )
+        if message.html:
+            mail.attach_alternative(message.html, "text/html")
+        try:
+            mail.send()
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise PermanentFailure("recipient refused", provider_code="550") from exc
+        except smtplib.SMTPResponseException as exc:
+            if 500 <= exc.smtp_code < 600:
+                raise PermanentFailure(f"SMTP {exc.smtp_code}", provider_code=str(exc.smtp_code)) from exc
+            raise TemporaryFailure(f"SMTP {exc.smtp_code}", provider_code=str(exc.smtp_code)) from exc
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+            raise TemporaryFailure(type(exc).__name__) from exc
+        return DeliveryResult(provider=self.name, provider_id=mail.extra_headers.get("Message-ID", ""))

@@ -1,0 +1,50 @@
+"""Embedded twins: with no provider configured, messages are written to ``var/outbox``.
+
+One JSON file per message, named by its idempotency key, so a re-sent
+delivery overwrites its own file instead of adding a second message.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import structlog
+from django.conf import settings
+
+from messaging.providers.base import DeliveryResult, PushMessage, SmsMessage
+
+logger = structlog.get_logger(__name__)
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def _write(kind: str, idempotency_key: str, payload: dict[str, Any]) -> Path:
+    folder = Path(settings.OUTBOX_DIR) / kind
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{_SAFE.sub('_', idempotency_key)[:120]}.json"
+    path.write_text(json.dumps(payload, indent=2, default=str))
+    return path
+
+
+class OutboxSmsProvider:
+    name = "outbox"
+
+    def send_sms(self, message: SmsMessage, *, idempotency_key: str) -> DeliveryResult:
+        path = _write("sms", idempotency_key, asdict(message))
+        logger.info("sms_written_to_outbox", path=str(path))
+        return DeliveryResult(provider=self.name, provider_id=path.stem)
+
+
+class OutboxPushProvider:
+    name = "outbox"
+
+    def send_push(self, message: PushMessage, *, idempotency_key: str) -> DeliveryResult:
+        payload = asdict(message)
+        payload["token"] = message.token[:8] + "…"  # a device token is a credential
+        path = _write("push", idempotency_key, payload)
+        logger.info("push_written_to_outbox", path=str(path))
+        return DeliveryResult(provider=self.name, provider_id=path.stem)
