@@ -41,7 +41,11 @@ def _configure() -> None:
         },
         broker_connection_retry_on_startup=True,
         task_default_queue="default",
-        task_routes={"emergencies.*": {"queue": "critical"}},
+        task_routes={
+            "emergencies.*": {"queue": "critical"},
+            # Deliveries of emergency kinds (messaging.kinds: queue "critical").
+            "messaging.deliver_critical": {"queue": "critical"},
+        },
         task_ignore_result=True,
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
@@ -57,6 +61,15 @@ def _configure() -> None:
             "purge-idempotency-records": {
                 "task": "api.idempotency_purge_expired",
                 "schedule": crontab(minute=23),
+            },
+            # files: erased accounts' and old rejected files; objects no row points at; stuck uploads.
+            "files-purge-detached": {"task": "files.file_purge_detached", "schedule": crontab(minute=37)},
+            "files-orphans-purge": {"task": "files.file_orphans_purge", "schedule": crontab(minute=13, hour=4)},
+            "files-pending-retry": {"task": "files.file_pending_retry", "schedule": crontab(minute="*/10")},
+            # Outbox rows whose delivery task was lost: nothing lost, nothing sent twice.
+            "redrive-deliveries": {
+                "task": "messaging.redrive_deliveries",
+                "schedule": 60.0,
             },
         },
     )

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import structlog
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject, empty
 
 from guardiannest import context, stats
 from guardiannest.api.net import client_ip
@@ -39,7 +40,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request_id = clean_request_id(request.headers.get(REQUEST_ID_HEADER))
+        request_id = clean_request_id(request.META.get("HTTP_X_REQUEST_ID"))
         request.request_id = request_id  # type: ignore[attr-defined]
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -51,7 +52,11 @@ class RequestIdMiddleware:
             duration_ms = (time.perf_counter() - started) * 1000
             context.client_ip.reset(ip_token)
         response[REQUEST_ID_HEADER] = request_id
-        user = getattr(request, "user", None)
+        # DRF's authentication binds user_id itself; a session user (the admin) is
+        # bound here only if something already loaded it: never load it for a log line.
+        user = request.__dict__.get("user")
+        if isinstance(user, SimpleLazyObject):
+            user = None if user._wrapped is empty else user._wrapped
         if user is not None and user.is_authenticated:
             structlog.contextvars.bind_contextvars(user_id=str(user.pk))
         logger.info(

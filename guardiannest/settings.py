@@ -257,7 +257,7 @@ CACHE_KEY_PREFIX: str = env.str("CACHE_KEY_PREFIX", default="gn")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "guardiannest.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "TIMEOUT": 300,
@@ -394,6 +394,7 @@ REST_FRAMEWORK: dict[str, Any] = {
         "otp": env.str("THROTTLE_OTP", default="10/min"),
         "reset": env.str("THROTTLE_RESET", default="5/hour"),
         "sms": env.str("THROTTLE_SMS", default="5/hour"),
+        "chat": env.str("THROTTLE_CHAT", default="30/min"),
     },
     "NUM_PROXIES": TRUSTED_PROXY_COUNT if TRUSTED_PROXY else 0,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -413,6 +414,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "accounts.models.Role.choices",
         "SelfServiceRoleEnum": [("parent", "Parent"), ("sitter", "Sitter")],
+        "FileStatusEnum": "files.models.FileStatus.choices",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -428,6 +430,8 @@ IDEMPOTENCY_WAIT_SECONDS = 10.0  # a concurrent duplicate waits this long for th
 # --- content security policy (HTML pages: admin, docs) ---------------------------------
 
 CONTENT_SECURITY_POLICY = {
+    # JSON answers render nothing; the policy guards the HTML pages (admin, docs).
+    "EXCLUDE_URL_PREFIXES": ["/api/v1", "/health", "/metrics"],
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
@@ -439,7 +443,7 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
-    }
+    },
 }
 
 # --- static and media files --------------------------------------------------------------
@@ -461,6 +465,7 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_QUERYSTRING_AUTH = True
     AWS_QUERYSTRING_EXPIRE = 600
     AWS_S3_FILE_OVERWRITE = False
+    AWS_S3_SIGNATURE_VERSION = "s3v4"  # presigned links signed with SigV4 (SigV2 is being retired)
     DEFAULT_STORAGE: dict[str, Any] = {"BACKEND": "storages.backends.s3.S3Storage"}
 else:
     DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
@@ -501,12 +506,17 @@ TWILIO_ACCOUNT_SID: str = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = secret("TWILIO_AUTH_TOKEN", required=bool(TWILIO_ACCOUNT_SID)) if TWILIO_ACCOUNT_SID else ""
 TWILIO_FROM_NUMBER: str = env.str("TWILIO_FROM_NUMBER", default="")
 TWILIO_API_BASE: str = env.str("TWILIO_API_BASE", default="")  # tests point this at a loopback server
+# The public URL of POST /api/v1/messaging/twilio/status, exactly as Twilio calls it: delivery
+# reports are asked for at this URL and their X-Twilio-Signature is checked against it (behind a
+# proxy the URL Django sees differs). Empty: no status reports are asked for, and any that come are refused.
+TWILIO_STATUS_CALLBACK_URL: str = env.str("TWILIO_STATUS_CALLBACK_URL", default="")
 
 FIREBASE_PROJECT_ID: str = env.str("FIREBASE_PROJECT_ID", default="")
 FIREBASE_CREDENTIALS: str = env.str("FIREBASE_CREDENTIALS", default="")  # path to a service-account JSON
 # Sign-in endpoints, empty = Google's; tests point them at a loopback server.
 FIREBASE_CERTS_URL: str = env.str("FIREBASE_CERTS_URL", default="")  # ID-token signing certificates (JSON kid → PEM)
 FIREBASE_AUTH_API_BASE: str = env.str("FIREBASE_AUTH_API_BASE", default="")  # Identity Toolkit v1 base URL
+FIREBASE_FCM_API_BASE: str = env.str("FIREBASE_FCM_API_BASE", default="")  # FCM HTTP v1 base URL; empty = Google's
 
 STRIPE_SECRET_KEY = secret("STRIPE_SECRET_KEY", required=False)
 STRIPE_PUBLISHABLE_KEY: str = env.str("STRIPE_PUBLISHABLE_KEY", default="")
@@ -514,6 +524,18 @@ STRIPE_WEBHOOK_SECRET = secret("STRIPE_WEBHOOK_SECRET", required=bool(STRIPE_SEC
 STRIPE_API_BASE: str = env.str("STRIPE_API_BASE", default="")
 
 CLAMAV_URL: str = env.str("CLAMAV_URL", default="")  # tcp://host:port or unix:///path
+
+# --- files: uploads (files/) -------------------------------------------------------------------
+# With no scanner (CLAMAV_URL unset) files are "not_scanned", never clean; whether they are served
+# anyway is this switch: yes in the embedded default and DEBUG, no in production unless set.
+FILES_SERVE_UNSCANNED: bool = env.bool("FILES_SERVE_UNSCANNED", default=DEBUG or EMBEDDED)
+# Public variants (avatars and their thumbnails) from this domain, e.g. a CDN in front of the bucket.
+FILES_CDN_DOMAIN: str = env.str("FILES_CDN_DOMAIN", default="")
+FILES_URL_TTL: int = env.int("FILES_URL_TTL", default=300)  # seconds a signed link lives; capped at 600
+FILES_MAX_PIXELS: int = env.int("FILES_MAX_PIXELS", default=50_000_000)  # refused before decoding
+FILES_UPLOAD_RATE: str = env.str("FILES_UPLOAD_RATE", default="120/hour")  # uploads per user
+# Multipart file parts over this spill from memory to a temporary file while being received.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- observability -------------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "otp": "100000/min",
     "reset": "100000/min",
     "sms": "100000/min",
+    "chat": "100000/min",
 }
 
 

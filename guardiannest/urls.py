@@ -19,6 +19,7 @@ admin.site.site_header = "GuardianNest back office"
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
+    path("", include("files.api.urls")),
     path("", include("messaging.api.urls")),
     path("realtime/ticket", RealtimeTicketApi.as_view(), name="realtime-ticket"),
 ]

@@ -7,3 +7,21 @@ class MessagingConfig(AppConfig):
     name = "messaging"
     verbose_name = "Messaging"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # GDPR: notifications and preferences; the tasks module is imported so the worker
+        # registers its tasks whatever autodiscovery looks at.
+        from guardiannest.registries import gdpr_erasers, gdpr_exporters
+        from messaging import tasks  # noqa: F401
+        from messaging.services.chat import chat_erase, chat_export
+        from messaging.services.devices import devices_erase, devices_export
+        from messaging.services.notifications import notifications_erase, notifications_export
+        from messaging.services.phone import phone_verifications_erase
+
+        gdpr_exporters.register("notifications", notifications_export)
+        gdpr_erasers.register("notifications", notifications_erase)
+        gdpr_exporters.register("chat", chat_export)
+        gdpr_erasers.register("chat", chat_erase)
+        gdpr_exporters.register("devices", devices_export)
+        gdpr_erasers.register("devices", devices_erase)
+        gdpr_erasers.register("phone_verifications", phone_verifications_erase)

@@ -52,3 +52,70 @@ _gn_start_redis() {
 
 _gn_ensure database "$DATABASE_URL" 5432 _gn_start_postgres || return 1
 _gn_ensure redis "$REDIS_URL" 6379 _gn_start_redis || return 1
+
+# --- ClamAV for the virus-scanner tests (files app) ----------------------------------------------
+# clamd with a test signature database that detects the EICAR string (whole file and inside a
+# PNG or PDF); the official databases cannot be downloaded here and are not needed. Installed
+# from Debian when missing and we are root; started on 127.0.0.1:${GN_CLAMD_PORT:-3310} unless
+# CLAMAV_URL is already set. Without it the files tests start clamd themselves, or fail saying why.
+
+_GN_EICAR='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
+
+_gn_clamd_bin() {
+  command -v clamd 2>/dev/null && return 0
+  [ -x /usr/sbin/clamd ] && echo /usr/sbin/clamd
+}
+
+_gn_clamd_ping() { # port: clamd answers PONG (all in a subshell: no descriptor or stderr change leaks)
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf 'zPING\0' >&3
+    IFS= read -r -d '' -t 3 reply <&3
+    [ "$reply" = "PONG" ]
+  ) 2>/dev/null
+}
+
+_gn_start_clamd() {
+  local port="${GN_CLAMD_PORT:-3310}" dir="${GN_CLAMD_DIR:-${TMPDIR:-/tmp}/gn-clamd}" bin i
+  if _gn_clamd_ping "$port"; then
+    export CLAMAV_URL="tcp://127.0.0.1:$port"; return 0
+  fi
+  bin=$(_gn_clamd_bin)
+  if [ -z "$bin" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing clamav-daemon for the virus-scanner tests (log: $dir.install.log)"
+    if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y clamav-daemon; } >"$dir.install.log" 2>&1; then
+      tail -n 5 "$dir.install.log" >&2
+    fi
+    bin=$(_gn_clamd_bin)
+  fi
+  if [ -z "$bin" ]; then
+    echo "clamd is not installed (apt-get install clamav-daemon): the files tests will say so." >&2
+    return 0
+  fi
+  mkdir -p "$dir/db"
+  printf '%s' "$_GN_EICAR" >"$dir/eicar.txt"
+  echo "$(md5sum "$dir/eicar.txt" | cut -d' ' -f1):$(stat -c %s "$dir/eicar.txt"):Test.EICAR" >"$dir/db/test.hdb"
+  echo "Test.EICAR.Body:0:*:$(od -An -v -tx1 "$dir/eicar.txt" | tr -d ' \n')" >"$dir/db/test.ndb"
+  {
+    echo "DatabaseDirectory $dir/db"
+    echo "TCPSocket $port"
+    echo "TCPAddr 127.0.0.1"
+    echo "Foreground no"
+    echo "PidFile $dir/clamd.pid"
+    echo "LogFile $dir/clamd.log"
+    echo "StreamMaxLength 40M"
+    [ "$(id -u)" = 0 ] && echo "User root"
+  } >"$dir/clamd.conf"
+  "$bin" -c "$dir/clamd.conf" >>"$dir/clamd.log" 2>&1
+  for ((i = 0; i < 240; i++)); do
+    if _gn_clamd_ping "$port"; then
+      echo "started clamd on 127.0.0.1:$port (test signatures in $dir/db)"
+      export CLAMAV_URL="tcp://127.0.0.1:$port"; return 0
+    fi
+    sleep 0.25
+  done
+  echo "clamd did not answer on 127.0.0.1:$port; see $dir/clamd.log" >&2
+  return 0
+}
+
+[ -n "${CLAMAV_URL:-}" ] || _gn_start_clamd

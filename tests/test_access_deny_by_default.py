@@ -39,6 +39,9 @@ ANONYMOUS_ALLOWED = {
     "accounts:password-reset-confirm": "the signed reset link is the credential",
     "accounts:passkey-login-options": "passkey sign-in, step 1: a challenge for anyone (API.md)",
     "accounts:passkey-login-verify": "passkey sign-in, step 2: the signed assertion is the credential",
+    "messaging:twilio-status": "Twilio's delivery reports: X-Twilio-Signature over the public URL is the credential",
+    "messaging:notifications-unsubscribe": "one-click unsubscribe (RFC 8058): the signed link is the credential",
+    "files:content": "signed file links (embedded mode, API.md files): the 10-minute signature is the credential",
     "schema": "the OpenAPI schema is public",
     "docs": "Swagger UI is public",
 }

@@ -135,7 +135,136 @@ def _favorite_detail(request: pytest.FixtureRequest) -> None:
     assert FavoriteSitter.objects.filter(pk=favorite.pk).exists()
 
 
+def _conversation_with_a_message(request: pytest.FixtureRequest) -> Any:
+    """A parent-sitter conversation holding one message, and the two intruders' clients."""
+    from conftest import client_for
+    from messaging.services.chat import conversation_start, message_send
+
+    parent, sitter = request.getfixturevalue("parent"), request.getfixturevalue("sitter")
+    conversation, _ = conversation_start(actor=parent, participant_id=sitter.pk)
+    message = message_send(conversation=conversation, sender=sitter, body="See you at six")
+    intruders = [client_for(request.getfixturevalue(name)) for name in ("other_parent", "other_sitter")]
+    return conversation, message, intruders
+
+
+def _conversation_detail(request: pytest.FixtureRequest) -> None:
+    from accounts.tests.problems import assert_problem
+
+    conversation, _, intruders = _conversation_with_a_message(request)
+    for intruder in intruders:
+        assert_problem(intruder.get(f"/api/v1/conversations/{conversation.pk}"), 404, "not_found")
+
+
+def _conversation_messages(request: pytest.FixtureRequest) -> None:
+    from accounts.tests.problems import assert_problem
+    from messaging.models import Message
+
+    conversation, _, intruders = _conversation_with_a_message(request)
+    url = f"/api/v1/conversations/{conversation.pk}/messages"
+    before = Message.objects.filter(conversation=conversation).count()
+    for intruder in intruders:
+        assert_problem(intruder.get(url), 404, "not_found")
+        assert_problem(intruder.post(url, {"body": "Hello"}, format="json"), 404, "not_found")
+    assert Message.objects.filter(conversation=conversation).count() == before
+
+
+def _conversation_read(request: pytest.FixtureRequest) -> None:
+    from accounts.tests.problems import assert_problem
+    from messaging.models import Conversation
+
+    conversation, message, intruders = _conversation_with_a_message(request)
+    url = f"/api/v1/conversations/{conversation.pk}/read"
+    for intruder in intruders:
+        assert_problem(intruder.post(url, {"message_id": str(message.pk)}, format="json"), 404, "not_found")
+    assert Conversation.objects.get(pk=conversation.pk).parent_last_read_message_id is None
+
+
+def _device_detail(request: pytest.FixtureRequest) -> None:
+    from accounts.tests.problems import assert_problem
+    from conftest import client_for
+    from messaging.models import Device
+
+    device = Device.objects.create(
+        user=request.getfixturevalue("parent"), token="object-level-case-token-0123456789", platform="ios"
+    )
+    intruder = client_for(request.getfixturevalue("other_parent"))
+    assert_problem(intruder.delete(f"/api/v1/devices/{device.pk}"), 404, "not_found")
+    assert Device.objects.filter(pk=device.pk, user=device.user).exists()
+
+
+def _notification_read(request: pytest.FixtureRequest) -> None:
+    from accounts.tests.problems import assert_problem
+    from conftest import client_for
+    from messaging.models import Notification
+    from messaging.services.notifications import notify
+
+    context = {"booking_id": "b", "other_name": "Sam", "starts_at": "Friday"}
+    notification = notify(user=request.getfixturevalue("parent"), kind="booking.accepted", context=context)
+    intruder = client_for(request.getfixturevalue("other_parent"))
+    assert_problem(intruder.post(f"/api/v1/notifications/{notification.pk}/read"), 404, "not_found")
+    assert Notification.objects.get(pk=notification.pk).read_at is None
+
+
+def _stored_file(request: pytest.FixtureRequest, owner_fixture: str, purpose: str = "id_document") -> Any:
+    """A ready, servable file of ``owner_fixture`` whose bytes sit in a private per-test folder."""
+    from files import storage
+    from files.models import StoredFile
+
+    settings = request.getfixturevalue("settings")
+    settings.MEDIA_ROOT = str(request.getfixturevalue("tmp_path") / "media")
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    settings.FILES_SERVE_UNSCANNED = True
+    owner = request.getfixturevalue(owner_fixture)
+    file = StoredFile.objects.create(
+        owner=owner,
+        purpose=purpose,
+        status="ready",
+        scan="not_scanned",
+        content_type="application/pdf",
+        size=9,
+        sha256="0" * 64,
+        key=f"files/private/{purpose}/{owner.pk}/object-level/original.pdf",
+    )
+    storage.put(file.key, b"%PDF-1.4\n", content_type="application/pdf")
+    return file
+
+
+def _file_detail(request: pytest.FixtureRequest) -> None:
+    from accounts.tests.problems import assert_problem
+    from conftest import client_for
+    from files.models import StoredFile
+
+    file = _stored_file(request, "parent")
+    for name in ("other_parent", "sitter"):
+        intruder = client_for(request.getfixturevalue(name))
+        assert_problem(intruder.get(f"/api/v1/files/{file.pk}"), 404, "not_found")
+        assert_problem(intruder.delete(f"/api/v1/files/{file.pk}"), 404, "not_found")
+    assert StoredFile.objects.filter(pk=file.pk).exists()
+
+
+def _file_content(request: pytest.FixtureRequest) -> None:
+    """The signature is the credential: one signed for the intruder's own file opens nothing of ours."""
+    from rest_framework.test import APIClient
+
+    from accounts.tests.problems import assert_problem
+    from files import storage
+
+    file = _stored_file(request, "parent")
+    theirs = _stored_file(request, "other_parent")
+    theirs_signature = storage.link_signature(file_id=theirs.pk, variant="original")
+    url = f"/api/v1/files/{file.pk}/content"
+    assert_problem(APIClient().get(url, {"variant": "original", "signature": theirs_signature}), 404, "not_found")
+    assert_problem(APIClient().get(url, {"variant": "original"}), 404, "not_found")
+    own_signature = storage.link_signature(file_id=file.pk, variant="original")  # the control: the real link opens
+    assert APIClient().get(url, {"variant": "original", "signature": own_signature}).status_code == 200
+
+
 CASES: dict[str, Case] = {
+    "files:detail": _file_detail,
+    "files:content": _file_content,
+    "messaging:conversation-detail": _conversation_detail,
+    "messaging:conversation-messages": _conversation_messages,
+    "messaging:conversation-read": _conversation_read,
     "accounts:child-detail": _child_detail,
     "accounts:emergency-contact-detail": _emergency_contact_detail,
     "accounts:favorite-detail": _favorite_detail,
@@ -143,6 +272,8 @@ CASES: dict[str, Case] = {
     "accounts:data-export-download": _data_export_download,
     "accounts:session-detail": _session_detail,
     "accounts:passkey-detail": _passkey_detail,
+    "messaging:notification-read": _notification_read,
+    "messaging:device-detail": _device_detail,
 }
 
 

@@ -34,6 +34,13 @@ class UserManager(BaseUserManager["User"]):
         extra.update(role=Role.STAFF, is_staff=True, is_superuser=True)
         return self.create_user(email, password, **extra)
 
+    def for_authentication(self) -> models.QuerySet[User]:
+        """Users as API authentication loads them: with ``mfa_on`` in the same query."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        confirmed = TOTPDevice.objects.filter(user=models.OuterRef("pk"), confirmed=True)
+        return self.get_queryset().annotate(mfa_on=models.Exists(confirmed))
+
     def get_by_natural_key(self, username: str | None) -> User:
         return self.get(email__iexact=username or "")
 
@@ -92,6 +99,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def mfa_enabled(self) -> bool:
+        annotated = self.__dict__.get("mfa_on")  # set by UserManager.for_authentication()
+        if annotated is not None:
+            return bool(annotated)
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
         return TOTPDevice.objects.filter(user=self, confirmed=True).exists()

@@ -17,7 +17,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.errors import AccountError
 from accounts.models import Role, User, UserSession
-from accounts.services.lockout import locked_error, lockout_clear, was_locked_out
+from accounts.services.lockout import counted, locked_error, lockout_clear, was_locked_out
 from accounts.services.mfa import mfa_challenge_issue, mfa_required
 from accounts.services.sessions import SESSION_CLAIM, session_end, session_start, session_touch
 from accounts.services.verification import email_verification_enqueue
@@ -111,7 +111,7 @@ def user_login(*, request: HttpRequest, email: str, password: str) -> dict[str, 
     tokens come from ``user_login_mfa``. No other way round the second factor.
     """
     email = email.strip().lower()
-    user = authenticate(request, username=email, password=password)
+    user = counted(lambda: authenticate(request, username=email, password=password))
     if user is None and was_locked_out(request):
         audit_record(action="auth.login_locked", target=User.objects.filter(email=email).first())
         raise locked_error()

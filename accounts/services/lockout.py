@@ -9,17 +9,22 @@ count on success.
 from __future__ import annotations
 
 import json
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from axes.handlers.proxy import AxesProxyHandler
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from rest_framework import status
 
 from guardiannest.api.errors import PROBLEM_CONTENT_TYPE, ApplicationError, problem
 from guardiannest.api.net import client_ip
+
+T = TypeVar("T")
 
 LOCKED_CODE = "account_locked"
 LOCKED_DETAIL = "Too many failed attempts from here. Try again later or reset your password."
@@ -64,9 +69,30 @@ def lockout_guard(*, request: HttpRequest, email: str) -> None:
 
 def lockout_failure(*, request: HttpRequest, email: str, way: str) -> None:
     """Count a failed attempt that did not go through ``authenticate`` (MFA, Firebase, reset …)."""
-    user_login_failed.send(sender=__name__, credentials={"username": email, "way": way}, request=request)
+    counted(
+        lambda: user_login_failed.send(sender=__name__, credentials={"username": email, "way": way}, request=request)
+    )
     if getattr(request, "axes_locked_out", False):
         raise locked_error()
+
+
+def counted(attempt: Callable[[], T], *, tries: int = 5) -> T:
+    """Run something that may record a failed sign-in, surviving axes's insert race.
+
+    Axes counts in one row per account+address made with get_or_create: two
+    failures racing for a new pair collide on its unique key, and the loser's
+    read does not see the winner's row until it commits. Trying again, briefly
+    later, finds the row and counts on it.
+    """
+    for remaining in range(tries - 1, -1, -1):
+        try:
+            with transaction.atomic():
+                return attempt()
+        except IntegrityError:
+            if remaining == 0:
+                raise
+            time.sleep(0.01 * (tries - remaining))
+    raise AssertionError("unreachable")
 
 
 def lockout_clear(*, request: HttpRequest, email: str) -> None:

@@ -5,11 +5,35 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication as BaseJWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.settings import api_settings
 
 
 class JWTAuthentication(BaseJWTAuthentication):
+    def get_user(self, validated_token: Any) -> Any:
+        """simplejwt's lookup, through the user manager's ``for_authentication()`` when it has one.
+
+        One query then carries what most views need about the user (MFA state).
+        """
+        manager = self.user_model._default_manager
+        loader = getattr(manager, "for_authentication", None)
+        if loader is None:
+            return super().get_user(validated_token)
+        try:
+            user_id = validated_token[api_settings.USER_ID_CLAIM]
+        except KeyError as exc:
+            raise InvalidToken(str(_("Token contained no recognizable user identification"))) from exc
+        user = loader().filter(**{api_settings.USER_ID_FIELD: user_id}).first()
+        if user is None:
+            raise AuthenticationFailed(_("User not found"), code="user_not_found")
+        if not user.is_active:
+            raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
+        return user
+
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         result = super().authenticate(request)
         if result is not None:

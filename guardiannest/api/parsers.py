@@ -1,4 +1,4 @@
-"""JSON bodies, refused before they are read when they are too large."""
+"""JSON and multipart bodies, refused before they are read when they are too large."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
+from django.http.multipartparser import MultiPartParserError
 from rest_framework import parsers
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import DataAndFiles
 
 from guardiannest.api.exceptions import RequestTooLarge
 
@@ -23,3 +27,60 @@ class JSONParser(parsers.JSONParser):
             if length > limit:
                 raise RequestTooLarge()
         return super().parse(stream, media_type, parser_context)
+
+
+class _NameCheckingParser(DjangoMultiPartParser):
+    """Django's multipart parser, remembering which file names it had to clean.
+
+    Django strips paths and control characters from upload names (so
+    ``../../etc/x.png`` arrives as ``x.png``); a name that needed cleaning was
+    a trick, and the view may refuse the upload for it. A name Django would
+    drop altogether (``..``) is kept as ``upload`` so the refusal can say why.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unsafe_names: set[str] = set()
+
+    def sanitize_file_name(self, file_name: str) -> str | None:
+        cleaned = super().sanitize_file_name(file_name)
+        if cleaned != file_name:
+            cleaned = cleaned or "upload"
+            self.unsafe_names.add(cleaned)
+        return cleaned
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """Multipart bodies, refused before they are read when Content-Length is over the view's limit.
+
+    The limit is the view's ``max_body_bytes`` (the files upload sets it from
+    its purposes' limits), else ``MULTIPART_MAX_BYTES``. Each uploaded file gets
+    ``name_was_unsafe`` (see ``_NameCheckingParser``).
+    """
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
+        context = parser_context or {}
+        request, view = context.get("request"), context.get("view")
+        default_limit: int = getattr(settings, "MULTIPART_MAX_BYTES", 10 * 1024 * 1024)
+        limit: int = getattr(view, "max_body_bytes", None) or default_limit
+        if request is None:
+            return super().parse(stream, media_type, parser_context)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            raise RequestTooLarge()
+        meta = request.META.copy()
+        meta["CONTENT_TYPE"] = media_type
+        try:
+            parser = _NameCheckingParser(
+                meta, stream, request.upload_handlers, str(context.get("encoding", settings.DEFAULT_CHARSET))
+            )
+            data, files = parser.parse()
+        except MultiPartParserError as exc:
+            raise ParseError(f"Multipart form parse error - {exc}") from exc
+        for field in files:
+            for upload in files.getlist(field):
+                upload.name_was_unsafe = upload.name in parser.unsafe_names
+        return DataAndFiles(data, files)

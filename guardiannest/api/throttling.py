@@ -17,6 +17,23 @@ from rest_framework.request import Request
 from guardiannest.api.net import client_ip
 
 
+def count_in_window(key: str, ttl: int) -> int:
+    """Add one to a window counter and return it, atomically, in one round trip on Redis."""
+    raw_client = getattr(cache, "raw_client", None)
+    if raw_client is not None:
+        redis_key = cache.make_and_validate_key(key)
+        pipeline = raw_client().pipeline(transaction=True)
+        pipeline.set(redis_key, 0, ex=ttl, nx=True)
+        pipeline.incr(redis_key)
+        return int(pipeline.execute()[1])
+    cache.add(key, 0, timeout=ttl)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=ttl)
+        return 1
+
+
 class WindowThrottle(throttling.SimpleRateThrottle):
     """Fixed window counter; ``scope`` names the rate in DEFAULT_THROTTLE_RATES."""
 
@@ -43,14 +60,8 @@ class WindowThrottle(throttling.SimpleRateThrottle):
         now = time.time()
         window_start = int(now // self.duration) * self.duration
         window_key = f"throttle:{key}:{window_start}"
-        self.cache.add(window_key, 0, timeout=self.duration + 1)
-        try:
-            count = self.cache.incr(window_key)
-        except ValueError:  # expired between add and incr
-            self.cache.add(window_key, 1, timeout=self.duration + 1)
-            count = 1
         self._wait = window_start + self.duration - now
-        return count <= self.num_requests
+        return count_in_window(window_key, self.duration + 1) <= self.num_requests
 
     def wait(self) -> float | None:
         return getattr(self, "_wait", None)

@@ -110,7 +110,10 @@ def external_services() -> dict[str, tuple[bool, Callable[[], None] | None]]:
             (lambda: _tcp_reachable(settings.EMAIL_HOST, settings.EMAIL_PORT)) if settings.SMTP_HOST else None,
         ),
         "twilio": (bool(settings.TWILIO_ACCOUNT_SID), _probe_url(twilio_base, 443)),
-        "fcm": (bool(settings.FIREBASE_PROJECT_ID), _probe_url("https://fcm.googleapis.com", 443)),
+        "fcm": (
+            bool(settings.FIREBASE_PROJECT_ID),
+            _probe_url(settings.FIREBASE_FCM_API_BASE or "https://fcm.googleapis.com", 443),
+        ),
         "clamav": (bool(settings.CLAMAV_URL), _clamav_probe if settings.CLAMAV_URL else None),
         "s3": (bool(settings.AWS_STORAGE_BUCKET_NAME), _probe_url(s3_endpoint, 443)),
     }

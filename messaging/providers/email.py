@@ -28,7 +28,11 @@ class DjangoEmailProvider:
         try:
             mail.send()
         except smtplib.SMTPRecipientsRefused as exc:
-            raise PermanentFailure("recipient refused", provider_code="550") from exc
+            codes = [code for code, _ in exc.recipients.values()]
+            worst = max(codes, default=550)
+            if worst >= 500:
+                raise PermanentFailure("recipient refused", provider_code=str(worst)) from exc
+            raise TemporaryFailure("recipient deferred", provider_code=str(worst)) from exc
         except smtplib.SMTPResponseException as exc:
             if 500 <= exc.smtp_code < 600:
                 raise PermanentFailure(f"SMTP {exc.smtp_code}", provider_code=str(exc.smtp_code)) from exc

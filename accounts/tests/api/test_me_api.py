@@ -89,3 +89,15 @@ def test_patch_refuses_an_invalid_phone(parent_api: APIClient) -> None:
 @pytest.mark.parametrize("method", ["get", "patch"])
 def test_me_needs_authentication(api: APIClient, method: str) -> None:
     assert_problem(getattr(api, method)(URL), 401, "not_authenticated")
+
+
+def test_the_fast_representation_matches_the_serializer(parent) -> None:
+    from accounts.api.serializers import MeSerializer
+    from accounts.api.views import me_representation
+
+    assert me_representation(parent) == MeSerializer(parent).data
+
+
+def test_me_takes_one_query_for_the_user_and_mfa(parent_api, django_assert_num_queries) -> None:
+    with django_assert_num_queries(1):
+        assert parent_api.get("/api/v1/auth/me").status_code == 200

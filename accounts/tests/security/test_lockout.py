@@ -61,3 +61,15 @@ def test_the_admin_login_is_locked_too(client, staff: User, settings) -> None:
     response = client.post("/admin/login/", {"username": staff.email, "password": PASSWORD})
     assert response.status_code == 429
     assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_wrong_passwords_are_each_counted_never_a_500(parent: User, settings) -> None:
+    from conftest import race
+
+    settings.AXES_FAILURE_LIMIT = 50
+    statuses = race(10, lambda: attempt(APIClient(), parent.email, "wrong-password").status_code)
+    assert statuses == [401] * 10
+    from axes.models import AccessAttempt
+
+    assert AccessAttempt.objects.get(username=parent.email).failures_since_start == 10

@@ -1,0 +1,523 @@
+"""Shared helpers for the benchmarks in ``bench/``.
+
+- servers: start a server subprocess in its own process group on a free
+  loopback port, wait (bounded) until it answers, and always stop the whole
+  group again (``Server`` is a context manager; ``stop_all`` runs at exit and
+  on SIGTERM/SIGHUP too);
+- load: run ``wrk --latency`` (warm-up, then the measured run) and parse its
+  report into requests/s and p50/p75/p90/p99 latencies;
+- numbers: percentiles and rounding;
+- output: ``log`` writes to stderr, ``emit`` prints the one JSON object on stdout;
+- GuardianNest setup: the environment every benchmark runs the app with, the
+  PostgreSQL database, migrations and the bench user.
+
+Everything listens on and talks to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_BIN = REPO / ".venv" / "bin"
+HOST = "127.0.0.1"
+
+# --- output ------------------------------------------------------------------------------
+
+
+class BenchError(RuntimeError):
+    """A benchmark cannot go on (a server did not start, wrk failed, ...)."""
+
+
+def log(message: str) -> None:
+    """Progress and diagnostics: stderr only, so stdout stays one JSON object."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def emit(figures: Mapping[str, Any]) -> None:
+    """Print the benchmark's figures: exactly one JSON object, on one line, on stdout."""
+    sys.stdout.write(json.dumps(figures, sort_keys=False) + "\n")
+    sys.stdout.flush()
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def tool(name: str) -> str:
+    """A console script from the project's venv (or next to the running interpreter)."""
+    for folder in (VENV_BIN, Path(sys.executable).parent):
+        candidate = folder / name
+        if candidate.exists():
+            return str(candidate)
+    raise BenchError(f"{name} is not installed in {VENV_BIN}; install requirements/dev.txt into the venv.")
+
+
+def python() -> str:
+    candidate = VENV_BIN / "python"
+    return str(candidate) if candidate.exists() else sys.executable
+
+
+def require_wrk() -> str:
+    """The path of wrk, or exit with a message saying how to install it."""
+    path = shutil.which("wrk")
+    if path is None:
+        log("wrk is not installed. Install it with: apt-get update && apt-get install -y wrk")
+        sys.exit(2)
+    return path
+
+
+def cpu_busy(interval: float = 0.5) -> float | None:
+    """Fraction of the machine's CPU time busy over ``interval`` seconds (/proc/stat; None elsewhere).
+
+    Taken while our own servers idle, it shows what other processes on the
+    machine are using: figures measured on a busy machine are low and noisy.
+    """
+
+    def snapshot() -> tuple[int, int]:
+        with open("/proc/stat") as stat:
+            values = [int(value) for value in stat.readline().split()[1:9]]
+        return sum(values), values[3] + values[4]  # total, idle + iowait
+
+    try:
+        total_before, idle_before = snapshot()
+        time.sleep(interval)
+        total_after, idle_after = snapshot()
+    except (OSError, ValueError, IndexError):
+        return None
+    total = total_after - total_before
+    return round(1 - (idle_after - idle_before) / total, 3) if total > 0 else None
+
+
+def wait_for_quiet(threshold: float, max_wait: float) -> float | None:
+    """Wait (at most ``max_wait`` s) until other processes use less than ``threshold`` of the CPU."""
+    deadline = time.monotonic() + max_wait
+    busy = cpu_busy()
+    while busy is not None and busy > threshold and time.monotonic() < deadline:
+        log(f"machine busy: {busy:.0%} CPU used by other processes; waiting (up to {max_wait:.0f}s in all)")
+        time.sleep(2)
+        busy = cpu_busy()
+    if busy is not None and busy > threshold:
+        log(f"WARNING machine still {busy:.0%} busy; measuring anyway, figures will be low and noisy")
+    return busy
+
+
+# --- numbers -------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], point: float) -> float | None:
+    """The ``point``-th percentile (0-100) by linear interpolation between ranks; None if empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return float(ordered[0])
+    rank = (len(ordered) - 1) * max(0.0, min(100.0, point)) / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return float(ordered[low] + (ordered[high] - ordered[low]) * (rank - low))
+
+
+def summarize(values: Sequence[float], points: Sequence[float] = (50, 90, 99), digits: int = 1) -> dict[str, Any]:
+    """Count, mean and percentiles of ``values`` (keys ``mean``, ``p50``, ...)."""
+    summary: dict[str, Any] = {"n": len(values)}
+    summary["mean"] = round(sum(values) / len(values), digits) if values else None
+    for point in points:
+        value = percentile(values, point)
+        summary[f"p{point:g}"] = round(value, digits) if value is not None else None
+    return summary
+
+
+def ratio(numerator: float | None, denominator: float | None, digits: int = 3) -> float | None:
+    if not numerator or not denominator:
+        return None
+    return round(numerator / denominator, digits)
+
+
+# --- servers -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+# Loopback only: never route through an http_proxy from the environment.
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def http_request(
+    url: str,
+    *,
+    method: str = "GET",
+    headers: Mapping[str, str] | None = None,
+    body: Any = None,
+    timeout: float = 5.0,
+) -> tuple[int, bytes]:
+    """One HTTP request to a loopback URL; returns (status, body) and never raises on 4xx/5xx."""
+    if not url.startswith(f"http://{HOST}:"):
+        raise BenchError(f"benchmarks talk to {HOST} only, not {url}")
+    data = None
+    all_headers = dict(headers or {})
+    if body is not None:
+        data = json.dumps(body).encode()
+        all_headers.setdefault("Content-Type", "application/json")
+    request = urllib.request.Request(url, data=data, headers=all_headers, method=method)
+    try:
+        with _NO_PROXY.open(request, timeout=timeout) as response:
+            return int(response.status), response.read()
+    except urllib.error.HTTPError as exc:
+        return int(exc.code), exc.read()
+
+
+_LIVE: set[Server] = set()
+
+
+@dataclass(eq=False)
+class Server:
+    """A server subprocess in its own process group (so its workers die with it).
+
+    ``argv`` may contain ``{port}``, replaced by a free port. ``start`` returns
+    once ``ready_path`` answers 200 or fails within ``startup_timeout`` seconds.
+    """
+
+    name: str
+    argv: Sequence[str]
+    env: Mapping[str, str]
+    ready_path: str
+    startup_timeout: float = 60.0
+    stop_timeout: float = 10.0
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+    keep_log: bool = False  # set when the log explains something (errors during a run)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def start(self) -> Server:
+        argv = [part.replace("{port}", str(self.port)) for part in self.argv]
+        handle, name = tempfile.mkstemp(prefix=f"bench-{self.name}-", suffix=".log")
+        self.log_path = Path(name)
+        log(f"starting {self.name} on {self.base_url}: {' '.join(argv)}")
+        with os.fdopen(handle, "wb") as log_file:
+            self.proc = subprocess.Popen(
+                argv,
+                cwd=REPO,
+                env=dict(self.env),
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # own process group: stop() reaches every worker
+            )
+        _LIVE.add(self)
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop(keep_log=True)
+            raise
+        return self
+
+    def _wait_ready(self) -> None:
+        assert self.proc is not None
+        deadline = time.monotonic() + self.startup_timeout
+        last_error = "no answer yet"
+        while time.monotonic() < deadline:
+            code = self.proc.poll()
+            if code is not None:
+                raise BenchError(f"{self.name} exited with {code} while starting:\n{self.log_tail()}")
+            try:
+                status, _ = http_request(self.url(self.ready_path), timeout=2.0)
+            except OSError as exc:  # refused, reset, timed out
+                last_error = str(exc)
+            else:
+                if status == 200:
+                    log(f"{self.name} answers on {self.ready_path}")
+                    return
+                last_error = f"HTTP {status}"
+            time.sleep(0.25)
+        raise BenchError(
+            f"{self.name} did not answer {self.ready_path} within {self.startup_timeout:.0f}s "
+            f"({last_error}):\n{self.log_tail()}"
+        )
+
+    def log_tail(self, chars: int = 3000) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+    def error_lines(self, limit: int = 10) -> list[str]:
+        """The last lines of the server's log that mention an error (5xx answers are logged)."""
+        lines = [
+            line for line in self.log_tail(200_000).splitlines() if re.search(r"error|exception|traceback", line, re.I)
+        ]
+        return [line[:400] for line in lines[-limit:]]
+
+    def stop(self, *, keep_log: bool = False) -> None:
+        """SIGTERM the whole process group, then SIGKILL whatever is left; idempotent."""
+        proc, self.proc = self.proc, None
+        _LIVE.discard(self)
+        if proc is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=self.stop_timeout)
+        except subprocess.TimeoutExpired:
+            log(f"{self.name} ignored SIGTERM for {self.stop_timeout:.0f}s; killing it")
+        # Workers may outlive the leader: make sure the whole group is gone.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)
+        if self.log_path is not None:
+            if keep_log or self.keep_log:
+                log(f"{self.name} log kept at {self.log_path}")
+            else:
+                self.log_path.unlink(missing_ok=True)
+        log(f"stopped {self.name}")
+
+    def __enter__(self) -> Server:
+        return self.start()
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.stop(keep_log=exc_type is not None)
+
+
+def stop_all() -> None:
+    """Stop every server still running (at exit, on a signal, after an error)."""
+    for server in list(_LIVE):
+        try:
+            server.stop(keep_log=True)
+        except Exception as exc:
+            log(f"could not stop {server.name}: {exc}")
+
+
+def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
+    # Raising unwinds the stack, so every ``finally`` and ``with`` stops its server.
+    raise SystemExit(128 + signum)
+
+
+def install_cleanup() -> None:
+    """Stop servers on normal exit, on exceptions, and on SIGTERM/SIGHUP (Ctrl-C raises already)."""
+    atexit.register(stop_all)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGHUP, _exit_on_signal)
+
+
+# --- load: wrk -----------------------------------------------------------------------------
+
+_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+_LATENCY_LINE = re.compile(r"^\s*(\d+(?:\.\d+)?)%\s+(\d+(?:\.\d+)?)(us|ms|s|m|h)\s*$")
+_RPS_LINE = re.compile(r"^Requests/sec:\s+(\d+(?:\.\d+)?)\s*$", re.M)
+_TOTAL_LINE = re.compile(r"^\s*(\d+) requests in (\d+(?:\.\d+)?)(us|ms|s|m|h)", re.M)
+_NON_2XX_LINE = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
+_SOCKET_ERRORS_LINE = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+
+
+@dataclass(frozen=True)
+class LoadConfig:
+    threads: int = 2
+    connections: int = 64
+    duration_s: int = 10
+    warmup_s: int = 2
+    timeout_s: int = 5
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "threads": self.threads,
+            "connections": self.connections,
+            "duration_s": self.duration_s,
+            "warmup_s": self.warmup_s,
+        }
+
+
+def parse_wrk(output: str) -> dict[str, Any]:
+    """Requests/s, latency percentiles (ms), totals and errors from a ``wrk --latency`` report."""
+    latencies: dict[str, float] = {}
+    in_distribution = False
+    for line in output.splitlines():
+        if "Latency Distribution" in line:
+            in_distribution = True
+            continue
+        if in_distribution:
+            match = _LATENCY_LINE.match(line)
+            if not match:
+                in_distribution = False
+                continue
+            point, value, unit = match.groups()
+            latencies[f"p{float(point):g}_ms"] = round(float(value) * _UNIT_MS[unit], 3)
+    rps = _RPS_LINE.search(output)
+    total = _TOTAL_LINE.search(output)
+    if rps is None or total is None or "p50_ms" not in latencies or "p99_ms" not in latencies:
+        raise BenchError(f"cannot read wrk's report:\n{output}")
+    non_2xx = _NON_2XX_LINE.search(output)
+    socket_errors = _SOCKET_ERRORS_LINE.search(output)
+    return {
+        "rps": round(float(rps.group(1)), 1),
+        **latencies,
+        "requests": int(total.group(1)),
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": sum(int(n) for n in socket_errors.groups()) if socket_errors else 0,
+    }
+
+
+def run_wrk(url: str, *, seconds: int, config: LoadConfig, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """One wrk run against ``url``; raises BenchError if wrk fails or cannot be read."""
+    if not url.startswith(f"http://{HOST}:"):
+        raise BenchError(f"benchmarks load {HOST} only, not {url}")
+    argv = [
+        require_wrk(),
+        f"-t{config.threads}",
+        f"-c{config.connections}",
+        f"-d{seconds}s",
+        f"--timeout={config.timeout_s}s",
+        "--latency",
+    ]
+    for name, value in (headers or {}).items():
+        argv += ["-H", f"{name}: {value}"]
+    argv.append(url)
+    # run() kills wrk if we time out or are interrupted.
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + config.timeout_s + 30, check=False)
+    if result.returncode != 0:
+        raise BenchError(f"wrk exited with {result.returncode}:\n{result.stdout}\n{result.stderr}")
+    return parse_wrk(result.stdout)
+
+
+def measure(
+    url: str, *, config: LoadConfig, headers: Mapping[str, str] | None = None, label: str = ""
+) -> dict[str, Any]:
+    """Warm up, then measure; logs the figures and warns about non-2xx answers or socket errors."""
+    status, body = http_request(url, headers=headers)
+    if status != 200:
+        raise BenchError(f"{label or url}: expected 200 before loading it, got {status}: {body[:300]!r}")
+    background = cpu_busy()  # our server idles now: this is everybody else
+    if config.warmup_s > 0:
+        run_wrk(url, seconds=config.warmup_s, config=config, headers=headers)
+    figures = run_wrk(url, seconds=config.duration_s, config=config, headers=headers)
+    figures["background_cpu_busy"] = background
+    log(
+        f"{label or url}: {figures['rps']:.0f} req/s, p50 {figures['p50_ms']:.2f} ms, "
+        f"p99 {figures['p99_ms']:.2f} ms, non-2xx {figures['non_2xx']}, socket errors {figures['socket_errors']}, "
+        f"background CPU {background if background is None else f'{background:.0%}'}"
+    )
+    if figures["non_2xx"]:
+        log(f"WARNING {label or url}: {figures['non_2xx']} non-2xx answers; the figures measure errors too")
+    return figures
+
+
+# --- GuardianNest setup -------------------------------------------------------------------------
+
+BENCH_DB = "guardiannest_bench"
+BENCH_REDIS_URL = "redis://127.0.0.1:6379/15"
+BENCH_EMAIL = "bench.user@example.com"
+BENCH_PASSWORD = "bench-password-0123456789"
+# A rate no benchmark reaches: the throttles still count (their Redis round
+# trips are part of the cost), they just never answer 429.
+UNREACHABLE_RATE = "1000000000/min"
+
+
+def app_env(settings_module: str = "guardiannest.settings") -> dict[str, str]:
+    """The environment every benchmark runs the app with: production-like, loopback only."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": settings_module,
+            "DEBUG": "false",
+            "SECRET_KEY": "bench-secret-key-not-for-production-0123456789abcdef",
+            "JWT_SECRET": "bench-jwt-secret-not-for-production-0123456789abcdef",
+            "JWT_EXPIRES_IN": "1h",
+            "FIELD_ENCRYPTION_KEYS": "b1:YmVuY2gta2V5LW9uZS0zMi1ieXRlcy1sb25nLSEhISE=",
+            "BLIND_INDEX_KEY": "bench-blind-index-key",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}",
+            "DATABASE_POOL": "true",
+            "REDIS_URL": BENCH_REDIS_URL,
+            "CACHE_KEY_PREFIX": "gnbench",
+            "SECURE_SSL_REDIRECT": "false",
+            "LOG_LEVEL": "WARNING",
+            "LOG_FORMAT": "json",
+            "THROTTLE_USER": UNREACHABLE_RATE,
+            "THROTTLE_ANON": UNREACHABLE_RATE,
+            "THROTTLE_LOGIN": UNREACHABLE_RATE,
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    for name in ("GN_TESTING", "DATABASE_URL_FILE", "REDIS_URL_FILE", "SENTRY_DSN", "CELERY_BROKER_URL"):
+        env.pop(name, None)
+    return env
+
+
+def ensure_database() -> None:
+    """Create the PostgreSQL database ``guardiannest_bench`` if it does not exist."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DB,)).fetchone()
+        if not exists:
+            log(f"creating database {BENCH_DB}")
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
+
+
+def manage(*args: str, env: Mapping[str, str], timeout: float = 600) -> None:
+    """Run ``manage.py`` with the bench environment; its output goes to stderr."""
+    result = subprocess.run(
+        [python(), "manage.py", *args],
+        cwd=REPO,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=sys.stderr,
+        stderr=sys.stderr,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise BenchError(f"manage.py {' '.join(args[:1])} exited with {result.returncode}")
+
+
+_ENSURE_USER = f"""
+from accounts.models import User
+user = User.objects.filter(email={BENCH_EMAIL!r}).first()
+if user is None:
+    User.objects.create_user({BENCH_EMAIL!r}, {BENCH_PASSWORD!r}, role='parent', first_name='B', last_name='B')
+elif not user.check_password({BENCH_PASSWORD!r}):
+    user.set_password({BENCH_PASSWORD!r})
+    user.save(update_fields=['password'])
+"""
+
+
+def prepare_app(env: Mapping[str, str]) -> None:
+    """Database, migrations and the bench user, ready for a server to use."""
+    ensure_database()
+    log(f"migrating {BENCH_DB}")
+    manage("migrate", "--noinput", "-v", "0", env=env)
+    manage("shell", "-c", _ENSURE_USER, env=env)
+    log(f"bench user {BENCH_EMAIL} ready")

@@ -1,0 +1,105 @@
+"""Reads of the notifications subdomain: who sees which notification, and who wants what.
+
+Preferences are stored as overrides of the defaults; :func:`effective_preferences`
+is the one place that turns them into what applies, so the API, ``notify``
+and the unsubscribe link agree on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.db.models import QuerySet
+from rest_framework.exceptions import NotFound
+
+from messaging.kinds import MANDATORY_CATEGORIES, NEVER, OPT_IN_CATEGORIES, Category, Channel
+from messaging.models.devices import Device, PhoneVerification
+from messaging.models.notifications import Notification, NotificationPreference
+
+Preferences = dict[str, dict[str, bool]]
+
+
+def default_preferences() -> Preferences:
+    """Everything on, except what needs an opt-in (marketing) and what a category never uses."""
+    return {
+        category.value: {
+            channel.value: category not in OPT_IN_CATEGORIES and channel not in NEVER.get(category, frozenset())
+            for channel in Channel
+        }
+        for category in Category
+    }
+
+
+def effective_preferences(overrides: dict[str, Any] | None) -> Preferences:
+    """Defaults, then the user's overrides; mandatory categories stay on and never-channels stay off.
+
+    Overrides are read defensively (a stored key that is no longer a category
+    or channel is ignored) because the JSON column outlives code changes.
+    """
+    result = default_preferences()
+    for category, channels in (overrides or {}).items():
+        if category not in result or not isinstance(channels, dict):
+            continue
+        for channel, value in channels.items():
+            if channel in result[category] and isinstance(value, bool):
+                result[category][channel] = value
+    for category in MANDATORY_CATEGORIES:
+        result[category.value] = dict.fromkeys(result[category.value], True)
+    for category, channels in NEVER.items():
+        for channel in channels:
+            result[category.value][channel.value] = False
+    return result
+
+
+def preferences_get(*, user: Any) -> Preferences:
+    overrides = NotificationPreference.objects.filter(user=user).values_list("overrides", flat=True).first()
+    return effective_preferences(overrides)
+
+
+def preference_overrides_for_users(*, user_ids: Iterable[Any]) -> dict[Any, dict[str, Any]]:
+    """Stored overrides by user id, in one query (users who never chose anything are absent)."""
+    rows = NotificationPreference.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "overrides")
+    return dict(rows)
+
+
+def notification_list_for_user(*, user: Any) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user).order_by("-created_at")
+
+
+def notification_get_for_user(*, notification_id: UUID, user: Any) -> Notification:
+    """The user's own notification; someone else's answers 404 like one that does not exist."""
+    notification = Notification.objects.filter(pk=notification_id, user=user).first()
+    if notification is None:
+        raise NotFound()
+    return notification
+
+
+@dataclass(frozen=True)
+class PushTarget:
+    token: str
+    platform: str
+
+
+def push_targets_for_users(*, user_ids: Iterable[Any]) -> dict[Any, list[PushTarget]]:
+    """The registered push tokens of each user (``POST devices``), in one query."""
+    targets: dict[Any, list[PushTarget]] = {}
+    for user_id, token, platform in Device.objects.filter(user_id__in=list(user_ids)).values_list(
+        "user_id", "token", "platform"
+    ):
+        targets.setdefault(user_id, []).append(PushTarget(token=token, platform=platform))
+    return targets
+
+
+def verified_phones_for_users(*, user_ids: Iterable[Any]) -> set[tuple[Any, str]]:
+    """``(user id, number)`` pairs proven by an SMS code, in one query.
+
+    An SMS only goes to a number its account proved (SMS cost money and can be
+    aimed at someone else's phone). A verification counts only for the number
+    the account has now, which the caller compares (as
+    :func:`messaging.services.phone.phone_verified_at` does for one user).
+    """
+    rows = PhoneVerification.objects.filter(user_id__in=list(user_ids), verified_at__isnull=False)
+    return set(rows.values_list("user_id", "phone").distinct())

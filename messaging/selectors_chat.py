@@ -1,0 +1,75 @@
+"""Read queries of the chat subdomain: a user sees only the conversations they are part of.
+
+Anything else is "not found", never "forbidden", so conversation ids cannot
+be probed. The list is one query whatever its length: both participants and
+the last message come joined, the caller's unread count and read position
+are annotations (a correlated count over the ``(conversation, seq)`` index).
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from rest_framework.exceptions import NotFound
+
+from accounts.models import User
+from messaging.models import Conversation, Message
+
+
+def _of(user: User) -> Q:
+    return Q(parent=user) | Q(sitter=user)
+
+
+def conversation_list_for_user(*, user: User) -> QuerySet[Conversation]:
+    """The user's conversations with ``unread_count`` and ``activity_at``, most recent activity first.
+
+    ``unread_count`` counts the other participant's messages after the
+    user's read marker. ``activity_at`` is the last message's time, or the
+    conversation's creation while it has none.
+    """
+    read_seq = Case(
+        When(parent_id=user.pk, then=Coalesce(F("parent_last_read_message__seq"), Value(0))),
+        default=Coalesce(F("sitter_last_read_message__seq"), Value(0)),
+        output_field=IntegerField(),
+    )
+    unread = (
+        Message.objects.filter(conversation_id=OuterRef("pk"), seq__gt=OuterRef("read_seq"))
+        .exclude(sender_id=user.pk)
+        .order_by()
+        .values("conversation_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return (
+        Conversation.objects.filter(_of(user))
+        .select_related("parent", "sitter", "last_message")
+        .annotate(
+            read_seq=read_seq,
+            unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),
+            activity_at=Coalesce(F("last_message_at"), F("created_at")),
+        )
+        .order_by("-activity_at", "-id")
+    )
+
+
+def conversation_detail_for_user(*, conversation_id: UUID, user: User) -> Conversation:
+    """One of the user's conversations, annotated like the list; 404 for anyone else's."""
+    conversation = conversation_list_for_user(user=user).filter(pk=conversation_id).first()
+    if conversation is None:
+        raise NotFound()
+    return conversation
+
+
+def conversation_get_for_user(*, conversation_id: UUID, user: User) -> Conversation:
+    """One of the user's conversations, plain (for writes and history); 404 for anyone else's."""
+    conversation = Conversation.objects.filter(_of(user), pk=conversation_id).first()
+    if conversation is None:
+        raise NotFound()
+    return conversation
+
+
+def message_list_for_conversation(*, conversation: Conversation) -> QuerySet[Message]:
+    """The conversation's messages, newest first. Precondition: the caller is a participant."""
+    return Message.objects.filter(conversation=conversation).order_by("-seq")
