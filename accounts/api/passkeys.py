@@ -107,6 +107,8 @@ class PasskeyListApi(APIView):
     class Pagination(CursorPagination):
         ordering = "-created_at"
 
+    pagination_class = Pagination
+
     @extend_schema(responses={200: PasskeyOutputSerializer(many=True)}, tags=["auth"])
     def get(self, request: Request) -> Response:
         paginator = self.Pagination()

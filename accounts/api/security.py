@@ -40,6 +40,8 @@ class SessionListApi(APIView):
     class Pagination(CursorPagination):
         ordering = "-last_used_at"
 
+    pagination_class = Pagination
+
     @extend_schema(responses={200: OutputSerializer(many=True)}, tags=["security"])
     def get(self, request: Request) -> Response:
         paginator = self.Pagination()
@@ -82,6 +84,8 @@ class SecurityEventListApi(APIView):
 
     class Pagination(CursorPagination):
         ordering = "-id"
+
+    pagination_class = Pagination
 
     @extend_schema(responses={200: OutputSerializer(many=True)}, tags=["security"])
     def get(self, request: Request) -> Response:

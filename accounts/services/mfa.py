@@ -66,6 +66,8 @@ ISSUER = "GuardianNest"
 DEVICE_NAME = "authenticator"
 METHODS = ("totp", "backup_code")
 MFA_TOKEN_TTL_SECONDS = 300
+# What secrets.token_urlsafe makes; anything else is not ours and never reaches the cache.
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]+")
 _MFA_TOKEN_PREFIX = "mfatoken:"
 _MFA_TOKEN_MAX_LENGTH = 128
 
@@ -344,7 +346,7 @@ def _challenge_redeem(*, request: HttpRequest, mfa_token: str) -> User:
         "The sign-in step has expired or was already used; sign in again.",
         status=status.HTTP_401_UNAUTHORIZED,
     )
-    if not mfa_token or len(mfa_token) > _MFA_TOKEN_MAX_LENGTH:
+    if not mfa_token or len(mfa_token) > _MFA_TOKEN_MAX_LENGTH or not _TOKEN_SHAPE.fullmatch(mfa_token):
         raise invalid
     key = _MFA_TOKEN_PREFIX + mfa_token
     entry = cache.get(key)

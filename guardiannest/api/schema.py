@@ -42,10 +42,13 @@ def add_problem_responses(result: dict[str, Any], generator: Any, request: Any, 
     components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     ref = {"$ref": "#/components/schemas/Problem"}
     for path_item in result.get("paths", {}).values():
-        for operation in path_item.values():
+        for method, operation in path_item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            for status_code, description in _COMMON.items():
+            common = dict(_COMMON)
+            if method in {"post", "put", "patch", "delete"}:
+                common["409"] = "State conflict"
+            for status_code, description in common.items():
                 operation["responses"].setdefault(
                     status_code,
                     {"description": description, "content": {"application/problem+json": {"schema": ref}}},

@@ -8,6 +8,7 @@ connections only the one whose delete removed the key gets in.
 
 from __future__ import annotations
 
+import re
 import secrets
 from uuid import UUID
 
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 _PREFIX = "wsticket:"
+_TICKET_SHAPE = re.compile(r"[A-Za-z0-9_-]+")  # what secrets.token_urlsafe makes
 
 
 def ticket_issue(*, user_id: UUID) -> str:
@@ -25,7 +27,7 @@ def ticket_issue(*, user_id: UUID) -> str:
 
 def ticket_redeem(*, ticket: str) -> str | None:
     """The user id the ticket was issued to, once; ``None`` for anything else."""
-    if not ticket or len(ticket) > 128:
+    if not ticket or len(ticket) > 128 or not _TICKET_SHAPE.fullmatch(ticket):
         return None
     key = _PREFIX + ticket
     user_id = cache.get(key)
