@@ -165,7 +165,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "guardiannest.middleware.HtmlCSPMiddleware",
     "guardiannest.middleware.PrivateResponseMiddleware",
     "guardiannest.middleware.ResponseTimeMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",

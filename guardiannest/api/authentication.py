@@ -15,19 +15,19 @@ from rest_framework_simplejwt.settings import api_settings
 
 class JWTAuthentication(BaseJWTAuthentication):
     def get_user(self, validated_token: Any) -> Any:
-        """simplejwt's lookup, through the user manager's ``for_authentication()`` when it has one.
+        """simplejwt's lookup, through the user manager's ``get_for_authentication()`` when it has one.
 
         One query then carries what most views need about the user (MFA state).
         """
         manager = self.user_model._default_manager
-        loader = getattr(manager, "for_authentication", None)
+        loader = getattr(manager, "get_for_authentication", None)
         if loader is None:
             return super().get_user(validated_token)
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
             raise InvalidToken(str(_("Token contained no recognizable user identification"))) from exc
-        user = loader().filter(**{api_settings.USER_ID_FIELD: user_id}).first()
+        user = loader(user_id)
         if user is None:
             raise AuthenticationFailed(_("User not found"), code="user_not_found")
         if not user.is_active:
