@@ -6,16 +6,15 @@ too. Only ``/admin/`` keeps Django's slash.
 
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
-from django_otp.admin import OTPAdminSite
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.admin_site import GuardianNestAdminSite
 from guardiannest.health import views as health
 from guardiannest.metrics import metrics
 from guardiannest.realtime.views import RealtimeTicketApi
 
 # Staff reach the admin only with a session verified by a one-time password.
-admin.site.__class__ = OTPAdminSite
-admin.site.site_header = "GuardianNest back office"
+admin.site.__class__ = GuardianNestAdminSite
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),

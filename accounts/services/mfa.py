@@ -143,9 +143,14 @@ def _totp_accept(device: TOTPDevice, code: str) -> bool:
 
 def totp_verify(*, user: User, code: str, confirmed: bool = True) -> bool:
     """Does ``code`` match one of the user's devices now? Spends the time step if so."""
+    return totp_verify_device(user=user, code=code, confirmed=confirmed) is not None
+
+
+def totp_verify_device(*, user: User, code: str, confirmed: bool = True) -> TOTPDevice | None:
+    """The device ``code`` matched, its time step spent under a row lock; ``None`` if none did."""
     with transaction.atomic():
         devices = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=confirmed).order_by("pk")
-        return any(_totp_accept(device, code) for device in devices)
+        return next((device for device in devices if _totp_accept(device, code)), None)
 
 
 def _backup_hash(*, salt: str, user: User, code: str) -> str:

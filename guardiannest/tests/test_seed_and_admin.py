@@ -50,6 +50,15 @@ def test_admin_lets_staff_in_with_password_and_totp() -> None:
     assert client.get("/admin/").status_code == 200
 
 
+def test_wrong_admin_codes_lock_the_account_from_that_address(settings) -> None:
+    settings.AXES_FAILURE_LIMIT = 2
+    call_command("seed_demo")
+    assert _admin_login("000000") == 200
+    assert _admin_login("000001") == 429
+    right = f"{totp(bytes.fromhex(STAFF_TOTP_KEY_HEX)):06d}"
+    assert _admin_login(right) == 429
+
+
 def test_a_parent_never_reaches_the_admin() -> None:
     call_command("seed_demo")
     client = Client()
@@ -59,3 +68,42 @@ def test_a_parent_never_reaches_the_admin() -> None:
 
 def test_schema_validates_without_warnings() -> None:
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+def _admin_login(code: str) -> int:
+    """200: the form again (refused); 302 then an admin page that opens: signed in with OTP."""
+    device = TOTPDevice.objects.get(user__email="staff@guardiannest.demo")
+    client = Client()
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {
+            "username": "staff@guardiannest.demo",
+            "password": DEMO_PASSWORD,
+            "otp_device": device.persistent_id,
+            "otp_token": code,
+        },
+    )
+    if response.status_code == 302:
+        assert client.get("/admin/").status_code == 200
+    return response.status_code
+
+
+def test_an_admin_code_works_once() -> None:
+    call_command("seed_demo")
+    code = f"{totp(bytes.fromhex(STAFF_TOTP_KEY_HEX)):06d}"
+    assert _admin_login(code) == 302
+    assert _admin_login(code) == 200  # the same code again: refused, the form is shown
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_admin_logins_with_one_code_let_one_in(settings) -> None:
+    from django.db import connection
+
+    from conftest import race
+
+    settings.AXES_FAILURE_LIMIT = 50  # this test is about the race, not the lockout
+    call_command("seed_demo")
+    code = f"{totp(bytes.fromhex(STAFF_TOTP_KEY_HEX)):06d}"
+    connection.close()
+    results = race(8, lambda: _admin_login(code))
+    assert sorted(results) == [200] * 7 + [302]

@@ -1,0 +1,37 @@
+"""The back office: django-otp's admin site, with codes checked the way the API checks them.
+
+django-otp's own check (verify, then save) lets two racing logins spend one
+code; the admin's form uses the MFA service instead, which spends a code under
+a row lock, and counts a wrong code toward the lockout like every other way in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+
+from accounts.services.lockout import lockout_failure
+from accounts.services.mfa import totp_code_clean, totp_verify_device
+from guardiannest.api.errors import ApplicationError
+
+
+class LockedOTPAdminAuthenticationForm(OTPAdminAuthenticationForm):
+    def _verify_token(self, user: Any, token: str, device: Any = None) -> Any:
+        code = totp_code_clean(token)
+        verified = totp_verify_device(user=user, code=code) if code is not None else None
+        if verified is None:
+            if self.request is not None:
+                try:
+                    lockout_failure(request=self.request, email=user.email, way="admin_totp")
+                except ApplicationError as locked:  # the lockout middleware answers 429 for this request
+                    raise forms.ValidationError(locked.detail, code=locked.code) from locked
+            raise forms.ValidationError(self.otp_error_messages["invalid_token"], code="invalid_token")
+        return verified
+
+
+class GuardianNestAdminSite(OTPAdminSite):
+    login_form = LockedOTPAdminAuthenticationForm
+    site_header = "GuardianNest back office"
+    site_title = "GuardianNest"
