@@ -25,3 +25,8 @@ class MessagingConfig(AppConfig):
         gdpr_exporters.register("devices", devices_export)
         gdpr_erasers.register("devices", devices_erase)
         gdpr_erasers.register("phone_verifications", phone_verifications_erase)
+
+        from files.selectors import file_access_rules
+        from messaging.services.chat import chat_attachment_visible
+
+        file_access_rules.register("chat", chat_attachment_visible)

@@ -9,8 +9,9 @@ is accepted and answers 400 ``unknown_booking`` until bookings exist.
 ``conversations/{id}/messages``: GET is the history, newest first, cursor
 paginated; POST ``{body, attachment_id?}`` sends (201). Text is cleaned of
 markup (nh3); empty, blank or longer than 4,000 characters after cleaning is
-400. Attachments are not available yet: ``attachment_id`` must be null or
-absent, anything else is 400 ``attachments_unavailable``. Sending is
+400. ``attachment_id`` names one of the sender's own uploads made with the
+purpose ``message_attachment`` (else 400 ``unknown_attachment``); both people
+in the conversation may then read that file. Sending is
 throttled (scope ``chat``, 429). Both participants' sockets receive
 ``message.created``; a recipient without a socket gets a push.
 
@@ -161,7 +162,9 @@ class ConversationStartSerializer(StrictSerializer):
 class MessageSendSerializer(StrictSerializer):
     body = CleanTextField(max_length=BODY_MAX_LENGTH, help_text="Plain text; markup is removed.")
     attachment_id = serializers.UUIDField(
-        required=False, allow_null=True, help_text="Must be null for now (attachments_unavailable otherwise)."
+        required=False,
+        allow_null=True,
+        help_text="One of your uploads with purpose message_attachment (POST files); the other person may read it.",
     )
 
 

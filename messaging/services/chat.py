@@ -21,6 +21,7 @@ from uuid import UUID
 
 import structlog
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from rest_framework import serializers, status
@@ -47,7 +48,7 @@ _PAIRS = {Role.PARENT: Role.SITTER, Role.SITTER: Role.PARENT}
 class ChatError(StrEnum):
     INVALID_PARTICIPANT = "invalid_participant"
     UNKNOWN_BOOKING = "unknown_booking"
-    ATTACHMENTS_UNAVAILABLE = "attachments_unavailable"
+    UNKNOWN_ATTACHMENT = "unknown_attachment"
     PARTICIPANT_UNAVAILABLE = "participant_unavailable"
     UNKNOWN_MESSAGE = "unknown_message"
 
@@ -159,22 +160,45 @@ def _lock_for(conversation: Conversation, user: User) -> Conversation:
     return locked
 
 
+def _check_attachment(*, attachment_id: UUID, sender: User) -> None:
+    from files.models import Purpose, StoredFile
+
+    file = StoredFile.objects.filter(pk=attachment_id, owner_id=sender.pk).first()
+    if file is None or file.purpose != Purpose.MESSAGE_ATTACHMENT or file.status == StoredFile.Status.REJECTED:
+        raise _bad_input(
+            ChatError.UNKNOWN_ATTACHMENT,
+            "attachment_id",
+            "Attach one of your own uploads made with the purpose message_attachment.",
+        )
+
+
+def chat_attachment_visible(file: Any, user: Any) -> bool:
+    """A file attached to a message may be read by both people in that conversation."""
+    from files.models import Purpose
+
+    if file.purpose != Purpose.MESSAGE_ATTACHMENT:
+        return False
+    return (
+        Message.objects.filter(attachment_id=file.pk)
+        .filter(Q(conversation__parent_id=user.pk) | Q(conversation__sitter_id=user.pk))
+        .exists()
+    )
+
+
 @transaction.atomic
 def message_send(*, conversation: Conversation, sender: User, body: str, attachment_id: UUID | None = None) -> Message:
     """Store a message and deliver it: live to both participants' sockets, by push if the recipient has none.
 
     Precondition: ``sender`` is a participant (checked again under the lock).
-    Attachments wait for the files app: any ``attachment_id`` is refused.
+    An attachment is one of the sender's own uploads with the purpose
+    ``message_attachment`` that the scan did not reject; the recipient may then
+    read it (``chat_attachment_visible``).
     A message that asks to pay outside the platform is stored and delivered
     with a warning for its recipient, flagged for staff, and audited without
     its text.
     """
     if attachment_id is not None:
-        raise _bad_input(
-            ChatError.ATTACHMENTS_UNAVAILABLE,
-            "attachment_id",
-            "Attachments are not available yet: send text only (attachment_id null).",
-        )
+        _check_attachment(attachment_id=attachment_id, sender=sender)
     text = _clean_body(body)
     finding = safety.detect(text)
     locked = _lock_for(conversation, sender)
@@ -189,6 +213,7 @@ def message_send(*, conversation: Conversation, sender: User, body: str, attachm
         seq=locked.last_seq,
         sender=sender,
         body=text,
+        attachment_id=attachment_id,
         flagged=finding is not None,
         safety_warning=SafetyWarning.OFF_PLATFORM_PAYMENT if finding else SafetyWarning.NONE,
     )

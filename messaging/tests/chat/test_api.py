@@ -257,10 +257,10 @@ def test_exactly_4000_characters_is_fine(parent_api: APIClient, conversation: Co
     assert send(parent_api, conversation, "a" * 4000).status_code == 201
 
 
-def test_an_attachment_answers_attachments_unavailable(parent_api: APIClient, conversation: Conversation) -> None:
+def test_an_unknown_or_foreign_attachment_is_refused(parent_api: APIClient, conversation: Conversation) -> None:
     response = send(parent_api, conversation, "photo", attachment_id=str(uuid.uuid4()))
 
-    assert "attachment_id" in assert_problem(response, 400, "attachments_unavailable")["errors"]
+    assert "attachment_id" in assert_problem(response, 400, "unknown_attachment")["errors"]
     assert not Message.objects.exists()
 
 

@@ -147,13 +147,13 @@ def test_bad_text_is_refused_and_nothing_is_stored_or_sent(
     assert not Message.objects.exists()
 
 
-def test_an_attachment_is_refused_until_the_files_app_lands(conversation: Conversation, parent: User) -> None:
+def test_an_attachment_must_be_an_own_upload(conversation: Conversation, parent: User) -> None:
     import uuid
 
     with pytest.raises(ApplicationError) as refused:
         message_send(conversation=conversation, sender=parent, body="photo", attachment_id=uuid.uuid4())
 
-    assert refused.value.code == "attachments_unavailable"
+    assert refused.value.code == "unknown_attachment"
     assert not Message.objects.exists()
 
 
