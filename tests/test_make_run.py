@@ -105,3 +105,33 @@ def test_a_demo_parent_signs_in_and_the_socket_answers(server: str) -> None:
     with connect(server.replace("http", "ws") + f"/ws/v1?ticket={ticket['ticket']}") as socket_:  # type: ignore[index]
         socket_.send(json.dumps({"type": "ping"}))
         assert json.loads(socket_.recv(timeout=5)) == {"type": "pong"}
+
+
+def login(server: str, email: str) -> str:
+    status, tokens = call(server, "/api/v1/auth/login", {"email": email, "password": "guardian-demo-2026"})
+    assert status == 200, tokens
+    return str(tokens["access"])  # type: ignore[index]
+
+
+def test_the_main_flows_work_on_sqlite_without_redis(server: str) -> None:
+    """The embedded default is SQLite and in-memory layers: every app's everyday calls must work there too."""
+    parent = login(server, "parent.anna@guardiannest.demo")
+    sitter = login(server, "sitter.chloe@guardiannest.demo")
+    status, children = call(server, "/api/v1/parents/me/children", token=parent)
+    assert status == 200 and children["results"]  # type: ignore[index]
+    sitter_id = call(server, "/api/v1/auth/me", token=sitter)[1]["id"]  # type: ignore[index]
+    status, conversation = call(server, "/api/v1/conversations", {"participant_id": sitter_id}, token=parent)
+    assert status in {200, 201}, conversation
+    conversation_id = conversation["id"]  # type: ignore[index]
+    status, message = call(
+        server, f"/api/v1/conversations/{conversation_id}/messages", {"body": "Hello!"}, token=parent
+    )
+    assert status == 201, message
+    status, history = call(server, f"/api/v1/conversations/{conversation_id}/messages", token=sitter)
+    assert status == 200 and history["results"][0]["body"] == "Hello!"  # type: ignore[index]
+    assert call(server, "/api/v1/notifications/preferences", token=parent)[0] == 200
+    assert call(server, "/api/v1/notifications", token=sitter)[0] == 200
+    assert call(server, "/api/v1/security/sessions", token=parent)[0] == 200
+    assert call(server, "/api/v1/security/events", token=parent)[0] == 200
+    assert call(server, "/api/v1/auth/passkeys", token=parent)[0] == 200
+    assert call(server, "/api/v1/security/export", {}, token=parent)[0] == 202

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import connections, models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -52,7 +52,9 @@ class UserManager(BaseUserManager["User"]):
             user_uuid = uuid.UUID(str(user_id))
         except ValueError:
             return None
-        return next(iter(self.raw(sql, [user_uuid])), None)
+        # As each backend stores a UUID (PostgreSQL: uuid; SQLite: 32 hex characters).
+        param = self.model._meta.pk.get_db_prep_value(user_uuid, connections[self.db])
+        return next(iter(self.raw(sql, [param])), None)
 
     def get_by_natural_key(self, username: str | None) -> User:
         return self.get(email__iexact=username or "")
