@@ -59,6 +59,9 @@ pytest: $(VENV)/.dev-installed
 
 bench: $(VENV)/.dev-installed
 	$(PY) bench/http_servers.py
+	$(PY) bench/login.py
+	$(PY) bench/chat.py
+	$(PY) bench/files.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .coverage
