@@ -128,16 +128,21 @@ def _sdk_endpoints(config: _Config) -> Iterator[None]:
         _token_gen.ID_TOKEN_CERT_URI, _user_mgt.UserManager.ID_TOOLKIT_URL = saved
 
 
-def _build(config: _Config) -> Any:
-    credential = (
-        credentials.Certificate(config.credentials_path)
-        if config.credentials_path
-        else credentials.ApplicationDefault()
-    )
+def firebase_app_fresh(*, name: str, project_id: str, credentials_path: str, timeout: float) -> Any:
+    """A firebase-admin app under ``name``, replacing one made with older settings.
+
+    Each of our Firebase uses (sign-in here, push in messaging) keeps its own
+    named app, so changing one's settings never disturbs the other.
+    """
+    credential = credentials.Certificate(credentials_path) if credentials_path else credentials.ApplicationDefault()
     with suppress(ValueError):  # no app of that name yet
-        firebase_admin.delete_app(firebase_admin.get_app(APP_NAME))
-    app = firebase_admin.initialize_app(
-        credential, {"projectId": config.project_id, "httpTimeout": HTTP_TIMEOUT}, name=APP_NAME
+        firebase_admin.delete_app(firebase_admin.get_app(name))
+    return firebase_admin.initialize_app(credential, {"projectId": project_id, "httpTimeout": timeout}, name=name)
+
+
+def _build(config: _Config) -> Any:
+    app = firebase_app_fresh(
+        name=APP_NAME, project_id=config.project_id, credentials_path=config.credentials_path, timeout=HTTP_TIMEOUT
     )
     with _sdk_endpoints(config):
         return auth.Client(app)

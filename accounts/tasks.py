@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from smtplib import SMTPException
+from typing import Any
 
 from celery import Task, shared_task
 from django.core.cache import cache
@@ -37,14 +38,20 @@ def _once(task: Task, send: Callable[[], bool]) -> bool:
     return sent
 
 
+# Every email task: retried with capped, jittered backoff on delivery errors.
+EMAIL_TASK_OPTIONS: dict[str, Any] = {
+    "bind": True,
+    "autoretry_for": EMAIL_ERRORS,
+    "retry_backoff": EMAIL_BACKOFF,
+    "retry_backoff_max": EMAIL_BACKOFF_MAX,
+    "retry_jitter": True,
+    "max_retries": EMAIL_MAX_RETRIES,
+}
+
+
 @shared_task(
     name="accounts.email_verification_send",
-    bind=True,
-    autoretry_for=EMAIL_ERRORS,
-    retry_backoff=EMAIL_BACKOFF,
-    retry_backoff_max=EMAIL_BACKOFF_MAX,
-    retry_jitter=True,
-    max_retries=EMAIL_MAX_RETRIES,
+    **EMAIL_TASK_OPTIONS,
 )
 def email_verification_send_task(self: Task, user_id: str) -> bool:
     """Send the sign-up verification link (nothing once the address is verified)."""
@@ -53,12 +60,7 @@ def email_verification_send_task(self: Task, user_id: str) -> bool:
 
 @shared_task(
     name="accounts.password_reset_email_send",
-    bind=True,
-    autoretry_for=EMAIL_ERRORS,
-    retry_backoff=EMAIL_BACKOFF,
-    retry_backoff_max=EMAIL_BACKOFF_MAX,
-    retry_jitter=True,
-    max_retries=EMAIL_MAX_RETRIES,
+    **EMAIL_TASK_OPTIONS,
 )
 def password_reset_email_send_task(self: Task, user_id: str) -> bool:
     """Send a password reset link to an account that is still active."""
@@ -67,12 +69,7 @@ def password_reset_email_send_task(self: Task, user_id: str) -> bool:
 
 @shared_task(
     name="accounts.password_changed_email_send",
-    bind=True,
-    autoretry_for=EMAIL_ERRORS,
-    retry_backoff=EMAIL_BACKOFF,
-    retry_backoff_max=EMAIL_BACKOFF_MAX,
-    retry_jitter=True,
-    max_retries=EMAIL_MAX_RETRIES,
+    **EMAIL_TASK_OPTIONS,
 )
 def password_changed_email_send_task(self: Task, user_id: str, changed_at: str) -> bool:
     """Tell the owner their password was changed or reset."""

@@ -48,9 +48,10 @@ import firebase_admin
 import google.auth.exceptions
 import structlog
 from django.conf import settings
-from firebase_admin import credentials, messaging
 from firebase_admin import exceptions as firebase_exceptions
+from firebase_admin import messaging
 
+from accounts.firebase_client import firebase_app_fresh
 from messaging.providers.base import (
     AddressGone,
     DeliveryError,
@@ -108,15 +109,8 @@ def _sdk_endpoint(config: _Config) -> Iterator[None]:
 
 
 def _build(config: _Config) -> firebase_admin.App:
-    credential = (
-        credentials.Certificate(config.credentials_path)
-        if config.credentials_path
-        else credentials.ApplicationDefault()
-    )
-    with suppress(ValueError):  # no app of that name yet
-        firebase_admin.delete_app(firebase_admin.get_app(APP_NAME))
-    app = firebase_admin.initialize_app(
-        credential, {"projectId": config.project_id, "httpTimeout": HTTP_TIMEOUT}, name=APP_NAME
+    app: firebase_admin.App = firebase_app_fresh(
+        name=APP_NAME, project_id=config.project_id, credentials_path=config.credentials_path, timeout=HTTP_TIMEOUT
     )
     with _sdk_endpoint(config):
         messaging._get_messaging_service(app)  # built now, with the endpoint, and kept by the app
