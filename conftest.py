@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -100,3 +101,28 @@ def race(times: int, attempt: Callable[[], T], *, timeout: float = 30) -> list[T
     for thread in threads:
         thread.join(timeout)
     return results
+
+
+@pytest.fixture
+def staff_client(db: Any) -> Client:
+    """A browser signed in to the admin as the demo staff member, password and TOTP code."""
+    from django.core.management import call_command
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.demo import DEMO_PASSWORD, STAFF_TOTP_KEY_HEX
+
+    call_command("seed_demo")
+    client = Client()
+    device = TOTPDevice.objects.get(user__email="staff@guardiannest.demo")
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {
+            "username": "staff@guardiannest.demo",
+            "password": DEMO_PASSWORD,
+            "otp_device": device.persistent_id,
+            "otp_token": f"{totp(bytes.fromhex(STAFF_TOTP_KEY_HEX)):06d}",
+        },
+    )
+    assert response.status_code == 302
+    return client

@@ -15,17 +15,29 @@ from rest_framework.parsers import DataAndFiles
 from guardiannest.api.exceptions import RequestTooLarge
 
 
+def refuse_longer_than(request: Any, limit: int | None) -> None:
+    """413 from the declared length, before a byte of the body is read."""
+    if request is None or limit is None:
+        return
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit:
+        raise RequestTooLarge()
+
+
 class JSONParser(parsers.JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
-        request = (parser_context or {}).get("request")
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if request is not None and limit is not None:
-            try:
-                length = int(request.META.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = 0
-            if length > limit:
-                raise RequestTooLarge()
+        refuse_longer_than((parser_context or {}).get("request"), settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        return super().parse(stream, media_type, parser_context)
+
+
+class FormParser(parsers.FormParser):
+    """Form bodies (webhooks such as Twilio's), refused before they are read when too large."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
+        refuse_longer_than((parser_context or {}).get("request"), settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         return super().parse(stream, media_type, parser_context)
 
 
@@ -65,12 +77,7 @@ class MultiPartParser(parsers.MultiPartParser):
         limit: int = getattr(view, "max_body_bytes", None) or default_limit
         if request is None:
             return super().parse(stream, media_type, parser_context)
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > limit:
-            raise RequestTooLarge()
+        refuse_longer_than(request, limit)
         meta = request.META.copy()
         meta["CONTENT_TYPE"] = media_type
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any, cast
 from uuid import UUID
 
@@ -11,7 +10,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
-from rest_framework import parsers, serializers, status
+from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -20,7 +19,7 @@ from rest_framework.views import APIView
 
 from accounts.api.serializers import PhoneField
 from accounts.models import User
-from guardiannest.api.exceptions import RequestTooLarge
+from guardiannest.api.parsers import FormParser
 from guardiannest.api.serializers import StrictSerializer
 from messaging.models import Device
 from messaging.models.devices import TOKEN_MAX_LENGTH
@@ -121,22 +120,6 @@ class PhoneVerificationConfirmApi(APIView):
         return Response(self.OutputSerializer(answer).data)
 
 
-class TwilioFormParser(parsers.FormParser):
-    """Twilio posts form fields; a body past Django's upload limit is refused before it is read."""
-
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
-        request = (parser_context or {}).get("request")
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if request is not None and limit is not None:
-            try:
-                length = int(request.META.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = 0
-            if length > limit:
-                raise RequestTooLarge()
-        return super().parse(stream, media_type, parser_context)
-
-
 class TwilioStatusCallbackApi(APIView):
     """Twilio's delivery reports for our SMS. No user signs in: X-Twilio-Signature over the public URL is the proof.
 
@@ -150,7 +133,7 @@ class TwilioStatusCallbackApi(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
     throttle_classes: list[Any] = []
-    parser_classes = [TwilioFormParser]
+    parser_classes = [FormParser]
 
     @extend_schema_serializer(component_name="TwilioStatusCallbackInput")
     class InputSerializer(serializers.Serializer):

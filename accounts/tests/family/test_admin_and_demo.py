@@ -5,10 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 from django.test import Client
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.demo import DEMO_PASSWORD, STAFF_TOTP_KEY_HEX
 from accounts.models import Child, EmergencyContact, ParentProfile, User
 from guardiannest.audit.models import AuditEvent
 
@@ -29,24 +26,6 @@ def test_demo_parents_get_a_family_once() -> None:
     assert Child.objects.filter(parent=ben).count() == 1
     assert Child.objects.count() == 3
     assert AuditEvent.objects.filter(action="family.child_created").count() == 3
-
-
-@pytest.fixture
-def staff_client() -> Client:
-    call_command("seed_demo")
-    client = Client()
-    device = TOTPDevice.objects.get(user__email="staff@guardiannest.demo")
-    response = client.post(
-        "/admin/login/?next=/admin/",
-        {
-            "username": "staff@guardiannest.demo",
-            "password": DEMO_PASSWORD,
-            "otp_device": device.persistent_id,
-            "otp_token": f"{totp(bytes.fromhex(STAFF_TOTP_KEY_HEX)):06d}",
-        },
-    )
-    assert response.status_code == 302
-    return client
 
 
 @pytest.mark.parametrize("model", [Child, EmergencyContact, ParentProfile])

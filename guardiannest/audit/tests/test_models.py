@@ -15,7 +15,6 @@ from guardiannest.audit.models import AppendOnlyError, AuditEvent
 from guardiannest.audit.services import audit_record
 
 pytestmark = pytest.mark.django_db
-postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="trigger exists on PostgreSQL only")
 
 
 @pytest.fixture
@@ -101,7 +100,6 @@ def test_erasing_the_actor_leaves_the_event_untouched() -> None:
     assert stored.hash == event.hash
 
 
-@postgresql_only
 @pytest.mark.parametrize(
     "sql",
     [
@@ -117,14 +115,12 @@ def test_the_database_refuses_raw_update_and_delete(event: AuditEvent, sql: str)
     assert _stored(event)[0] == "test.recorded"
 
 
-@postgresql_only
 def test_truncate_still_works_for_test_flushes(event: AuditEvent) -> None:
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE audit_auditevent")
     assert not AuditEvent.objects.exists()
 
 
-@postgresql_only
 def test_tamper_fixture_really_turns_the_trigger_off_and_back_on(
     event: AuditEvent, tamper: Callable[[], AbstractContextManager[None]]
 ) -> None:

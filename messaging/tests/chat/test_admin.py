@@ -3,35 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.demo import DEMO_PASSWORD, STAFF_TOTP_KEY_HEX
 from accounts.models import User
 from messaging.models import Conversation
 from messaging.services.chat import message_send
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client() -> Client:
-    call_command("seed_demo")
-    client = Client()
-    device = TOTPDevice.objects.get(user__email="staff@guardiannest.demo")
-    response = client.post(
-        "/admin/login/?next=/admin/",
-        {
-            "username": "staff@guardiannest.demo",
-            "password": DEMO_PASSWORD,
-            "otp_device": device.persistent_id,
-            "otp_token": f"{totp(bytes.fromhex(STAFF_TOTP_KEY_HEX)):06d}",
-        },
-    )
-    assert response.status_code == 302
-    return client
 
 
 def test_the_flagged_filter_lists_only_flagged_messages_and_only_their_page_shows_the_text(

@@ -5,12 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.demo import DEMO_PASSWORD, STAFF_TOTP_KEY_HEX
 from accounts.models import User
 from guardiannest.audit.models import AuditEvent
 from messaging.models import Delivery
@@ -19,24 +15,6 @@ from messaging.services.notifications import notify
 pytestmark = pytest.mark.django_db
 
 BOOKING = {"booking_id": "b-1", "other_name": "Sam Sitter", "starts_at": "Friday 18:00"}
-
-
-@pytest.fixture
-def staff_client() -> Client:
-    call_command("seed_demo")
-    client = Client()
-    device = TOTPDevice.objects.get(user__email="staff@guardiannest.demo")
-    response = client.post(
-        "/admin/login/?next=/admin/",
-        {
-            "username": "staff@guardiannest.demo",
-            "password": DEMO_PASSWORD,
-            "otp_device": device.persistent_id,
-            "otp_token": f"{totp(bytes.fromhex(STAFF_TOTP_KEY_HEX)):06d}",
-        },
-    )
-    assert response.status_code == 302
-    return client
 
 
 def test_failed_deliveries_are_listed_without_personal_data(staff_client: Client, parent: User) -> None:

@@ -210,8 +210,7 @@ def test_the_http_path_fills_ip_and_request_id_from_the_request() -> None:
 
 
 def test_lock_chain_takes_the_advisory_lock_on_postgresql() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("advisory locks are PostgreSQL's")
+    assert connection.vendor == "postgresql", "the suite runs on PostgreSQL"
     with transaction.atomic():
         lock_chain(connection)
         with connection.cursor() as cursor:
