@@ -62,6 +62,7 @@ bench: $(VENV)/.dev-installed
 	$(PY) bench/login.py
 	$(PY) bench/chat.py
 	$(PY) bench/files.py
+	$(PY) bench/search.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .coverage

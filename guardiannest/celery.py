@@ -66,6 +66,15 @@ def _configure() -> None:
             "files-purge-detached": {"task": "files.file_purge_detached", "schedule": crontab(minute=37)},
             "files-orphans-purge": {"task": "files.file_orphans_purge", "schedule": crontab(minute=13, hour=4)},
             "files-pending-retry": {"task": "files.file_pending_retry", "schedule": crontab(minute="*/10")},
+            # sitters: availability spans move forward with the calendar; certification expiry reminders.
+            "sitters-availability-extend": {
+                "task": "sitters.availability_extend",
+                "schedule": crontab(minute=7, hour="*/6"),
+            },
+            "sitters-certification-reminders": {
+                "task": "sitters.certification_reminders_send",
+                "schedule": crontab(minute=5, hour=8),
+            },
             # Outbox rows whose delivery task was lost: nothing lost, nothing sent twice.
             "redrive-deliveries": {
                 "task": "messaging.redrive_deliveries",

@@ -415,6 +415,8 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "accounts.models.Role.choices",
         "SelfServiceRoleEnum": [("parent", "Parent"), ("sitter", "Sitter")],
         "FileStatusEnum": "files.models.FileStatus.choices",
+        "SitterCheckKindEnum": "sitters.models.CheckKind.choices",
+        "CertificationKindEnum": "sitters.models.CertificationKind.choices",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -536,6 +538,20 @@ FILES_MAX_PIXELS: int = env.int("FILES_MAX_PIXELS", default=50_000_000)  # refus
 FILES_UPLOAD_RATE: str = env.str("FILES_UPLOAD_RATE", default="120/hour")  # uploads per user
 # Multipart file parts over this spill from memory to a temporary file while being received.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- sitters: profiles, calendar, search (sitters/) ----------------------------------------------
+# The currency every price on the platform is in (Money: {"amount": minor units, "currency"}).
+PLATFORM_CURRENCY: str = env.str("PLATFORM_CURRENCY", default="eur").lower()
+# Availability is turned into UTC spans this many days ahead; search cannot ask past it.
+SITTER_AVAILABILITY_HORIZON_DAYS: int = env.int("SITTER_AVAILABILITY_HORIZON_DAYS", default=60)
+# Seconds a cached public profile / search result lives (every change invalidates it sooner).
+SITTER_PROFILE_CACHE_TTL: int = env.int("SITTER_PROFILE_CACHE_TTL", default=300)
+SITTER_SEARCH_CACHE_TTL: int = env.int("SITTER_SEARCH_CACHE_TTL", default=60)
+# Who runs identity and background checks ("manual": staff decide from the admin queue).
+SITTER_IDENTITY_PROVIDER: str = env.str("SITTER_IDENTITY_PROVIDER", default="manual")
+SITTER_BACKGROUND_PROVIDER: str = env.str("SITTER_BACKGROUND_PROVIDER", default="manual")
+# Days before a certification expires that its holder is reminded.
+CERTIFICATION_REMINDER_DAYS: int = env.int("CERTIFICATION_REMINDER_DAYS", default=30)
 
 # --- observability -------------------------------------------------------------------------
 

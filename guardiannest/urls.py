@@ -20,6 +20,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
     path("", include("files.api.urls")),
     path("", include("messaging.api.urls")),
+    path("", include("sitters.api.urls")),
     path("realtime/ticket", RealtimeTicketApi.as_view(), name="realtime-ticket"),
 ]
 

@@ -122,6 +122,21 @@ for _kind in (
     Kind("account.password_reset", Category.ACCOUNT, frozenset({EMAIL}), required=("link",)),
     Kind("account.new_sign_in", Category.ACCOUNT, frozenset({EMAIL, PUSH}), required=("when",)),
     Kind("account.mfa_changed", Category.ACCOUNT, frozenset({EMAIL, PUSH}), required=("change",)),
+    # --- sitters: vetting and credentials -----------------------------------------------------
+    Kind(
+        "sitter.verification_decided",
+        Category.ACCOUNT,
+        frozenset({EMAIL, PUSH}),
+        required=("decision", "check"),
+        data_keys=("check_id",),
+    ),
+    Kind(
+        "sitter.certification_expiring",
+        Category.ACCOUNT,
+        frozenset({EMAIL, PUSH}),
+        required=("certification", "expires_at"),
+        data_keys=("certification_id",),
+    ),
     # --- bookings ----------------------------------------------------------------------------
     Kind(
         "booking.requested",

@@ -7,3 +7,20 @@ class SittersConfig(AppConfig):
     name = "sitters"
     verbose_name = "Sitters"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Demo data, GDPR export and erasure; the tasks package is imported so workers register its tasks.
+        from django.db.models.signals import post_delete, post_save
+
+        from files.models import StoredFile
+        from guardiannest.registries import demo_seeders, gdpr_erasers, gdpr_exporters
+        from sitters import demo, tasks  # noqa: F401
+        from sitters.services.gdpr import sitter_erase, sitter_export
+        from sitters.signals import stored_file_changed
+
+        post_save.connect(stored_file_changed, sender=StoredFile, dispatch_uid="sitters.stored_file_saved")
+        post_delete.connect(stored_file_changed, sender=StoredFile, dispatch_uid="sitters.stored_file_deleted")
+
+        demo_seeders.register("sitters", demo.seed)
+        gdpr_exporters.register("sitters", sitter_export)
+        gdpr_erasers.register("sitters", sitter_erase)

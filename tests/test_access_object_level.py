@@ -27,6 +27,8 @@ import pytest
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, get_resolver, path, re_path
 
+from sitters.tests import access_cases_calendar, access_cases_profile, access_cases_public, access_cases_verification
+
 Case = Callable[[pytest.FixtureRequest], None]
 
 
@@ -275,6 +277,9 @@ CASES: dict[str, Case] = {
     "messaging:notification-read": _notification_read,
     "messaging:device-detail": _device_detail,
 }
+# Apps with many routes keep their cases beside their tests.
+for _module in (access_cases_calendar, access_cases_profile, access_cases_public, access_cases_verification):
+    CASES.update(_module.CASES)
 
 
 def _has_id(pattern: Any) -> bool:

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 def test_seed_demo_twice_creates_everything_once(capsys) -> None:
     call_command("seed_demo")
     call_command("seed_demo")
-    assert User.objects.filter(email__endswith="@guardiannest.demo").count() == 6
+    # accounts: staff, two parents, three sitters; sitters: five more sitters (eight in all).
+    assert User.objects.filter(email__endswith="@guardiannest.demo").count() == 11
     assert TOTPDevice.objects.filter(user__email="staff@guardiannest.demo", confirmed=True).count() == 1
     assert "TOTP secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" in capsys.readouterr().out
 

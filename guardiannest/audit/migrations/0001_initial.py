@@ -6,20 +6,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-
-class PostgreSQLOnlyRunSQL(migrations.RunSQL):
-    """RunSQL that runs on PostgreSQL and is skipped elsewhere (SQLite has no plpgsql).
-
-    Unlike RunPython, ``sqlmigrate`` still prints the SQL for review.
-    """
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+from guardiannest.dbops import PostgreSQLOnlyRunSQL
 
 
 # Added by hand: on PostgreSQL the table refuses UPDATE and DELETE from every

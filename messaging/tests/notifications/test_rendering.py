@@ -31,6 +31,10 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "emergency_id": "e-1",
     "raised_by": "Sam",
     "headline": "Spring news",
+    "decision": "verified",
+    "check": "identity",
+    "certification": "First aid",
+    "expires_at": "12 January 2027",
 }
 HOSTILE = '<script>alert("x")</script>'
 

@@ -1,0 +1,261 @@
+"""``GET search/sitters`` (API.md, Search): sitters near a point, for anyone signed in.
+
+Every parameter is validated; a bad or unknown one answers 400 naming it. A
+sitter is found only if the point is within both the search radius and the
+sitter's own service radius, the account is active and the profile complete
+(rate and location). Pages are numbered; the order always ends with
+distance then id, so pages are stable. A page past the end is a 400 on
+``page``. Each result is the public profile plus ``distance_km`` (rounded to
+0.1 km). The bodies are plain dicts (no serializer per row): the serializers
+below document the shape.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.urls import path
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from rest_framework import serializers
+from rest_framework.pagination import BasePagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import APIView
+
+from guardiannest.api.serializers import StrictSerializer
+from sitters.api.public import PublicProfileFields
+from sitters.languages import ISO_639_1
+from sitters.models import AgeGroup, CertificationKind
+from sitters.selectors.search import Filters, SearchQuery, sitter_search
+
+MAX_RADIUS_KM = 100
+DEFAULT_RADIUS_KM = 10
+MAX_SPAN = timedelta(hours=24)
+CLOCK_SKEW = timedelta(minutes=5)
+MAX_PAGE = 1000
+MAX_PAGE_SIZE = 50
+MAX_RATE_FILTER = 10_000_000
+MAX_LIST_ITEMS = 20
+LIST_PARAMS = frozenset({"languages", "certifications", "age_groups"})
+
+
+class FiniteFloatField(serializers.FloatField):
+    """A float that is a number: ``nan`` and ``inf`` parse as floats but compare with nothing."""
+
+    def to_internal_value(self, data: Any) -> float:
+        value = float(super().to_internal_value(data))
+        if not math.isfinite(value):
+            self.fail("invalid")
+        return value
+
+
+class OffsetDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with a UTC offset (``Z`` or ``+02:00``): a naive time is ambiguous for a search."""
+
+    def to_internal_value(self, value: Any) -> datetime:
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is not None and parsed.tzinfo is None:
+                raise serializers.ValidationError("Give the time with its UTC offset, e.g. 2030-05-01T18:00:00+02:00.")
+        return super().to_internal_value(value)
+
+
+class CommaListField(serializers.CharField):
+    """A comma-separated list of allowed values, de-duplicated, in the order given."""
+
+    def __init__(self, *, allowed: frozenset[str] | list[str], lower: bool = False, **kwargs: Any) -> None:
+        self.allowed = frozenset(allowed)
+        self.lower = lower
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> tuple[str, ...]:  # type: ignore[override]
+        text = super().to_internal_value(data)
+        items = [item.strip().lower() if self.lower else item.strip() for item in text.split(",")]
+        items = [item for item in items if item]
+        if not items:
+            raise serializers.ValidationError("Give at least one value.")
+        if len(items) > MAX_LIST_ITEMS:
+            raise serializers.ValidationError(f"Give at most {MAX_LIST_ITEMS} values.")
+        unknown = [item for item in items if item not in self.allowed]
+        if unknown:
+            raise serializers.ValidationError(f"Unknown: {', '.join(sorted(set(unknown))[:5])}.")
+        return tuple(dict.fromkeys(items))
+
+
+class SearchQuerySerializer(StrictSerializer):
+    """The query string of ``GET search/sitters``; unknown parameters are refused."""
+
+    latitude = FiniteFloatField(min_value=-90, max_value=90, help_text="Degrees, -90 to 90.")
+    longitude = FiniteFloatField(min_value=-180, max_value=180, help_text="Degrees, -180 to 180.")
+    radius_km = FiniteFloatField(
+        required=False,
+        default=DEFAULT_RADIUS_KM,
+        min_value=0,
+        max_value=MAX_RADIUS_KM,
+        help_text=f"Search radius in km, more than 0, at most {MAX_RADIUS_KM} (default {DEFAULT_RADIUS_KM}). "
+        "A sitter is also found only within their own service radius of the point.",
+    )
+    start = OffsetDateTimeField(
+        required=False,
+        help_text="With `end`: only sitters free for all of [start, end): their availability covers it and "
+        "no accepted, confirmed or in-progress booking overlaps. ISO 8601 with offset, not in the past.",
+    )
+    end = OffsetDateTimeField(
+        required=False,
+        help_text="With `start`: after it, at most 24 hours later, within the availability horizon "
+        f"({settings.SITTER_AVAILABILITY_HORIZON_DAYS} days).",
+    )
+    min_rate = serializers.IntegerField(
+        required=False, min_value=0, max_value=MAX_RATE_FILTER, help_text="Hourly rate at least, minor units."
+    )
+    max_rate = serializers.IntegerField(
+        required=False, min_value=0, max_value=MAX_RATE_FILTER, help_text="Hourly rate at most, minor units."
+    )
+    min_rating = FiniteFloatField(
+        required=False, min_value=0, max_value=5, help_text="Average rating at least (0-5); above 0 leaves out unrated."
+    )
+    languages = CommaListField(
+        allowed=ISO_639_1, lower=True, help_text="Comma list of ISO 639-1 codes: speaks any of them."
+    )
+    certifications = CommaListField(
+        allowed=CertificationKind.values,
+        help_text=f"Comma list of {', '.join(CertificationKind.values)}: holds all of them "
+        "(unexpired, document approved).",
+    )
+    age_groups = CommaListField(
+        allowed=AgeGroup.values, help_text=f"Comma list of {', '.join(AgeGroup.values)}: looks after all of them."
+    )
+    verified = serializers.BooleanField(
+        required=False, default=False, help_text="true: verified sitters only; absent or false: no filter."
+    )
+    sort = serializers.ChoiceField(
+        choices=["distance", "rating", "price"],
+        required=False,
+        default="distance",
+        help_text="distance (nearest first), rating (best first, unrated last) or price (cheapest first); "
+        "ties by distance, then id.",
+    )
+    page = serializers.IntegerField(required=False, default=1, min_value=1, max_value=MAX_PAGE)
+    page_size = serializers.IntegerField(required=False, default=20, min_value=1, max_value=MAX_PAGE_SIZE)
+
+    def validate_radius_km(self, value: float) -> float:
+        if value <= 0:
+            raise serializers.ValidationError("Ensure this value is greater than 0.")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start, end = attrs.get("start"), attrs.get("end")
+        if (start is None) != (end is None):
+            missing = "end" if end is None else "start"
+            raise serializers.ValidationError({missing: ["Give start and end together."]})
+        if start is not None and end is not None:
+            now = timezone.now()
+            if start < now - CLOCK_SKEW:
+                raise serializers.ValidationError({"start": ["The start is in the past."]})
+            if end <= start:
+                raise serializers.ValidationError({"end": ["The end must be after the start."]})
+            if end - start > MAX_SPAN:
+                raise serializers.ValidationError({"end": ["Search at most 24 hours at a time."]})
+            if end > now + timedelta(days=settings.SITTER_AVAILABILITY_HORIZON_DAYS):
+                raise serializers.ValidationError(
+                    {"end": [f"Availability is known {settings.SITTER_AVAILABILITY_HORIZON_DAYS} days ahead."]}
+                )
+        low, high = attrs.get("min_rate"), attrs.get("max_rate")
+        if low is not None and high is not None and low > high:
+            raise serializers.ValidationError({"max_rate": ["max_rate must not be below min_rate."]})
+        return attrs
+
+    def to_query(self) -> SearchQuery:
+        data = self.validated_data
+        filters = Filters(
+            latitude=data["latitude"],
+            longitude=data["longitude"],
+            radius_km=data["radius_km"],
+            start=data.get("start"),
+            end=data.get("end"),
+            min_rate=data.get("min_rate"),
+            max_rate=data.get("max_rate"),
+            min_rating=data.get("min_rating"),
+            languages=data.get("languages", ()),
+            certifications=data.get("certifications", ()),
+            age_groups=data.get("age_groups", ()),
+            verified=data["verified"],
+            sort=data["sort"],
+        )
+        return SearchQuery(filters=filters, page=data["page"], page_size=data["page_size"])
+
+
+@extend_schema_serializer(component_name="SitterSearchResult")
+class SearchResultSerializer(PublicProfileFields):
+    distance_km = serializers.FloatField(help_text="From the search point, km rounded to 0.1.")
+
+
+class PageNumberLinks(BasePagination):
+    """Schema only: ``{results, next, previous}`` with page-number URLs (the view pages by hand)."""
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["results", "next", "previous"],
+            "properties": {"results": schema, "next": link, "previous": link},
+        }
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return []  # page and page_size are documented with the other query parameters
+
+
+def _query_data(request: Request) -> dict[str, str]:
+    """The query string as one value per name; list parameters may also repeat (joined with commas)."""
+    data: dict[str, str] = {}
+    repeated: dict[str, list[str]] = {}
+    for key, values in request.query_params.lists():
+        if key in LIST_PARAMS:
+            data[key] = ",".join(values)
+        elif len(values) > 1:
+            repeated[key] = ["Give this parameter once."]
+        else:
+            data[key] = values[0]
+    if repeated:
+        raise serializers.ValidationError(repeated)
+    return data
+
+
+class SitterSearchApi(APIView):
+    pagination_class = PageNumberLinks  # tells the schema the list shape
+
+    @extend_schema(
+        operation_id="search_sitters",
+        parameters=[SearchQuerySerializer],
+        responses={200: SearchResultSerializer(many=True)},
+        tags=["search"],
+        description=__doc__,
+    )
+    def get(self, request: Request) -> Response:
+        params = SearchQuerySerializer(data=_query_data(request))
+        params.is_valid(raise_exception=True)
+        query = params.to_query()
+        page = sitter_search(query=query, request=request)
+        if query.page > 1 and not page.results:
+            raise serializers.ValidationError({"page": [f"There is no page {query.page}: the results end earlier."]})
+        url = request.build_absolute_uri()
+        return Response(
+            {
+                "results": page.results,
+                "next": replace_query_param(url, "page", query.page + 1) if page.has_next else None,
+                "previous": replace_query_param(url, "page", query.page - 1) if query.page > 1 else None,
+            }
+        )
+
+
+urlpatterns = [path("search/sitters", SitterSearchApi.as_view(), name="search")]

@@ -1,0 +1,133 @@
+"""A sitter's profile: what parents see, what search filters on, and where the sitter works.
+
+The primary key is the user id (API.md: a sitter's id is their user id), so a
+profile, a chat participant and a booking's sitter are named by one UUID.
+The exact service location never leaves the server: public answers carry a
+rounded distance only.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+__all__ = ["AGE_GROUPS", "AgeGroup", "SitterLanguage", "SitterProfile", "VerificationStatus"]
+
+MAX_SERVICE_RADIUS_KM = 100
+MAX_YEARS_EXPERIENCE = 70
+MAX_BIO_LENGTH = 2000
+
+
+class AgeGroup(models.TextChoices):
+    INFANT = "infant"
+    TODDLER = "toddler"
+    PRESCHOOL = "preschool"
+    SCHOOL_AGE = "school_age"
+    TEEN = "teen"
+
+
+# Bit of each age group in ``SitterProfile.age_groups_mask``: search asks "covers all of these" with one AND.
+AGE_GROUPS: dict[str, int] = {group: 1 << index for index, group in enumerate(AgeGroup.values)}
+
+
+class VerificationStatus(models.TextChoices):
+    UNVERIFIED = "unverified"
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class SitterProfile(models.Model):
+    """One per sitter account, made on first access; complete once it has a rate and a location."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="sitter_profile"
+    )
+    bio = models.TextField(blank=True, default="", help_text="Cleaned of markup (nh3) on the way in.")
+    # Money in minor units; the currency is the platform's (settings.PLATFORM_CURRENCY).
+    hourly_rate = models.PositiveIntegerField(null=True, blank=True, help_text="Minor units per hour.")
+    currency = models.CharField(max_length=3, default="eur")
+    years_experience = models.PositiveSmallIntegerField(default=0)
+    # ISO 639-1 codes in the order the sitter gave them; SitterLanguage rows index them for search.
+    languages = models.JSONField(default=list, blank=True)
+    age_groups_mask = models.PositiveSmallIntegerField(default=0)
+    # Float degrees: search maths runs on them; six decimals on the way in (about 11 cm).
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    service_radius_km = models.PositiveSmallIntegerField(default=10)
+    timezone = models.CharField(max_length=64, default="UTC", help_text="IANA name; availability is local to it.")
+    photo = models.ForeignKey("files.StoredFile", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    verification_status = models.CharField(
+        max_length=12, choices=VerificationStatus.choices, default=VerificationStatus.UNVERIFIED
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    # Kept by the review services in the same transaction as each review.
+    rating_avg = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    rating_count = models.PositiveIntegerField(default=0)
+    # The day through which AvailabilitySpan rows are written (the beat job moves it forward).
+    availability_until = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True) | models.Q(latitude__gte=-90, latitude__lte=90),
+                name="sitters_profile_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(longitude__isnull=True) | models.Q(longitude__gte=-180, longitude__lte=180),
+                name="sitters_profile_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True, longitude__isnull=True)
+                | models.Q(latitude__isnull=False, longitude__isnull=False),
+                name="sitters_profile_location_pair",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(service_radius_km__gte=1, service_radius_km__lte=MAX_SERVICE_RADIUS_KM),
+                name="sitters_profile_radius_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(years_experience__lte=MAX_YEARS_EXPERIENCE), name="sitters_profile_years_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rating_avg__isnull=True) | models.Q(rating_avg__gte=1, rating_avg__lte=5),
+                name="sitters_profile_rating_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(verification_status__in=VerificationStatus.values),
+                name="sitters_profile_verification_valid",
+            ),
+        ]
+        indexes = [
+            # Portable geo prefilter (SQLite); PostgreSQL adds a GiST index on ll_to_earth (migration).
+            models.Index(fields=["latitude", "longitude"], name="sitters_profile_lat_lon"),
+            models.Index(fields=["verification_status"], name="sitters_profile_verification"),
+            # The beat job that moves availability forward goes one time zone at a time.
+            models.Index(fields=["timezone", "availability_until"], name="sitters_profile_tz_until"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Sitter {self.user_id}"
+
+    @property
+    def age_groups(self) -> list[str]:
+        return [group for group, bit in AGE_GROUPS.items() if self.age_groups_mask & bit]
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification_status == VerificationStatus.VERIFIED
+
+
+class SitterLanguage(models.Model):
+    """Search index of ``SitterProfile.languages``: one row per (sitter, code), written by the profile service."""
+
+    sitter = models.ForeignKey(SitterProfile, on_delete=models.CASCADE, related_name="language_rows")
+    code = models.CharField(max_length=2)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["sitter", "code"], name="sitters_language_unique")]
+
+    def __str__(self) -> str:
+        return self.code

@@ -1,0 +1,82 @@
+"""A sitter's public profile: what any signed-in user may see, cached, with an ETag.
+
+Visible means: an active sitter account with a complete profile (rate and
+location). Anything else, and unknown ids, is "not found".
+
+The viewer-independent part (the body and its ETag) is cached per sitter in
+Redis (:mod:`sitters.cache`) for the day it was built (certification badges
+expire by date). A parent whose family profile has coordinates also gets
+``distance_km``, rounded to 100 m, computed from the sitter's point kept in
+the cache entry; the sitter's coordinates and service radius never leave the
+server. So a revalidation (``If-None-Match``) by anyone but such a parent
+needs Redis only, and by such a parent one small query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.db import connection
+from django.http import HttpRequest
+from django.utils import timezone
+from rest_framework.exceptions import NotFound
+
+from accounts.models import ParentProfile, Role
+from sitters import cache
+from sitters.selectors.search import sitter_profile_statement
+from sitters.selectors.search.geo import haversine_km, round_km
+from sitters.selectors.search.rows import location_of_row, public_profile_from_row, ttl_for_links
+
+
+@dataclass(frozen=True)
+class PublicProfile:
+    body: dict[str, Any]
+    etag: str  # strong: a hash of the body exactly as served
+
+
+def etag_of(body: dict[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return f'"{hashlib.sha256(canonical.encode()).hexdigest()[:32]}"'
+
+
+def public_profile_base(*, sitter_id: UUID, request: HttpRequest | None = None) -> dict[str, Any]:
+    """``{"body", "etag", "location"}`` of a visible sitter, from the cache or one query; NotFound otherwise."""
+    today = timezone.localdate()
+    cached, stamp = cache.profile_cached(sitter_id, today=today)
+    if cached is not None:
+        return cached
+    sql, params = sitter_profile_statement(sitter_id=sitter_id, today=today)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound()
+    body = public_profile_from_row(row, request)
+    value = {"body": body, "etag": etag_of(body), "location": location_of_row(row)}
+    cache.profile_store(sitter_id, value, stamp=stamp, today=today, ttl=ttl_for_links(cache.profile_ttl(), [body]))
+    return value
+
+
+def _viewer_point(viewer: Any) -> tuple[float, float] | None:
+    """A parent's family coordinates, if they gave them."""
+    if getattr(viewer, "role", None) != Role.PARENT:
+        return None
+    point = ParentProfile.objects.filter(user_id=viewer.pk).values_list("latitude", "longitude").first()
+    if point is None or point[0] is None or point[1] is None:
+        return None
+    return float(point[0]), float(point[1])
+
+
+def public_profile_get(*, sitter_id: UUID, viewer: Any, request: HttpRequest | None = None) -> PublicProfile:
+    """The profile as ``viewer`` sees it: with ``distance_km`` for a parent whose family has coordinates."""
+    base = public_profile_base(sitter_id=sitter_id, request=request)
+    point = _viewer_point(viewer)
+    if point is None:
+        return PublicProfile(body=base["body"], etag=base["etag"])
+    latitude, longitude = base["location"]
+    body = {**base["body"], "distance_km": round_km(haversine_km(point[0], point[1], latitude, longitude))}
+    return PublicProfile(body=body, etag=etag_of(body))

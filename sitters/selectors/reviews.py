@@ -1,0 +1,24 @@
+"""Reviews anyone signed in may read: a visible sitter's reviews that staff have not hidden, newest first."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.db.models import F, QuerySet
+from django.http import HttpRequest
+
+from sitters.models import Review
+from sitters.selectors.public import public_profile_base
+
+
+def review_list_for_sitter(*, sitter_id: UUID, request: HttpRequest | None = None) -> QuerySet[Review, Any]:
+    """Plain rows ``{id, rating, comment, author_first_name, created_at}``; NotFound for an invisible sitter."""
+    public_profile_base(
+        sitter_id=sitter_id, request=request
+    )  # the same visibility rule as the profile (usually a cache hit)
+    return (
+        Review.objects.filter(sitter_id=sitter_id, hidden=False)
+        .order_by("-created_at")
+        .values("id", "rating", "comment", "created_at", author_first_name=F("author__first_name"))
+    )

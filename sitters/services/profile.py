@@ -1,0 +1,182 @@
+"""Sitter profile services: made on first access, changed by the sitter.
+
+``sitter_profile_update`` is the only writer of the profile's own fields. It
+keeps ``SitterProfile.languages`` (the sitter's order) and the
+``SitterLanguage`` rows (the search index) in step, turns age groups into
+the bitmask search filters on, and re-materialises the calendar when the time
+zone changes, all in one transaction under the profile's row lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from rest_framework import status
+
+from accounts.models import Role, User
+from files.models import Purpose, StoredFile
+from guardiannest.api.errors import ApplicationError, ErrorCode
+from guardiannest.audit.services import audit_record
+from guardiannest.text import clean_text
+from sitters.cache import sitter_changed_on_commit
+from sitters.errors import SitterError
+from sitters.languages import unknown_languages
+from sitters.models import AGE_GROUPS, SitterLanguage, SitterProfile
+from sitters.models.profile import MAX_BIO_LENGTH, MAX_SERVICE_RADIUS_KM, MAX_YEARS_EXPERIENCE
+from sitters.services.calendar.availability import calendar_timezone_changed, timezone_is_valid
+
+MAX_LANGUAGES = 20
+MAX_HOURLY_RATE = 100_000
+COORDINATE_DECIMALS = 6
+# What a sitter may change; verification, rating and the calendar horizon belong to other services.
+PROFILE_FIELDS = (
+    "bio",
+    "hourly_rate",
+    "years_experience",
+    "languages",
+    "age_groups",
+    "latitude",
+    "longitude",
+    "service_radius_km",
+    "timezone",
+    "photo_id",
+)
+
+
+def sitter_profile_for(*, user: User) -> SitterProfile:
+    """The sitter's own profile, made empty (unverified, no rate, no location) on first access.
+
+    Raises ``ApplicationError(not_a_sitter, 403)`` for anyone who is not a sitter.
+    """
+    if user.role != Role.SITTER:
+        raise ApplicationError(SitterError.NOT_A_SITTER, "Only sitters have a sitter profile.", status=403)
+    profile = SitterProfile.objects.filter(user=user).first()
+    if profile is not None:
+        return profile
+    with transaction.atomic():
+        profile, _ = SitterProfile.objects.get_or_create(user=user, defaults={"currency": settings.PLATFORM_CURRENCY})
+    return profile
+
+
+def invalid(field: str, message: str, code: str = ErrorCode.INVALID) -> ApplicationError:
+    """A 400 naming ``field``: the services' answer to input the API layer could not judge alone."""
+    return ApplicationError(code, message, status=status.HTTP_400_BAD_REQUEST, errors={field: [message]})
+
+
+def is_timezone(name: str) -> bool:
+    """An IANA name the server knows (the calendar's test: a set membership, no path-like key reaches tzdata)."""
+    return timezone_is_valid(name)
+
+
+def normalise_languages(codes: Iterable[str]) -> list[str]:
+    """Lower-cased ISO 639-1 codes, first occurrence kept; 400 ``languages`` for unknown codes or too many."""
+    result: list[str] = []
+    for code in codes:
+        value = str(code).strip().lower()
+        if value not in result:
+            result.append(value)
+    unknown = unknown_languages(result)
+    if unknown:
+        raise invalid("languages", f"Not ISO 639-1 language codes: {', '.join(unknown)}.")
+    if len(result) > MAX_LANGUAGES:
+        raise invalid("languages", f"At most {MAX_LANGUAGES} languages.")
+    return result
+
+
+def age_groups_mask(groups: Iterable[str]) -> int:
+    mask = 0
+    for group in groups:
+        if group not in AGE_GROUPS:
+            raise invalid("age_groups", f"Unknown age group {group!r}.")
+        mask |= AGE_GROUPS[group]
+    return mask
+
+
+def _photo(profile: SitterProfile, photo_id: UUID | str | None) -> StoredFile | None:
+    if photo_id is None:
+        return None
+    photo = StoredFile.objects.filter(pk=photo_id, owner_id=profile.user_id, purpose=Purpose.AVATAR).first()
+    if photo is None:
+        raise invalid("photo_id", "No avatar of yours has this id (upload it with purpose avatar).")
+    if photo.status != StoredFile.Status.READY:
+        raise invalid("photo_id", "This picture is not ready yet (or was rejected).")
+    return photo
+
+
+def _clean(profile: SitterProfile, fields: dict[str, Any]) -> dict[str, Any]:
+    """Validated model values for the given API-level fields (a service may be called without the API)."""
+    unknown = sorted(set(fields) - set(PROFILE_FIELDS))
+    if unknown:
+        raise ValueError(f"sitter_profile_update: unknown fields {unknown}")
+    values: dict[str, Any] = {}
+    if "bio" in fields:
+        values["bio"] = clean_text(fields["bio"] or "", max_length=MAX_BIO_LENGTH)
+    if "hourly_rate" in fields:
+        rate = fields["hourly_rate"]
+        if rate is not None and not (isinstance(rate, int) and 0 <= rate <= MAX_HOURLY_RATE):
+            raise invalid("hourly_rate", f"A rate is 0 to {MAX_HOURLY_RATE} minor units per hour.")
+        values["hourly_rate"] = rate
+        values["currency"] = settings.PLATFORM_CURRENCY
+    if "years_experience" in fields:
+        years = fields["years_experience"]
+        if not (isinstance(years, int) and 0 <= years <= MAX_YEARS_EXPERIENCE):
+            raise invalid("years_experience", f"Years of experience are 0 to {MAX_YEARS_EXPERIENCE}.")
+        values["years_experience"] = years
+    if "languages" in fields:
+        values["languages"] = normalise_languages(fields["languages"] or [])
+    if "age_groups" in fields:
+        values["age_groups_mask"] = age_groups_mask(fields["age_groups"] or [])
+    for name, limit in (("latitude", 90), ("longitude", 180)):
+        if name in fields:
+            value = fields[name]
+            if value is not None:
+                value = round(float(value), COORDINATE_DECIMALS)
+                if not -limit <= value <= limit:
+                    raise invalid(name, f"Must be between -{limit} and {limit}.")
+            values[name] = value
+    if "service_radius_km" in fields:
+        radius = fields["service_radius_km"]
+        if not (isinstance(radius, int) and 1 <= radius <= MAX_SERVICE_RADIUS_KM):
+            raise invalid("service_radius_km", f"The service radius is 1 to {MAX_SERVICE_RADIUS_KM} km.")
+        values["service_radius_km"] = radius
+    if "timezone" in fields:
+        if not is_timezone(str(fields["timezone"])):
+            raise invalid("timezone", "Not an IANA time zone name (such as Europe/Berlin).")
+        values["timezone"] = fields["timezone"]
+    if "photo_id" in fields:
+        values["photo"] = _photo(profile, fields["photo_id"])
+    return values
+
+
+def sitter_profile_update(*, profile: SitterProfile, actor: User, **fields: Any) -> SitterProfile:
+    """Change some of the profile's fields (API names: ``age_groups``, ``photo_id`` …); 400 naming a bad one.
+
+    Latitude and longitude come as a pair: after the change both are set or
+    both are empty. The audit event names the changed fields, never values
+    (a sitter's location is personal). A time zone change re-materialises the
+    calendar in the same transaction, since every span is local to it.
+    """
+    with transaction.atomic():
+        locked = SitterProfile.objects.select_for_update().get(pk=profile.pk)
+        values = _clean(locked, fields)
+        changed = {key: value for key, value in values.items() if getattr(locked, key) != value}
+        if not changed:
+            return locked
+        for key, value in changed.items():
+            setattr(locked, key, value)
+        if (locked.latitude is None) != (locked.longitude is None):
+            missing = "longitude" if locked.longitude is None else "latitude"
+            raise invalid(missing, "Send latitude and longitude together (or both null).")
+        locked.save(update_fields=[*changed, "updated_at"])
+        if "languages" in changed:
+            SitterLanguage.objects.filter(sitter=locked).delete()
+            SitterLanguage.objects.bulk_create([SitterLanguage(sitter=locked, code=code) for code in locked.languages])
+        if "timezone" in changed:
+            calendar_timezone_changed(profile=locked, actor=actor)
+        sitter_changed_on_commit(locked.pk)
+        audit_record(action="sitter.profile_updated", actor=actor, target=locked, data={"fields": sorted(changed)})
+    return locked

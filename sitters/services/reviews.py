@@ -1,0 +1,115 @@
+"""Reviews, write side: a family reviews a sitter (bookings call this), staff hide or show a review.
+
+``SitterProfile.rating_avg``/``rating_count`` are recomputed from the visible
+reviews in the same transaction as each change, under the profile's row
+lock: concurrent reviews of one sitter queue on that lock, and each
+recomputation (a fresh READ COMMITTED snapshot taken after the lock) sees
+every review committed before it, so the figures are exact rather than
+incrementally drifted. Search sorts and filters on these plain columns.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+from django.db.models import Avg, Count
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+
+from accounts.models import Role, User
+from guardiannest.api.errors import ApplicationError, ErrorCode
+from guardiannest.audit.services import audit_record
+from guardiannest.text import clean_text
+from sitters.cache import sitter_changed_on_commit
+from sitters.errors import SitterError
+from sitters.models import Review, SitterProfile
+from sitters.services.profile import invalid
+
+COMMENT_MAX = 2000
+RATING_PLACES = Decimal("0.01")
+
+
+def _review_exists() -> ApplicationError:
+    return ApplicationError(SitterError.REVIEW_EXISTS, "This booking has been reviewed already.")
+
+
+def _recount(profile: SitterProfile) -> None:
+    """Set the profile's average and count from its visible reviews (caller holds the profile lock)."""
+    figures = Review.objects.filter(sitter=profile, hidden=False).aggregate(avg=Avg("rating"), count=Count("id"))
+    count = int(figures["count"] or 0)
+    average = figures["avg"]
+    profile.rating_count = count
+    profile.rating_avg = (
+        None if not count or average is None else Decimal(str(average)).quantize(RATING_PLACES, ROUND_HALF_UP)
+    )
+    profile.save(update_fields=["rating_avg", "rating_count", "updated_at"])
+
+
+def review_submit(
+    *, sitter_id: UUID, author: User, rating: int, comment: str, booking_id: UUID | None = None
+) -> Review:
+    """A parent's review of a sitter; one per booking (409 ``review_exists``).
+
+    Precondition (the caller's, the booking flow): the author may review this
+    booking (it is theirs and completed). This function checks what it can
+    alone: the author is a parent, the rating is 1-5, the comment is plain
+    text of at most 2,000 characters.
+    """
+    if author.role != Role.PARENT:
+        raise ApplicationError(
+            ErrorCode.PERMISSION_DENIED, "Only parents review sitters.", status=status.HTTP_403_FORBIDDEN
+        )
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise invalid("rating", "A rating is a whole number from 1 to 5.")
+    try:
+        text = clean_text(comment or "", max_length=COMMENT_MAX)
+    except ValidationError as exc:
+        raise invalid("comment", str(exc.detail[0] if isinstance(exc.detail, list) else exc.detail)) from exc
+    with transaction.atomic():
+        profile = SitterProfile.objects.select_for_update().filter(pk=sitter_id).first()
+        if profile is None:
+            raise invalid("sitter_id", "No sitter has this id.")
+        if booking_id is not None and Review.objects.filter(booking_id=booking_id).exists():
+            raise _review_exists()
+        review = Review(sitter=profile, author=author, booking_id=booking_id, rating=rating, comment=text)
+        try:
+            with transaction.atomic():
+                review.save()
+        except IntegrityError as exc:  # the same booking reviewed for another sitter at the same moment
+            raise _review_exists() from exc
+        _recount(profile)
+        sitter_changed_on_commit(profile.pk)
+        audit_record(
+            action="sitter.review_submitted",
+            actor=author,
+            target=review,
+            data={"sitter_id": str(profile.pk), "rating": rating, "booking_id": str(booking_id or "")},
+        )
+    return review
+
+
+def review_hide(*, review: Review, actor: User, hidden: bool) -> Review:
+    """Staff moderation: hide a review (not shown, not counted) or show it again. Staff only (403)."""
+    if not actor.is_staff:
+        raise ApplicationError(
+            ErrorCode.PERMISSION_DENIED, "Only staff moderate reviews.", status=status.HTTP_403_FORBIDDEN
+        )
+    with transaction.atomic():
+        # Profile first, as review_submit does: one lock order, no deadlock.
+        profile = SitterProfile.objects.select_for_update().get(pk=review.sitter_id)
+        locked = Review.objects.select_for_update().get(pk=review.pk)
+        if locked.hidden == hidden:
+            return locked
+        locked.hidden = hidden
+        locked.save(update_fields=["hidden"])
+        _recount(profile)
+        sitter_changed_on_commit(profile.pk)
+        audit_record(
+            action="sitter.review_moderated",
+            actor=actor,
+            target=locked,
+            data={"sitter_id": str(profile.pk), "hidden": hidden},
+        )
+    return locked

@@ -1,0 +1,324 @@
+"""Sitter verification: a sitter submits, staff (or a provider) decide; every decision is one audited transition.
+
+Every function here locks the sitter's profile row first (then the checks),
+so a submission, a staff decision in the API, one in the admin and a
+provider's report never interleave: two staff members clicking "verify" at
+once decide each check once, and the second click finds nothing left to do.
+
+The profile's ``verification_status`` is derived from the newest check of
+each kind (:func:`sitters.selectors.verification.verification_status_derive`)
+in the transaction that changes a check, so it can never disagree with them:
+verified needs identity and background verified; a later rejection (a
+background re-check) takes verified status away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+from uuid import UUID
+
+import structlog
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+
+from accounts.models import User
+from files.models import Purpose, StoredFile
+from files.services.lifecycle import file_review
+from guardiannest.api.errors import ApplicationError, ErrorCode
+from guardiannest.audit.services import audit_record
+from guardiannest.text import clean_text
+from messaging.services.notifications import notify
+from sitters.cache import sitter_changed_on_commit
+from sitters.errors import SitterError
+from sitters.models import (
+    Certification,
+    CheckKind,
+    CheckStatus,
+    SitterProfile,
+    VerificationCheck,
+    VerificationStatus,
+)
+from sitters.selectors.verification import verification_latest_checks, verification_status_derive
+from sitters.services.profile import sitter_profile_for
+from sitters.verification import ManualProvider, provider_for, provider_named
+
+logger = structlog.get_logger("sitters.verification")
+
+REASON_MAX_LENGTH = 1000
+DECISIONS = (CheckStatus.VERIFIED, CheckStatus.REJECTED)
+CHECK_LABELS = {CheckKind.IDENTITY: "identity check", CheckKind.BACKGROUND: "background check"}
+
+
+def _invalid(field: str, message: str, code: str = ErrorCode.INVALID) -> ApplicationError:
+    return ApplicationError(code, message, status=status.HTTP_400_BAD_REQUEST, errors={field: [message]})
+
+
+def _clean_decision(*, decision: str, reason: str, kind: str | None = None) -> str:
+    """The decision's reason as stored (plain text); refuses an unknown decision or kind and a reasonless rejection."""
+    if decision not in DECISIONS:
+        raise _invalid("decision", f"Choose one of: {', '.join(DECISIONS)}.")
+    if kind is not None and kind not in CheckKind.values:
+        raise _invalid("check", f"Choose one of: {', '.join(CheckKind.values)}.")
+    try:
+        cleaned = clean_text(reason or "", max_length=REASON_MAX_LENGTH)
+    except serializers.ValidationError as exc:
+        raise _invalid("reason", str(exc.detail[0] if isinstance(exc.detail, list) else exc.detail)) from exc
+    if decision == CheckStatus.REJECTED and not cleaned:
+        raise _invalid("reason", "A rejection needs a reason the sitter can read.", code="required")
+    return cleaned
+
+
+def _lock_profile(sitter: User) -> SitterProfile:
+    """The sitter's profile (made on first access), locked until the caller's transaction ends."""
+    profile = sitter_profile_for(user=sitter)
+    return SitterProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
+
+
+def _id_document(*, sitter: User, document_id: UUID | str) -> StoredFile:
+    """The sitter's own ready ID document; anyone else's file, or one staff rejected, is as good as missing."""
+    message = "Upload your ID document first (purpose id_document) and wait until it is ready."
+    try:
+        document = (
+            StoredFile.objects.filter(
+                pk=document_id, owner_id=sitter.pk, purpose=Purpose.ID_DOCUMENT, status=StoredFile.Status.READY
+            )
+            .exclude(review=StoredFile.Review.REJECTED)
+            .first()
+        )
+    except DjangoValidationError as exc:
+        raise _invalid("id_document_id", message, SitterError.DOCUMENT_INVALID) from exc
+    if document is None:
+        raise _invalid("id_document_id", message, SitterError.DOCUMENT_INVALID)
+    return document
+
+
+def _start_checks(check_ids: Sequence[UUID]) -> None:
+    """After commit: hand each new check to its provider. A provider failure leaves the check pending for staff."""
+    for check in VerificationCheck.objects.filter(pk__in=check_ids, status=CheckStatus.PENDING):
+        try:
+            provider_named(check.provider).start(check)
+        except Exception:
+            logger.exception("verification_provider_start_failed", check_id=str(check.pk), provider=check.provider)
+
+
+# --- the sitter submits ---------------------------------------------------------------------------
+
+
+def verification_submit(*, sitter: User, id_document_id: UUID | str, actor: User) -> SitterProfile:
+    """Open an identity check (with the ID document) and a background check; the profile becomes ``pending``.
+
+    409 ``already_verified`` for a verified sitter and ``verification_pending``
+    while a decision is awaited. A rejected sitter may submit again: a check
+    is opened for every kind whose newest check is not pending or verified
+    (a background check still running is kept, a verified identity is not
+    re-run). 400 ``id_document_id`` unless it names the sitter's own ready
+    ``id_document`` upload.
+    """
+    with transaction.atomic():
+        profile = _lock_profile(sitter)
+        if profile.verification_status == VerificationStatus.VERIFIED:
+            raise ApplicationError(SitterError.ALREADY_VERIFIED, "You are verified already.")
+        latest = verification_latest_checks(sitter_id=profile.pk)
+        if verification_status_derive(latest) == VerificationStatus.PENDING:
+            raise ApplicationError(SitterError.VERIFICATION_PENDING, "Your verification is being reviewed.")
+        document = _id_document(sitter=sitter, document_id=id_document_id)
+        kinds = [
+            kind
+            for kind in CheckKind.values
+            if kind not in latest or latest[kind].status not in (CheckStatus.PENDING, CheckStatus.VERIFIED)
+        ]
+        try:
+            with transaction.atomic():
+                checks = [
+                    VerificationCheck.objects.create(
+                        sitter=profile,
+                        kind=kind,
+                        provider=provider_for(kind).name,
+                        document=document if kind == CheckKind.IDENTITY else None,
+                    )
+                    for kind in kinds
+                ]
+        except IntegrityError as exc:  # one pending per kind; the profile lock makes this a safety net
+            raise ApplicationError(SitterError.VERIFICATION_PENDING, "Your verification is being reviewed.") from exc
+        profile.verification_status = verification_status_derive(verification_latest_checks(sitter_id=profile.pk))
+        profile.verified_at = None
+        profile.save(update_fields=["verification_status", "verified_at", "updated_at"])
+        sitter_changed_on_commit(profile.pk)
+        transaction.on_commit(partial(_start_checks, [check.pk for check in checks]))
+        audit_record(
+            action="sitter.verification_submitted",
+            actor=actor,
+            target=profile,
+            data={"checks": [{"id": str(c.pk), "kind": c.kind, "provider": c.provider} for c in checks]},
+        )
+    return profile
+
+
+# --- decisions ------------------------------------------------------------------------------------
+
+
+def _decide(check: VerificationCheck, *, decision: str, reason: str, actor: User | None) -> None:
+    check.status = decision
+    check.reason = reason
+    check.decided_at = timezone.now()
+    check.decided_by = actor if actor is not None and actor.pk else None
+
+
+def _after_decisions(
+    *, profile: SitterProfile, checks: list[VerificationCheck], decision: str, reason: str, actor: User | None
+) -> SitterProfile:
+    """The status follows the checks; one notification, then one audit event per decided check (last writes)."""
+    if not checks:
+        return profile
+    before = profile.verification_status
+    profile.verification_status = verification_status_derive(verification_latest_checks(sitter_id=profile.pk))
+    if profile.verification_status != VerificationStatus.VERIFIED:
+        profile.verified_at = None
+    elif before != VerificationStatus.VERIFIED or profile.verified_at is None:
+        profile.verified_at = timezone.now()
+    profile.save(update_fields=["verification_status", "verified_at", "updated_at"])
+    sitter_changed_on_commit(profile.pk)
+    labels = [CHECK_LABELS[CheckKind(check.kind)] for check in checks]
+    notify(
+        user=profile.user,
+        kind="sitter.verification_decided",
+        context={
+            "decision": decision,
+            "check": " and ".join(labels),
+            "reason": reason,
+            "verification_status": profile.verification_status,
+            "check_id": checks[0].pk if len(checks) == 1 else None,
+        },
+        actor=actor,
+    )
+    for check in checks:
+        audit_record(
+            action="sitter.verification_decided",
+            actor=actor,
+            target=check,
+            data={
+                "sitter_id": str(profile.pk),
+                "decision": decision,
+                "check": check.kind,
+                "reason": reason,
+                "provider": check.provider,
+                "verification_status": profile.verification_status,
+            },
+        )
+    return profile
+
+
+def verification_decide(
+    *, sitter: User, actor: User | None, decision: str, reason: str = "", kind: str | None = None
+) -> SitterProfile:
+    """Staff's decision on a sitter (API and admin): on the pending check of ``kind``, or on every pending check.
+
+    With nothing pending staff may still decide, so the manual provider works
+    from the admin alone: a decided check is recorded for ``kind`` (or for
+    both kinds). A decision equal to the newest check's status when nothing
+    is pending changes nothing (a double click, a replayed request): no
+    audit event, no notification. Rejecting needs a reason (400 ``reason``).
+    """
+    reason = _clean_decision(decision=decision, reason=reason, kind=kind)
+    with transaction.atomic():
+        profile = _lock_profile(sitter)
+        pending = {
+            check.kind: check
+            for check in VerificationCheck.objects.select_for_update().filter(
+                sitter=profile, status=CheckStatus.PENDING
+            )
+        }
+        latest = verification_latest_checks(sitter_id=profile.pk)
+        kinds = [kind] if kind else ([k for k in CheckKind.values if k in pending] or list(CheckKind.values))
+        decided: list[VerificationCheck] = []
+        for each in kinds:
+            check = pending.get(each)
+            if check is None:
+                if each in latest and latest[each].status == decision:
+                    continue
+                check = VerificationCheck(sitter=profile, kind=each, provider=ManualProvider.name)
+            _decide(check, decision=decision, reason=reason, actor=actor)
+            check.save()
+            decided.append(check)
+        return _after_decisions(profile=profile, checks=decided, decision=decision, reason=reason, actor=actor)
+
+
+def verification_check_decide(
+    *, check_id: UUID | str, actor: User | None, decision: str, reason: str = ""
+) -> VerificationCheck:
+    """Decide one pending check (the admin queue, a provider's report); 409 ``verification_not_pending`` otherwise."""
+    reason = _clean_decision(decision=decision, reason=reason)
+    with transaction.atomic():
+        sitter_id = VerificationCheck.objects.filter(pk=check_id).values_list("sitter_id", flat=True).first()
+        if sitter_id is None:
+            raise NotFound()
+        profile = SitterProfile.objects.select_for_update().select_related("user").get(pk=sitter_id)
+        check = VerificationCheck.objects.select_for_update().get(pk=check_id)
+        if check.status != CheckStatus.PENDING:
+            raise ApplicationError(SitterError.VERIFICATION_NOT_PENDING, "This check has been decided already.")
+        _decide(check, decision=decision, reason=reason, actor=actor)
+        check.save(update_fields=["status", "reason", "decided_at", "decided_by"])
+        _after_decisions(profile=profile, checks=[check], decision=decision, reason=reason, actor=actor)
+    return check
+
+
+# --- automated providers --------------------------------------------------------------------------
+
+
+def verification_check_reference_set(*, check_id: UUID | str, provider: str, reference: str) -> bool:
+    """Record the provider's id of a check once (a retried task cannot overwrite it); True when recorded."""
+    updated = VerificationCheck.objects.filter(
+        pk=check_id, provider=provider, provider_reference="", status=CheckStatus.PENDING
+    ).update(provider_reference=reference)
+    return updated == 1
+
+
+def verification_provider_report(
+    *, provider: str, reference: str, decision: str, reason: str = ""
+) -> VerificationCheck | None:
+    """A provider's decision on the check it knows as ``reference``; the same transition as staff's, no actor.
+
+    Idempotent: an unknown reference or a check decided already (a repeated
+    or late webhook) is logged and changes nothing (returns None). A rejection
+    without a reason gets a generic one: the sitter is always told something.
+    """
+    check_id = (
+        VerificationCheck.objects.filter(provider=provider, provider_reference=reference)
+        .exclude(provider_reference="")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if check_id is None:
+        logger.warning("verification_report_unknown_check", provider=provider, reference=reference)
+        return None
+    if decision == CheckStatus.REJECTED and not reason.strip():
+        reason = "The check by our verification partner was not passed."  # a provider may send no reason
+    try:
+        return verification_check_decide(check_id=check_id, actor=None, decision=decision, reason=reason)
+    except ApplicationError as exc:
+        if exc.code != SitterError.VERIFICATION_NOT_PENDING:
+            raise
+        logger.info("verification_report_already_decided", provider=provider, check_id=str(check_id))
+        return None
+
+
+# --- certification documents ----------------------------------------------------------------------
+
+
+def certification_document_review(*, certification: Certification, actor: User, approved: bool) -> Certification:
+    """Staff's verdict on a certification's document (files review); the badge on the public profile follows.
+
+    Wraps :func:`files.services.lifecycle.file_review` so the sitter's cached
+    profile and searches are forgotten in the same transaction.
+    """
+    document = certification.document
+    if document is None:
+        raise ApplicationError(SitterError.DOCUMENT_INVALID, "This certification has no document to review.")
+    with transaction.atomic():
+        file_review(file=document, actor=actor, approved=approved)
+        sitter_changed_on_commit(certification.sitter_id)
+    return certification

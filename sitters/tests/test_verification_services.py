@@ -1,0 +1,342 @@
+"""Verification services: submissions, staff and provider decisions, the derived status, audit, notifications, races."""
+
+from __future__ import annotations
+
+import uuid
+from functools import partial
+from typing import Any, cast
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from accounts.models import User
+from files.models import Purpose, StoredFile
+from guardiannest.api.errors import ApplicationError
+from guardiannest.audit.models import AuditEvent
+from messaging.models.notifications import Delivery, Notification
+from messaging.services.delivery import delivery_enqueue
+from sitters.models import CheckKind, CheckStatus, SitterProfile, VerificationCheck, VerificationStatus
+from sitters.services import verification as services
+from sitters.tests.factories import SitterProfileFactory
+from sitters.verification import ManualProvider, provider_for, verification_providers
+
+pytestmark = pytest.mark.django_db
+
+
+# --- helpers (also used by the API and admin tests) -----------------------------------------------
+
+
+def id_document(owner: User, **overrides: Any) -> StoredFile:
+    """A ready ID document as the files pipeline leaves it (no scanner configured: not_scanned)."""
+    values: dict[str, Any] = {
+        "owner": owner,
+        "purpose": Purpose.ID_DOCUMENT,
+        "status": StoredFile.Status.READY,
+        "scan": StoredFile.Scan.NOT_SCANNED,
+        "review": StoredFile.Review.PENDING,
+        "content_type": "application/pdf",
+        "size": 1234,
+        "sha256": "0" * 64,
+        "key": f"private/{uuid.uuid4()}.pdf",
+    }
+    return StoredFile.objects.create(**(values | overrides))
+
+
+def unverified(user: User) -> SitterProfile:
+    return cast(SitterProfile, SitterProfileFactory(user=user, verification_status=VerificationStatus.UNVERIFIED))
+
+
+def submitted(user: User) -> SitterProfile:
+    unverified(user)
+    return services.verification_submit(sitter=user, id_document_id=id_document(user).pk, actor=user)
+
+
+def decided_events(check: VerificationCheck) -> list[AuditEvent]:
+    return list(
+        AuditEvent.objects.filter(
+            action="sitter.verification_decided", target_type="sitters.verificationcheck", target_id=str(check.pk)
+        )
+    )
+
+
+def checks_of(user: User) -> dict[str, VerificationCheck]:
+    latest: dict[str, VerificationCheck] = {}
+    for check in VerificationCheck.objects.filter(sitter_id=user.pk).order_by("-submitted_at"):
+        latest.setdefault(check.kind, check)
+    return latest
+
+
+# --- submitting -----------------------------------------------------------------------------------
+
+
+def test_submitting_opens_both_checks_and_makes_the_profile_pending(
+    sitter: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    unverified(sitter)
+    document = id_document(sitter)
+    with django_capture_on_commit_callbacks(execute=True):
+        profile = services.verification_submit(sitter=sitter, id_document_id=document.pk, actor=sitter)
+    assert profile.verification_status == VerificationStatus.PENDING
+    checks = checks_of(sitter)
+    assert set(checks) == {CheckKind.IDENTITY, CheckKind.BACKGROUND}
+    assert checks[CheckKind.IDENTITY].document_id == document.pk
+    assert checks[CheckKind.BACKGROUND].document_id is None
+    assert {check.status for check in checks.values()} == {CheckStatus.PENDING}
+    assert {check.provider for check in checks.values()} == {"manual"}
+    event = AuditEvent.objects.get(action="sitter.verification_submitted")
+    assert event.target_id == str(sitter.pk)
+    assert SitterProfile.objects.get(pk=sitter.pk).verification_status == VerificationStatus.PENDING
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        pytest.param(lambda me, other: id_document(other), id="someone_elses"),
+        pytest.param(lambda me, other: id_document(me, purpose=Purpose.AVATAR, content_type="image/jpeg"), id="avatar"),
+        pytest.param(lambda me, other: id_document(me, status=StoredFile.Status.PENDING), id="not_ready"),
+        pytest.param(lambda me, other: id_document(me, review=StoredFile.Review.REJECTED), id="rejected_by_staff"),
+    ],
+)
+def test_submitting_needs_the_sitters_own_ready_id_document(sitter: User, other_sitter: User, document: Any) -> None:
+    unverified(sitter)
+    with pytest.raises(ApplicationError) as raised:
+        services.verification_submit(sitter=sitter, id_document_id=document(sitter, other_sitter).pk, actor=sitter)
+    assert raised.value.status == 400
+    assert raised.value.errors is not None and "id_document_id" in raised.value.errors
+    assert not VerificationCheck.objects.exists()
+    assert SitterProfile.objects.get(pk=sitter.pk).verification_status == VerificationStatus.UNVERIFIED
+
+
+def test_a_second_submission_while_pending_conflicts(sitter: User) -> None:
+    submitted(sitter)
+    with pytest.raises(ApplicationError) as raised:
+        services.verification_submit(sitter=sitter, id_document_id=id_document(sitter).pk, actor=sitter)
+    assert (raised.value.status, raised.value.code) == (409, "verification_pending")
+    assert VerificationCheck.objects.count() == 2
+
+
+def test_a_verified_sitter_cannot_submit(sitter: User) -> None:
+    SitterProfileFactory(user=sitter)  # verified
+    with pytest.raises(ApplicationError) as raised:
+        services.verification_submit(sitter=sitter, id_document_id=id_document(sitter).pk, actor=sitter)
+    assert (raised.value.status, raised.value.code) == (409, "already_verified")
+
+
+def test_a_rejected_sitter_may_submit_again_and_only_reopens_what_is_not_done(sitter: User, staff: User) -> None:
+    submitted(sitter)
+    services.verification_decide(sitter=sitter, actor=staff, decision="verified", kind="background")
+    services.verification_decide(sitter=sitter, actor=staff, decision="rejected", reason="Blurry photo")
+    old_identity = checks_of(sitter)[CheckKind.IDENTITY]
+    assert SitterProfile.objects.get(pk=sitter.pk).verification_status == VerificationStatus.REJECTED
+
+    profile = services.verification_submit(sitter=sitter, id_document_id=id_document(sitter).pk, actor=sitter)
+
+    assert profile.verification_status == VerificationStatus.PENDING
+    checks = checks_of(sitter)
+    assert checks[CheckKind.IDENTITY].pk != old_identity.pk
+    assert checks[CheckKind.IDENTITY].status == CheckStatus.PENDING
+    assert checks[CheckKind.BACKGROUND].status == CheckStatus.VERIFIED  # not re-run
+    assert VerificationCheck.objects.filter(kind=CheckKind.BACKGROUND).count() == 1
+
+
+# --- staff decisions ------------------------------------------------------------------------------
+
+
+def test_verifying_every_pending_check_verifies_the_sitter_with_audit_and_notification(
+    sitter: User, staff: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    submitted(sitter)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        profile = services.verification_decide(sitter=sitter, actor=staff, decision="verified")
+    assert profile.verification_status == VerificationStatus.VERIFIED
+    assert profile.verified_at is not None
+    checks = checks_of(sitter)
+    for check in checks.values():
+        assert check.status == CheckStatus.VERIFIED
+        assert check.decided_by_id == staff.pk and check.decided_at is not None
+        [event] = decided_events(check)
+        assert event.actor_id == staff.pk
+        assert event.data["decision"] == "verified" and event.data["check"] == check.kind
+    # one notification for the decision, its email sent only once the transaction has committed
+    notification = Notification.objects.get(user=sitter, kind="sitter.verification_decided")
+    assert "verified" in notification.title.lower()
+    deliveries = Delivery.objects.filter(notification=notification, channel="email")
+    assert deliveries.count() == 1
+    enqueued = [
+        c for c in callbacks if isinstance(c, partial) and c.func is delivery_enqueue and c.keywords.get("deliveries")
+    ]
+    assert [pair[0] for c in enqueued for pair in c.keywords["deliveries"] if pair[0] == str(deliveries[0].pk)]
+
+
+def test_rejecting_needs_a_reason(sitter: User, staff: User) -> None:
+    submitted(sitter)
+    for reason in ("", "   ", "<b></b>"):
+        with pytest.raises(ApplicationError) as raised:
+            services.verification_decide(sitter=sitter, actor=staff, decision="rejected", reason=reason)
+        assert raised.value.status == 400
+        assert raised.value.errors is not None and list(raised.value.errors) == ["reason"]
+    assert {check.status for check in checks_of(sitter).values()} == {CheckStatus.PENDING}
+
+
+def test_a_rejection_reaches_the_sitter_with_its_reason(
+    sitter: User, staff: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    submitted(sitter)
+    with django_capture_on_commit_callbacks(execute=False):
+        profile = services.verification_decide(
+            sitter=sitter, actor=staff, decision="rejected", reason="The photo is unreadable.", kind="identity"
+        )
+    assert profile.verification_status == VerificationStatus.REJECTED
+    checks = checks_of(sitter)
+    assert checks[CheckKind.IDENTITY].status == CheckStatus.REJECTED
+    assert checks[CheckKind.IDENTITY].reason == "The photo is unreadable."
+    assert checks[CheckKind.BACKGROUND].status == CheckStatus.PENDING
+    notification = Notification.objects.get(user=sitter, kind="sitter.verification_decided")
+    assert "The photo is unreadable." in notification.body
+    assert notification.data == {"check_id": str(checks[CheckKind.IDENTITY].pk)}
+    payload: Any = Delivery.objects.get(notification=notification, channel="email").payload
+    assert "The photo is unreadable." in payload["text"]
+    assert "The photo is unreadable." in payload["html"]
+
+
+def test_one_verified_kind_is_not_enough(sitter: User, staff: User) -> None:
+    submitted(sitter)
+    profile = services.verification_decide(sitter=sitter, actor=staff, decision="verified", kind="identity")
+    assert profile.verification_status == VerificationStatus.PENDING
+    assert profile.verified_at is None
+
+
+def test_a_verified_sitter_rejected_later_loses_verified_status(sitter: User, staff: User) -> None:
+    submitted(sitter)
+    services.verification_decide(sitter=sitter, actor=staff, decision="verified")
+    profile = services.verification_decide(
+        sitter=sitter, actor=staff, decision="rejected", reason="Background re-check failed.", kind="background"
+    )
+    assert profile.verification_status == VerificationStatus.REJECTED
+    assert profile.verified_at is None
+    assert VerificationCheck.objects.filter(kind=CheckKind.BACKGROUND).count() == 2  # the re-check is recorded
+
+
+def test_staff_may_decide_with_nothing_pending_and_a_repeat_changes_nothing(sitter: User, staff: User) -> None:
+    unverified(sitter)
+    profile = services.verification_decide(sitter=sitter, actor=staff, decision="verified")
+    assert profile.verification_status == VerificationStatus.VERIFIED
+    assert {c.status for c in checks_of(sitter).values()} == {CheckStatus.VERIFIED}
+    assert {c.provider for c in checks_of(sitter).values()} == {ManualProvider.name}
+    events = AuditEvent.objects.filter(action="sitter.verification_decided").count()
+    assert events == 2
+
+    again = services.verification_decide(sitter=sitter, actor=staff, decision="verified")
+
+    assert again.verification_status == VerificationStatus.VERIFIED
+    assert VerificationCheck.objects.count() == 2
+    assert AuditEvent.objects.filter(action="sitter.verification_decided").count() == events
+    assert Notification.objects.filter(user=sitter, kind="sitter.verification_decided").count() == 1
+
+
+def test_unknown_decision_or_kind_is_refused(sitter: User, staff: User) -> None:
+    submitted(sitter)
+    with pytest.raises(ApplicationError) as raised:
+        services.verification_decide(sitter=sitter, actor=staff, decision="maybe")
+    assert raised.value.errors is not None and "decision" in raised.value.errors
+    with pytest.raises(ApplicationError) as raised:
+        services.verification_decide(sitter=sitter, actor=staff, decision="verified", kind="dna")
+    assert raised.value.errors is not None and "check" in raised.value.errors
+
+
+def test_deciding_one_check_twice_conflicts(sitter: User, staff: User) -> None:
+    submitted(sitter)
+    check = checks_of(sitter)[CheckKind.IDENTITY]
+    services.verification_check_decide(check_id=check.pk, actor=staff, decision="verified")
+    with pytest.raises(ApplicationError) as raised:
+        services.verification_check_decide(check_id=check.pk, actor=staff, decision="rejected", reason="No")
+    assert (raised.value.status, raised.value.code) == (409, "verification_not_pending")
+    check.refresh_from_db()
+    assert check.status == CheckStatus.VERIFIED
+    assert len(decided_events(check)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_decisions_decide_each_check_once(sitter: User, staff: User) -> None:
+    from conftest import race
+
+    submitted(sitter)
+    results = race(6, lambda: services.verification_decide(sitter=sitter, actor=staff, decision="verified"))
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    for check in checks_of(sitter).values():
+        assert len(decided_events(check)) == 1
+    assert VerificationCheck.objects.count() == 2
+    assert Notification.objects.filter(user=sitter, kind="sitter.verification_decided").count() == 1
+    assert SitterProfile.objects.get(pk=sitter.pk).verification_status == VerificationStatus.VERIFIED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_decisions_of_one_check_let_one_win(sitter: User, staff: User) -> None:
+    from conftest import race
+
+    submitted(sitter)
+    check = checks_of(sitter)[CheckKind.IDENTITY]
+    results = race(
+        5, lambda: services.verification_check_decide(check_id=check.pk, actor=staff, decision="rejected", reason="x")
+    )
+    wins = [r for r in results if isinstance(r, VerificationCheck)]
+    conflicts = [r for r in results if isinstance(r, ApplicationError) and r.code == "verification_not_pending"]
+    assert (len(wins), len(conflicts)) == (1, 4), results
+    assert len(decided_events(check)) == 1
+
+
+# --- providers ------------------------------------------------------------------------------------
+
+
+class RecordingProvider:
+    """An automated provider twin: remembers what it was asked to start."""
+
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.started: list[uuid.UUID] = []
+
+    def start(self, check: VerificationCheck) -> None:
+        self.started.append(check.pk)
+
+
+@pytest.fixture
+def recording(settings: Any) -> Any:
+    provider = RecordingProvider()
+    verification_providers.register(provider.name, provider)
+    settings.SITTER_BACKGROUND_PROVIDER = provider.name
+    yield provider
+    verification_providers.unregister(provider.name)
+
+
+def test_providers_default_to_manual_and_an_unknown_name_fails_loudly(settings: Any) -> None:
+    assert provider_for(CheckKind.IDENTITY).name == "manual"
+    settings.SITTER_IDENTITY_PROVIDER = "nobody"
+    with pytest.raises(ImproperlyConfigured):
+        provider_for(CheckKind.IDENTITY)
+
+
+def test_the_configured_provider_starts_its_checks_after_commit_and_reports_decisions(
+    sitter: User, recording: RecordingProvider, django_capture_on_commit_callbacks: Any
+) -> None:
+    unverified(sitter)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.verification_submit(sitter=sitter, id_document_id=id_document(sitter).pk, actor=sitter)
+    background = checks_of(sitter)[CheckKind.BACKGROUND]
+    assert background.provider == "recording"
+    assert recording.started == []  # nothing before commit
+    for callback in callbacks:
+        callback()
+    assert recording.started == [background.pk]
+
+    assert services.verification_check_reference_set(check_id=background.pk, provider="recording", reference="rpt_1")
+    assert not services.verification_check_reference_set(check_id=background.pk, provider="recording", reference="x")
+    decided = services.verification_provider_report(provider="recording", reference="rpt_1", decision="verified")
+    assert decided is not None and decided.status == CheckStatus.VERIFIED and decided.decided_by_id is None
+    assert len(decided_events(background)) == 1
+    # a repeated webhook and an unknown reference change nothing
+    assert services.verification_provider_report(provider="recording", reference="rpt_1", decision="rejected") is None
+    assert services.verification_provider_report(provider="recording", reference="nope", decision="verified") is None
+    background.refresh_from_db()
+    assert background.status == CheckStatus.VERIFIED
+    assert len(decided_events(background)) == 1
