@@ -15,7 +15,11 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import pytest
 from websockets.sync.client import connect
@@ -135,3 +139,49 @@ def test_the_main_flows_work_on_sqlite_without_redis(server: str) -> None:
     assert call(server, "/api/v1/security/events", token=parent)[0] == 200
     assert call(server, "/api/v1/auth/passkeys", token=parent)[0] == 200
     assert call(server, "/api/v1/security/export", {}, token=parent)[0] == 202
+
+
+def next_weekday_evening(weekday: int, start_hour: int, end_hour: int) -> tuple[str, str]:
+    """``start``/``end`` on the next ``weekday`` (at least two days ahead), Berlin time, with the offset."""
+    berlin = ZoneInfo("Europe/Berlin")
+    day = datetime.now(berlin).date() + timedelta(days=2)
+    day += timedelta(days=(weekday - day.weekday()) % 7)
+    start = datetime.combine(day, dt_time(start_hour), tzinfo=berlin)
+    return start.isoformat(), start.replace(hour=end_hour).isoformat()
+
+
+def test_sitter_search_profile_and_holds_work_on_sqlite(server: str) -> None:
+    """Search's SQLite path (latitude band + great-circle test), ETag/304, and holds refused under SQLite's lock."""
+    parent = login(server, "parent.anna@guardiannest.demo")
+    sitter = login(server, "sitter.chloe@guardiannest.demo")
+    chloe = call(server, "/api/v1/auth/me", token=sitter)[1]["id"]  # type: ignore[index]
+    where = "latitude=52.52&longitude=13.405&radius_km=10"
+    status, page = call(server, f"/api/v1/search/sitters?{where}&verified=true", token=parent)
+    assert status == 200, page
+    found = page["results"]  # type: ignore[index]
+    assert len(found) == 8 and all(0 <= item["distance_km"] <= 10 for item in found)
+    assert [item["distance_km"] for item in found] == sorted(item["distance_km"] for item in found)
+    assert "latitude" not in found[0] and found[0]["hourly_rate"]["currency"]
+
+    # Chloe works Wednesday evenings: free until she blocks part of the evening herself.
+    start, end = next_weekday_evening(2, 18, 20)
+    free = f"/api/v1/search/sitters?{where}&start={quote(start)}&end={quote(end)}"
+    assert chloe in {item["id"] for item in call(server, free, token=parent)[1]["results"]}  # type: ignore[index]
+    blocked_start, blocked_end = next_weekday_evening(2, 19, 21)
+    status, hold = call(
+        server, "/api/v1/sitters/me/holds", {"starts_at": blocked_start, "ends_at": blocked_end}, token=sitter
+    )
+    assert status == 201, hold
+    status, overlap = call(server, "/api/v1/sitters/me/holds", {"starts_at": start, "ends_at": end}, token=sitter)
+    assert status == 409 and overlap["code"] == "sitter_unavailable"  # type: ignore[index]
+    assert chloe not in {item["id"] for item in call(server, free, token=parent)[1]["results"]}  # type: ignore[index]
+
+    request = urllib.request.Request(f"{server}/api/v1/sitters/{chloe}")
+    request.add_header("Authorization", f"Bearer {parent}")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        etag, profile = response.headers["ETag"], json.loads(response.read())
+    assert profile["id"] == chloe and "latitude" not in profile and etag
+    request.add_header("If-None-Match", etag)
+    with pytest.raises(urllib.error.HTTPError) as not_modified:
+        urllib.request.urlopen(request, timeout=10)
+    assert not_modified.value.code == 304

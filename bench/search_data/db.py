@@ -92,12 +92,12 @@ def loaded_marker(count: int, seed: int) -> dict[str, Any] | None:
 
 
 def _deferred_ddl(conn: Any) -> tuple[list[str], list[str]]:
-    """DROP and CREATE statements for the secondary indexes and foreign keys of DEFERRED_TABLES."""
+    """DROP and CREATE statements for the secondary indexes, foreign keys, unique and exclusion constraints."""
     drops, creates = [], []
     for table in DEFERRED_TABLES:
         for name, definition in conn.execute(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND contype IN ('f', 'u')",
+            "WHERE conrelid = %s::regclass AND contype IN ('f', 'u', 'x')",
             (table,),
         ).fetchall():
             drops.append(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')

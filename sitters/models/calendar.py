@@ -91,7 +91,8 @@ class AvailabilitySpan(models.Model):
         ]
         # PostgreSQL adds EXCLUDE USING gist (sitter_id WITH =, tstzrange(starts_at, ends_at) WITH &&): search
         # reads "the last span starting at or before t" and is exact only while spans never overlap.
-        indexes = [models.Index(fields=["sitter", "starts_at"], name="sitters_span_sitter_start")]
+        # ends_at is included so search's "last span starting at or before t" is an index-only probe.
+        indexes = [models.Index(fields=["sitter", "starts_at"], include=["ends_at"], name="sitters_span_sitter_start")]
 
     def __str__(self) -> str:
         return f"{self.starts_at:%Y-%m-%d %H:%M}-{self.ends_at:%H:%M}"
@@ -121,7 +122,7 @@ class Hold(models.Model):
             models.CheckConstraint(condition=models.Q(kind__in=HoldKind.values), name="sitters_hold_kind_valid"),
             # PostgreSQL adds EXCLUDE USING gist (sitter_id WITH =, tstzrange(starts_at, ends_at) WITH &&).
         ]
-        indexes = [models.Index(fields=["sitter", "starts_at"], name="sitters_hold_sitter_start")]
+        indexes = [models.Index(fields=["sitter", "starts_at"], include=["ends_at"], name="sitters_hold_sitter_start")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.starts_at:%Y-%m-%d %H:%M}-{self.ends_at:%H:%M}"
