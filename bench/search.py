@@ -6,9 +6,10 @@ workers, DEBUG off, pool on, JSON logs at WARNING; Redis db 32):
 
 - ``endpoint``: typical searches (SEARCHES below), each request timed alone
   from a Python client (http.client), so p50/p95 are per-request latencies.
-  Every measured request is a distinct query (the point moves by up to
-  ~300 m), so each is a search-cache MISS that still pays the cache's read
-  and write; the number of cache entries written afterwards proves it;
+  Every measured request is a distinct query (the point moves over the
+  0.001° grid the API rounds points to, ~700 m at most for 105 rounds), so
+  each is a search-cache MISS that still pays the cache's read and write;
+  the number of cache entries written afterwards proves it;
 - ``noop``: an authenticated DRF view under the same middleware, auth and
   throttles (bench/urls_search.py), in the same server, from the same client;
 - ``raw_sql``: the statements each search issues beyond what the no-op view
@@ -29,14 +30,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import json
 import math
 import os
 import random
 import sys
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +44,6 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
 from bench._harness import (
-    HOST,
     BenchError,
     Server,
     cores,
@@ -59,13 +56,15 @@ from bench._harness import (
 )
 from bench.http_servers import gunicorn_argv, login
 from bench.search_data import CACHE_KEY_PREFIX, REDIS_URL, bench_env, connect, ensure_loaded, search_day
+from bench.search_data.measure import NOOP_PATH, Captured, Client, capture, explain, run_statements
 
 SEARCH_PATH = "/api/v1/search/sitters"
-NOOP_PATH = "/api/v1/bench/noop"  # bench/urls_search.py
 HEALTH_PATH = "/health/live"
 P95_GOAL_MS = 50.0
 RAW_SQL_FACTOR_GOAL = 1.5
-JITTER_DEG = 0.003  # ~330 m: every measured request is its own query (a cache miss), the work barely changes
+# The API rounds the point searched from to 3 decimals, so distinct queries sit on this grid. A request's
+# point moves by whole steps (a few hundred metres): its own query (a cache miss), barely other work.
+GRID_DEG = 0.001
 
 
 @dataclass(frozen=True)
@@ -77,13 +76,12 @@ class Search:
     params: dict[str, str] = field(default_factory=dict)
     evening: bool = False  # add start/end: the search day, 18:00-22:00 local
 
-    def query(self, rng: random.Random | None, day: dt.date) -> dict[str, str]:
-        lat, lon = self.lat, self.lon
-        if rng is not None:
-            lat += rng.uniform(-JITTER_DEG, JITTER_DEG)
-            lon += rng.uniform(-JITTER_DEG, JITTER_DEG) / max(0.1, abs(_cos_deg(lat)))
-            lon = (lon + 180.0) % 360.0 - 180.0
-        query = {"latitude": f"{lat:.6f}", "longitude": f"{lon:.6f}", **self.params}
+    def query(self, step: tuple[int, int], day: dt.date) -> dict[str, str]:
+        """The query ``step`` grid steps (north, east) from the search's point; (0, 0) is the point itself."""
+        lat = round(self.lat, 3) + step[0] * GRID_DEG
+        lon = round(self.lon, 3) + step[1] * GRID_DEG
+        lon = (lon + 180.0) % 360.0 - 180.0
+        query = {"latitude": f"{lat:.3f}", "longitude": f"{lon:.3f}", **self.params}
         if self.evening:
             zone = ZoneInfo(self.tz)
             query["start"] = dt.datetime.combine(day, dt.time(18), zone).isoformat()
@@ -91,8 +89,12 @@ class Search:
         return query
 
 
-def _cos_deg(value: float) -> float:
-    return math.cos(math.radians(value))
+def grid_steps(rng: random.Random, count: int) -> list[tuple[int, int]]:
+    """``count`` distinct grid steps in random order, from the smallest square around (0, 0) that has them."""
+    half = math.ceil(math.sqrt(count)) // 2 + 1
+    steps = [(north, east) for north in range(-half, half + 1) for east in range(-half, half + 1)]
+    rng.shuffle(steps)
+    return steps[:count]
 
 
 SEARCHES = (
@@ -127,134 +129,8 @@ SEARCHES = (
 )
 
 
-# --- the HTTP client --------------------------------------------------------------------------------
-
-
-class Client:
-    """One http.client connection (reopened when gunicorn's sync worker closes it); times whole requests."""
-
-    def __init__(self, port: int, token: str) -> None:
-        self.connection = http.client.HTTPConnection(HOST, port, timeout=30)
-        self.headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-
-    def get(self, path: str) -> tuple[float, int, bytes]:
-        started = time.perf_counter()
-        self.connection.request("GET", path, headers=self.headers)
-        response = self.connection.getresponse()
-        body = response.read()
-        elapsed = (time.perf_counter() - started) * 1000
-        if response.will_close:
-            self.connection.close()
-        return elapsed, response.status, body
-
-
 def search_path(query: dict[str, str]) -> str:
     return f"{SEARCH_PATH}?{urlencode(query)}"
-
-
-# --- in process: the statements the view issues ------------------------------------------------------
-
-
-@dataclass
-class Captured:
-    statements: list[str]  # as the endpoint sends them (client-side binding: literals in the text)
-    prepared: list[tuple[str, Any]]  # the same, SQL with placeholders + parameters
-    rows: int
-
-
-def capture(paths: list[str], token: str) -> tuple[list[Captured], int]:
-    """Run the real view in process on each path; the statements each issues beyond the no-op view's."""
-    import psycopg
-    from django.db import connection
-    from django.test import Client as DjangoClient
-
-    client = DjangoClient(HTTP_HOST=HOST, headers={"Authorization": f"Bearer {token}"})
-    seen: list[tuple[str, Any]] = []
-
-    def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
-        seen.append((sql, params))
-        return execute(sql, params, many, context)
-
-    def run(path: str) -> list[tuple[str, Any]]:
-        seen.clear()
-        with connection.execute_wrapper(record):
-            response = client.get(path)
-        if response.status_code != 200:
-            raise BenchError(f"{path} answered {response.status_code} in process: {response.content[:500]!r}")
-        return list(seen)
-
-    baseline = {sql for sql, _ in run(NOOP_PATH)}
-    results = []
-    for path in paths:
-        own = [(sql, params) for sql, params in run(path) if sql not in baseline]
-        connection.ensure_connection()
-        raw = connection.connection
-        literal = [psycopg.ClientCursor(raw).mogrify(sql, params) for sql, params in own]
-        results.append(Captured(literal, own, 0))
-    return results, len(baseline)
-
-
-# --- raw SQL and plans ---------------------------------------------------------------------------------
-
-
-def run_statements(conn: Any, captured: Captured, *, prepared: bool) -> tuple[float, int]:
-    """ms to execute and fetch every statement of one search; rows of the last."""
-    import psycopg
-
-    rows = 0
-    started = time.perf_counter()
-    if prepared:
-        for sql, params in captured.prepared:
-            with conn.cursor() as cursor:
-                cursor.execute(sql, params, prepare=True)
-                rows = len(cursor.fetchall())
-    else:
-        for statement in captured.statements:
-            with psycopg.ClientCursor(conn) as cursor:
-                cursor.execute(statement)
-                rows = len(cursor.fetchall())
-    return (time.perf_counter() - started) * 1000, rows
-
-
-def _walk(node: dict[str, Any], depth: int = 0) -> list[tuple[int, dict[str, Any]]]:
-    found = [(depth, node)]
-    for child in node.get("Plans", []):
-        found += _walk(child, depth + 1)
-    return found
-
-
-def explain(conn: Any, statement: str) -> dict[str, Any]:
-    """EXPLAIN (ANALYZE, BUFFERS) of one statement: the JSON plan summarised, and its text form."""
-    with conn.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {statement}")
-        plan = cursor.fetchone()[0][0]
-        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {statement}")
-        text = [row[0] for row in cursor.fetchall()]
-    nodes = _walk(plan["Plan"])
-    seq_scans = sorted({node.get("Relation Name", "?") for _, node in nodes if node["Node Type"] == "Seq Scan"})
-    indexes = sorted({node["Index Name"] for _, node in nodes if "Index Name" in node})
-
-    def line(depth: int, node: dict[str, Any]) -> str:
-        target = node.get("Index Name") or node.get("Relation Name") or ""
-        return (
-            f"{'  ' * depth}{node['Node Type']}{' ' + target if target else ''}"
-            f" rows={node.get('Actual Rows')} loops={node.get('Actual Loops')}"
-            f" ms={node.get('Actual Total Time')}"
-        )
-
-    jit = plan.get("JIT")
-    return {
-        "execution_ms": plan.get("Execution Time"),
-        "planning_ms": plan.get("Planning Time"),
-        "jit_ms": round(sum(jit["Timing"].values()), 2) if jit and "Timing" in jit else None,
-        "seq_scan_on_sitters": "sitters_sitterprofile" in seq_scans,
-        "seq_scans": seq_scans,
-        "indexes": indexes,
-        "shared_buffers_hit": plan["Plan"].get("Shared Hit Blocks"),
-        "shared_buffers_read": plan["Plan"].get("Shared Read Blocks"),
-        "nodes": [line(depth, node) for depth, node in nodes],
-        "text": text,
-    }
 
 
 # --- the run -----------------------------------------------------------------------------------------------
@@ -284,11 +160,11 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
     day = search_day(dt.date.today())
     total_rounds = args.warmup + args.rounds
     rng = random.Random(args.seed)
-    queries = {s.name: [s.query(rng, day) for _ in range(total_rounds)] for s in SEARCHES}
+    queries = {s.name: [s.query(step, day) for step in grid_steps(rng, total_rounds)] for s in SEARCHES}
     distinct = {json.dumps(q, sort_keys=True) for qs in queries.values() for q in qs}
     if len(distinct) != len(SEARCHES) * total_rounds:
-        raise BenchError("the jittered queries are not all distinct; change --seed")
-    hot_queries = {s.name: s.query(None, day) for s in SEARCHES}
+        raise BenchError("the queries are not all distinct")
+    hot_queries = {s.name: s.query((0, 0), day) for s in SEARCHES}
 
     with Server("gunicorn-search", gunicorn_argv("guardiannest.wsgi:application", 2), server_env, HEALTH_PATH) as srv:
         token = login(srv)

@@ -2,7 +2,9 @@
 
 Nothing here changes a row directly. Verifying and rejecting go through
 :mod:`sitters.services.verification` (locked, audited, notified, caches
-forgotten); certification documents through the files review service. Every
+forgotten); certification documents through the files review service. ID
+documents are opened only from a check's own page, through the files link
+service, which records each staff view in the sitter's security events. Every
 other sitter table is read-only here: its changes belong to the sitter's own
 API (profile, calendar) or to bookings (holds, reviews), whose services keep
 the search index and the caches in step.
@@ -10,19 +12,21 @@ the search index and the caches in step.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.models import User
-from files.services import file_link
+from files.services import file_links
 from guardiannest.api.errors import ApplicationError
 from sitters.models import (
     AvailabilityException,
@@ -37,13 +41,14 @@ from sitters.models import (
     WeeklyWindow,
 )
 from sitters.services import verification as verification_services
+from sitters.services.certifications import certification_document_review
 from sitters.services.reviews import review_hide
 
 REJECT_TEMPLATE = "admin/sitters/reject_with_reason.html"
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown to staff, changed only by the services that own the table."""
+class ReadOnly:
+    """Shown to staff, changed only by the services that own the table (admins and inlines alike)."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -55,19 +60,48 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyTabularInline(admin.TabularInline):
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+    """A read-only table whose actions, if any, go through its services."""
+
+    def apply_each(
+        self, request: HttpRequest, rows: QuerySet[Any], change: Callable[[Any], object], description: str
+    ) -> None:
+        """An action's body: one service call per selected row; a refusal warns about that row, the rest go on."""
+        count = 0
+        for row in rows:
+            try:
+                change(row)
+                count += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{row}: {exc.detail}", level=messages.WARNING)
+        self.message_user(request, f"{description}: {count} done.")
+
+
+class ReadOnlyTabularInline(ReadOnly, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+def service_action(
+    name: str, description: str, permission: str, call: Callable[[Any, User], object]
+) -> Callable[[ReadOnlyAdmin, HttpRequest, QuerySet[Any]], None]:
+    """An admin action that calls a service, as the staff member, once for each selected row."""
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    def action(modeladmin: ReadOnlyAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        actor = cast(User, request.user)
+        modeladmin.apply_each(request, queryset, lambda row: call(row, actor), description)
+
+    action.__name__ = name
+    return admin.action(description=description, permissions=[permission])(action)
+
+
+def _document_review(certification: Certification, actor: User, *, approved: bool) -> object:
+    return certification_document_review(certification=certification, actor=actor, approved=approved)
+
+
+def _review_hide(review: Review, actor: User, *, hidden: bool) -> object:
+    return review_hide(review=review, actor=actor, hidden=hidden)
 
 
 # --- verifying and rejecting, shared by the queue and the profile list ------------------------------
@@ -94,14 +128,13 @@ class VerifyingAdmin(ReadOnlyAdmin):
         raise NotImplementedError
 
     def _apply(self, request: HttpRequest, queryset: QuerySet[Any], *, decision: str, reason: str = "") -> None:
-        done = 0
-        for obj in queryset:
-            try:
-                self.decide(obj=obj, actor=cast(User, request.user), decision=decision, reason=reason)
-                done += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"{obj}: {exc.detail}", level=messages.WARNING)
-        self.message_user(request, f"{done} {decision}.")
+        actor = cast(User, request.user)
+        self.apply_each(
+            request,
+            queryset,
+            lambda obj: self.decide(obj=obj, actor=actor, decision=decision, reason=reason),
+            decision.capitalize(),
+        )
 
     @admin.action(description="Verify", permissions=["verify"])
     def verify(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
@@ -208,12 +241,30 @@ class QueueStatusFilter(admin.SimpleListFilter):
 
 @admin.register(VerificationCheck)
 class VerificationCheckAdmin(VerifyingAdmin):
-    """The queue: pending checks, oldest first, with the ID document a click away."""
+    """The queue: pending checks, oldest first. The ID document opens from the check's own page only.
 
-    list_display = ["submitted_at", "sitter", "kind", "status", "id_document", "provider", "decided_at", "decided_by"]
+    The changelist says only whether a document is attached: listing the queue
+    must not mint a link to every pending ID document. The change page builds
+    the link with :func:`files.services.file_links` for the viewing staff
+    member, which audits the view (``file.viewed``, in the sitter's security
+    events); the template ``admin/sitters/verificationcheck/change_form.html``
+    shows it.
+    """
+
+    change_form_template = "admin/sitters/verificationcheck/change_form.html"
+    list_display = [
+        "submitted_at",
+        "sitter",
+        "kind",
+        "status",
+        "has_id_document",
+        "provider",
+        "decided_at",
+        "decided_by",
+    ]
     list_filter = [QueueStatusFilter, "kind", "provider"]
     search_fields = ["sitter__user__email", "sitter__user__first_name", "sitter__user__last_name", "=id"]
-    list_select_related = ["sitter__user", "document", "decided_by"]
+    list_select_related = ["sitter__user", "decided_by"]
     ordering = ["submitted_at"]
     fields = readonly_fields = (
         "id",
@@ -223,22 +274,35 @@ class VerificationCheckAdmin(VerifyingAdmin):
         "reason",
         "provider",
         "provider_reference",
-        "id_document",
+        "id_document_record",
         "submitted_at",
         "decided_at",
         "decided_by",
     )
 
-    @admin.display(description="ID document")
-    def id_document(self, obj: VerificationCheck) -> str:
-        """The file's admin page (review state, scan) and, when it may be served, a short-lived link to open it."""
-        if obj.document is None:
+    @admin.display(description="ID document", boolean=True)
+    def has_id_document(self, obj: VerificationCheck) -> bool:
+        return obj.document_id is not None
+
+    @admin.display(description="ID document record")
+    def id_document_record(self, obj: VerificationCheck) -> str:
+        """The file's own admin page (review state, scan); no link to its bytes."""
+        if obj.document_id is None:
             return "-"
-        page = reverse("admin:files_storedfile_change", args=[obj.document.pk])
-        url = file_link(file=obj.document, variant="original", request=None)
-        if url is None:
-            return format_html('<a href="{}">file</a>', page)
-        return format_html('<a href="{}">file</a> · <a href="{}" rel="noreferrer" target="_blank">open</a>', page, url)
+        return format_html('<a href="{}">file</a>', reverse("admin:files_storedfile_change", args=[obj.document_id]))
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """Adds ``id_document_url``: a short-lived link for this staff member, audited by the files service."""
+        context = dict(extra_context or {})
+        check = self.get_object(request, object_id) if request.method == "GET" else None
+        # Only for whoever may see the page (the view is audited): super() answers everyone else.
+        if check is not None and check.document is not None and self.has_view_or_change_permission(request, check):
+            links = file_links(file=check.document, viewer=request.user, request=request)
+            context["id_document_url"] = links["url"]
+            context["id_document_expires_in"] = links["expires_in"]
+        return super().change_view(request, object_id, form_url, extra_context=context)
 
     def decide(self, *, obj: VerificationCheck, actor: User, decision: str, reason: str) -> None:
         verification_services.verification_check_decide(check_id=obj.pk, actor=actor, decision=decision, reason=reason)
@@ -265,7 +329,10 @@ class CertificationAdmin(ReadOnlyAdmin):
         "reminder_sent_for",
         "created_at",
     )
-    actions = ["approve_document", "reject_document"]
+    actions = [
+        service_action("approve_document", "Approve the document", "review", partial(_document_review, approved=True)),
+        service_action("reject_document", "Reject the document", "review", partial(_document_review, approved=False)),
+    ]
 
     def has_review_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm("files.change_storedfile"))
@@ -273,26 +340,6 @@ class CertificationAdmin(ReadOnlyAdmin):
     @admin.display(description="Document review")
     def document_review(self, obj: Certification) -> str:
         return obj.document.review if obj.document is not None else "-"
-
-    def _review(self, request: HttpRequest, queryset: QuerySet[Certification], *, approved: bool) -> None:
-        done = 0
-        for certification in queryset:
-            try:
-                verification_services.certification_document_review(
-                    certification=certification, actor=cast(User, request.user), approved=approved
-                )
-                done += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"{certification}: {exc.detail}", level=messages.WARNING)
-        self.message_user(request, f"{done} document(s) {'approved' if approved else 'rejected'}.")
-
-    @admin.action(description="Approve the document", permissions=["review"])
-    def approve_document(self, request: HttpRequest, queryset: QuerySet[Certification]) -> None:
-        self._review(request, queryset, approved=True)
-
-    @admin.action(description="Reject the document", permissions=["review"])
-    def reject_document(self, request: HttpRequest, queryset: QuerySet[Certification]) -> None:
-        self._review(request, queryset, approved=False)
 
 
 # --- reviews; calendars and clients (read-only) ----------------------------------------------
@@ -307,28 +354,13 @@ class ReviewAdmin(ReadOnlyAdmin):
     search_fields = ["sitter__user__email", "=booking_id"]
     list_select_related = ["sitter__user"]
     fields = readonly_fields = ("id", "sitter", "author", "booking_id", "rating", "comment", "hidden", "created_at")
-    actions = ["hide", "unhide"]
+    actions = [
+        service_action("hide", "Hide (not shown, not counted)", "moderate", partial(_review_hide, hidden=True)),
+        service_action("unhide", "Show again", "moderate", partial(_review_hide, hidden=False)),
+    ]
 
     def has_moderate_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm("sitters.change_review"))
-
-    def _moderate(self, request: HttpRequest, queryset: QuerySet[Review], *, hidden: bool) -> None:
-        done = 0
-        for review in queryset:
-            try:
-                review_hide(review=review, actor=cast(User, request.user), hidden=hidden)
-                done += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"{review}: {exc.detail}", level=messages.WARNING)
-        self.message_user(request, f"{done} review(s) {'hidden' if hidden else 'shown'}.")
-
-    @admin.action(description="Hide (not shown, not counted)", permissions=["moderate"])
-    def hide(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
-        self._moderate(request, queryset, hidden=True)
-
-    @admin.action(description="Show again", permissions=["moderate"])
-    def unhide(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
-        self._moderate(request, queryset, hidden=False)
 
 
 class CalendarAdmin(ReadOnlyAdmin):

@@ -12,14 +12,19 @@ class SittersConfig(AppConfig):
         # Demo data, GDPR export and erasure; the tasks package is imported so workers register its tasks.
         from django.db.models.signals import post_delete, post_save
 
+        from accounts.models import User
         from files.models import StoredFile
         from guardiannest.registries import demo_seeders, gdpr_erasers, gdpr_exporters
         from sitters import demo, tasks  # noqa: F401
+        from sitters.models import SitterProfile
         from sitters.services.gdpr import sitter_erase, sitter_export
-        from sitters.signals import stored_file_changed
+        from sitters.signals import sitter_profile_deleted, stored_file_changed, user_saved
 
+        # Cache invalidation for changes other apps make (sitters.signals says which).
         post_save.connect(stored_file_changed, sender=StoredFile, dispatch_uid="sitters.stored_file_saved")
         post_delete.connect(stored_file_changed, sender=StoredFile, dispatch_uid="sitters.stored_file_deleted")
+        post_save.connect(user_saved, sender=User, dispatch_uid="sitters.user_saved")
+        post_delete.connect(sitter_profile_deleted, sender=SitterProfile, dispatch_uid="sitters.profile_deleted")
 
         demo_seeders.register("sitters", demo.seed)
         gdpr_exporters.register("sitters", sitter_export)

@@ -1,10 +1,24 @@
 """Redis caches of public profiles and hot searches, and their invalidation.
 
-Every service that changes what a public profile or a search result shows
-(profile fields, photo, certifications and their documents, verification,
-reviews and ratings, windows, exceptions, spans, holds) calls
-:func:`sitter_changed_on_commit` inside its transaction. Nothing is
-invalidated for a transaction that rolls back.
+What invalidates, and how. A sitter's cached profile and every cached search
+go stale after the commit of any transaction that changes what a public
+profile or a search result shows or filters on:
+
+- the sitters services call :func:`sitter_changed_on_commit` inside their
+  transaction: profile fields and photo, certifications, verification,
+  reviews and ratings, windows, exceptions, spans and holds;
+- the availability beat job calls :func:`sitters_changed_on_commit` once per
+  batch, for the sitters whose spans it changed (one search-generation bump
+  for the batch, not one per sitter);
+- changes made outside this app reach it through the observers in
+  :mod:`sitters.signals`: the sitter's account (``first_name`` shown,
+  ``is_active`` and ``role`` filtered on; whichever code saves it: the
+  accounts services, the admin) and the files shown on profiles (avatar,
+  certification documents: staff review, deletion, a scan's verdict).
+  A save naming other ``update_fields`` (a login's ``last_login``)
+  invalidates nothing.
+
+Nothing is invalidated for a transaction that rolls back.
 
 Key layout (under the cache's KEY_PREFIX):
 
@@ -15,8 +29,9 @@ Key layout (under the cache's KEY_PREFIX):
   of the sitter.
 - ``sitters:search:<sha256 of the normalised query, page and day>``: one page,
   with the search generation it was built under.
-- ``sitters:search-generation``: a random token, replaced by every change of
-  any sitter, so every cached search goes stale at once.
+- ``sitters:search-generation``: a random token, replaced by every
+  invalidation (of one sitter or of a batch), so every cached search goes
+  stale at once.
 
 A reader fetches the token and the entry in one MGET and trusts the entry
 only if its token is the current one. The token is read *before* the
@@ -34,7 +49,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
@@ -154,17 +169,34 @@ def search_store(material: str, value: Any, *, stamp: Stamp, ttl: int) -> None:
 # --- invalidation --------------------------------------------------------------------------------
 
 
-def sitter_changed(sitter_id: UUID | str) -> None:
-    """Forget what is cached about one sitter: the public profile and every search that may show it."""
+def sitters_changed(sitter_ids: Iterable[UUID | str]) -> None:
+    """Forget what is cached about these sitters: their public profiles, and (once) every search."""
+    ids = list(dict.fromkeys(str(sitter_id) for sitter_id in sitter_ids))
+    if not ids:
+        return
 
     def forget() -> None:
         version_ttl = profile_ttl() + _VERSION_GRACE_SECONDS
-        cache.set(_profile_version_key(sitter_id), secrets.token_hex(8), timeout=version_ttl)
+        cache.set_many(
+            {_profile_version_key(sitter_id): secrets.token_hex(8) for sitter_id in ids}, timeout=version_ttl
+        )
         cache.set(SEARCH_GENERATION_KEY, secrets.token_hex(8), timeout=None)
-        cache.delete(_profile_key(sitter_id))
+        cache.delete_many([_profile_key(sitter_id) for sitter_id in ids])
 
     _guarded("invalidate", forget, None)
 
 
+def sitter_changed(sitter_id: UUID | str) -> None:
+    """Forget what is cached about one sitter: the public profile and every search that may show it."""
+    sitters_changed([sitter_id])
+
+
 def sitter_changed_on_commit(sitter_id: UUID | str, *, using: Any = None) -> None:
-    transaction.on_commit(lambda: sitter_changed(sitter_id), using=using)
+    transaction.on_commit(lambda: sitters_changed([sitter_id]), using=using)
+
+
+def sitters_changed_on_commit(sitter_ids: Iterable[UUID | str], *, using: Any = None) -> None:
+    """:func:`sitters_changed` after commit: for jobs that change many sitters (one search bump, not one each)."""
+    ids = list(sitter_ids)
+    if ids:
+        transaction.on_commit(lambda: sitters_changed(ids), using=using)

@@ -15,7 +15,7 @@ is the flow to demonstrate.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,148 +30,92 @@ from sitters.services.verification import verification_decide
 
 DemoLogin = tuple[str, str, str, str]
 H = 60  # minutes per hour, for readable windows
+ZONE = "Europe/Berlin"
 
-# email, first name, last name, profile fields, certifications (kind, years ago issued, years valid or None),
-# weekly windows (weekday, start hour, end hour).
-DemoSitter = tuple[str, str, str, dict[str, Any], list[tuple[str, int, int | None]], list[tuple[int, int, int]]]
-DEMO_SITTERS: list[DemoSitter] = [
-    (
-        "sitter.chloe@guardiannest.demo",
-        "Chloe",
-        "Martin",
-        {
-            "bio": "Primary school teacher, evenings and weekends.",
-            "hourly_rate": 1800,
-            "years_experience": 6,
-            "languages": ["en", "fr", "de"],
-            "age_groups": ["preschool", "school_age"],
-            "latitude": 52.531200,
-            "longitude": 13.396800,
-            "service_radius_km": 8,
-        },
-        [("first_aid", 1, 2), ("early_years", 4, None)],
-        [(0, 17, 22), (2, 17, 22), (4, 17, 23), (5, 9, 18)],
-    ),
-    (
-        "sitter.dev@guardiannest.demo",
-        "Dev",
-        "Patel",
-        {
-            "bio": "Paediatric nursing student; calm with babies.",
-            "hourly_rate": 2200,
-            "years_experience": 3,
-            "languages": ["en", "hi"],
-            "age_groups": ["infant", "toddler"],
-            "latitude": 52.524500,
-            "longitude": 13.410900,
-            "service_radius_km": 10,
-        },
-        [("cpr", 0, 1), ("first_aid", 0, 2)],
-        [(0, 8, 14), (1, 8, 14), (3, 18, 23), (6, 10, 20)],
-    ),
-    (
-        "sitter.emma@guardiannest.demo",
-        "Emma",
-        "Novak",
-        {
-            "bio": "Former au pair, loves crafts and the outdoors.",
-            "hourly_rate": 1600,
-            "years_experience": 5,
-            "languages": ["de", "cs", "en"],
-            "age_groups": ["toddler", "preschool", "school_age"],
-            "latitude": 52.541000,
-            "longitude": 13.413500,
-            "service_radius_km": 6,
-        },
-        [("first_aid", 2, 3)],
-        [(1, 15, 21), (3, 15, 21), (5, 8, 16), (6, 8, 16)],
-    ),
-    (
-        "sitter.farah@guardiannest.demo",
-        "Farah",
-        "Haddad",
-        {
-            "bio": "Speech therapist; bilingual bedtime stories.",
-            "hourly_rate": 2600,
-            "years_experience": 9,
-            "languages": ["ar", "de", "en"],
-            "age_groups": ["toddler", "preschool"],
-            "latitude": 52.527300,
-            "longitude": 13.388100,
-            "service_radius_km": 12,
-        },
-        [("early_years", 6, None), ("cpr", 1, 1)],
-        [(0, 16, 21), (1, 16, 21), (2, 16, 21), (3, 16, 21)],
-    ),
-    (
-        "sitter.gabriel@guardiannest.demo",
-        "Gabriel",
-        "Costa",
-        {
-            "bio": "Football coach for under-12s; homework help too.",
-            "hourly_rate": 2000,
-            "years_experience": 4,
-            "languages": ["pt", "es", "en"],
-            "age_groups": ["school_age", "teen"],
-            "latitude": 52.535800,
-            "longitude": 13.420200,
-            "service_radius_km": 15,
-        },
-        [("first_aid", 1, 2), ("driving", 8, 7)],
-        [(2, 14, 20), (4, 14, 22), (5, 10, 22)],
-    ),
-    (
-        "sitter.hana@guardiannest.demo",
-        "Hana",
-        "Suzuki",
-        {
-            "bio": "Night-time specialist: newborn routines and sleep.",
-            "hourly_rate": 2800,
-            "years_experience": 11,
-            "languages": ["ja", "en"],
-            "age_groups": ["infant"],
-            "latitude": 52.518900,
-            "longitude": 13.401700,
-            "service_radius_km": 20,
-        },
-        [("cpr", 0, 1), ("early_years", 10, None)],
-        [(0, 19, 24), (1, 0, 7), (1, 19, 24), (2, 0, 7)],
-    ),
-    (
-        "sitter.ivan@guardiannest.demo",
-        "Ivan",
-        "Petrov",
-        {
-            "bio": "Music student; piano practice and board games.",
-            "hourly_rate": 1500,
-            "years_experience": 2,
-            "languages": ["ru", "uk", "de"],
-            "age_groups": ["school_age", "teen"],
-            "latitude": 52.545600,
-            "longitude": 13.403300,
-            "service_radius_km": 5,
-        },
-        [("first_aid", 0, 2)],
-        [(3, 16, 22), (4, 16, 22), (6, 12, 20)],
-    ),
-    (
-        "sitter.julia@guardiannest.demo",
-        "Julia",
-        "Schmidt",
-        {
-            "bio": "Kita educator with twenty years in Prenzlauer Berg.",
-            "hourly_rate": 3000,
-            "years_experience": 20,
-            "languages": ["de", "en", "pl"],
-            "age_groups": ["infant", "toddler", "preschool"],
-            "latitude": 52.538900,
-            "longitude": 13.424500,
-            "service_radius_km": 10,
-        },
-        [("early_years", 18, None), ("first_aid", 1, 2), ("other", 3, None)],
-        [(0, 7, 13), (1, 7, 13), (2, 7, 13), (3, 7, 13), (4, 7, 13)],
-    ),
-]
+# One line per sitter and table, keyed by first name (the login is sitter.<name>@guardiannest.demo).
+# Last name, hourly rate (cents), years of experience, service radius (km), where they live.
+PEOPLE: dict[str, tuple[str, int, int, int, tuple[float, float]]] = {
+    "chloe": ("Martin", 1800, 6, 8, (52.531200, 13.396800)),
+    "dev": ("Patel", 2200, 3, 10, (52.524500, 13.410900)),
+    "emma": ("Novak", 1600, 5, 6, (52.541000, 13.413500)),
+    "farah": ("Haddad", 2600, 9, 12, (52.527300, 13.388100)),
+    "gabriel": ("Costa", 2000, 4, 15, (52.535800, 13.420200)),
+    "hana": ("Suzuki", 2800, 11, 20, (52.518900, 13.401700)),
+    "ivan": ("Petrov", 1500, 2, 5, (52.545600, 13.403300)),
+    "julia": ("Schmidt", 3000, 20, 10, (52.538900, 13.424500)),
+}
+BIOS = {
+    "chloe": "Primary school teacher, evenings and weekends.",
+    "dev": "Paediatric nursing student; calm with babies.",
+    "emma": "Former au pair, loves crafts and the outdoors.",
+    "farah": "Speech therapist; bilingual bedtime stories.",
+    "gabriel": "Football coach for under-12s; homework help too.",
+    "hana": "Night-time specialist: newborn routines and sleep.",
+    "ivan": "Music student; piano practice and board games.",
+    "julia": "Kita educator with twenty years in Prenzlauer Berg.",
+}
+# Languages, then age groups (space separated).
+SKILLS = {
+    "chloe": ("en fr de", "preschool school_age"),
+    "dev": ("en hi", "infant toddler"),
+    "emma": ("de cs en", "toddler preschool school_age"),
+    "farah": ("ar de en", "toddler preschool"),
+    "gabriel": ("pt es en", "school_age teen"),
+    "hana": ("ja en", "infant"),
+    "ivan": ("ru uk de", "school_age teen"),
+    "julia": ("de en pl", "infant toddler preschool"),
+}
+# (kind, years ago issued, years valid or None: does not expire).
+CERTIFICATIONS: dict[str, list[tuple[str, int, int | None]]] = {
+    "chloe": [("first_aid", 1, 2), ("early_years", 4, None)],
+    "dev": [("cpr", 0, 1), ("first_aid", 0, 2)],
+    "emma": [("first_aid", 2, 3)],
+    "farah": [("early_years", 6, None), ("cpr", 1, 1)],
+    "gabriel": [("first_aid", 1, 2), ("driving", 8, 7)],
+    "hana": [("cpr", 0, 1), ("early_years", 10, None)],
+    "ivan": [("first_aid", 0, 2)],
+    "julia": [("early_years", 18, None), ("first_aid", 1, 2), ("other", 3, None)],
+}
+# Weekly windows: (weekday, start hour, end hour).
+WINDOWS: dict[str, list[tuple[int, int, int]]] = {
+    "chloe": [(0, 17, 22), (2, 17, 22), (4, 17, 23), (5, 9, 18)],
+    "dev": [(0, 8, 14), (1, 8, 14), (3, 18, 23), (6, 10, 20)],
+    "emma": [(1, 15, 21), (3, 15, 21), (5, 8, 16), (6, 8, 16)],
+    "farah": [(0, 16, 21), (1, 16, 21), (2, 16, 21), (3, 16, 21)],
+    "gabriel": [(2, 14, 20), (4, 14, 22), (5, 10, 22)],
+    "hana": [(0, 19, 24), (1, 0, 7), (1, 19, 24), (2, 0, 7)],
+    "ivan": [(3, 16, 22), (4, 16, 22), (6, 12, 20)],
+    "julia": [(0, 7, 13), (1, 7, 13), (2, 7, 13), (3, 7, 13), (4, 7, 13)],
+}
+
+
+class DemoSitter(NamedTuple):
+    email: str
+    first_name: str
+    last_name: str
+    fields: dict[str, Any]  # for sitter_profile_update
+    certifications: list[tuple[str, int, int | None]]
+    windows: list[tuple[int, int, int]]
+
+
+def _demo_sitter(name: str) -> DemoSitter:
+    last_name, rate, years, radius, (latitude, longitude) = PEOPLE[name]
+    languages, age_groups = SKILLS[name]
+    fields = {
+        "bio": BIOS[name],
+        "hourly_rate": rate,
+        "years_experience": years,
+        "languages": languages.split(),
+        "age_groups": age_groups.split(),
+        "latitude": latitude,
+        "longitude": longitude,
+        "service_radius_km": radius,
+    }
+    email = f"sitter.{name}@guardiannest.demo"
+    return DemoSitter(email, name.capitalize(), last_name, fields, CERTIFICATIONS[name], WINDOWS[name])
+
+
+DEMO_SITTERS: list[DemoSitter] = [_demo_sitter(name) for name in PEOPLE]
 
 
 def _years_ago(today: date, years: int) -> date:
@@ -204,7 +148,7 @@ def seed() -> list[DemoLogin]:
             user = _user(email, first_name, last_name)
             profile = sitter_profile_for(user=user)
             if profile.hourly_rate is None:
-                profile = sitter_profile_update(profile=profile, actor=user, timezone="Europe/Berlin", **fields)
+                profile = sitter_profile_update(profile=profile, actor=user, timezone=ZONE, **fields)
             if not Certification.objects.filter(sitter=profile).exists():
                 for kind, issued_years_ago, valid_years in certifications:
                     issued = _years_ago(today, issued_years_ago)
@@ -213,7 +157,7 @@ def seed() -> list[DemoLogin]:
             if not WeeklyWindow.objects.filter(sitter=profile).exists():
                 availability_set(
                     profile=profile,
-                    timezone="Europe/Berlin",
+                    timezone=ZONE,
                     windows=[(day, start * H, end * H) for day, start, end in windows],
                     actor=user,
                 )

@@ -13,7 +13,10 @@ What is loaded (all deterministic for a given ``--seed`` and load day):
   them) and their profiles, spread over ~35 metro areas worldwide: a dense
   gaussian core and a rural tail (uniform over a 150 km disc). The date line
   (Suva, Taveuni straddling 180°) and high latitudes (Reykjavik, Tromsø,
-  Longyearbyen) are in on purpose: they are where geo predicates go wrong;
+  Longyearbyen) are in on purpose: they are where geo predicates go wrong.
+  The search point (``search_latitude``/``search_longitude``, all search
+  reads) equals the location: the service would move it by up to 500 m, but
+  the locations are random draws already, so the data is alike either way;
 - rates around the metro's going rate, ratings (30% unrated), languages
   (+ ``sitters_sitterlanguage`` rows), age groups, ~70% verified, the metro's
   time zone, a photo for 70% (a ready avatar ``files_storedfile``);

@@ -19,7 +19,7 @@ DB_NAME = "gn_bench_search"
 REDIS_URL = "redis://127.0.0.1:6379/32"
 CACHE_KEY_PREFIX = "gnbenchsearch"
 SETTINGS_MODULE = "bench.settings_search"
-DATA_VERSION = 1
+DATA_VERSION = 2  # 2: profiles carry search_latitude/search_longitude
 DEFAULT_SITTERS = 100_000
 MAX_AGE_DAYS = 7  # spans start at the load day: older data would have few left
 

@@ -116,8 +116,8 @@ COLUMNS: Mapping[str, tuple[str, str]] = {
     "profiles": (
         "sitters_sitterprofile",
         "user_id, bio, hourly_rate, currency, years_experience, languages, age_groups_mask, latitude, longitude, "
-        "service_radius_km, timezone, photo_id, verification_status, verified_at, rating_avg, rating_count, "
-        "availability_until, created_at, updated_at",
+        "search_latitude, search_longitude, service_radius_km, timezone, photo_id, verification_status, "
+        "verified_at, rating_avg, rating_count, availability_until, created_at, updated_at",
     ),
     "languages": ("sitters_sitterlanguage", "sitter_id, code"),
     "certifications": (
@@ -228,6 +228,10 @@ def build_sitters(count: int, seed: int, password_hash: str, today: dt.date) -> 
             rng.randint(0, 25),
             json.dumps(languages),
             _age_mask(rng),
+            lat,
+            lon,
+            # The search point is the location itself here (the service moves it by up to 500 m): the
+            # locations are random already, and search reads only these two columns either way.
             lat,
             lon,
             rng.choice((5, 10, 10, 15, 20, 25)),

@@ -46,12 +46,12 @@ from guardiannest.api.pagination import CursorPagination
 from guardiannest.api.serializers import StrictSerializer
 from sitters.api.common import IsSitter
 from sitters.models import AvailabilityException, HoldKind, SitterProfile
+from sitters.models.calendar import MINUTES_PER_DAY
 from sitters.selectors import calendar as selectors
 from sitters.services import calendar as services
 from sitters.services.profile import sitter_profile_for
 
 TAGS = ["sitters"]
-MINUTES_PER_DAY = 24 * 60
 _TIME = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 START_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 END_PATTERN = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"

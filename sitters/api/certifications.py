@@ -42,7 +42,7 @@ def _sitter(request: Request) -> User:
 class CertificationSerializer(StrictSerializer):
     id = serializers.UUIDField(read_only=True)
     kind = serializers.ChoiceField(choices=CertificationKind.choices)
-    issued_at = serializers.DateField(help_text="Not in the future.")
+    issued_at = serializers.DateField(help_text="Not after today in your time zone.")
     expires_at = serializers.DateField(
         required=False, allow_null=True, help_text="After issued_at; null: does not expire."
     )
@@ -68,7 +68,7 @@ def certification_data(certification: Certification) -> dict[str, Any]:
         "expires_at": certification.expires_at,
         "document_id": certification.document_id,
         "status": state.value,
-        "badge": state in (selectors.CertificationStatus.VALID, selectors.CertificationStatus.EXPIRING),
+        "badge": state.badge,
     }
 
 

@@ -28,7 +28,8 @@ from sitters.api.common import IsSitter, MoneySerializer, money
 from sitters.models import AgeGroup, SitterProfile, VerificationStatus
 from sitters.models.profile import MAX_BIO_LENGTH, MAX_SERVICE_RADIUS_KM, MAX_YEARS_EXPERIENCE
 from sitters.selectors.profile import sitter_profile_get_with_photo
-from sitters.services.profile import MAX_LANGUAGES, is_timezone, normalise_languages, sitter_profile_for
+from sitters.services.calendar.availability import timezone_is_valid
+from sitters.services.profile import MAX_LANGUAGES, normalise_languages, sitter_profile_for
 from sitters.services.profile import sitter_profile_update as profile_update
 
 TAGS = ["sitters"]
@@ -44,7 +45,11 @@ class SitterApi(APIView):
 
 @extend_schema_serializer(component_name="SitterOwnProfile")
 class SitterProfileSerializer(StrictSerializer):
-    """The sitter's own profile; the exact location is shown to its owner only."""
+    """The sitter's own profile; the exact location is shown to its owner only.
+
+    The search point (the location moved by up to 500 m, what others' searches see) is not shown, not even
+    here: the owner has no use for it, and a body that never carries it cannot leak it.
+    """
 
     id = serializers.UUIDField(read_only=True)
     bio = CleanTextField(max_length=MAX_BIO_LENGTH, required=False, allow_blank=True)
@@ -79,7 +84,7 @@ class SitterProfileSerializer(StrictSerializer):
         return list(dict.fromkeys(value))
 
     def validate_timezone(self, value: str) -> str:
-        if not is_timezone(value):
+        if not timezone_is_valid(value):
             raise serializers.ValidationError("Not an IANA time zone name (such as Europe/Berlin).")
         return value
 

@@ -1,14 +1,25 @@
 """``GET search/sitters`` (API.md, Search): sitters near a point, for anyone signed in.
 
-Every parameter is validated; a bad or unknown one answers 400 naming it. A
-sitter is found only if the point is within both the search radius and the
-sitter's own service radius, the account is active and the profile complete
-(rate and location). Pages are numbered; the order always ends with
-distance then id, so pages are stable. A page past the end is a 400 on
-``page``. Each result is the public profile plus ``distance_km`` (rounded to
-0.1 km). The bodies are plain dicts (no serializer per row): the serializers
-below document the shape.
+Every parameter is validated; a bad or unknown one answers 400 naming it.
+Only sitters whose service area reaches the point are found: the point must
+be within both the search radius and the sitter's own service radius. The
+account must be active and the profile complete (rate and location).
+
+Locations are approximate on purpose: each sitter is placed at a search
+point up to 500 m from their real one (fixed until they move), the point
+searched from is rounded to 3 decimals, and ``radius_km`` is a whole number.
+Distances (``distance_km``, rounded to 0.1 km) are to the search point.
+
+Pages are numbered; the order always ends with distance then id, so pages
+are stable. A page past the end is a 400 on ``page``. Each result is the
+public profile plus ``distance_km``.
 """
+
+# The view's description (the module docstring) is the API's; this is for readers of the code:
+# results are plain dicts (no serializer per row), the serializers below document the shape. The
+# rounding and the whole-km radius are the search half of location privacy (see sitters.services.profile):
+# with exact edges and any float radius, a binary search on the radius from three points would give a
+# sitter's home to the metre.
 
 from __future__ import annotations
 
@@ -33,6 +44,7 @@ from sitters.api.public import PublicProfileFields
 from sitters.languages import ISO_639_1
 from sitters.models import AgeGroup, CertificationKind
 from sitters.selectors.search import Filters, SearchQuery, sitter_search
+from sitters.selectors.search.geo import QUERY_POINT_DECIMALS, query_point
 
 MAX_RADIUS_KM = 100
 DEFAULT_RADIUS_KM = 10
@@ -43,6 +55,16 @@ MAX_PAGE_SIZE = 50
 MAX_RATE_FILTER = 10_000_000
 MAX_LIST_ITEMS = 20
 LIST_PARAMS = frozenset({"languages", "certifications", "age_groups"})
+
+
+def searchable_ahead() -> timedelta:
+    """How far ahead ``end`` may be: the horizon less a day.
+
+    The beat job extends every sitter's spans every 6 hours, so the last day
+    of the horizon may not be written yet for some; a search there would miss
+    sitters who are in fact free.
+    """
+    return timedelta(days=settings.SITTER_AVAILABILITY_HORIZON_DAYS - 1)
 
 
 class FiniteFloatField(serializers.FloatField):
@@ -95,15 +117,20 @@ class CommaListField(serializers.CharField):
 class SearchQuerySerializer(StrictSerializer):
     """The query string of ``GET search/sitters``; unknown parameters are refused."""
 
-    latitude = FiniteFloatField(min_value=-90, max_value=90, help_text="Degrees, -90 to 90.")
-    longitude = FiniteFloatField(min_value=-180, max_value=180, help_text="Degrees, -180 to 180.")
-    radius_km = FiniteFloatField(
+    latitude = FiniteFloatField(
+        min_value=-90, max_value=90, help_text=f"Degrees, -90 to 90; rounded to {QUERY_POINT_DECIMALS} decimals."
+    )
+    longitude = FiniteFloatField(
+        min_value=-180, max_value=180, help_text=f"Degrees, -180 to 180; rounded to {QUERY_POINT_DECIMALS} decimals."
+    )
+    radius_km = serializers.IntegerField(
         required=False,
         default=DEFAULT_RADIUS_KM,
-        min_value=0,
+        min_value=1,
         max_value=MAX_RADIUS_KM,
-        help_text=f"Search radius in km, more than 0, at most {MAX_RADIUS_KM} (default {DEFAULT_RADIUS_KM}). "
-        "A sitter is also found only within their own service radius of the point.",
+        help_text=f"Search radius in whole km, 1 to {MAX_RADIUS_KM} (default {DEFAULT_RADIUS_KM}). "
+        "Only sitters whose service area reaches the point are found: it must also be within their own "
+        "service radius.",
     )
     start = OffsetDateTimeField(
         required=False,
@@ -112,8 +139,9 @@ class SearchQuerySerializer(StrictSerializer):
     )
     end = OffsetDateTimeField(
         required=False,
-        help_text="With `start`: after it, at most 24 hours later, within the availability horizon "
-        f"({settings.SITTER_AVAILABILITY_HORIZON_DAYS} days).",
+        help_text="With `start`: after it, at most 24 hours later, and at most "
+        f"{settings.SITTER_AVAILABILITY_HORIZON_DAYS - 1} days from now (the availability horizon, "
+        f"{settings.SITTER_AVAILABILITY_HORIZON_DAYS} days, less the day that may not be computed yet).",
     )
     min_rate = serializers.IntegerField(
         required=False, min_value=0, max_value=MAX_RATE_FILTER, help_text="Hourly rate at least, minor units."
@@ -148,11 +176,6 @@ class SearchQuerySerializer(StrictSerializer):
     page = serializers.IntegerField(required=False, default=1, min_value=1, max_value=MAX_PAGE)
     page_size = serializers.IntegerField(required=False, default=20, min_value=1, max_value=MAX_PAGE_SIZE)
 
-    def validate_radius_km(self, value: float) -> float:
-        if value <= 0:
-            raise serializers.ValidationError("Ensure this value is greater than 0.")
-        return value
-
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs.get("start"), attrs.get("end")
         if (start is None) != (end is None):
@@ -166,9 +189,9 @@ class SearchQuerySerializer(StrictSerializer):
                 raise serializers.ValidationError({"end": ["The end must be after the start."]})
             if end - start > MAX_SPAN:
                 raise serializers.ValidationError({"end": ["Search at most 24 hours at a time."]})
-            if end > now + timedelta(days=settings.SITTER_AVAILABILITY_HORIZON_DAYS):
+            if end > now + searchable_ahead():
                 raise serializers.ValidationError(
-                    {"end": [f"Availability is known {settings.SITTER_AVAILABILITY_HORIZON_DAYS} days ahead."]}
+                    {"end": [f"Search at most {searchable_ahead().days} days ahead: availability is known that far."]}
                 )
         low, high = attrs.get("min_rate"), attrs.get("max_rate")
         if low is not None and high is not None and low > high:
@@ -177,9 +200,10 @@ class SearchQuerySerializer(StrictSerializer):
 
     def to_query(self) -> SearchQuery:
         data = self.validated_data
+        latitude, longitude = query_point(data["latitude"], data["longitude"])
         filters = Filters(
-            latitude=data["latitude"],
-            longitude=data["longitude"],
+            latitude=latitude,
+            longitude=longitude,
             radius_km=data["radius_km"],
             start=data.get("start"),
             end=data.get("end"),

@@ -7,7 +7,8 @@
   them): search's free-range test reads "the last span starting at or before
   start" from the (sitter_id, starts_at) btree, which is exact only because
   of this, so the database holds the rule too.
-- Geo search uses earthdistance's ll_to_earth with a GiST expression index;
+- Geo search uses earthdistance's ll_to_earth with a GiST expression index on
+  the profile's search point (the service location moved by a random offset);
   on a sphere, so it is right across the date line and at the poles.
 """
 
@@ -33,7 +34,7 @@ ALTER TABLE sitters_availabilityspan ADD CONSTRAINT sitters_span_no_overlap
 
 PROFILE_EARTH_INDEX = """
 CREATE INDEX sitters_profile_earth ON sitters_sitterprofile
-    USING gist (ll_to_earth(latitude, longitude)) WHERE latitude IS NOT NULL;
+    USING gist (ll_to_earth(search_latitude, search_longitude)) WHERE search_latitude IS NOT NULL;
 """
 
 

@@ -16,6 +16,7 @@ __all__ = ["AGE_GROUPS", "AgeGroup", "SitterLanguage", "SitterProfile", "Verific
 MAX_SERVICE_RADIUS_KM = 100
 MAX_YEARS_EXPERIENCE = 70
 MAX_BIO_LENGTH = 2000
+SEARCH_POINT_FUZZ_M = 500
 
 
 class AgeGroup(models.TextChoices):
@@ -51,9 +52,14 @@ class SitterProfile(models.Model):
     # ISO 639-1 codes in the order the sitter gave them; SitterLanguage rows index them for search.
     languages = models.JSONField(default=list, blank=True)
     age_groups_mask = models.PositiveSmallIntegerField(default=0)
-    # Float degrees: search maths runs on them; six decimals on the way in (about 11 cm).
+    # Float degrees, six decimals on the way in (about 11 cm). Seen by the sitter only.
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
+    # The point search and every distance shown to others use: the service location moved once by a
+    # random offset of up to SEARCH_POINT_FUZZ_M, kept until the sitter moves. Exact distances to the
+    # real point would let anyone triangulate a sitter's home from three searches.
+    search_latitude = models.FloatField(null=True, blank=True)
+    search_longitude = models.FloatField(null=True, blank=True)
     service_radius_km = models.PositiveSmallIntegerField(default=10)
     timezone = models.CharField(max_length=64, default="UTC", help_text="IANA name; availability is local to it.")
     photo = models.ForeignKey("files.StoredFile", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -85,6 +91,11 @@ class SitterProfile(models.Model):
                 name="sitters_profile_location_pair",
             ),
             models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True, search_latitude__isnull=True, search_longitude__isnull=True)
+                | models.Q(latitude__isnull=False, search_latitude__isnull=False, search_longitude__isnull=False),
+                name="sitters_profile_search_point_with_location",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(service_radius_km__gte=1, service_radius_km__lte=MAX_SERVICE_RADIUS_KM),
                 name="sitters_profile_radius_range",
             ),
@@ -102,7 +113,7 @@ class SitterProfile(models.Model):
         ]
         indexes = [
             # Portable geo prefilter (SQLite); PostgreSQL adds a GiST index on ll_to_earth (migration).
-            models.Index(fields=["latitude", "longitude"], name="sitters_profile_lat_lon"),
+            models.Index(fields=["search_latitude", "search_longitude"], name="sitters_profile_search_point"),
             models.Index(fields=["verification_status"], name="sitters_profile_verification"),
             # The beat job that moves availability forward goes one time zone at a time.
             models.Index(fields=["timezone", "availability_until"], name="sitters_profile_tz_until"),

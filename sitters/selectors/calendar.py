@@ -1,10 +1,21 @@
 """Read queries of the sitter's calendar: the sitter's own windows and exceptions, and "is the sitter free".
 
 A sitter sees only their own exceptions; another sitter's id is "not found".
+
 Free/busy questions go to the materialised spans (daylight saving already
-resolved) and to holds, both indexed on PostgreSQL by GiST on
-``(sitter_id, tstzrange(starts_at, ends_at, '[)'))``. Intervals are
-half-open: a hold ending at 12:00 and one starting at 12:00 do not overlap.
+resolved) and to holds. They are answered by plain comparisons on the btree
+indexes ``(sitter_id, starts_at) INCLUDE (ends_at)`` of both tables
+(``sitters_span_sitter_start``, ``sitters_hold_sitter_start``), index-only,
+as search's probes are. They are exact because neither table holds two
+overlapping rows of one sitter: on PostgreSQL the exclusion constraints
+``sitters_span_no_overlap`` and ``sitters_hold_no_overlap`` guarantee it
+(their GiST indexes serve the constraints, not these reads); elsewhere the
+calendar services merge spans and check holds under the write lock. So
+"one span contains the range" is "the last span starting at or before its
+start ends at or after its end": one index probe.
+
+Intervals are half-open: a hold ending at 12:00 and one starting at 12:00
+do not overlap.
 """
 
 from __future__ import annotations
@@ -48,8 +59,14 @@ def hold_get_for_sitter(*, hold_id: UUID, profile: SitterProfile) -> Hold:
 
 
 def span_covers(*, sitter_id: UUID, starts_at: datetime, ends_at: datetime) -> bool:
-    """One materialised span contains all of ``[starts_at, ends_at)``."""
-    return AvailabilitySpan.objects.filter(sitter_id=sitter_id, starts_at__lte=starts_at, ends_at__gte=ends_at).exists()
+    """One materialised span contains all of ``[starts_at, ends_at)``: the last one starting at or before it."""
+    last_end = (
+        AvailabilitySpan.objects.filter(sitter_id=sitter_id, starts_at__lte=starts_at)
+        .order_by("-starts_at")
+        .values_list("ends_at", flat=True)
+        .first()
+    )
+    return last_end is not None and last_end >= ends_at
 
 
 def hold_overlapping(

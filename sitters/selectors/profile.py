@@ -35,6 +35,11 @@ class CertificationStatus(StrEnum):
     EXPIRED = "expired"
     UNCONFIRMED = "unconfirmed"
 
+    @property
+    def badge(self) -> bool:
+        """The one badge rule: unexpired and its document approved (``valid`` or ``expiring``)."""
+        return self in (CertificationStatus.VALID, CertificationStatus.EXPIRING)
+
 
 def certification_status(certification: Certification, *, today: date | None = None) -> CertificationStatus:
     today = today or timezone.localdate()
@@ -50,10 +55,7 @@ def certification_status(certification: Certification, *, today: date | None = N
 
 
 def certification_badge(certification: Certification, *, today: date | None = None) -> bool:
-    return certification_status(certification, today=today) in (
-        CertificationStatus.VALID,
-        CertificationStatus.EXPIRING,
-    )
+    return certification_status(certification, today=today).badge
 
 
 def certification_list_for_sitter(*, sitter: SitterProfile) -> QuerySet[Certification]:

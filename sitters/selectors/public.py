@@ -6,10 +6,13 @@ location). Anything else, and unknown ids, is "not found".
 The viewer-independent part (the body and its ETag) is cached per sitter in
 Redis (:mod:`sitters.cache`) for the day it was built (certification badges
 expire by date). A parent whose family profile has coordinates also gets
-``distance_km``, rounded to 100 m, computed from the sitter's point kept in
-the cache entry; the sitter's coordinates and service radius never leave the
-server. So a revalidation (``If-None-Match``) by anyone but such a parent
-needs Redis only, and by such a parent one small query.
+``distance_km``, rounded to 100 m, from their point (rounded like a search's)
+to the sitter's search point kept in the cache entry: the location moved by
+up to ``SEARCH_POINT_FUZZ_M``, never the real one, since a parent may change
+their own coordinates at will and would otherwise triangulate the sitter's
+home. The sitter's coordinates and service radius never leave the server.
+So a revalidation (``If-None-Match``) by anyone but such a parent needs
+Redis only, and by such a parent one small query.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from rest_framework.exceptions import NotFound
 from accounts.models import ParentProfile, Role
 from sitters import cache
 from sitters.selectors.search import sitter_profile_statement
-from sitters.selectors.search.geo import haversine_km, round_km
+from sitters.selectors.search.geo import haversine_km, query_point, round_km
 from sitters.selectors.search.rows import location_of_row, public_profile_from_row, ttl_for_links
 
 
@@ -44,10 +47,10 @@ def etag_of(body: dict[str, Any]) -> str:
 
 
 def public_profile_base(*, sitter_id: UUID, request: HttpRequest | None = None) -> dict[str, Any]:
-    """``{"body", "etag", "location"}`` of a visible sitter, from the cache or one query; NotFound otherwise."""
+    """``{"body", "etag", "search_point"}`` of a visible sitter, from the cache or one query; NotFound otherwise."""
     today = timezone.localdate()
     cached, stamp = cache.profile_cached(sitter_id, today=today)
-    if cached is not None:
+    if cached is not None and "search_point" in cached:  # an entry of an older shape is rebuilt
         return cached
     sql, params = sitter_profile_statement(sitter_id=sitter_id, today=today)
     with connection.cursor() as cursor:
@@ -56,7 +59,7 @@ def public_profile_base(*, sitter_id: UUID, request: HttpRequest | None = None) 
     if row is None:
         raise NotFound()
     body = public_profile_from_row(row, request)
-    value = {"body": body, "etag": etag_of(body), "location": location_of_row(row)}
+    value = {"body": body, "etag": etag_of(body), "search_point": location_of_row(row)}
     cache.profile_store(sitter_id, value, stamp=stamp, today=today, ttl=ttl_for_links(cache.profile_ttl(), [body]))
     return value
 
@@ -68,7 +71,7 @@ def _viewer_point(viewer: Any) -> tuple[float, float] | None:
     point = ParentProfile.objects.filter(user_id=viewer.pk).values_list("latitude", "longitude").first()
     if point is None or point[0] is None or point[1] is None:
         return None
-    return float(point[0]), float(point[1])
+    return query_point(float(point[0]), float(point[1]))
 
 
 def public_profile_get(*, sitter_id: UUID, viewer: Any, request: HttpRequest | None = None) -> PublicProfile:
@@ -77,6 +80,6 @@ def public_profile_get(*, sitter_id: UUID, viewer: Any, request: HttpRequest | N
     point = _viewer_point(viewer)
     if point is None:
         return PublicProfile(body=base["body"], etag=base["etag"])
-    latitude, longitude = base["location"]
+    latitude, longitude = base["search_point"]
     body = {**base["body"], "distance_km": round_km(haversine_km(point[0], point[1], latitude, longitude))}
     return PublicProfile(body=body, etag=etag_of(body))

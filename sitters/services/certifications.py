@@ -18,30 +18,30 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import structlog
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from rest_framework.exceptions import NotFound
 
 from accounts.models import User
 from files.models import Purpose, StoredFile
+from files.services.lifecycle import file_review
 from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.services import audit_record
 from messaging.services.notifications import notify
 from sitters.cache import sitter_changed_on_commit
-from sitters.errors import SitterError
+from sitters.errors import SitterError, invalid
 from sitters.models import Certification, CertificationKind, SitterProfile
-from sitters.services.profile import invalid
+from sitters.services.calendar import local_today
+from sitters.services.locks import sitter_profile_lock
 
 logger = structlog.get_logger("sitters")
 
 CERTIFICATION_FIELDS = ("kind", "issued_at", "expires_at", "document_id")
-
-
-def _lock_sitter(sitter: SitterProfile) -> SitterProfile:
-    return SitterProfile.objects.select_for_update().get(pk=sitter.pk)
 
 
 def _document(sitter: SitterProfile, document_id: UUID | str | None) -> StoredFile | None:
@@ -66,11 +66,15 @@ def _exists(kind: str) -> ApplicationError:
 
 
 def _check(sitter: SitterProfile, values: dict[str, Any], *, exclude: UUID | None = None) -> None:
-    """Dates in order, and one certification of each kind except ``other``."""
+    """Dates in order, and one certification of each kind except ``other``.
+
+    "In the future" is judged by the sitter's own calendar: in Auckland a
+    certificate issued today is valid from local midnight, hours before UTC's.
+    """
     if values["kind"] not in CertificationKind.values:
         raise invalid("kind", f"Unknown kind {values['kind']!r}.")
-    if values["issued_at"] > timezone.localdate():
-        raise invalid("issued_at", "The issue date is in the future.")
+    if values["issued_at"] > local_today(ZoneInfo(sitter.timezone)):
+        raise invalid("issued_at", "The issue date is in the future (in your time zone).")
     if values["expires_at"] is not None and values["expires_at"] <= values["issued_at"]:
         raise invalid("expires_at", "The expiry date must be after the issue date.")
     if values["kind"] != CertificationKind.OTHER:
@@ -101,7 +105,9 @@ def certification_create(
 ) -> Certification:
     """Add a certification; its badge shows once staff approve the document (files review)."""
     with transaction.atomic():
-        locked = _lock_sitter(sitter)
+        locked = sitter_profile_lock(sitter_id=sitter.pk)
+        if locked is None:  # the account was erased meanwhile
+            raise NotFound()
         values = {"kind": kind, "issued_at": issued_at, "expires_at": expires_at}
         _check(locked, values)
         certification = Certification(sitter=locked, document=_document(locked, document_id), **values)
@@ -117,8 +123,12 @@ def certification_update(*, certification: Certification, actor: User, **fields:
     if unknown:
         raise ValueError(f"certification_update: unknown fields {unknown}")
     with transaction.atomic():
-        sitter = _lock_sitter(certification.sitter)
-        locked = Certification.objects.select_for_update().get(pk=certification.pk)
+        sitter = sitter_profile_lock(sitter_id=certification.sitter_id)
+        if sitter is None:
+            raise NotFound()
+        locked = Certification.objects.select_for_update().filter(pk=certification.pk).first()
+        if locked is None:  # deleted by a concurrent request
+            raise NotFound()
         changed: list[str] = []
         for key in ("kind", "issued_at", "expires_at"):
             if key in fields and getattr(locked, key) != fields[key]:
@@ -143,7 +153,9 @@ def certification_update(*, certification: Certification, actor: User, **fields:
 def certification_delete(*, certification: Certification, actor: User) -> None:
     """Remove a certification (the document stays in the sitter's files until they delete it)."""
     with transaction.atomic():
-        sitter = _lock_sitter(certification.sitter)
+        sitter = sitter_profile_lock(sitter_id=certification.sitter_id)
+        if sitter is None:
+            raise NotFound()
         certification_id, kind = certification.pk, certification.kind
         Certification.objects.filter(pk=certification_id).delete()
         sitter_changed_on_commit(sitter.pk)
@@ -154,6 +166,19 @@ def certification_delete(*, certification: Certification, actor: User) -> None:
             target_id=certification_id,
             data={"kind": kind},
         )
+
+
+def certification_document_review(*, certification: Certification, actor: User, approved: bool) -> Certification:
+    """Staff's verdict on a certification's document; the badge on the public profile follows.
+
+    The files review service records and audits the verdict; saving the file
+    makes the sitters' StoredFile observer (:mod:`sitters.signals`) forget the
+    sitter's cached profile and searches, so nothing more is needed here.
+    """
+    if certification.document is None:
+        raise ApplicationError(SitterError.DOCUMENT_INVALID, "This certification has no document to review.")
+    file_review(file=certification.document, actor=actor, approved=approved)
+    return certification
 
 
 # --- reminders ------------------------------------------------------------------------------------

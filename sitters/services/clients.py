@@ -14,14 +14,15 @@ from uuid import UUID
 from django.db import transaction
 
 from accounts.models import Role, User
-from sitters.models import SitterClient, SitterProfile
-from sitters.services.profile import invalid
+from sitters.errors import invalid
+from sitters.models import SitterClient
+from sitters.services.locks import sitter_profile_lock
 
 
 def client_booking_recorded(*, sitter_id: UUID, parent_id: UUID, booked_at: datetime) -> SitterClient:
     """Count one completed booking of ``parent_id`` with ``sitter_id`` (``booked_at``: when it took place)."""
     with transaction.atomic():
-        profile = SitterProfile.objects.select_for_update().filter(pk=sitter_id).first()
+        profile = sitter_profile_lock(sitter_id=sitter_id)
         if profile is None:
             raise invalid("sitter_id", "No sitter has this id.")
         if not User.objects.filter(pk=parent_id, role=Role.PARENT).exists():

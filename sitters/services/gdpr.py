@@ -40,6 +40,7 @@ def _iso(value: Any) -> str | None:
 
 
 def _profile_export(profile: SitterProfile) -> dict[str, Any]:
+    """The profile as the sitter gave it; the search point is derived from their location and not repeated."""
     return {
         "bio": profile.bio,
         "hourly_rate": profile.hourly_rate,
@@ -152,6 +153,7 @@ def sitter_erase(user: User) -> None:
         )
         profile.bio = ""
         profile.latitude = profile.longitude = None
+        profile.search_latitude = profile.search_longitude = None
         profile.photo = None
         profile.languages = []
         profile.age_groups_mask = 0

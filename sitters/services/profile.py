@@ -3,35 +3,48 @@
 ``sitter_profile_update`` is the only writer of the profile's own fields. It
 keeps ``SitterProfile.languages`` (the sitter's order) and the
 ``SitterLanguage`` rows (the search index) in step, turns age groups into
-the bitmask search filters on, and re-materialises the calendar when the time
-zone changes, all in one transaction under the profile's row lock.
+the bitmask search filters on, draws a new search point when the location
+changes, and re-materialises the calendar when the time zone changes, all in
+one transaction under the profile's row lock.
+
+The search point (``search_latitude``/``search_longitude``) is what search
+and every distance shown to other people use. With exact distances, a few
+searches from chosen points would triangulate a sitter's home; with a point
+moved once by up to ``SEARCH_POINT_FUZZ_M`` (and searches held to whole-km
+radii around points rounded to about 100 m, see ``sitters.api.search``) the
+best anyone can learn is "within about half a kilometre".
 """
 
 from __future__ import annotations
 
+import random
+import secrets
 from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from rest_framework import status
 
 from accounts.models import Role, User
 from files.models import Purpose, StoredFile
-from guardiannest.api.errors import ApplicationError, ErrorCode
+from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.services import audit_record
 from guardiannest.text import clean_text
+from sitters.api.common import MAX_HOURLY_RATE
 from sitters.cache import sitter_changed_on_commit
-from sitters.errors import SitterError
+from sitters.errors import SitterError, invalid
 from sitters.languages import unknown_languages
 from sitters.models import AGE_GROUPS, SitterLanguage, SitterProfile
-from sitters.models.profile import MAX_BIO_LENGTH, MAX_SERVICE_RADIUS_KM, MAX_YEARS_EXPERIENCE
+from sitters.models.profile import MAX_BIO_LENGTH, MAX_SERVICE_RADIUS_KM, MAX_YEARS_EXPERIENCE, SEARCH_POINT_FUZZ_M
+from sitters.selectors.search.geo import random_point_in_disc
 from sitters.services.calendar.availability import calendar_timezone_changed, timezone_is_valid
+from sitters.services.locks import sitter_profile_lock
 
 MAX_LANGUAGES = 20
-MAX_HOURLY_RATE = 100_000
 COORDINATE_DECIMALS = 6
+# The operating system's randomness: a seeded generator would let someone who learns the seed undo the fuzz.
+_FUZZ_RANDOM = secrets.SystemRandom()
 # What a sitter may change; verification, rating and the calendar horizon belong to other services.
 PROFILE_FIELDS = (
     "bio",
@@ -62,14 +75,13 @@ def sitter_profile_for(*, user: User) -> SitterProfile:
     return profile
 
 
-def invalid(field: str, message: str, code: str = ErrorCode.INVALID) -> ApplicationError:
-    """A 400 naming ``field``: the services' answer to input the API layer could not judge alone."""
-    return ApplicationError(code, message, status=status.HTTP_400_BAD_REQUEST, errors={field: [message]})
+def search_point_for(latitude: float, longitude: float, *, rng: random.Random = _FUZZ_RANDOM) -> tuple[float, float]:
+    """Where search and other people's distances put a sitter: the real point moved up to SEARCH_POINT_FUZZ_M.
 
-
-def is_timezone(name: str) -> bool:
-    """An IANA name the server knows (the calendar's test: a set membership, no path-like key reaches tzdata)."""
-    return timezone_is_valid(name)
+    Drawn once per location and kept until the sitter moves: a fresh draw per
+    query would average out over a few queries, a fixed one cannot.
+    """
+    return random_point_in_disc(latitude, longitude, SEARCH_POINT_FUZZ_M, rng)
 
 
 def normalise_languages(codes: Iterable[str]) -> list[str]:
@@ -144,7 +156,7 @@ def _clean(profile: SitterProfile, fields: dict[str, Any]) -> dict[str, Any]:
             raise invalid("service_radius_km", f"The service radius is 1 to {MAX_SERVICE_RADIUS_KM} km.")
         values["service_radius_km"] = radius
     if "timezone" in fields:
-        if not is_timezone(str(fields["timezone"])):
+        if not timezone_is_valid(str(fields["timezone"])):
             raise invalid("timezone", "Not an IANA time zone name (such as Europe/Berlin).")
         values["timezone"] = fields["timezone"]
     if "photo_id" in fields:
@@ -152,16 +164,28 @@ def _clean(profile: SitterProfile, fields: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _move_search_point(profile: SitterProfile) -> None:
+    """A new search point for a new location; none without one."""
+    if profile.latitude is None or profile.longitude is None:
+        profile.search_latitude = profile.search_longitude = None
+    else:
+        profile.search_latitude, profile.search_longitude = search_point_for(profile.latitude, profile.longitude)
+
+
 def sitter_profile_update(*, profile: SitterProfile, actor: User, **fields: Any) -> SitterProfile:
     """Change some of the profile's fields (API names: ``age_groups``, ``photo_id`` …); 400 naming a bad one.
 
     Latitude and longitude come as a pair: after the change both are set or
-    both are empty. The audit event names the changed fields, never values
-    (a sitter's location is personal). A time zone change re-materialises the
-    calendar in the same transaction, since every span is local to it.
+    both are empty. A changed location draws a new search point (see
+    :func:`search_point_for`); other changes keep it. The audit event names
+    the changed fields, never values (a sitter's location is personal). A
+    time zone change re-materialises the calendar in the same transaction,
+    since every span is local to it.
     """
     with transaction.atomic():
-        locked = SitterProfile.objects.select_for_update().get(pk=profile.pk)
+        locked = sitter_profile_lock(sitter_id=profile.pk)
+        if locked is None:
+            raise SitterProfile.DoesNotExist(profile.pk)
         values = _clean(locked, fields)
         changed = {key: value for key, value in values.items() if getattr(locked, key) != value}
         if not changed:
@@ -171,7 +195,11 @@ def sitter_profile_update(*, profile: SitterProfile, actor: User, **fields: Any)
         if (locked.latitude is None) != (locked.longitude is None):
             missing = "longitude" if locked.longitude is None else "latitude"
             raise invalid(missing, "Send latitude and longitude together (or both null).")
-        locked.save(update_fields=[*changed, "updated_at"])
+        update_fields = [*changed, "updated_at"]
+        if {"latitude", "longitude"} & set(changed):
+            _move_search_point(locked)
+            update_fields += ["search_latitude", "search_longitude"]
+        locked.save(update_fields=update_fields)
         if "languages" in changed:
             SitterLanguage.objects.filter(sitter=locked).delete()
             SitterLanguage.objects.bulk_create([SitterLanguage(sitter=locked, code=code) for code in locked.languages])

@@ -11,21 +11,22 @@ incrementally drifted. Search sorts and filters on these plain columns.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 
 from accounts.models import Role, User
 from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
 from guardiannest.text import clean_text
 from sitters.cache import sitter_changed_on_commit
-from sitters.errors import SitterError
+from sitters.errors import SitterError, invalid
 from sitters.models import Review, SitterProfile
-from sitters.services.profile import invalid
+from sitters.services.locks import sitter_profile_lock
 
 COMMENT_MAX = 2000
 RATING_PLACES = Decimal("0.01")
@@ -35,8 +36,12 @@ def _review_exists() -> ApplicationError:
     return ApplicationError(SitterError.REVIEW_EXISTS, "This booking has been reviewed already.")
 
 
-def _recount(profile: SitterProfile) -> None:
-    """Set the profile's average and count from its visible reviews (caller holds the profile lock)."""
+def _review_changed(profile: SitterProfile, *, review: Review, action: str, actor: User, **data: Any) -> None:
+    """After a review changed: recount the visible ones, forget the caches, audit. Caller holds the profile lock.
+
+    The average and count come from the visible reviews, not from an
+    increment, so they are exact whatever happened before.
+    """
     figures = Review.objects.filter(sitter=profile, hidden=False).aggregate(avg=Avg("rating"), count=Count("id"))
     count = int(figures["count"] or 0)
     average = figures["avg"]
@@ -45,6 +50,8 @@ def _recount(profile: SitterProfile) -> None:
         None if not count or average is None else Decimal(str(average)).quantize(RATING_PLACES, ROUND_HALF_UP)
     )
     profile.save(update_fields=["rating_avg", "rating_count", "updated_at"])
+    sitter_changed_on_commit(profile.pk)
+    audit_record(action=action, actor=actor, target=review, data={"sitter_id": str(profile.pk), **data})
 
 
 def review_submit(
@@ -68,7 +75,7 @@ def review_submit(
     except ValidationError as exc:
         raise invalid("comment", str(exc.detail[0] if isinstance(exc.detail, list) else exc.detail)) from exc
     with transaction.atomic():
-        profile = SitterProfile.objects.select_for_update().filter(pk=sitter_id).first()
+        profile = sitter_profile_lock(sitter_id=sitter_id)
         if profile is None:
             raise invalid("sitter_id", "No sitter has this id.")
         if booking_id is not None and Review.objects.filter(booking_id=booking_id).exists():
@@ -79,13 +86,13 @@ def review_submit(
                 review.save()
         except IntegrityError as exc:  # the same booking reviewed for another sitter at the same moment
             raise _review_exists() from exc
-        _recount(profile)
-        sitter_changed_on_commit(profile.pk)
-        audit_record(
+        _review_changed(
+            profile,
+            review=review,
             action="sitter.review_submitted",
             actor=author,
-            target=review,
-            data={"sitter_id": str(profile.pk), "rating": rating, "booking_id": str(booking_id or "")},
+            rating=rating,
+            booking_id=str(booking_id or ""),
         )
     return review
 
@@ -98,18 +105,13 @@ def review_hide(*, review: Review, actor: User, hidden: bool) -> Review:
         )
     with transaction.atomic():
         # Profile first, as review_submit does: one lock order, no deadlock.
-        profile = SitterProfile.objects.select_for_update().get(pk=review.sitter_id)
-        locked = Review.objects.select_for_update().get(pk=review.pk)
+        profile = sitter_profile_lock(sitter_id=review.sitter_id)
+        locked = Review.objects.select_for_update().filter(pk=review.pk).first()
+        if profile is None or locked is None:  # erased meanwhile
+            raise NotFound()
         if locked.hidden == hidden:
             return locked
         locked.hidden = hidden
         locked.save(update_fields=["hidden"])
-        _recount(profile)
-        sitter_changed_on_commit(profile.pk)
-        audit_record(
-            action="sitter.review_moderated",
-            actor=actor,
-            target=locked,
-            data={"sitter_id": str(profile.pk), "hidden": hidden},
-        )
+        _review_changed(profile, review=locked, action="sitter.review_moderated", actor=actor, hidden=hidden)
     return locked

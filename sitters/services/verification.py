@@ -14,7 +14,6 @@ background re-check) takes verified status away.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import partial
 from uuid import UUID
 
@@ -22,27 +21,20 @@ import structlog
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
 from accounts.models import User
 from files.models import Purpose, StoredFile
-from files.services.lifecycle import file_review
-from guardiannest.api.errors import ApplicationError, ErrorCode
+from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.services import audit_record
 from guardiannest.text import clean_text
 from messaging.services.notifications import notify
 from sitters.cache import sitter_changed_on_commit
-from sitters.errors import SitterError
-from sitters.models import (
-    Certification,
-    CheckKind,
-    CheckStatus,
-    SitterProfile,
-    VerificationCheck,
-    VerificationStatus,
-)
+from sitters.errors import SitterError, invalid
+from sitters.models import CheckKind, CheckStatus, SitterProfile, VerificationCheck, VerificationStatus
 from sitters.selectors.verification import verification_latest_checks, verification_status_derive
+from sitters.services.locks import sitter_profile_lock
 from sitters.services.profile import sitter_profile_for
 from sitters.verification import ManualProvider, provider_for, provider_named
 
@@ -53,29 +45,19 @@ DECISIONS = (CheckStatus.VERIFIED, CheckStatus.REJECTED)
 CHECK_LABELS = {CheckKind.IDENTITY: "identity check", CheckKind.BACKGROUND: "background check"}
 
 
-def _invalid(field: str, message: str, code: str = ErrorCode.INVALID) -> ApplicationError:
-    return ApplicationError(code, message, status=status.HTTP_400_BAD_REQUEST, errors={field: [message]})
-
-
 def _clean_decision(*, decision: str, reason: str, kind: str | None = None) -> str:
     """The decision's reason as stored (plain text); refuses an unknown decision or kind and a reasonless rejection."""
     if decision not in DECISIONS:
-        raise _invalid("decision", f"Choose one of: {', '.join(DECISIONS)}.")
+        raise invalid("decision", f"Choose one of: {', '.join(DECISIONS)}.")
     if kind is not None and kind not in CheckKind.values:
-        raise _invalid("check", f"Choose one of: {', '.join(CheckKind.values)}.")
+        raise invalid("check", f"Choose one of: {', '.join(CheckKind.values)}.")
     try:
         cleaned = clean_text(reason or "", max_length=REASON_MAX_LENGTH)
     except serializers.ValidationError as exc:
-        raise _invalid("reason", str(exc.detail[0] if isinstance(exc.detail, list) else exc.detail)) from exc
+        raise invalid("reason", str(exc.detail[0] if isinstance(exc.detail, list) else exc.detail)) from exc
     if decision == CheckStatus.REJECTED and not cleaned:
-        raise _invalid("reason", "A rejection needs a reason the sitter can read.", code="required")
+        raise invalid("reason", "A rejection needs a reason the sitter can read.", code="required")
     return cleaned
-
-
-def _lock_profile(sitter: User) -> SitterProfile:
-    """The sitter's profile (made on first access), locked until the caller's transaction ends."""
-    profile = sitter_profile_for(user=sitter)
-    return SitterProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
 
 
 def _id_document(*, sitter: User, document_id: UUID | str) -> StoredFile:
@@ -90,19 +72,42 @@ def _id_document(*, sitter: User, document_id: UUID | str) -> StoredFile:
             .first()
         )
     except DjangoValidationError as exc:
-        raise _invalid("id_document_id", message, SitterError.DOCUMENT_INVALID) from exc
+        raise invalid("id_document_id", message, SitterError.DOCUMENT_INVALID) from exc
     if document is None:
-        raise _invalid("id_document_id", message, SitterError.DOCUMENT_INVALID)
+        raise invalid("id_document_id", message, SitterError.DOCUMENT_INVALID)
     return document
 
 
-def _start_checks(check_ids: Sequence[UUID]) -> None:
-    """After commit: hand each new check to its provider. A provider failure leaves the check pending for staff."""
-    for check in VerificationCheck.objects.filter(pk__in=check_ids, status=CheckStatus.PENDING):
-        try:
-            provider_named(check.provider).start(check)
-        except Exception:
-            logger.exception("verification_provider_start_failed", check_id=str(check.pk), provider=check.provider)
+def _locked_profile_of(sitter: User) -> SitterProfile:
+    """The sitter's profile (made on first access) under :func:`sitter_profile_lock`; 404 if erased meanwhile."""
+    profile = sitter_profile_lock(sitter_id=sitter_profile_for(user=sitter).pk, with_user=True)
+    if profile is None:
+        raise NotFound()
+    return profile
+
+
+def _enqueue_start(check: VerificationCheck) -> None:
+    """After commit, a worker hands the check to its provider (a network call for Checkr or Stripe Identity)."""
+    from sitters.tasks.verification import verification_check_start_task
+
+    transaction.on_commit(partial(verification_check_start_task.delay, str(check.pk)))
+
+
+def verification_check_start(*, check_id: UUID | str) -> bool:
+    """Hand one check to its provider (the task's body); True when the provider was asked to start it.
+
+    Idempotent, so a retried or redelivered task is harmless: a check that is
+    gone, decided, or already known to its provider (``provider_reference``
+    set) is left alone. Whatever the provider raises fails the task (a
+    :class:`~sitters.verification.ProviderUnavailable` is retried) and leaves
+    the check pending in the staff queue, where a person can still decide it.
+    """
+    check = VerificationCheck.objects.filter(pk=check_id).first()
+    if check is None or check.status != CheckStatus.PENDING or check.provider_reference:
+        logger.info("verification_check_start_skipped", check_id=str(check_id))
+        return False
+    provider_named(check.provider).start(check)
+    return True
 
 
 # --- the sitter submits ---------------------------------------------------------------------------
@@ -119,7 +124,7 @@ def verification_submit(*, sitter: User, id_document_id: UUID | str, actor: User
     ``id_document`` upload.
     """
     with transaction.atomic():
-        profile = _lock_profile(sitter)
+        profile = _locked_profile_of(sitter)
         if profile.verification_status == VerificationStatus.VERIFIED:
             raise ApplicationError(SitterError.ALREADY_VERIFIED, "You are verified already.")
         latest = verification_latest_checks(sitter_id=profile.pk)
@@ -148,7 +153,8 @@ def verification_submit(*, sitter: User, id_document_id: UUID | str, actor: User
         profile.verified_at = None
         profile.save(update_fields=["verification_status", "verified_at", "updated_at"])
         sitter_changed_on_commit(profile.pk)
-        transaction.on_commit(partial(_start_checks, [check.pk for check in checks]))
+        for check in checks:
+            _enqueue_start(check)
         audit_record(
             action="sitter.verification_submitted",
             actor=actor,
@@ -225,7 +231,7 @@ def verification_decide(
     """
     reason = _clean_decision(decision=decision, reason=reason, kind=kind)
     with transaction.atomic():
-        profile = _lock_profile(sitter)
+        profile = _locked_profile_of(sitter)
         pending = {
             check.kind: check
             for check in VerificationCheck.objects.select_for_update().filter(
@@ -256,7 +262,9 @@ def verification_check_decide(
         sitter_id = VerificationCheck.objects.filter(pk=check_id).values_list("sitter_id", flat=True).first()
         if sitter_id is None:
             raise NotFound()
-        profile = SitterProfile.objects.select_for_update().select_related("user").get(pk=sitter_id)
+        profile = sitter_profile_lock(sitter_id=sitter_id, with_user=True)
+        if profile is None:
+            raise NotFound()
         check = VerificationCheck.objects.select_for_update().get(pk=check_id)
         if check.status != CheckStatus.PENDING:
             raise ApplicationError(SitterError.VERIFICATION_NOT_PENDING, "This check has been decided already.")
@@ -304,21 +312,3 @@ def verification_provider_report(
             raise
         logger.info("verification_report_already_decided", provider=provider, check_id=str(check_id))
         return None
-
-
-# --- certification documents ----------------------------------------------------------------------
-
-
-def certification_document_review(*, certification: Certification, actor: User, approved: bool) -> Certification:
-    """Staff's verdict on a certification's document (files review); the badge on the public profile follows.
-
-    Wraps :func:`files.services.lifecycle.file_review` so the sitter's cached
-    profile and searches are forgotten in the same transaction.
-    """
-    document = certification.document
-    if document is None:
-        raise ApplicationError(SitterError.DOCUMENT_INVALID, "This certification has no document to review.")
-    with transaction.atomic():
-        file_review(file=document, actor=actor, approved=approved)
-        sitter_changed_on_commit(certification.sitter_id)
-    return certification

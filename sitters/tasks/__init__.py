@@ -1,3 +1,3 @@
 """Celery tasks of the sitters app (one module per subdomain, imported so workers register them)."""
 
-from sitters.tasks import calendar, certifications  # noqa: F401
+from sitters.tasks import calendar, certifications, verification  # noqa: F401

@@ -25,6 +25,9 @@ class SitterProfileFactory(factory.django.DjangoModelFactory):
     age_groups_mask = AGE_GROUPS["toddler"] | AGE_GROUPS["school_age"]
     latitude = 52.520008
     longitude = 13.404954
+    # The search point is the real one here (the service jitters it): tests need exact geometry.
+    search_latitude = factory.LazyAttribute(lambda profile: profile.latitude)
+    search_longitude = factory.LazyAttribute(lambda profile: profile.longitude)
     service_radius_km = 15
     timezone = "Europe/Berlin"
     verification_status = VerificationStatus.VERIFIED

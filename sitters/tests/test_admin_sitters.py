@@ -62,6 +62,7 @@ def test_every_sitters_page_renders(staff_client: Client, sitter: User, other_si
     ):
         response = staff_client.get(reverse(f"admin:sitters_{model}_changelist"))
         assert response.status_code == 200, model
+        assert staff_client.get(reverse(f"admin:sitters_{model}_add")).status_code == 403, model  # read-only
     detail = staff_client.get(reverse("admin:sitters_sitterprofile_change", args=[profile.pk]))
     assert detail.status_code == 200
     assert b"identity" in detail.content and b"background" in detail.content  # the checks inline
@@ -69,6 +70,49 @@ def test_every_sitters_page_renders(staff_client: Client, sitter: User, other_si
     page = staff_client.get(reverse("admin:sitters_verificationcheck_change", args=[check.pk]))
     assert page.status_code == 200
     assert reverse("admin:files_storedfile_change", args=[check.document_id]).encode() in page.content
+    assert b'name="_save"' not in page.content  # nothing to change here: decisions are actions
+
+
+def test_the_queue_mints_no_links_to_id_documents(staff_client: Client, sitter: User, other_sitter: User) -> None:
+    submitted(sitter)
+    submitted(other_sitter)
+    documents = [check.document for check in VerificationCheck.objects.exclude(document=None)]
+    StoredFile.objects.filter(pk__in=[d.pk for d in documents if d]).update(scan=StoredFile.Scan.CLEAN)
+
+    response = staff_client.get(QUEUE)
+
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == 4
+    assert b"signature=" not in response.content
+    for document in documents:
+        assert document is not None
+        assert reverse("files:content", kwargs={"file_id": document.pk}).encode() not in response.content
+    assert b"ID document" in response.content  # only whether one is attached (a yes/no icon)
+    assert not AuditEvent.objects.filter(action="file.viewed").exists()
+
+
+def test_opening_a_check_shows_its_id_document_and_audits_the_view(staff_client: Client, sitter: User) -> None:
+    submitted(sitter)
+    checks = checks_of(sitter)
+    identity, background = checks[CheckKind.IDENTITY], checks[CheckKind.BACKGROUND]
+    StoredFile.objects.filter(pk=identity.document_id).update(scan=StoredFile.Scan.CLEAN)
+
+    page = staff_client.get(reverse("admin:sitters_verificationcheck_change", args=[identity.pk]))
+
+    assert page.status_code == 200
+    link = reverse("files:content", kwargs={"file_id": identity.document_id})
+    assert link.encode() in page.content and b"signature=" in page.content
+    [event] = AuditEvent.objects.filter(action="file.viewed", target_id=str(identity.document_id))
+    assert (event.actor_id, event.target_type, event.data) == (
+        demo_staff().pk,
+        "files.storedfile",
+        {"purpose": "id_document"},
+    )
+
+    # a check without a document (background) opens nothing and records nothing
+    other = staff_client.get(reverse("admin:sitters_verificationcheck_change", args=[background.pk]))
+    assert other.status_code == 200 and b"signature=" not in other.content
+    assert AuditEvent.objects.filter(action="file.viewed").count() == 1
 
 
 def test_profiles_filter_by_verification_status_and_search_by_email(

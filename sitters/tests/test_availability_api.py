@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,12 +16,6 @@ from sitters.selectors.calendar import sitter_is_free
 from sitters.services.calendar import MAX_WINDOWS, local_today
 from sitters.tests.factories import SitterProfileFactory
 
-
-def new_profile(**kwargs: Any) -> SitterProfile:
-    """A complete verified Berlin profile (the factory, typed)."""
-    return cast(SitterProfile, SitterProfileFactory(**kwargs))
-
-
 URL = "/api/v1/sitters/me/availability"
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -31,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def profile(sitter: User) -> SitterProfile:
-    return new_profile(user=sitter)
+    return SitterProfileFactory(user=sitter)
 
 
 def window(weekday: int, start: str, end: str) -> dict[str, object]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,12 +17,6 @@ from sitters.selectors.calendar import sitter_is_free
 from sitters.services.calendar import availability_set, local_today
 from sitters.tests.factories import SitterProfileFactory
 
-
-def new_profile(**kwargs: Any) -> SitterProfile:
-    """A complete verified Berlin profile (the factory, typed)."""
-    return cast(SitterProfile, SitterProfileFactory(**kwargs))
-
-
 URL = "/api/v1/sitters/me/availability/exceptions"
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -33,7 +26,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def profile(sitter: User) -> SitterProfile:
     """Available 09:00-17:00 every day, Berlin time."""
-    profile = new_profile(user=sitter)
+    profile = SitterProfileFactory(user=sitter)
     return availability_set(
         profile=profile, timezone="Europe/Berlin", windows=[(day, 540, 1020) for day in range(7)], actor=sitter
     )

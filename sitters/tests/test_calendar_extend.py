@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from sitters.cache import SEARCH_GENERATION_KEY, sitter_changed, sitters_changed_on_commit
 from sitters.models import AvailabilitySpan, SitterProfile
 from sitters.services.calendar import ExtendResult, availability_extend_due, availability_set, local_today, materialise
 from sitters.tasks.calendar import availability_extend
 from sitters.tests.factories import SitterProfileFactory
-
-
-def new_profile(**kwargs: Any) -> SitterProfile:
-    """A complete verified Berlin profile (the factory, typed)."""
-    return cast(SitterProfile, SitterProfileFactory(**kwargs))
-
 
 WEEKDAYS = [(day, 540, 1020) for day in range(5)]
 ALWAYS = [(day, 0, 1440) for day in range(7)]
@@ -31,7 +27,7 @@ def spans_of(profile: SitterProfile) -> list[tuple[datetime, datetime]]:
 
 
 def set_up(windows, zone: str = "Europe/Berlin") -> SitterProfile:
-    return availability_set(profile=new_profile(timezone=zone), timezone=zone, windows=windows, actor=None)
+    return availability_set(profile=SitterProfileFactory(timezone=zone), timezone=zone, windows=windows, actor=None)
 
 
 @pytest.mark.django_db
@@ -84,7 +80,7 @@ def test_a_new_day_joining_the_last_span_lengthens_it() -> None:
 
 @pytest.mark.django_db
 def test_sitters_who_never_set_availability_are_left_alone() -> None:
-    profile = new_profile()
+    profile = SitterProfileFactory()
 
     result = availability_extend_due(now=timezone.now() + timedelta(days=1))
 
@@ -96,7 +92,7 @@ def test_sitters_who_never_set_availability_are_left_alone() -> None:
 
 @pytest.mark.django_db
 def test_spans_long_over_are_deleted_recent_ones_kept() -> None:
-    profile = new_profile()
+    profile = SitterProfileFactory()
     now = timezone.now()
     old = AvailabilitySpan.objects.create(
         sitter=profile, starts_at=now - timedelta(days=4), ends_at=now - timedelta(days=3)
@@ -130,3 +126,67 @@ def test_two_workers_never_extend_the_same_sitter() -> None:
         assert spans_of(profile) == materialise(
             tz="Europe/Berlin", windows=WEEKDAYS, exceptions=[], from_date=today, to_date=profile.availability_until
         )
+
+
+# --- caches --------------------------------------------------------------------------------------
+
+
+def profile_version(profile: SitterProfile) -> object:
+    return cache.get(f"sitters:profile-version:{profile.pk}")
+
+
+@pytest.mark.django_db
+def test_only_sitters_whose_spans_changed_are_invalidated_once_per_batch(django_capture_on_commit_callbacks) -> None:
+    changing = [set_up(ALWAYS) for _ in range(3)]
+    idle = set_up([])  # due like the others, but its new day has no window: nothing is written
+    for profile in [*changing, idle]:
+        sitter_changed(profile.pk)  # tokens to compare with
+    versions = {profile.pk: profile_version(profile) for profile in [*changing, idle]}
+    generation = cache.get(SEARCH_GENERATION_KEY)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        result = availability_extend_due(now=timezone.now() + timedelta(days=1))
+
+    assert (result.extended, result.spans_written) == (4, 3)
+    assert len(callbacks) == 1  # one invalidation for the batch
+    assert all(profile_version(profile) != versions[profile.pk] for profile in changing)
+    assert profile_version(idle) == versions[idle.pk]
+    assert cache.get(SEARCH_GENERATION_KEY) != generation
+
+
+@pytest.mark.django_db
+def test_each_batch_invalidates_its_changed_sitters_and_a_run_that_writes_nothing_invalidates_nothing(
+    django_capture_on_commit_callbacks,
+) -> None:
+    for _ in range(3):
+        set_up(ALWAYS)
+    tomorrow = timezone.now() + timedelta(days=1)
+
+    with django_capture_on_commit_callbacks() as first:
+        availability_extend_due(now=tomorrow, batch_size=2)
+    with django_capture_on_commit_callbacks() as second:
+        availability_extend_due(now=tomorrow, batch_size=2)
+
+    assert len(first) == 2  # batches of 2 and 1
+    assert second == []
+
+
+@pytest.mark.django_db
+def test_sitters_changed_drops_each_profile_and_every_search_with_one_generation(
+    parent_api: APIClient, django_capture_on_commit_callbacks
+) -> None:
+    first, second, untouched = SitterProfileFactory(), SitterProfileFactory(), SitterProfileFactory()
+    for profile in (first, second, untouched):
+        parent_api.get(f"/api/v1/sitters/{profile.pk}")
+    parent_api.get("/api/v1/search/sitters", {"latitude": 52.52, "longitude": 13.405})
+    SitterProfile.objects.update(bio="After")  # behind the caches' back
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        sitters_changed_on_commit([first.pk, second.pk, first.pk])
+        sitters_changed_on_commit([])  # nothing changed: nothing to do
+
+    assert len(callbacks) == 1
+    bios = {p.pk: parent_api.get(f"/api/v1/sitters/{p.pk}").json()["bio"] for p in (first, second, untouched)}
+    assert bios == {first.pk: "After", second.pk: "After", untouched.pk: "Calm, patient, loves board games."}
+    search = parent_api.get("/api/v1/search/sitters", {"latitude": 52.52, "longitude": 13.405}).json()
+    assert {r["bio"] for r in search["results"]} == {"After"}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,12 +25,6 @@ from sitters.services.calendar import (
 from sitters.services.calendar.materialise import DatedException
 from sitters.tests.factories import SitterProfileFactory
 
-
-def new_profile(**kwargs: Any) -> SitterProfile:
-    """A complete verified Berlin profile (the factory, typed)."""
-    return cast(SitterProfile, SitterProfileFactory(**kwargs))
-
-
 pytestmark = pytest.mark.django_db
 
 WEEKDAYS_9_TO_17 = [(day, 540, 1020) for day in range(5)]
@@ -52,7 +45,7 @@ def expected(profile: SitterProfile, windows, exceptions=()) -> list[tuple[datet
 
 
 def test_availability_set_writes_the_spans_of_the_whole_horizon(sitter: User) -> None:
-    profile = new_profile(user=sitter)
+    profile = SitterProfileFactory(user=sitter)
 
     profile = availability_set(profile=profile, timezone="Europe/Berlin", windows=WEEKDAYS_9_TO_17, actor=sitter)
 
@@ -64,7 +57,9 @@ def test_availability_set_writes_the_spans_of_the_whole_horizon(sitter: User) ->
 
 
 def test_availability_set_replaces_previous_spans(sitter: User) -> None:
-    profile = availability_set(profile=new_profile(user=sitter), timezone="UTC", windows=WEEKDAYS_9_TO_17, actor=None)
+    profile = availability_set(
+        profile=SitterProfileFactory(user=sitter), timezone="UTC", windows=WEEKDAYS_9_TO_17, actor=None
+    )
 
     availability_set(profile=profile, timezone="UTC", windows=[(5, 0, 1440), (6, 0, 1440)], actor=None)
 
@@ -74,7 +69,9 @@ def test_availability_set_replaces_previous_spans(sitter: User) -> None:
 
 
 def test_invalid_windows_change_nothing(sitter: User) -> None:
-    profile = availability_set(profile=new_profile(user=sitter), timezone="UTC", windows=WEEKDAYS_9_TO_17, actor=None)
+    profile = availability_set(
+        profile=SitterProfileFactory(user=sitter), timezone="UTC", windows=WEEKDAYS_9_TO_17, actor=None
+    )
     before = spans_of(profile)
 
     with pytest.raises(ApplicationError) as refused:
@@ -115,7 +112,7 @@ def test_timezone_validate() -> None:
 
 def test_timezone_changed_moves_the_same_local_hours(sitter: User) -> None:
     profile = availability_set(
-        profile=new_profile(user=sitter), timezone="Europe/Berlin", windows=WEEKDAYS_9_TO_17, actor=None
+        profile=SitterProfileFactory(user=sitter), timezone="Europe/Berlin", windows=WEEKDAYS_9_TO_17, actor=None
     )
     # The profile engineer's service changes the zone, then calls this.
     SitterProfile.objects.filter(pk=profile.pk).update(timezone="Pacific/Honolulu")
@@ -131,7 +128,7 @@ def test_timezone_changed_moves_the_same_local_hours(sitter: User) -> None:
 
 def test_exception_services_rewrite_the_spans(sitter: User) -> None:
     profile = availability_set(
-        profile=new_profile(user=sitter),
+        profile=SitterProfileFactory(user=sitter),
         timezone="UTC",
         windows=[(d, 540, 1020) for d in range(7)],
         actor=None,
@@ -161,7 +158,7 @@ def test_exception_services_rewrite_the_spans(sitter: User) -> None:
 
 
 def test_a_past_exception_cannot_change(sitter: User) -> None:
-    profile = availability_set(profile=new_profile(user=sitter), timezone="UTC", windows=[], actor=None)
+    profile = availability_set(profile=SitterProfileFactory(user=sitter), timezone="UTC", windows=[], actor=None)
     from sitters.models import AvailabilityException
 
     past = AvailabilityException.objects.create(
@@ -184,7 +181,7 @@ def test_a_past_exception_cannot_change(sitter: User) -> None:
 def test_every_change_asks_for_cache_invalidation_after_commit(
     sitter: User, django_capture_on_commit_callbacks
 ) -> None:
-    profile = new_profile(user=sitter)
+    profile = SitterProfileFactory(user=sitter)
 
     with django_capture_on_commit_callbacks() as callbacks:
         availability_set(profile=profile, timezone="UTC", windows=WEEKDAYS_9_TO_17, actor=None)

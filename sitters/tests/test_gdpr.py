@@ -78,12 +78,14 @@ def test_a_parents_export_has_the_reviews_they_wrote(busy_sitter: SitterProfile,
 def test_erase_anonymises_the_sitter_and_keeps_what_others_need(
     busy_sitter: SitterProfile, sitter: User, django_capture_on_commit_callbacks: Any
 ) -> None:
+    assert busy_sitter.search_latitude is not None  # so clearing it below is a change
     with django_capture_on_commit_callbacks(execute=True):
         sitter_erase(sitter)
 
     profile = SitterProfile.objects.get(pk=sitter.pk)
     assert profile.bio == ""
     assert profile.latitude is None and profile.longitude is None
+    assert profile.search_latitude is None and profile.search_longitude is None
     assert profile.languages == [] and not SitterLanguage.objects.filter(sitter=profile).exists()
     assert profile.verification_status == VerificationStatus.UNVERIFIED
     assert profile.hourly_rate is None and profile.photo_id is None

@@ -1,7 +1,11 @@
 """Geo correctness: PostgreSQL's earthdistance and the SQLite fallback against a haversine reference.
 
 Many random points around centres that stress the maths: ordinary cities,
-the date line (±180), and both poles, with radii up to the maximum.
+the date line (±180), and both poles, with radii up to the maximum. Search
+measures from each sitter's search point, so the tests put the points there
+and a decoy (the antipode) in the real location columns: a statement that
+read those would find nobody. The fuzz that makes search points is tested
+here too, at the same awkward places.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from sitters.selectors.search.geo import (
     MEAN_EARTH_RADIUS_KM,
     bounding_window,
     haversine_km,
+    query_point,
+    random_point_in_disc,
     unit_vector,
     window_contains,
 )
@@ -49,6 +55,10 @@ def random_point_near(rng: random.Random, lat: float, lon: float, max_km: float)
     )
     lon2 = (math.degrees(lam2) + 540) % 360 - 180
     return round(math.degrees(phi2), 6), round(lon2, 6)
+
+
+def antipode(lat: float, lon: float) -> tuple[float, float]:
+    return -lat, lon - 180.0 if lon > 0 else lon + 180.0
 
 
 # --- the pure-Python parts -----------------------------------------------------------------------
@@ -100,6 +110,56 @@ def test_the_window_is_tight_in_ordinary_places() -> None:
     assert east - west == pytest.approx(2 * 10 / (111.195 * math.cos(math.radians(52.52))), rel=1e-2)
 
 
+# --- search points: the fuzz ---------------------------------------------------------------------
+
+FUZZ_PLACES = [
+    (52.52, 13.405),  # Berlin
+    (-18.14, 179.9999),  # just west of the date line
+    (65.0, -180.0),  # on it
+    (90.0, 0.0),  # the North Pole itself
+    (-89.9999, 45.0),  # a metre or so from the South Pole
+    (0.0, 0.0),
+]
+
+
+@pytest.mark.parametrize(("lat", "lon"), FUZZ_PLACES)
+def test_a_fuzzed_point_is_within_500_m_and_a_valid_coordinate(lat: float, lon: float) -> None:
+    rng = random.Random(f"fuzz {lat},{lon}")
+
+    for _ in range(2000):
+        fuzzed_lat, fuzzed_lon = random_point_in_disc(lat, lon, 500, rng)
+
+        assert -90.0 <= fuzzed_lat <= 90.0 and -180.0 <= fuzzed_lon <= 180.0
+        assert haversine_km(lat, lon, fuzzed_lat, fuzzed_lon) <= 0.500 + 1e-9
+
+
+@pytest.mark.parametrize(("lat", "lon"), FUZZ_PLACES)
+def test_fuzzed_points_are_uniform_over_the_disc(lat: float, lon: float) -> None:
+    """Uniform by area: a quarter within 250 m, a tenth beyond 474 m (0.9 of the area), every direction alike.
+
+    4,000 draws: the standard error of a quarter is 0.7 %, so 3 % bounds are
+    about four of them, and a radius drawn uniformly (half within 250 m) or a
+    bias to one side fails by far.
+    """
+    rng = random.Random(f"uniform {lat},{lon}")
+    draws = [random_point_in_disc(lat, lon, 500, rng) for _ in range(4000)]
+    km = [haversine_km(lat, lon, *point) for point in draws]
+    centre = unit_vector(lat, lon)
+    mean = [math.fsum(unit_vector(*point)[i] for point in draws) / len(draws) for i in range(3)]
+
+    assert sum(d <= 0.250 for d in km) / len(km) == pytest.approx(0.25, abs=0.03)
+    assert sum(d > 0.500 * math.sqrt(0.9) for d in km) / len(km) == pytest.approx(0.10, abs=0.02)
+    assert min(km) < 0.05 and max(km) > 0.49
+    # No direction preferred: the draws' mean lies at the centre (well within 25 m; a half-disc would be ~210 m).
+    offset_km = math.dist(mean, centre) * MEAN_EARTH_RADIUS_KM
+    assert offset_km < 0.025
+
+
+def test_query_points_are_rounded_to_three_decimals() -> None:
+    assert query_point(52.520008, 13.404954) == (52.52, 13.405)
+    assert query_point(-89.9996, 179.9996) == (-90.0, 180.0)
+
+
 # --- PostgreSQL -----------------------------------------------------------------------------------
 
 
@@ -108,7 +168,14 @@ def _load(rng: random.Random) -> dict[str, tuple[float, float]]:
     for lat, lon, radius in CENTRES:
         for _ in range(40):
             point = random_point_near(rng, lat, lon, radius * 1.3)
-            profile = SitterProfileFactory(latitude=point[0], longitude=point[1], service_radius_km=100)
+            decoy = antipode(*point)
+            profile = SitterProfileFactory(
+                latitude=decoy[0],
+                longitude=decoy[1],
+                search_latitude=point[0],
+                search_longitude=point[1],
+                service_radius_km=100,
+            )
             points[str(profile.pk)] = point
     return points
 
@@ -187,7 +254,8 @@ CREATE TABLE files_storedfile (id char(32) PRIMARY KEY, key varchar, variants te
     owner_id char(32), purpose varchar, content_type varchar, review varchar);
 CREATE TABLE sitters_sitterprofile (user_id char(32) PRIMARY KEY, bio text, hourly_rate integer, currency varchar,
     rating_avg decimal, rating_count integer, verification_status varchar, languages text, age_groups_mask integer,
-    years_experience integer, latitude real, longitude real, service_radius_km integer, photo_id char(32));
+    years_experience integer, latitude real, longitude real, search_latitude real, search_longitude real,
+    service_radius_km integer, photo_id char(32));
 CREATE TABLE sitters_sitterlanguage (id integer PRIMARY KEY, sitter_id char(32), code varchar);
 CREATE TABLE sitters_certification (id char(32) PRIMARY KEY, sitter_id char(32), kind varchar, issued_at date,
     expires_at date, document_id char(32));
@@ -206,8 +274,8 @@ def _sqlite_with(points: list[tuple[float, float]]) -> sqlite3.Connection:
         db.execute("INSERT INTO accounts_user VALUES (?, 'Sam', 1, 'sitter')", [sid])
         db.execute(
             "INSERT INTO sitters_sitterprofile VALUES (?, '', 2000, 'eur', NULL, 0, 'verified', '[\"en\"]', 0, 1,"
-            " ?, ?, 100, NULL)",
-            [sid, lat, lon],
+            " ?, ?, ?, ?, 100, NULL)",
+            [sid, *antipode(lat, lon), lat, lon],
         )
     return db
 
@@ -251,4 +319,13 @@ def test_sitter_profile_model_has_the_columns_the_sqlite_probe_mimics() -> None:
     """The throwaway SQLite tables above copy the real column names; fail here if the model moves on."""
     columns = {f.column for f in SitterProfile._meta.concrete_fields}
 
-    assert {"user_id", "latitude", "longitude", "service_radius_km", "hourly_rate", "photo_id"} <= columns
+    assert {
+        "user_id",
+        "latitude",
+        "longitude",
+        "search_latitude",
+        "search_longitude",
+        "service_radius_km",
+        "hourly_rate",
+        "photo_id",
+    } <= columns

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from itertools import count
-from typing import Any, cast
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,12 +28,6 @@ from sitters.services.calendar import (
 )
 from sitters.tests.factories import SitterProfileFactory
 
-
-def new_profile(**kwargs: Any) -> SitterProfile:
-    """A complete verified Berlin profile (the factory, typed)."""
-    return cast(SitterProfile, SitterProfileFactory(**kwargs))
-
-
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
@@ -42,7 +37,7 @@ def day_at(hour: int, days: int = 3) -> datetime:
 
 
 def available_profile(user: User | None = None) -> SitterProfile:
-    profile = new_profile(**({"user": user} if user else {}))
+    profile = SitterProfileFactory(**({"user": user} if user else {}))
     return availability_set(
         profile=profile, timezone="Europe/Berlin", windows=[(day, 480, 1200) for day in range(7)], actor=None
     )
@@ -54,6 +49,27 @@ def place(profile: SitterProfile, start: int, end: int, **kwargs: object) -> Hol
 
 def code_of(outcome: object) -> str | None:
     return outcome.code if isinstance(outcome, ApplicationError) else None
+
+
+def held_open(work: Callable[[], object]) -> threading.Thread:
+    """Run ``work`` in another transaction left open: it commits half a second after this returns, while the
+    caller's next statement waits on its locks. Needs ``django_db(transaction=True)``; join the thread after."""
+    done, release = threading.Event(), threading.Event()
+
+    def run() -> None:
+        try:
+            with transaction.atomic():
+                work()
+                done.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert done.wait(10)
+    threading.Timer(0.5, release.set).start()
+    return thread
 
 
 # --- placing ------------------------------------------------------------------------------------
@@ -130,7 +146,7 @@ def test_holds_of_different_sitters_do_not_conflict() -> None:
     ],
 )
 def test_bad_periods_are_400_naming_the_field(starts_at: datetime, ends_at: datetime, field: str) -> None:
-    profile = new_profile()
+    profile = SitterProfileFactory()
 
     with pytest.raises(ApplicationError) as refused:
         hold_place(sitter_id=profile.pk, starts_at=starts_at, ends_at=ends_at, require_available=False)
@@ -215,7 +231,7 @@ def test_move_checks_other_holds_but_not_itself() -> None:
 
 @pytest.mark.django_db
 def test_overlap_check_used_on_every_backend() -> None:
-    profile, other = new_profile(), new_profile()
+    profile, other = SitterProfileFactory(), SitterProfileFactory()
     hold = Hold.objects.create(sitter=profile, starts_at=day_at(10), ends_at=day_at(12))
     Hold.objects.create(sitter=other, starts_at=day_at(12), ends_at=day_at(18))
 
@@ -243,7 +259,7 @@ def test_overlap_check_used_on_every_backend() -> None:
 @pytest.mark.django_db
 def test_the_exclusion_constraint_refuses_an_overlap_that_bypasses_the_service() -> None:
     assert connection.vendor == "postgresql", "the suite runs on PostgreSQL, where the constraint lives"
-    profile = new_profile()
+    profile = SitterProfileFactory()
     Hold.objects.create(sitter=profile, starts_at=day_at(10), ends_at=day_at(12))
 
     with pytest.raises(IntegrityError, match="sitters_hold_no_overlap"), transaction.atomic():
@@ -256,23 +272,8 @@ def test_the_exclusion_constraint_refuses_an_overlap_that_bypasses_the_service()
 @pytest.mark.django_db(transaction=True)
 def test_an_overlap_only_the_constraint_sees_is_a_409_and_the_callers_transaction_lives_on() -> None:
     """Another transaction holds 10-12 uncommitted: the service's check cannot see it, the constraint does."""
-    profile = new_profile()
-    inserted, release = threading.Event(), threading.Event()
-
-    def other_booking() -> None:
-        try:
-            with transaction.atomic():
-                Hold.objects.create(sitter=profile, starts_at=day_at(10), ends_at=day_at(12))
-                inserted.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=other_booking)
-    thread.start()
-    assert inserted.wait(10)
-    timer = threading.Timer(0.5, release.set)  # commit while our insert waits on the constraint
-    timer.start()
+    profile = SitterProfileFactory()
+    thread = held_open(lambda: Hold.objects.create(sitter=profile, starts_at=day_at(10), ends_at=day_at(12)))
     with transaction.atomic():  # the booking's own transaction
         with pytest.raises(ApplicationError) as refused:
             hold_place(sitter_id=profile.pk, starts_at=day_at(11), ends_at=day_at(13), require_available=False)
@@ -357,3 +358,87 @@ def test_racing_two_touching_holds_both_succeed() -> None:
 
     assert all(isinstance(r, Hold) for r in results), results
     assert Hold.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("require_available", [True, False])
+def test_racing_placements_of_one_reference_all_get_the_one_hold(require_available: bool) -> None:
+    """A booking retried concurrently: with the profile lock (booking) or without it (blocked time, where the
+    losers' inserts fail on the database's constraints), every caller gets the winner's hold, none a 409."""
+    from conftest import race
+
+    profile = available_profile()
+    reference = uuid.uuid4()
+
+    results = race(
+        10,
+        lambda: hold_place(
+            sitter_id=profile.pk,
+            starts_at=day_at(10),
+            ends_at=day_at(12),
+            reference=reference,
+            require_available=require_available,
+        ),
+    )
+
+    assert all(isinstance(r, Hold) for r in results), results
+    assert {cast(Hold, r).pk for r in results} == {Hold.objects.get(reference=reference).pk}
+    assert AuditEvent.objects.filter(action="sitter.hold_placed").count() == 1
+
+
+def twin_uncommitted(profile: SitterProfile, reference: uuid.UUID) -> threading.Thread:
+    """Another booking holds 10-12 under ``reference``, not yet committed: the service's look cannot see it."""
+    return held_open(
+        lambda: Hold.objects.create(sitter=profile, starts_at=day_at(10), ends_at=day_at(12), reference=reference)
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reference_only_the_constraint_sees_answers_with_the_committed_hold() -> None:
+    profile = SitterProfileFactory()
+    reference = uuid.uuid4()
+    thread = twin_uncommitted(profile, reference)
+
+    hold = hold_place(
+        sitter_id=profile.pk, starts_at=day_at(10), ends_at=day_at(12), reference=reference, require_available=False
+    )
+    thread.join(10)
+
+    assert hold.pk == Hold.objects.get(reference=reference).pk
+    assert Hold.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reference_only_the_constraint_sees_holding_another_period_is_a_conflict() -> None:
+    profile = SitterProfileFactory()
+    reference = uuid.uuid4()
+    thread = twin_uncommitted(profile, reference)
+
+    with pytest.raises(ApplicationError) as refused:
+        hold_place(
+            sitter_id=profile.pk, starts_at=day_at(14), ends_at=day_at(16), reference=reference, require_available=False
+        )
+    thread.join(10)
+
+    assert (refused.value.code, refused.value.status) == ("conflict", 409)
+    assert list(Hold.objects.values_list("starts_at", flat=True)) == [day_at(10)]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("operation", ["place", "move"])
+def test_a_booking_waits_for_a_calendar_change_in_progress_and_sees_its_result(operation: str) -> None:
+    """The sitter clears their week while a booking checks it: the booking must not pass on the old spans."""
+    profile = available_profile()
+    reference = uuid.uuid4()
+    if operation == "move":
+        place(profile, 8, 9, reference=reference)
+    thread = held_open(lambda: availability_set(profile=profile, timezone="Europe/Berlin", windows=[], actor=None))
+    with pytest.raises(ApplicationError) as refused:
+        if operation == "place":
+            place(profile, 10, 12)
+        else:
+            hold_move(reference=reference, starts_at=day_at(10), ends_at=day_at(12))
+    thread.join(10)
+
+    assert refused.value.code == "sitter_unavailable"
+    assert list(Hold.objects.values_list("starts_at", flat=True)) == ([day_at(8)] if operation == "move" else [])

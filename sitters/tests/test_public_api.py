@@ -125,6 +125,14 @@ def test_a_parent_with_coordinates_sees_a_rounded_distance_only(parent: User, pa
     assert "52.52" not in flat and "13.405" not in flat and "service_radius" not in flat
 
 
+def test_the_parents_point_is_rounded_like_a_search(parent: User, parent_api: APIClient) -> None:
+    """0.26 km from 52.520 (the family's 52.5204 rounded) shows 0.3; from 52.5204 itself it would be 0.2."""
+    profile = SitterProfileFactory(latitude=52.52 + 0.26 / 111.19508, longitude=13.405)
+    ParentProfile.objects.create(user=parent, latitude=Decimal("52.5204"), longitude=Decimal("13.4049"))
+
+    assert parent_api.get(url(profile)).json()["distance_km"] == 0.3
+
+
 def test_etag_revalidation_answers_304_without_a_body(sitter_api: APIClient) -> None:
     profile = SitterProfileFactory()
     first = sitter_api.get(url(profile))

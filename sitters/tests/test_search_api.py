@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -15,7 +16,7 @@ from sitters.models import AGE_GROUPS, AvailabilitySpan, Certification, Hold, Si
 from sitters.tests.factories import SitterProfileFactory
 
 URL = "/api/v1/search/sitters"
-BERLIN = {"latitude": 52.520008, "longitude": 13.404954}
+BERLIN = {"latitude": 52.52, "longitude": 13.405}  # 3 decimals: what the API searches from
 
 pytestmark = pytest.mark.django_db
 
@@ -283,7 +284,11 @@ def test_free_range_with_many_spans_and_holds_before_and_after(parent_api: APICl
         ({"latitude": "nan"}, "latitude"),
         ({"longitude": -180.5}, "longitude"),
         ({"radius_km": 10000}, "radius_km"),
+        ({"radius_km": 101}, "radius_km"),
         ({"radius_km": 0}, "radius_km"),
+        ({"radius_km": 10.5}, "radius_km"),
+        ({"radius_km": "9.999"}, "radius_km"),
+        ({"radius_km": "1e1"}, "radius_km"),
         ({"min_rate": -1}, "min_rate"),
         ({"max_rate": -5}, "max_rate"),
         ({"min_rate": 3000, "max_rate": 2000}, "max_rate"),
@@ -321,6 +326,9 @@ def test_bad_times_name_the_field(parent_api: APIClient) -> None:
     assert "start" in errors(start=past.isoformat(), end=(past + timedelta(hours=3)).isoformat())
     far = timezone.now() + timedelta(days=61)
     assert "end" in errors(start=far.isoformat(), end=(far + timedelta(hours=2)).isoformat())
+    # The horizon's last day may not be materialised yet (the beat job runs every 6 hours): not searchable.
+    last_day = timezone.now() + timedelta(days=settings.SITTER_AVAILABILITY_HORIZON_DAYS - 1)
+    assert "end" in errors(start=last_day.isoformat(), end=(last_day + timedelta(minutes=1)).isoformat())
     assert "start" in errors(start="2030-01-01T10:00:00", end="2030-01-01T12:00:00+00:00")  # no offset
     assert "start" in errors(start="tomorrow", end=(start + timedelta(hours=2)).isoformat())
 

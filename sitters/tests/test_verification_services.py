@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from functools import partial
 from typing import Any, cast
 
@@ -17,8 +18,9 @@ from messaging.models.notifications import Delivery, Notification
 from messaging.services.delivery import delivery_enqueue
 from sitters.models import CheckKind, CheckStatus, SitterProfile, VerificationCheck, VerificationStatus
 from sitters.services import verification as services
+from sitters.tasks.verification import verification_check_start_task
 from sitters.tests.factories import SitterProfileFactory
-from sitters.verification import ManualProvider, provider_for, verification_providers
+from sitters.verification import ManualProvider, ProviderUnavailable, provider_for, verification_providers
 
 pytestmark = pytest.mark.django_db
 
@@ -289,15 +291,21 @@ def test_concurrent_decisions_of_one_check_let_one_win(sitter: User, staff: User
 
 
 class RecordingProvider:
-    """An automated provider twin: remembers what it was asked to start."""
+    """An automated provider twin: like a real one, it stores its reference on start; it can be made to fail."""
 
     name = "recording"
 
     def __init__(self) -> None:
         self.started: list[uuid.UUID] = []
+        self.failures: list[Exception] = []  # raised, one per call, before anything is started
 
     def start(self, check: VerificationCheck) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
         self.started.append(check.pk)
+        services.verification_check_reference_set(
+            check_id=check.pk, provider=self.name, reference=f"rpt_{len(self.started)}"
+        )
 
 
 @pytest.fixture
@@ -309,6 +317,21 @@ def recording(settings: Any) -> Any:
     verification_providers.unregister(provider.name)
 
 
+def start_tasks_queued(callbacks: list[Callable[[], Any]]) -> list[str]:
+    """The check ids of the ``sitters.verification_check_start`` tasks the transaction enqueued on commit."""
+    return [
+        callback.args[0]
+        for callback in callbacks
+        if isinstance(callback, partial)
+        and getattr(getattr(callback.func, "__self__", None), "name", None) == "sitters.verification_check_start"
+    ]
+
+
+def run_start_task(check_id: Any) -> Any:
+    """Play the worker: run the task in process, as Celery would (retries included)."""
+    return verification_check_start_task.apply(args=(str(check_id),)).get()
+
+
 def test_providers_default_to_manual_and_an_unknown_name_fails_loudly(settings: Any) -> None:
     assert provider_for(CheckKind.IDENTITY).name == "manual"
     settings.SITTER_IDENTITY_PROVIDER = "nobody"
@@ -316,22 +339,79 @@ def test_providers_default_to_manual_and_an_unknown_name_fails_loudly(settings: 
         provider_for(CheckKind.IDENTITY)
 
 
-def test_the_configured_provider_starts_its_checks_after_commit_and_reports_decisions(
+def test_checks_are_started_by_a_task_after_commit_never_in_the_request(
     sitter: User, recording: RecordingProvider, django_capture_on_commit_callbacks: Any
 ) -> None:
     unverified(sitter)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.verification_submit(sitter=sitter, id_document_id=id_document(sitter).pk, actor=sitter)
-    background = checks_of(sitter)[CheckKind.BACKGROUND]
-    assert background.provider == "recording"
-    assert recording.started == []  # nothing before commit
-    for callback in callbacks:
-        callback()
+        assert start_tasks_queued(callbacks) == []  # nothing before commit
+    checks = checks_of(sitter)
+    background, identity = checks[CheckKind.BACKGROUND], checks[CheckKind.IDENTITY]
+    assert (background.provider, identity.provider) == ("recording", "manual")
+    # the commit enqueued one task per check; the provider was not called by the request
+    assert sorted(start_tasks_queued(callbacks)) == sorted([str(background.pk), str(identity.pk)])
+    assert recording.started == []
+
+    assert run_start_task(background.pk) is True
+    assert run_start_task(identity.pk) is True  # the manual provider has nothing to call
+    assert recording.started == [background.pk]
+    background.refresh_from_db()
+    assert background.provider_reference == "rpt_1"
+    # a redelivered task finds the check started (its reference stored) and leaves it alone
+    assert run_start_task(background.pk) is False
     assert recording.started == [background.pk]
 
-    assert services.verification_check_reference_set(check_id=background.pk, provider="recording", reference="rpt_1")
+
+def test_the_start_task_leaves_gone_and_decided_checks_alone(
+    sitter: User, staff: User, recording: RecordingProvider
+) -> None:
+    submitted(sitter)
+    background = checks_of(sitter)[CheckKind.BACKGROUND]
+    services.verification_decide(sitter=sitter, actor=staff, decision="verified", kind="background")
+
+    assert run_start_task(background.pk) is False  # decided before the worker got to it
+    assert run_start_task(uuid.uuid4()) is False  # gone (the account was erased meanwhile)
+    assert recording.started == []
+
+
+def test_a_provider_outage_is_retried_and_the_check_started_once(sitter: User, recording: RecordingProvider) -> None:
+    submitted(sitter)
+    background = checks_of(sitter)[CheckKind.BACKGROUND]
+    recording.failures = [ProviderUnavailable("503"), ProviderUnavailable("timeout")]
+
+    assert run_start_task(background.pk) is True
+
+    assert recording.failures == [] and recording.started == [background.pk]
+    background.refresh_from_db()
+    assert (background.status, background.provider_reference) == (CheckStatus.PENDING, "rpt_1")
+
+
+def test_a_provider_error_fails_the_task_and_leaves_the_check_to_staff(
+    sitter: User, staff: User, recording: RecordingProvider
+) -> None:
+    submitted(sitter)
+    background = checks_of(sitter)[CheckKind.BACKGROUND]
+    recording.failures = [ValueError("bad API key")]
+
+    with pytest.raises(ValueError, match="bad API key"):
+        run_start_task(background.pk)
+
+    background.refresh_from_db()
+    assert (background.status, background.provider_reference) == (CheckStatus.PENDING, "")
+    services.verification_check_decide(check_id=background.pk, actor=staff, decision="verified")
+    background.refresh_from_db()
+    assert background.status == CheckStatus.VERIFIED
+
+
+def test_a_provider_reports_its_decision_once(sitter: User, recording: RecordingProvider) -> None:
+    submitted(sitter)
+    background = checks_of(sitter)[CheckKind.BACKGROUND]
+    run_start_task(background.pk)
     assert not services.verification_check_reference_set(check_id=background.pk, provider="recording", reference="x")
+
     decided = services.verification_provider_report(provider="recording", reference="rpt_1", decision="verified")
+
     assert decided is not None and decided.status == CheckStatus.VERIFIED and decided.decided_by_id is None
     assert len(decided_events(background)) == 1
     # a repeated webhook and an unknown reference change nothing

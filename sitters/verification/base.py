@@ -2,12 +2,16 @@
 
 Contract for an automated provider (Checkr, Stripe Identity …):
 
-1. ``start(check)`` runs after the transaction that opened the check has
-   committed (the row exists for whoever reads it). It must be quick and
-   must not raise for a provider outage: enqueue a Celery task that creates
-   the provider-side session/report and stores its id with
-   :func:`sitters.services.verification.verification_check_reference_set`.
-   Only the provider's own module imports its SDK.
+1. ``start(check)`` runs in a Celery worker (task
+   ``sitters.verification_check_start``), after the transaction that opened
+   the check has committed, never in the sitter's request. It may call the
+   provider's API: it creates the provider-side session/report and stores its
+   id with :func:`sitters.services.verification.verification_check_reference_set`.
+   A check with a stored reference is not started again, so until it stores
+   one, ``start`` must be safe to run twice (a redelivered task). For an
+   outage it raises :class:`ProviderUnavailable`, which the task retries
+   with back-off; anything else fails the task and leaves the check pending
+   for staff. Only the provider's own module imports its SDK.
 2. When the provider decides (a verified webhook, a poll), call
    :func:`sitters.services.verification.verification_provider_report` with
    the provider's ``name``, that reference and ``verified``/``rejected`` (and
@@ -23,6 +27,10 @@ if TYPE_CHECKING:
     from sitters.models import VerificationCheck
 
 
+class ProviderUnavailable(Exception):
+    """The provider cannot be reached just now: the start task tries again later."""
+
+
 @runtime_checkable
 class VerificationProvider(Protocol):
     """Runs one kind of check. ``name`` is stored on each check (``VerificationCheck.provider``)."""
@@ -30,5 +38,5 @@ class VerificationProvider(Protocol):
     name: str
 
     def start(self, check: VerificationCheck) -> None:
-        """Kick off ``check`` (already committed, ``pending``). Never decides synchronously."""
+        """Kick off ``check`` (committed, ``pending``, no reference yet) in a worker. Never decides here."""
         ...

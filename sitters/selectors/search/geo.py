@@ -15,10 +15,16 @@ near the poles.
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass
 
 MEAN_EARTH_RADIUS_KM = 6371.0088
 MEAN_EARTH_RADIUS_M = MEAN_EARTH_RADIUS_KM * 1000.0
+
+# Points searched from are rounded to this many decimals (about 110 m of latitude): with the sitters'
+# fuzzed search points and whole-km radii, probing the edges of a search cannot locate anyone better
+# than the fuzz.
+QUERY_POINT_DECIMALS = 3
 
 # A hair of slack on the SQLite prefilter so floating point never drops a row the exact test keeps.
 _PREFILTER_SLACK_DEG = 1e-6
@@ -86,6 +92,36 @@ def window_contains(window: Window, lat: float, lon: float) -> bool:
     if not window.lat_min <= lat <= window.lat_max:
         return False
     return not window.lon_ranges or any(low <= lon <= high for low, high in window.lon_ranges)
+
+
+def random_point_in_disc(lat: float, lon: float, radius_m: float, rng: random.Random) -> tuple[float, float]:
+    """A point uniformly distributed over the spherical cap of ``radius_m`` around (lat, lon).
+
+    Worked on unit vectors, so it is right everywhere: the tangent basis
+    (east, north) below is orthonormal for every latitude and longitude, the
+    poles included, and the longitude comes back from ``atan2`` already in
+    [-180, 180]. The angle from the centre is drawn so the cap's area, not
+    its radius, is uniform (area grows as ``1 - cos``).
+    """
+    phi, lam = math.radians(lat), math.radians(lon)
+    max_angle = radius_m / MEAN_EARTH_RADIUS_M
+    angle = math.acos(1.0 - rng.random() * (1.0 - math.cos(max_angle)))
+    bearing = rng.uniform(0.0, 2.0 * math.pi)
+    centre = unit_vector(lat, lon)
+    east = (-math.sin(lam), math.cos(lam), 0.0)
+    north = (-math.sin(phi) * math.cos(lam), -math.sin(phi) * math.sin(lam), math.cos(phi))
+    along, across = math.cos(angle), math.sin(angle)
+    x, y, z = (
+        centre[i] * along + (north[i] * math.cos(bearing) + east[i] * math.sin(bearing)) * across for i in range(3)
+    )
+    new_lat = math.degrees(math.asin(max(-1.0, min(1.0, z))))
+    new_lon = math.degrees(math.atan2(y, x))
+    return max(-90.0, min(90.0, new_lat)), max(-180.0, min(180.0, new_lon))
+
+
+def query_point(lat: float, lon: float) -> tuple[float, float]:
+    """The point a search or a viewer's distance is measured from, rounded (see ``QUERY_POINT_DECIMALS``)."""
+    return round(lat, QUERY_POINT_DECIMALS), round(lon, QUERY_POINT_DECIMALS)
 
 
 def round_km(distance_km: float) -> float:

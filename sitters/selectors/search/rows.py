@@ -26,7 +26,8 @@ from sitters.selectors.search.sql import ROW_COLUMNS
 PHOTO_VARIANT = "medium"
 
 _INDEX = {name: index for index, name in enumerate(ROW_COLUMNS)}
-_SID, _DIST, _LAT, _LON = _INDEX["sid"], _INDEX["dist"], _INDEX["latitude"], _INDEX["longitude"]
+_SID, _DIST = _INDEX["sid"], _INDEX["dist"]
+_LAT, _LON = _INDEX["search_latitude"], _INDEX["search_longitude"]
 _PHOTO_ID = _INDEX["photo_id"]
 
 
@@ -102,7 +103,7 @@ def search_result_from_row(row: tuple[Any, ...], request: HttpRequest | None) ->
 
 
 def location_of_row(row: tuple[Any, ...]) -> tuple[float, float]:
-    """The sitter's point, for a viewer's distance; kept server-side only."""
+    """The sitter's search point (not the real location), for a viewer's distance; kept server-side only."""
     return float(row[_LAT]), float(row[_LON])
 
 

@@ -25,25 +25,21 @@ from zoneinfo import ZoneInfo, available_timezones
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone as dj_timezone
-from rest_framework import status
+from rest_framework.exceptions import NotFound
 
 from accounts.models import User
-from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
 from sitters.cache import sitter_changed_on_commit
-from sitters.errors import SitterError
+from sitters.errors import SitterError, invalid, invalid_fields
 from sitters.models import AvailabilityException, AvailabilitySpan, SitterProfile, WeeklyWindow
-from sitters.services.calendar.materialise import MINUTES_PER_DAY, DatedException, materialise
+from sitters.models.calendar import MINUTES_PER_DAY
+from sitters.services.calendar.materialise import DatedException, materialise
+from sitters.services.locks import sitter_profile_lock
 
 MAX_WINDOWS = 50
 MAX_EXCEPTIONS_PER_DAY = 10
 # Not IANA zones, only names the system keeps beside them.
 _NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
-
-
-def _invalid(errors: dict[str, list[str]], code: str = ErrorCode.INVALID) -> ApplicationError:
-    detail = next(iter(errors.values()))[0] if len(errors) == 1 else "The request is invalid: see errors."
-    return ApplicationError(code, detail, status=status.HTTP_400_BAD_REQUEST, errors=errors)
 
 
 @lru_cache(maxsize=1)
@@ -58,7 +54,7 @@ def timezone_is_valid(name: str) -> bool:
 def timezone_validate(name: str, *, field: str = "timezone") -> ZoneInfo:
     """The IANA zone of that name, or a 400 naming ``field``."""
     if not timezone_is_valid(name):
-        raise _invalid({field: [f"{name!r} is not an IANA time zone name (such as 'Europe/Berlin')."]})
+        raise invalid(field, f"{name!r} is not an IANA time zone name (such as 'Europe/Berlin').")
     return ZoneInfo(name)
 
 
@@ -71,8 +67,11 @@ def local_today(zone: ZoneInfo, *, now: datetime | None = None) -> date:
 
 
 def _lock(profile: SitterProfile) -> SitterProfile:
-    """The profile, locked until the caller's transaction ends."""
-    return SitterProfile.objects.select_for_update().get(pk=profile.pk)
+    """The profile, locked until the caller's transaction ends (:mod:`sitters.services.locks`: the one lock)."""
+    locked = sitter_profile_lock(sitter_id=profile.pk)
+    if locked is None:  # deleted (with its account) since the caller read it
+        raise NotFound()
+    return locked
 
 
 # --- validation ---------------------------------------------------------------------------------
@@ -85,7 +84,7 @@ def windows_validate(windows: Sequence[tuple[int, int, int]]) -> list[tuple[int,
     Errors name the window by its index in the request: ``windows.2``.
     """
     if len(windows) > MAX_WINDOWS:
-        raise _invalid({"windows": [f"At most {MAX_WINDOWS} windows."]})
+        raise invalid("windows", f"At most {MAX_WINDOWS} windows.")
     errors: dict[str, list[str]] = {}
     for index, (weekday, start, end) in enumerate(windows):
         if not 0 <= weekday <= 6:
@@ -93,7 +92,7 @@ def windows_validate(windows: Sequence[tuple[int, int, int]]) -> list[tuple[int,
         elif not 0 <= start < end <= MINUTES_PER_DAY:
             errors[f"windows.{index}"] = ["start_time must be before end_time."]
     if errors:
-        raise _invalid(errors)
+        raise invalid_fields(errors)
     order = sorted(range(len(windows)), key=lambda i: windows[i][:2])
     latest: int | None = None  # the window reaching furthest so far on the current weekday
     for previous, index in pairwise(order):
@@ -105,7 +104,7 @@ def windows_validate(windows: Sequence[tuple[int, int, int]]) -> list[tuple[int,
         if windows[index][1] < windows[latest][2]:
             errors.setdefault(f"windows.{index}", []).append(f"Overlaps window {latest}.")
     if errors:
-        raise _invalid(errors, SitterError.WINDOWS_OVERLAP)
+        raise invalid_fields(errors, SitterError.WINDOWS_OVERLAP)
     return sorted(windows)
 
 
@@ -122,26 +121,26 @@ def _exception_validate(
     and no overlap with the sitter's other exceptions of that date (a day off overlaps everything)."""
     if (start_minute is None) != (end_minute is None):
         missing = "end_time" if end_minute is None else "start_time"
-        raise _invalid({missing: ["Send start_time and end_time together, or neither for a day off."]})
+        raise invalid(missing, "Send start_time and end_time together, or neither for a day off.")
     if available and start_minute is None:
-        raise _invalid({"start_time": ["Extra hours need start_time and end_time."]})
+        raise invalid("start_time", "Extra hours need start_time and end_time.")
     if start_minute is not None and end_minute is not None and not 0 <= start_minute < end_minute <= MINUTES_PER_DAY:
-        raise _invalid({"end_time": ["end_time must be after start_time."]})
+        raise invalid("end_time", "end_time must be after start_time.")
     today = local_today(ZoneInfo(profile.timezone))
     if day < today:
-        raise _invalid({"date": ["Must not be in the past (in your time zone)."]})
+        raise invalid("date", "Must not be in the past (in your time zone).")
     if day > today + timedelta(days=horizon_days()):
-        raise _invalid({"date": [f"Must be within {horizon_days()} days from today."]})
+        raise invalid("date", f"Must be within {horizon_days()} days from today.")
     others = AvailabilityException.objects.filter(sitter=profile, date=day)
     if exclude_id is not None:
         others = others.exclude(pk=exclude_id)
     siblings = list(others)
     if len(siblings) >= MAX_EXCEPTIONS_PER_DAY:
-        raise _invalid({"date": [f"At most {MAX_EXCEPTIONS_PER_DAY} exceptions per day."]})
+        raise invalid("date", f"At most {MAX_EXCEPTIONS_PER_DAY} exceptions per day.")
     for other in siblings:
         whole_day = start_minute is None or other.start_minute is None or other.end_minute is None
         if whole_day or (start_minute < other.end_minute and other.start_minute < end_minute):  # type: ignore[operator]
-            raise _invalid({"date": ["Overlaps another exception of this date."]}, SitterError.WINDOWS_OVERLAP)
+            raise invalid("date", "Overlaps another exception of this date.", SitterError.WINDOWS_OVERLAP)
 
 
 # --- spans --------------------------------------------------------------------------------------
@@ -295,7 +294,7 @@ def exception_update(
     locked = _lock(exception.sitter)
     row = AvailabilityException.objects.select_for_update().get(pk=exception.pk)
     if row.date < local_today(ZoneInfo(locked.timezone)):
-        raise _invalid({"date": ["A past exception cannot change."]})
+        raise invalid("date", "A past exception cannot change.")
     _exception_validate(
         profile=locked,
         day=date,

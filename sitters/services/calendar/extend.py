@@ -9,6 +9,13 @@ identical update waits for the first to commit, then matches no row and
 skips that sitter. A run that finds nothing due changes nothing, so running
 it twice is harmless.
 
+Caches: only sitters whose spans changed are invalidated (a sitter whose
+new days hold no window wrote nothing: search cannot tell), all of a batch
+at once after its sitters committed, so a batch bumps the search generation
+once instead of once per sitter. Until then a search may be served from a
+page built before the new days existed, which at worst misses a sitter for a
+day on the horizon's far end for the seconds a batch takes.
+
 No audit event: this is the calendar turning over, not anyone's decision.
 """
 
@@ -23,7 +30,7 @@ import structlog
 from django.db import transaction
 from django.utils import timezone as dj_timezone
 
-from sitters.cache import sitter_changed_on_commit
+from sitters.cache import sitters_changed_on_commit
 from sitters.models import AvailabilitySpan, SitterProfile
 from sitters.services.calendar.availability import horizon_days, local_today, spans_append, timezone_is_valid
 
@@ -52,9 +59,7 @@ def _extend_one(*, profile_id: UUID, zone_name: str, read_until: date, today: da
             return None
         profile = SitterProfile.objects.get(pk=profile_id)  # the claim's row lock is ours until commit
         from_date = max(read_until + timedelta(days=1), today)
-        written = spans_append(profile=profile, from_date=from_date, to_date=target)
-        sitter_changed_on_commit(profile_id)
-    return written
+        return spans_append(profile=profile, from_date=from_date, to_date=target)
 
 
 def availability_extend_due(*, batch_size: int = DEFAULT_BATCH_SIZE, now: datetime | None = None) -> ExtendResult:
@@ -84,6 +89,7 @@ def availability_extend_due(*, batch_size: int = DEFAULT_BATCH_SIZE, now: dateti
             batch = list(page.values_list("pk", "availability_until")[:batch_size])
             if not batch:
                 break
+            changed: list[UUID] = []
             for profile_id, read_until in batch:
                 if read_until is None:  # cleared since the query: nothing to extend
                     continue
@@ -95,6 +101,9 @@ def availability_extend_due(*, batch_size: int = DEFAULT_BATCH_SIZE, now: dateti
                 else:
                     result.extended += 1
                     result.spans_written += written
+                    if written:
+                        changed.append(profile_id)
+            sitters_changed_on_commit(changed)  # each sitter committed already: now, unless run inside atomic()
             after = batch[-1][0]
     result.spans_deleted = spans_delete_ended(now=now)
     return result

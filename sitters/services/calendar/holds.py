@@ -16,6 +16,20 @@ The no-overlap rule is kept twice, on purpose:
   the savepoint around the insert turns into the same 409
   ``sitter_unavailable`` without spoiling the caller's transaction.
 
+A booking's hold (``require_available``) must also lie inside one
+availability span. The spans are rewritten by the calendar services under
+the profile row lock (:mod:`sitters.services.locks`), so such a placement or
+move takes that lock first, in the same order (profile, then its rows): the
+span it read cannot change before it commits (READ COMMITTED would let an
+``availability_set`` slip in between the read and the insert otherwise).
+Blocked time reads no spans and takes no profile lock.
+
+A booking retried with its reference gets the hold it already placed. Two
+identical placements racing: once the winner commits, the loser is refused
+by the overlap check or, on PostgreSQL, by the unique reference or the
+exclusion constraint (told apart by the constraint name psycopg reports);
+it then re-reads by reference and returns the winner's hold.
+
 Periods are half-open ``[starts_at, ends_at)``: 10-12 and 12-14 both fit.
 """
 
@@ -33,17 +47,16 @@ from accounts.models import User
 from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
 from sitters.cache import sitter_changed_on_commit
-from sitters.errors import SitterError
+from sitters.errors import SitterError, invalid
 from sitters.models import Hold, HoldKind, SitterProfile
 from sitters.selectors.calendar import hold_overlapping, span_covers
+from sitters.services.locks import sitter_profile_lock
 
 MAX_HOLD_LENGTH = timedelta(days=7)
 HOLD_NO_OVERLAP = "sitters_hold_no_overlap"
+# PostgreSQL's name for the inline UNIQUE of ``Hold.reference`` (migration 0001): <table>_<column>_key.
+HOLD_REFERENCE_UNIQUE = "sitters_hold_reference_key"
 EXCLUSION_VIOLATION = "23P01"
-
-
-def _invalid(field: str, message: str) -> ApplicationError:
-    return ApplicationError(ErrorCode.INVALID, message, status=status.HTTP_400_BAD_REQUEST, errors={field: [message]})
 
 
 def _unavailable(detail: str) -> ApplicationError:
@@ -54,11 +67,11 @@ def hold_period_validate(starts_at: datetime, ends_at: datetime) -> None:
     """Aware datetimes, start before end, at most ``MAX_HOLD_LENGTH``; a 400 naming the field otherwise."""
     for field, value in (("starts_at", starts_at), ("ends_at", ends_at)):
         if dj_timezone.is_naive(value):
-            raise _invalid(field, "Needs a time zone offset.")
+            raise invalid(field, "Needs a time zone offset.")
     if not starts_at < ends_at:
-        raise _invalid("ends_at", "Must be after starts_at.")
+        raise invalid("ends_at", "Must be after starts_at.")
     if ends_at - starts_at > MAX_HOLD_LENGTH:
-        raise _invalid("ends_at", f"A hold lasts at most {MAX_HOLD_LENGTH.days} days.")
+        raise invalid("ends_at", f"A hold lasts at most {MAX_HOLD_LENGTH.days} days.")
 
 
 def hold_conflict_check(
@@ -80,25 +93,42 @@ def hold_conflict_check(
         raise _unavailable("The sitter is already busy during this period.")
 
 
-def _is_overlap(exc: IntegrityError) -> bool:
+def _constraint_of(exc: IntegrityError) -> str | None:
+    """The violated constraint's name, as PostgreSQL reports it (psycopg's diagnostics); None elsewhere."""
     cause = exc.__cause__
-    diag = getattr(cause, "diag", None)
-    return getattr(cause, "sqlstate", None) == EXCLUSION_VIOLATION or (
-        getattr(diag, "constraint_name", None) == HOLD_NO_OVERLAP
-    )
+    if getattr(cause, "sqlstate", None) == EXCLUSION_VIOLATION:
+        return HOLD_NO_OVERLAP
+    return getattr(getattr(cause, "diag", None), "constraint_name", None)
 
 
 def _save(hold: Hold, **kwargs: Any) -> None:
-    """Write under a savepoint: an overlap the database refuses becomes the 409, the caller's transaction lives."""
+    """Write under a savepoint: a refusal by the database becomes a 409, the caller's transaction lives."""
     try:
         with transaction.atomic():
             hold.save(**kwargs)
     except IntegrityError as exc:
-        if _is_overlap(exc):
+        constraint = _constraint_of(exc)
+        if constraint == HOLD_NO_OVERLAP:
             raise _unavailable("The sitter is already busy during this period.") from exc
-        if "reference" in str(exc):
+        if constraint == HOLD_REFERENCE_UNIQUE:
             raise ApplicationError(ErrorCode.CONFLICT, "This reference already holds a period.") from exc
         raise
+
+
+def _placed_before(wanted: Hold) -> Hold | None:
+    """The hold already placed under ``wanted``'s reference if it is this very one; 409 ``conflict`` if another."""
+    if wanted.reference is None:
+        return None
+    existing = Hold.objects.filter(reference=wanted.reference).first()
+    if existing is None:
+        return None
+    if _placement(existing) != _placement(wanted):
+        raise ApplicationError(ErrorCode.CONFLICT, "This reference already holds another period.")
+    return existing
+
+
+def _placement(hold: Hold) -> tuple[str, datetime, datetime, str]:
+    return str(hold.sitter_id), hold.starts_at, hold.ends_at, hold.kind
 
 
 def _audit_data(hold: Hold) -> dict[str, Any]:
@@ -129,22 +159,27 @@ def hold_place(
     """
     hold_period_validate(starts_at, ends_at)
     if kind not in HoldKind.values:
-        raise _invalid("kind", f"One of {', '.join(HoldKind.values)}.")
+        raise invalid("kind", f"One of {', '.join(HoldKind.values)}.")
     with transaction.atomic():
-        if reference is not None:
-            existing = Hold.objects.filter(reference=reference).first()
-            if existing is not None:
-                same = (str(existing.sitter_id), existing.starts_at, existing.ends_at, existing.kind)
-                if same == (str(sitter_id), starts_at, ends_at, kind):
-                    return existing
-                raise ApplicationError(ErrorCode.CONFLICT, "This reference already holds another period.")
-        if not SitterProfile.objects.filter(pk=sitter_id).exists():
+        if require_available:
+            has_calendar = sitter_profile_lock(sitter_id=sitter_id) is not None
+        else:
+            has_calendar = SitterProfile.objects.filter(pk=sitter_id).exists()
+        if not has_calendar:
             raise _unavailable("This sitter has no calendar.")
-        hold_conflict_check(
-            sitter_id=sitter_id, starts_at=starts_at, ends_at=ends_at, require_available=require_available
-        )
         hold = Hold(sitter_id=sitter_id, starts_at=starts_at, ends_at=ends_at, kind=kind, reference=reference)
-        _save(hold, force_insert=True)
+        if (existing := _placed_before(hold)) is not None:
+            return existing
+        try:
+            hold_conflict_check(
+                sitter_id=sitter_id, starts_at=starts_at, ends_at=ends_at, require_available=require_available
+            )
+            _save(hold, force_insert=True)
+        except ApplicationError:
+            # A twin placement (same reference, same period) committed since the first look: its hold answers.
+            if (twin := _placed_before(hold)) is not None:
+                return twin
+            raise
         sitter_changed_on_commit(sitter_id)
         audit_record(action="sitter.hold_placed", actor=actor, target=hold, data=_audit_data(hold))
     return hold
@@ -177,6 +212,10 @@ def hold_move(
     """Move the hold of ``reference`` to a new period (a rescheduled booking); 404 when there is none."""
     hold_period_validate(starts_at, ends_at)
     with transaction.atomic():
+        if require_available:  # the profile first, then the hold: the calendar services' order
+            sitter_id = Hold.objects.filter(reference=reference).values_list("sitter_id", flat=True).first()
+            if sitter_id is not None:
+                sitter_profile_lock(sitter_id=sitter_id)
         hold = Hold.objects.select_for_update().filter(reference=reference).first()
         if hold is None:
             raise ApplicationError(ErrorCode.NOT_FOUND, "No hold has this reference.", status=status.HTTP_404_NOT_FOUND)

@@ -30,12 +30,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
-
-MINUTES_PER_DAY = 24 * 60
 
 Interval = tuple[datetime, datetime]
 Minutes = tuple[int, int]
+# The ends of a piece: local minutes of one date, or UTC instants.
+Point = TypeVar("Point", int, datetime)
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,9 @@ class DatedException:
     end_minute: int | None = None
 
 
-def merge_minutes(pieces: Iterable[Minutes]) -> list[Minutes]:
-    """Sorted, with overlapping or touching pieces joined."""
-    merged: list[Minutes] = []
+def merge(pieces: Iterable[tuple[Point, Point]]) -> list[tuple[Point, Point]]:
+    """Sorted, with overlapping or touching pieces joined (minutes of a day and UTC intervals alike)."""
+    merged: list[tuple[Point, Point]] = []
     for start, end in sorted(pieces):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
@@ -74,7 +75,7 @@ def subtract_minutes(pieces: list[Minutes], cut: Minutes) -> list[Minutes]:
 
 def local_day(windows: Iterable[Minutes], exceptions: Iterable[DatedException]) -> list[Minutes]:
     """The available minutes of one local date: its weekday's windows changed by that date's exceptions."""
-    pieces = merge_minutes(windows)
+    pieces = merge(windows)
     extra: list[Minutes] = []
     for exception in exceptions:
         if exception.start_minute is None or exception.end_minute is None:
@@ -86,7 +87,7 @@ def local_day(windows: Iterable[Minutes], exceptions: Iterable[DatedException]) 
             extra.append(piece)
         else:
             pieces = subtract_minutes(pieces, piece)
-    return merge_minutes([*pieces, *extra])
+    return merge([*pieces, *extra])
 
 
 def _gap_end(tz: ZoneInfo, before: datetime, after: datetime) -> datetime:
@@ -122,16 +123,6 @@ def local_to_utc(day: date, minute: int, tz: ZoneInfo, *, is_end: bool) -> datet
     return _gap_end(tz, second, first)
 
 
-def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
-    merged: list[Interval] = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
 def materialise(
     *,
     tz: ZoneInfo | str,
@@ -162,4 +153,4 @@ def materialise(
             if start < end:
                 intervals.append((start, end))
         day += timedelta(days=1)
-    return merge_intervals(intervals)
+    return merge(intervals)
