@@ -77,7 +77,13 @@ def file_links(*, file: StoredFile, viewer: Any, request: HttpRequest | None) ->
     servable = file_may_be_served(file)
     viewer_is_staff = viewer is not None and viewer.is_staff and viewer.pk != file.owner_id
     if servable and viewer_is_staff and file.purpose in STAFF_VISIBLE:
-        audit_record(action="file.viewed", actor=viewer, target=file, data={"purpose": file.purpose})
+        # On the owner's account, like the family's audited reads: it shows in their security/events.
+        audit_record(
+            action="file.viewed",
+            actor=viewer,
+            target=file.owner,
+            data={"file_id": str(file.pk), "purpose": file.purpose},
+        )
     if file.is_image:
         url = link("display")
         thumbnails = {"small": link("small"), "medium": link("medium")}

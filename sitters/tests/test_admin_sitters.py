@@ -102,11 +102,12 @@ def test_opening_a_check_shows_its_id_document_and_audits_the_view(staff_client:
     assert page.status_code == 200
     link = reverse("files:content", kwargs={"file_id": identity.document_id})
     assert link.encode() in page.content and b"signature=" in page.content
-    [event] = AuditEvent.objects.filter(action="file.viewed", target_id=str(identity.document_id))
-    assert (event.actor_id, event.target_type, event.data) == (
+    [event] = AuditEvent.objects.filter(action="file.viewed", data__file_id=str(identity.document_id))
+    assert (event.actor_id, event.target_type, event.target_id, event.data["purpose"]) == (
         demo_staff().pk,
-        "files.storedfile",
-        {"purpose": "id_document"},
+        "accounts.user",
+        str(identity.sitter_id),
+        "id_document",
     )
 
     # a check without a document (background) opens nothing and records nothing
