@@ -71,6 +71,10 @@ def _configure() -> None:
                 "task": "sitters.availability_extend",
                 "schedule": crontab(minute=7, hour="*/6"),
             },
+            "sitters-verification-redrive": {
+                "task": "sitters.verification_checks_redrive",
+                "schedule": crontab(minute="*/15"),
+            },
             "sitters-certification-reminders": {
                 "task": "sitters.certification_reminders_send",
                 "schedule": crontab(minute=5, hour=8),

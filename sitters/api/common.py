@@ -13,9 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Role
 from guardiannest.api.serializers import StrictSerializer
-
-# A rate above this is a typo (1,000.00 per hour), not a price. The profile service checks it too.
-MAX_HOURLY_RATE = 100_000
+from sitters.models.profile import MAX_HOURLY_RATE
 
 
 class IsSitter(BasePermission):

@@ -7,7 +7,8 @@ account must be active and the profile complete (rate and location).
 
 Locations are approximate on purpose: each sitter is placed at a search
 point up to 500 m from their real one (fixed until they move), the point
-searched from is rounded to 3 decimals, and ``radius_km`` is a whole number.
+searched from is rounded to 3 decimals, and ``radius_km`` is rounded up to
+a whole number of km.
 Distances (``distance_km``, rounded to 0.1 km) are to the search point.
 
 Pages are numbered; the order always ends with distance then id, so pages
@@ -77,6 +78,23 @@ class FiniteFloatField(serializers.FloatField):
         return value
 
 
+class WholeKmField(FiniteFloatField):
+    """A radius in km, more than 0 and at most MAX_RADIUS_KM, rounded up to a whole km.
+
+    Whole kilometres (with the search point's fuzz) leave nothing to learn by
+    probing a sitter's distance with ever finer radii.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_value=MAX_RADIUS_KM, **kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        value = super().to_internal_value(data)
+        if value <= 0:
+            raise serializers.ValidationError("Must be more than 0.")
+        return math.ceil(value)
+
+
 class OffsetDateTimeField(serializers.DateTimeField):
     """ISO 8601 with a UTC offset (``Z`` or ``+02:00``): a naive time is ambiguous for a search."""
 
@@ -123,14 +141,12 @@ class SearchQuerySerializer(StrictSerializer):
     longitude = FiniteFloatField(
         min_value=-180, max_value=180, help_text=f"Degrees, -180 to 180; rounded to {QUERY_POINT_DECIMALS} decimals."
     )
-    radius_km = serializers.IntegerField(
+    radius_km = WholeKmField(
         required=False,
         default=DEFAULT_RADIUS_KM,
-        min_value=1,
-        max_value=MAX_RADIUS_KM,
-        help_text=f"Search radius in whole km, 1 to {MAX_RADIUS_KM} (default {DEFAULT_RADIUS_KM}). "
-        "Only sitters whose service area reaches the point are found: it must also be within their own "
-        "service radius.",
+        help_text=f"Search radius in km, more than 0 and at most {MAX_RADIUS_KM} (default {DEFAULT_RADIUS_KM}); "
+        "rounded up to a whole km. Only sitters whose service area reaches the point are found: it must also "
+        "be within their own service radius.",
     )
     start = OffsetDateTimeField(
         required=False,

@@ -17,6 +17,8 @@ MAX_SERVICE_RADIUS_KM = 100
 MAX_YEARS_EXPERIENCE = 70
 MAX_BIO_LENGTH = 2000
 SEARCH_POINT_FUZZ_M = 500
+# A rate above this is a typo (1,000.00 per hour), not a price.
+MAX_HOURLY_RATE = 100_000
 
 
 class AgeGroup(models.TextChoices):

@@ -16,7 +16,9 @@ from sitters.models import SitterProfile
 
 def sitter_profile_lock(*, sitter_id: UUID, with_user: bool = False) -> SitterProfile | None:
     """The profile row locked until the transaction ends; None when there is none. Call inside ``atomic()``."""
-    rows = SitterProfile.objects.select_for_update()
+    # Only the profile row: the user row is read, not locked (account erasure locks the user first, then the
+    # profile), and NO KEY so rows that merely point at the profile (holds, reviews) are not held up by it.
+    rows = SitterProfile.objects.select_for_update(of=("self",), no_key=True)
     if with_user:
         rows = rows.select_related("user")
     return rows.filter(pk=sitter_id).first()

@@ -25,23 +25,31 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
+from rest_framework.exceptions import NotFound
 
 from accounts.models import Role, User
 from files.models import Purpose, StoredFile
 from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.services import audit_record
 from guardiannest.text import clean_text
-from sitters.api.common import MAX_HOURLY_RATE
 from sitters.cache import sitter_changed_on_commit
 from sitters.errors import SitterError, invalid
 from sitters.languages import unknown_languages
 from sitters.models import AGE_GROUPS, SitterLanguage, SitterProfile
-from sitters.models.profile import MAX_BIO_LENGTH, MAX_SERVICE_RADIUS_KM, MAX_YEARS_EXPERIENCE, SEARCH_POINT_FUZZ_M
-from sitters.selectors.search.geo import random_point_in_disc
+from sitters.models.profile import (
+    MAX_BIO_LENGTH,
+    MAX_HOURLY_RATE,
+    MAX_SERVICE_RADIUS_KM,
+    MAX_YEARS_EXPERIENCE,
+    SEARCH_POINT_FUZZ_M,
+)
+from sitters.selectors.search.geo import destination, haversine_km, offset, random_point_in_disc
 from sitters.services.calendar.availability import calendar_timezone_changed, timezone_is_valid
 from sitters.services.locks import sitter_profile_lock
 
 MAX_LANGUAGES = 20
+# A location change shorter than this keeps the search point's offset (see _move_search_point).
+SEARCH_POINT_REDRAW_KM = 2.0
 COORDINATE_DECIMALS = 6
 # The operating system's randomness: a seeded generator would let someone who learns the seed undo the fuzz.
 _FUZZ_RANDOM = secrets.SystemRandom()
@@ -164,12 +172,31 @@ def _clean(profile: SitterProfile, fields: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _move_search_point(profile: SitterProfile) -> None:
-    """A new search point for a new location; none without one."""
+def _move_search_point(profile: SitterProfile, *, was: tuple[float | None, float | None]) -> None:
+    """The search point for a changed location; none without one.
+
+    A move of less than ``SEARCH_POINT_REDRAW_KM`` (a corrected pin, GPS
+    jitter) keeps the same offset from the real point: a new
+    draw for each small edit would let someone who pins each search point
+    average them back to the home. A real move draws afresh.
+    """
     if profile.latitude is None or profile.longitude is None:
         profile.search_latitude = profile.search_longitude = None
-    else:
-        profile.search_latitude, profile.search_longitude = search_point_for(profile.latitude, profile.longitude)
+        return
+    old_lat, old_lon = was
+    if (
+        old_lat is not None
+        and old_lon is not None
+        and profile.search_latitude is not None
+        and profile.search_longitude is not None
+        and haversine_km(old_lat, old_lon, profile.latitude, profile.longitude) < SEARCH_POINT_REDRAW_KM
+    ):
+        angle, bearing = offset(old_lat, old_lon, profile.search_latitude, profile.search_longitude)
+        profile.search_latitude, profile.search_longitude = destination(
+            profile.latitude, profile.longitude, angle, bearing
+        )
+        return
+    profile.search_latitude, profile.search_longitude = search_point_for(profile.latitude, profile.longitude)
 
 
 def sitter_profile_update(*, profile: SitterProfile, actor: User, **fields: Any) -> SitterProfile:
@@ -185,11 +212,12 @@ def sitter_profile_update(*, profile: SitterProfile, actor: User, **fields: Any)
     with transaction.atomic():
         locked = sitter_profile_lock(sitter_id=profile.pk)
         if locked is None:
-            raise SitterProfile.DoesNotExist(profile.pk)
+            raise NotFound()
         values = _clean(locked, fields)
         changed = {key: value for key, value in values.items() if getattr(locked, key) != value}
         if not changed:
             return locked
+        was = (locked.latitude, locked.longitude)
         for key, value in changed.items():
             setattr(locked, key, value)
         if (locked.latitude is None) != (locked.longitude is None):
@@ -197,7 +225,7 @@ def sitter_profile_update(*, profile: SitterProfile, actor: User, **fields: Any)
             raise invalid(missing, "Send latitude and longitude together (or both null).")
         update_fields = [*changed, "updated_at"]
         if {"latitude", "longitude"} & set(changed):
-            _move_search_point(locked)
+            _move_search_point(locked, was=was)
             update_fields += ["search_latitude", "search_longitude"]
         locked.save(update_fields=update_fields)
         if "languages" in changed:

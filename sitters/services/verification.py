@@ -14,6 +14,7 @@ background re-check) takes verified status away.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from functools import partial
 from uuid import UUID
 
@@ -41,6 +42,8 @@ from sitters.verification import ManualProvider, provider_for, provider_named
 logger = structlog.get_logger("sitters.verification")
 
 REASON_MAX_LENGTH = 1000
+# An automated check still unstarted this long after submission has lost its start task.
+REDRIVE_AFTER = timedelta(minutes=15)
 DECISIONS = (CheckStatus.VERIFIED, CheckStatus.REJECTED)
 CHECK_LABELS = {CheckKind.IDENTITY: "identity check", CheckKind.BACKGROUND: "background check"}
 
@@ -90,7 +93,33 @@ def _enqueue_start(check: VerificationCheck) -> None:
     """After commit, a worker hands the check to its provider (a network call for Checkr or Stripe Identity)."""
     from sitters.tasks.verification import verification_check_start_task
 
-    transaction.on_commit(partial(verification_check_start_task.delay, str(check.pk)))
+    # robust: a broker that is down must not turn the committed submission into a 500 (the sitter's retry
+    # would then get 409 verification_pending); verification_checks_redrive publishes the start again.
+    transaction.on_commit(partial(verification_check_start_task.delay, str(check.pk)), robust=True)
+
+
+def verification_checks_redrive(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Publish again the start of automated checks nobody started: the task was lost or its retries ran out.
+
+    A pending check of a provider other than the manual one, still without a
+    provider reference ``REDRIVE_AFTER`` after submission. The start task is
+    idempotent, so a check whose task is merely slow is harmless to send twice.
+    """
+    from sitters.tasks.verification import verification_check_start_task
+
+    cutoff = (now or timezone.now()) - REDRIVE_AFTER
+    stuck = (
+        VerificationCheck.objects.filter(status=CheckStatus.PENDING, provider_reference="", submitted_at__lt=cutoff)
+        .exclude(provider=ManualProvider.name)
+        .order_by("submitted_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    ids = [str(pk) for pk in stuck]
+    for check_id in ids:
+        verification_check_start_task.delay(check_id)
+    if ids:
+        logger.warning("verification_checks_redriven", count=len(ids))
+    return len(ids)
 
 
 def verification_check_start(*, check_id: UUID | str) -> bool:

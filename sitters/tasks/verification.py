@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from sitters.services.verification import verification_check_start
+from sitters.services.verification import verification_check_start, verification_checks_redrive
 from sitters.verification import ProviderUnavailable
 
 
@@ -19,3 +19,9 @@ from sitters.verification import ProviderUnavailable
 def verification_check_start_task(check_id: str) -> bool:
     """Ask the check's provider to start it, once; a gone, decided or started check is left alone."""
     return verification_check_start(check_id=check_id)
+
+
+@shared_task(name="sitters.verification_checks_redrive")
+def verification_checks_redrive_task() -> int:
+    """Beat: publish again the start of automated checks whose start task was lost."""
+    return verification_checks_redrive()

@@ -25,7 +25,9 @@ from sitters.selectors.search import Filters, SearchQuery, sitter_search, sitter
 from sitters.selectors.search.geo import (
     MEAN_EARTH_RADIUS_KM,
     bounding_window,
+    destination,
     haversine_km,
+    offset,
     query_point,
     random_point_in_disc,
     unit_vector,
@@ -329,3 +331,22 @@ def test_sitter_profile_model_has_the_columns_the_sqlite_probe_mimics() -> None:
         "hourly_rate",
         "photo_id",
     } <= columns
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "to_lat", "to_lon"),
+    [
+        (52.52, 13.405, 52.523, 13.409),  # Berlin, a few hundred metres
+        (-16.8, 179.998, -16.801, -179.997),  # across the date line
+        (89.9999, 10.0, 89.9995, -170.0),  # over the North Pole
+        (-89.9999, 0.0, -89.999, 90.0),  # near the South Pole
+    ],
+)
+def test_offset_and_destination_are_inverse_everywhere(lat: float, lon: float, to_lat: float, to_lon: float) -> None:
+    """What keeps a search point's offset when a sitter corrects their pin: go the same way from the new point."""
+    angle, bearing = offset(lat, lon, to_lat, to_lon)
+
+    back = destination(lat, lon, angle, bearing)
+
+    assert haversine_km(to_lat, to_lon, *back) < 1e-6
+    assert angle * MEAN_EARTH_RADIUS_KM == pytest.approx(haversine_km(lat, lon, to_lat, to_lon), rel=1e-6)

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ParentProfile, User
 from sitters.models import SitterProfile
-from sitters.selectors.search.geo import haversine_km
+from sitters.selectors.search.geo import haversine_km, offset
 from sitters.services.gdpr import sitter_export
 from sitters.services.profile import sitter_profile_update
 from sitters.tests.factories import SitterProfileFactory
@@ -71,10 +71,14 @@ def test_the_search_point_stays_until_the_sitter_moves_and_goes_with_the_locatio
     assert search_point(moved) != first
     assert 0 < km_from_real(moved) <= 0.5
 
-    # one coordinate is a move too
-    sitter_api.patch(ME, {**NEW_HOME, "longitude": 11.58}, format="json")
-    nudged = stored(sitter)
-    assert search_point(nudged) != search_point(moved) and km_from_real(nudged) <= 0.5
+    # a small move (a corrected pin, GPS jitter) keeps the offset: new draws could be averaged back to the home
+    offset_before = offset(moved.latitude, moved.longitude, *search_point(moved))
+    for step in range(1, 6):
+        sitter_api.patch(ME, {**NEW_HOME, "longitude": 11.576124 + step * 0.002}, format="json")
+        nudged = stored(sitter)
+        assert nudged.longitude == pytest.approx(11.576124 + step * 0.002)
+        assert offset(nudged.latitude, nudged.longitude, *search_point(nudged)) == pytest.approx(offset_before)
+        assert search_point(nudged) != search_point(moved) and km_from_real(nudged) <= 0.5
 
     # clearing the location clears it
     response = sitter_api.patch(ME, {"latitude": None, "longitude": None}, format="json")

@@ -28,11 +28,12 @@ def test_the_latest_end_is_the_horizon_less_a_day(parent_api: APIClient) -> None
     search(parent_api, start=(end - timedelta(hours=3)).isoformat(), end=end.isoformat())  # 200
 
 
-def test_whole_km_radii_only(parent_api: APIClient) -> None:
+def test_radii_are_rounded_up_to_whole_km(parent_api: APIClient) -> None:
     near = north_of_berlin(4.9)
 
     assert ids(search(parent_api, radius_km=5)) == [str(near.pk)]
-    assert ids(search(parent_api, radius_km="5.0")) == [str(near.pk)]  # a whole number written as a decimal
+    assert ids(search(parent_api, radius_km="4.01")) == [str(near.pk)]  # 5 km: finer radii learn nothing
+    assert ids(search(parent_api, radius_km="0.5")) == []  # 1 km
     assert ids(search(parent_api, radius_km=4)) == []
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial
 from typing import Any, cast
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.utils import timezone
 
 from accounts.models import User
 from files.models import Purpose, StoredFile
@@ -16,9 +19,10 @@ from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.models import AuditEvent
 from messaging.models.notifications import Delivery, Notification
 from messaging.services.delivery import delivery_enqueue
+from messaging.tests.notifications.conftest import Broker
 from sitters.models import CheckKind, CheckStatus, SitterProfile, VerificationCheck, VerificationStatus
 from sitters.services import verification as services
-from sitters.tasks.verification import verification_check_start_task
+from sitters.tasks.verification import verification_check_start_task, verification_checks_redrive_task
 from sitters.tests.factories import SitterProfileFactory
 from sitters.verification import ManualProvider, ProviderUnavailable, provider_for, verification_providers
 
@@ -420,3 +424,46 @@ def test_a_provider_reports_its_decision_once(sitter: User, recording: Recording
     background.refresh_from_db()
     assert background.status == CheckStatus.VERIFIED
     assert len(decided_events(background)) == 1
+
+
+@pytest.fixture
+def broker() -> Any:
+    """The real Redis broker's queues, emptied before and after (the messaging tests' reader)."""
+    reader = Broker()
+    reader.purge()
+    yield reader
+    reader.purge()
+
+
+def test_an_automated_check_whose_start_was_lost_is_published_again(
+    sitter: User, recording: RecordingProvider, broker: Broker, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given: a background check submitted 20 minutes ago whose start task never reached a worker
+    submitted(sitter)
+    background = checks_of(sitter)[CheckKind.BACKGROUND]
+    VerificationCheck.objects.filter(pk=background.pk).update(submitted_at=timezone.now() - timedelta(minutes=20))
+    broker.purge()
+
+    # when
+    assert verification_checks_redrive_task.apply().get() == 1
+
+    # then: the start is on the broker again (the manual identity check is not), and running it starts the check
+    assert broker.messages("default") == [
+        {"task": "sitters.verification_check_start", "args": [str(background.pk)], "eta": None}
+    ]
+    assert run_start_task(background.pk) is True and recording.started == [background.pk]
+    # a started check (its reference stored) and a fresh one are left alone
+    assert verification_checks_redrive_task.apply().get() == 0
+
+
+def test_publishing_the_start_is_robust_so_a_broker_outage_cannot_fail_the_submission(
+    sitter: User, recording: RecordingProvider, django_capture_on_commit_callbacks: Any
+) -> None:
+    unverified(sitter)
+    with django_capture_on_commit_callbacks(execute=False):
+        services.verification_submit(sitter=sitter, id_document_id=id_document(sitter).pk, actor=sitter)
+        pending = connection.run_on_commit
+
+        # a robust on-commit callback is logged, not raised, when it fails (Django runs it in try/except)
+        starts = [robust for _sids, func, robust in pending if start_tasks_queued([func])]
+        assert starts == [True, True]

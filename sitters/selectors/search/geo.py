@@ -94,22 +94,17 @@ def window_contains(window: Window, lat: float, lon: float) -> bool:
     return not window.lon_ranges or any(low <= lon <= high for low, high in window.lon_ranges)
 
 
-def random_point_in_disc(lat: float, lon: float, radius_m: float, rng: random.Random) -> tuple[float, float]:
-    """A point uniformly distributed over the spherical cap of ``radius_m`` around (lat, lon).
-
-    Worked on unit vectors, so it is right everywhere: the tangent basis
-    (east, north) below is orthonormal for every latitude and longitude, the
-    poles included, and the longitude comes back from ``atan2`` already in
-    [-180, 180]. The angle from the centre is drawn so the cap's area, not
-    its radius, is uniform (area grows as ``1 - cos``).
-    """
+def _basis(lat: float, lon: float) -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]:
+    """The point's unit vector and the (east, north) tangent basis there: orthonormal everywhere, poles included."""
     phi, lam = math.radians(lat), math.radians(lon)
-    max_angle = radius_m / MEAN_EARTH_RADIUS_M
-    angle = math.acos(1.0 - rng.random() * (1.0 - math.cos(max_angle)))
-    bearing = rng.uniform(0.0, 2.0 * math.pi)
-    centre = unit_vector(lat, lon)
     east = (-math.sin(lam), math.cos(lam), 0.0)
     north = (-math.sin(phi) * math.cos(lam), -math.sin(phi) * math.sin(lam), math.cos(phi))
+    return unit_vector(lat, lon), east, north
+
+
+def destination(lat: float, lon: float, angle: float, bearing: float) -> tuple[float, float]:
+    """The point ``angle`` radians of great circle from (lat, lon) towards ``bearing`` (radians from north)."""
+    centre, east, north = _basis(lat, lon)
     along, across = math.cos(angle), math.sin(angle)
     x, y, z = (
         centre[i] * along + (north[i] * math.cos(bearing) + east[i] * math.sin(bearing)) * across for i in range(3)
@@ -117,6 +112,30 @@ def random_point_in_disc(lat: float, lon: float, radius_m: float, rng: random.Ra
     new_lat = math.degrees(math.asin(max(-1.0, min(1.0, z))))
     new_lon = math.degrees(math.atan2(y, x))
     return max(-90.0, min(90.0, new_lat)), max(-180.0, min(180.0, new_lon))
+
+
+def offset(lat: float, lon: float, to_lat: float, to_lon: float) -> tuple[float, float]:
+    """``(angle, bearing)`` from one point to another: what :func:`destination` takes to go there again."""
+    centre, east, north = _basis(lat, lon)
+    target = unit_vector(to_lat, to_lon)
+    along = sum(c * t for c, t in zip(centre, target, strict=True))
+    angle = math.acos(max(-1.0, min(1.0, along)))
+    bearing = math.atan2(
+        sum(e * t for e, t in zip(east, target, strict=True)), sum(n * t for n, t in zip(north, target, strict=True))
+    )
+    return angle, bearing
+
+
+def random_point_in_disc(lat: float, lon: float, radius_m: float, rng: random.Random) -> tuple[float, float]:
+    """A point uniformly distributed over the spherical cap of ``radius_m`` around (lat, lon).
+
+    Worked on unit vectors (:func:`destination`), so it is right everywhere,
+    the poles and the date line included. The angle from the centre is drawn
+    so the cap's area, not its radius, is uniform (area grows as ``1 - cos``).
+    """
+    max_angle = radius_m / MEAN_EARTH_RADIUS_M
+    angle = math.acos(1.0 - rng.random() * (1.0 - math.cos(max_angle)))
+    return destination(lat, lon, angle, rng.uniform(0.0, 2.0 * math.pi))
 
 
 def query_point(lat: float, lon: float) -> tuple[float, float]:
