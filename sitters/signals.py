@@ -38,7 +38,8 @@ def _invalidate_if_sitter(user_id: Any) -> None:
 
 
 def stored_file_changed(sender: type[StoredFile], instance: StoredFile, **kwargs: Any) -> None:
-    if instance.owner_id is None or instance.purpose not in SHOWN_ON_PROFILES:
+    # A file just uploaded is pending and nothing points at it yet: nothing shown changes.
+    if kwargs.get("created") or instance.owner_id is None or instance.purpose not in SHOWN_ON_PROFILES:
         return
     _invalidate_if_sitter(instance.owner_id)
 

@@ -244,3 +244,38 @@ def test_reviews_are_cursor_paginated(parent_api: APIClient, parent: User) -> No
 
     assert len(first["results"]) == 3 and len(second["results"]) == 2
     assert {r["id"] for r in first["results"]}.isdisjoint({r["id"] for r in second["results"]})
+
+
+def test_a_photo_row_with_ids_as_sqlite_returns_them_still_gets_its_link(settings: Any) -> None:
+    """SQLite (the embedded default) hands UUID columns back as 32 hex digits; links are built from real UUIDs."""
+    from django.db import connection
+
+    from sitters.selectors.search import sitter_profile_statement
+    from sitters.selectors.search.rows import public_profile_from_row
+    from sitters.selectors.search.sql import ROW_COLUMNS
+
+    settings.FILES_SERVE_UNSCANNED = True
+    profile = SitterProfileFactory()
+    photo = StoredFile.objects.create(
+        owner=profile.user,
+        purpose="avatar",
+        status="ready",
+        scan="not_scanned",
+        content_type="image/jpeg",
+        size=1,
+        sha256="3" * 64,
+        key="files/public/avatar/y/original.jpg",
+        variants={"medium": {"key": "files/public/avatar/y/medium.jpg", "content_type": "image/jpeg"}},
+    )
+    SitterProfile.objects.filter(pk=profile.pk).update(photo=photo)
+    sql, params = sitter_profile_statement(sitter_id=profile.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = list(cursor.fetchone())
+    for column in ("sid", "photo_id", "photo_owner_id"):
+        row[ROW_COLUMNS.index(column)] = row[ROW_COLUMNS.index(column)].hex
+
+    body = public_profile_from_row(tuple(row), None)
+
+    assert body["id"] == str(profile.pk)
+    assert body["photo_url"] and str(photo.pk) in body["photo_url"]

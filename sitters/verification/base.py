@@ -7,8 +7,13 @@ Contract for an automated provider (Checkr, Stripe Identity …):
    the check has committed, never in the sitter's request. It may call the
    provider's API: it creates the provider-side session/report and stores its
    id with :func:`sitters.services.verification.verification_check_reference_set`.
-   A check with a stored reference is not started again, so until it stores
-   one, ``start`` must be safe to run twice (a redelivered task). For an
+   A check with a stored reference is not started again, but a worker can die
+   after the provider accepted the request and before the reference is
+   stored, and the redelivered task (or the redrive beat job) starts again:
+   so ``start`` must send ``str(check.pk)`` as the provider's idempotency key
+   (Stripe's ``Idempotency-Key``, a Checkr report's own id lookup), and a
+   second start must find the first session rather than open (and bill) a
+   second. For an
    outage it raises :class:`ProviderUnavailable`, which the task retries
    with back-off; anything else fails the task and leaves the check pending
    for staff. Only the provider's own module imports its SDK.

@@ -56,13 +56,14 @@ def _photo_url(row: tuple[Any, ...], sitter_id: str, request: HttpRequest | None
     owner_id = row[_INDEX["photo_owner_id"]]
     if row[_INDEX["photo_purpose"]] != Purpose.AVATAR or owner_id is None or _uuid_str(owner_id) != sitter_id:
         return None
+    # SQLite hands UUIDs back as 32 hex digits; the file's links are reversed from a real UUID.
     file = StoredFile(
-        id=row[_PHOTO_ID],
+        id=uuid.UUID(str(row[_PHOTO_ID])),
         key=row[_INDEX["photo_key"]],
         variants=_json(row[_INDEX["photo_variants"]]) or {},
         status=row[_INDEX["photo_status"]],
         scan=row[_INDEX["photo_scan"]],
-        owner_id=owner_id,
+        owner_id=uuid.UUID(str(owner_id)),
         purpose=row[_INDEX["photo_purpose"]],
         content_type=row[_INDEX["photo_content_type"]],
     )
