@@ -26,7 +26,6 @@ from bench._harness import (
     BENCH_EMAIL,
     BENCH_PASSWORD,
     BenchError,
-    LoadConfig,
     Server,
     app_env,
     cores,
@@ -34,7 +33,6 @@ from bench._harness import (
     http_request,
     install_cleanup,
     log,
-    measure,
     prepare_app,
     ratio,
     require_wrk,
@@ -42,6 +40,7 @@ from bench._harness import (
     tool,
     wait_for_quiet,
 )
+from bench._wrk import LoadConfig, measure
 
 BARE_DRF_PATH = "/bench/bare"  # bench/urls_bare.py (not imported here: it needs Django set up)
 HEALTH_PATH = "/health/live"
