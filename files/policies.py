@@ -6,7 +6,7 @@ Limits read the settings at call time (``FILES_MAX_BYTES``, ``FILES_MAX_PIXELS``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 
@@ -41,6 +41,17 @@ class Policy:
     reviewed: bool  # staff review it in the admin
 
 
+_STAFF_REVIEWED_DOCUMENT = Policy(
+    Purpose.ID_DOCUMENT,
+    IMAGE_TYPES | {PDF},
+    15 * MB,
+    3000,
+    public_variants=False,
+    keep_original=True,
+    documents=True,
+    reviewed=True,
+)
+
 POLICIES: dict[str, Policy] = {
     Purpose.AVATAR: Policy(
         Purpose.AVATAR,
@@ -52,26 +63,9 @@ POLICIES: dict[str, Policy] = {
         documents=False,
         reviewed=False,
     ),
-    Purpose.ID_DOCUMENT: Policy(
-        Purpose.ID_DOCUMENT,
-        IMAGE_TYPES | {PDF},
-        15 * MB,
-        3000,
-        public_variants=False,
-        keep_original=True,
-        documents=True,
-        reviewed=True,
-    ),
-    Purpose.CERTIFICATION: Policy(
-        Purpose.CERTIFICATION,
-        IMAGE_TYPES | {PDF},
-        15 * MB,
-        3000,
-        public_variants=False,
-        keep_original=True,
-        documents=True,
-        reviewed=True,
-    ),
+    Purpose.ID_DOCUMENT: _STAFF_REVIEWED_DOCUMENT,
+    # Kept and reviewed exactly as ID documents are.
+    Purpose.CERTIFICATION: replace(_STAFF_REVIEWED_DOCUMENT, purpose=Purpose.CERTIFICATION),
     Purpose.MESSAGE_ATTACHMENT: Policy(
         Purpose.MESSAGE_ATTACHMENT,
         IMAGE_TYPES,

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from guardiannest.constraints import coordinate_constraints
 from guardiannest.crypto.fields import EncryptedCharField, EncryptedTextField
 
 __all__ = ["Child", "EmergencyContact", "FavoriteSitter", "ParentProfile"]
@@ -56,21 +57,7 @@ class ParentProfile(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(latitude__isnull=True) | models.Q(latitude__gte=-90, latitude__lte=90),
-                name="accounts_parentprofile_latitude_range",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(longitude__isnull=True) | models.Q(longitude__gte=-180, longitude__lte=180),
-                name="accounts_parentprofile_longitude_range",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(latitude__isnull=True, longitude__isnull=True)
-                | models.Q(latitude__isnull=False, longitude__isnull=False),
-                name="accounts_parentprofile_coordinates_together",
-            ),
-        ]
+        constraints = [*coordinate_constraints("accounts_parentprofile")]
 
     def __str__(self) -> str:
         return f"Profile of {self.user_id}"

@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from guardiannest.constraints import coordinate_constraints
+
 __all__ = ["AGE_GROUPS", "AgeGroup", "SitterLanguage", "SitterProfile", "VerificationStatus"]
 
 MAX_SERVICE_RADIUS_KM = 100
@@ -79,22 +81,12 @@ class SitterProfile(models.Model):
 
     class Meta:
         constraints = [
+            *coordinate_constraints("sitters_profile"),
+            *coordinate_constraints("sitters_profile_search", latitude="search_latitude", longitude="search_longitude"),
+            # The search point exists exactly while the real one does.
             models.CheckConstraint(
-                condition=models.Q(latitude__isnull=True) | models.Q(latitude__gte=-90, latitude__lte=90),
-                name="sitters_profile_latitude_range",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(longitude__isnull=True) | models.Q(longitude__gte=-180, longitude__lte=180),
-                name="sitters_profile_longitude_range",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(latitude__isnull=True, longitude__isnull=True)
-                | models.Q(latitude__isnull=False, longitude__isnull=False),
-                name="sitters_profile_location_pair",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(latitude__isnull=True, search_latitude__isnull=True, search_longitude__isnull=True)
-                | models.Q(latitude__isnull=False, search_latitude__isnull=False, search_longitude__isnull=False),
+                condition=models.Q(latitude__isnull=True, search_latitude__isnull=True)
+                | models.Q(latitude__isnull=False, search_latitude__isnull=False),
                 name="sitters_profile_search_point_with_location",
             ),
             models.CheckConstraint(

@@ -64,6 +64,21 @@ class StoredFileFactory(factory.django.DjangoModelFactory):
     key = factory.LazyAttribute(lambda f: f"files/private/{f.purpose}/{f.owner.pk}/factory/original.pdf")
 
 
+class AvatarFileFactory(StoredFileFactory):
+    """A processed avatar: public display/small/medium variants (no bytes stored)."""
+
+    purpose = "avatar"
+    review = "not_required"
+    content_type = "image/jpeg"
+    key = factory.LazyAttribute(lambda f: f"files/public/avatar/{f.owner.pk}/original.jpg")
+    variants = factory.LazyAttribute(
+        lambda f: {
+            name: {"key": f"files/public/avatar/{f.owner.pk}/{name}.jpg", "content_type": "image/jpeg"}
+            for name in ("display", "small", "medium")
+        }
+    )
+
+
 def _days_from_today(days: int) -> object:
     from datetime import timedelta
 

@@ -24,7 +24,7 @@ from sitters.models import (
     WeeklyWindow,
 )
 from sitters.services.verification import verification_decide
-from sitters.tests.test_verification_services import checks_of, id_document, submitted
+from sitters.tests.verification_helpers import checks_of, id_document, submitted
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from sitters.models import VerificationStatus
 from sitters.selectors.bookable import sitter_get_bookable
 from sitters.services.verification import verification_decide
 from sitters.tests.factories import SitterProfileFactory
-from sitters.tests.test_verification_services import submitted
+from sitters.tests.verification_helpers import submitted
 
 pytestmark = pytest.mark.django_db
 

@@ -13,12 +13,11 @@ from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
 from accounts.models import ParentProfile
-from files.models import StoredFile
 from sitters import cache as sitter_cache
 from sitters.models import SitterProfile
 from sitters.selectors.public import public_profile_get
 from sitters.selectors.search import Filters, SearchQuery, sitter_search
-from sitters.tests.factories import SitterProfileFactory
+from sitters.tests.factories import AvatarFileFactory, SitterProfileFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -173,23 +172,11 @@ def test_a_cached_signed_photo_link_outlives_half_its_life_at_most(sitter_api: A
     settings.FILES_URL_TTL = 120
     settings.SITTER_PROFILE_CACHE_TTL = 3600
     profile = SitterProfileFactory()
-    photo = StoredFile.objects.create(
-        owner=profile.user,
-        purpose="avatar",
-        status="ready",
-        scan="not_scanned",
-        content_type="image/jpeg",
-        size=1,
-        sha256="2" * 64,
-        key="files/public/avatar/x/original.jpg",
-        variants={"medium": {"key": "files/public/avatar/x/medium.jpg", "content_type": "image/jpeg"}},
-    )
+    photo = AvatarFileFactory(owner=profile.user)
     bare = SitterProfileFactory()
     SitterProfile.objects.filter(pk=profile.pk).update(photo=photo)
 
-    first = sitter_api.get(f"/api/v1/sitters/{profile.pk}")
-    assert "photo_url" in first.json(), first.content
-    assert first.json()["photo_url"]
+    assert sitter_api.get(f"/api/v1/sitters/{profile.pk}").json()["photo_url"]
     sitter_api.get(f"/api/v1/sitters/{bare.pk}")
 
     client = cache.raw_client()  # type: ignore[attr-defined]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.utils import timezone
@@ -17,7 +17,7 @@ from conftest import client_for
 from files.models import StoredFile
 from sitters.cache import sitter_changed
 from sitters.models import Certification, Review, SitterProfile
-from sitters.tests.factories import SitterProfileFactory
+from sitters.tests.factories import AvatarFileFactory, SitterProfileFactory, StoredFileFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,37 +27,12 @@ def url(profile: SitterProfile | Any) -> str:
 
 
 def avatar(owner: User, **fields: Any) -> StoredFile:
-    variants = {
-        name: {"key": f"files/public/avatar/{owner.pk}/{name}.jpg", "content_type": "image/jpeg"}
-        for name in ("display", "small", "medium")
-    }
-    fields = {"status": "ready", "scan": "not_scanned", **fields}
-    file: StoredFile = StoredFile.objects.create(
-        owner=owner,
-        purpose="avatar",
-        content_type="image/jpeg",
-        size=100,
-        sha256="1" * 64,
-        key=f"files/public/avatar/{owner.pk}/original.jpg",
-        variants=variants,
-        **fields,
-    )
-    return file
+    return cast(StoredFile, AvatarFileFactory(owner=owner, **fields))
 
 
 def test_the_public_profile_shape(parent_api: APIClient) -> None:
     profile = SitterProfileFactory(bio="Loves books", hourly_rate=2200, rating_avg=Decimal("4.75"), rating_count=4)
-    document = StoredFile.objects.create(
-        owner=profile.user,
-        purpose="certification",
-        status="ready",
-        scan="not_scanned",
-        content_type="application/pdf",
-        size=9,
-        sha256="0" * 64,
-        key="files/private/certification/x/original.pdf",
-        review="approved",
-    )
+    document = StoredFileFactory(owner=profile.user, review="approved")
     Certification.objects.create(
         sitter=profile, kind="first_aid", issued_at=date(2024, 3, 1), expires_at=date(2099, 3, 1), document=document
     )
@@ -256,17 +231,7 @@ def test_a_photo_row_with_ids_as_sqlite_returns_them_still_gets_its_link(setting
 
     settings.FILES_SERVE_UNSCANNED = True
     profile = SitterProfileFactory()
-    photo = StoredFile.objects.create(
-        owner=profile.user,
-        purpose="avatar",
-        status="ready",
-        scan="not_scanned",
-        content_type="image/jpeg",
-        size=1,
-        sha256="3" * 64,
-        key="files/public/avatar/y/original.jpg",
-        variants={"medium": {"key": "files/public/avatar/y/medium.jpg", "content_type": "image/jpeg"}},
-    )
+    photo = avatar(profile.user)
     SitterProfile.objects.filter(pk=profile.pk).update(photo=photo)
     sql, params = sitter_profile_statement(sitter_id=profile.pk)
     with connection.cursor() as cursor:

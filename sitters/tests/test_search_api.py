@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.conf import settings
@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from accounts.tests.problems import assert_problem
 from files.models import StoredFile
 from sitters.models import AGE_GROUPS, AvailabilitySpan, Certification, Hold, SitterProfile
-from sitters.tests.factories import SitterProfileFactory
+from sitters.tests.factories import SitterProfileFactory, StoredFileFactory
 
 URL = "/api/v1/search/sitters"
 BERLIN = {"latitude": 52.52, "longitude": 13.405}  # 3 decimals: what the API searches from
@@ -43,18 +43,7 @@ def ids(body: dict[str, Any]) -> list[str]:
 
 
 def approved_document(owner: Any) -> StoredFile:
-    file: StoredFile = StoredFile.objects.create(
-        owner=owner,
-        purpose="certification",
-        status="ready",
-        scan="not_scanned",
-        content_type="application/pdf",
-        size=9,
-        sha256="0" * 64,
-        key=f"files/private/certification/{owner.pk}/search/original.pdf",
-        review="approved",
-    )
-    return file
+    return cast(StoredFile, StoredFileFactory(owner=owner, review="approved"))
 
 
 def certify(profile: SitterProfile, kind: str, *, expires: date | None = None, approved: bool = True) -> None:

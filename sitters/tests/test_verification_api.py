@@ -12,7 +12,7 @@ from accounts.tests.problems import assert_problem
 from guardiannest.audit.models import AuditEvent
 from sitters.models import CheckStatus, SitterProfile, VerificationCheck, VerificationStatus
 from sitters.tests.factories import SitterProfileFactory
-from sitters.tests.test_verification_services import id_document, submitted, unverified
+from sitters.tests.verification_helpers import id_document, submitted, unverified
 
 pytestmark = pytest.mark.django_db
 

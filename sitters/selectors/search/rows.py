@@ -35,9 +35,9 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
-def _uuid_str(value: Any) -> str:
+def _uuid(value: Any) -> uuid.UUID:
     """PostgreSQL hands back UUIDs, SQLite the 32 hex digits Django stores."""
-    return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def _rating(value: Any) -> float | None:
@@ -54,16 +54,15 @@ def _photo_url(row: tuple[Any, ...], sitter_id: str, request: HttpRequest | None
     if row[_PHOTO_ID] is None:
         return None
     owner_id = row[_INDEX["photo_owner_id"]]
-    if row[_INDEX["photo_purpose"]] != Purpose.AVATAR or owner_id is None or _uuid_str(owner_id) != sitter_id:
+    if row[_INDEX["photo_purpose"]] != Purpose.AVATAR or owner_id is None or str(_uuid(owner_id)) != sitter_id:
         return None
-    # SQLite hands UUIDs back as 32 hex digits; the file's links are reversed from a real UUID.
     file = StoredFile(
-        id=uuid.UUID(str(row[_PHOTO_ID])),
+        id=_uuid(row[_PHOTO_ID]),
         key=row[_INDEX["photo_key"]],
         variants=_json(row[_INDEX["photo_variants"]]) or {},
         status=row[_INDEX["photo_status"]],
         scan=row[_INDEX["photo_scan"]],
-        owner_id=uuid.UUID(str(owner_id)),
+        owner_id=_uuid(owner_id),
         purpose=row[_INDEX["photo_purpose"]],
         content_type=row[_INDEX["photo_content_type"]],
     )
@@ -76,7 +75,7 @@ def _date(value: Any) -> str | None:
 
 def public_profile_from_row(row: tuple[Any, ...], request: HttpRequest | None) -> dict[str, Any]:
     """``GET sitters/{id}``'s body (without ``distance_km``); never the location or the service radius."""
-    sitter_id = _uuid_str(row[_SID])
+    sitter_id = str(_uuid(row[_SID]))
     badges = _json(row[_INDEX["certifications"]]) or []
     return {
         "id": sitter_id,
