@@ -27,6 +27,9 @@ class Registry(Generic[T]):
         """Take a contribution back (a test registers its own and removes it after)."""
         return self._items.pop(key, None)
 
+    def get(self, key: str) -> T | None:
+        return self._items.get(key)
+
     def items(self) -> list[tuple[str, T]]:
         return list(self._items.items())
 

@@ -10,7 +10,7 @@ class SittersConfig(AppConfig):
 
     def ready(self) -> None:
         # Demo data, GDPR export and erasure; the tasks package is imported so workers register its tasks.
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_save, pre_delete
 
         from accounts.models import User
         from files.models import StoredFile
@@ -22,7 +22,8 @@ class SittersConfig(AppConfig):
 
         # Cache invalidation for changes other apps make (sitters.signals says which).
         post_save.connect(stored_file_changed, sender=StoredFile, dispatch_uid="sitters.stored_file_saved")
-        post_delete.connect(stored_file_changed, sender=StoredFile, dispatch_uid="sitters.stored_file_deleted")
+        # Before the delete: the profile or certification still points at the file then (SET_NULL comes after).
+        pre_delete.connect(stored_file_changed, sender=StoredFile, dispatch_uid="sitters.stored_file_deleted")
         post_save.connect(user_saved, sender=User, dispatch_uid="sitters.user_saved")
         post_delete.connect(sitter_profile_deleted, sender=SitterProfile, dispatch_uid="sitters.profile_deleted")
 

@@ -22,13 +22,13 @@ from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD, DEMO_USERS
 from accounts.models import Role, User
+from guardiannest.registries import DemoLogin
 from sitters.models import Certification, CheckStatus, SitterProfile, VerificationStatus, WeeklyWindow
 from sitters.services.calendar.availability import availability_set
 from sitters.services.certifications import certification_create
 from sitters.services.profile import sitter_profile_for, sitter_profile_update
 from sitters.services.verification import verification_decide
 
-DemoLogin = tuple[str, str, str, str]
 H = 60  # minutes per hour, for readable windows
 ZONE = "Europe/Berlin"
 

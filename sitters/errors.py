@@ -5,8 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 
 from guardiannest.api.errors import ApplicationError, ErrorCode
+from guardiannest.text import clean_text
 
 
 class SitterError(StrEnum):
@@ -32,3 +34,11 @@ def invalid_fields(errors: dict[str, list[str]], code: str = ErrorCode.INVALID) 
 def invalid(field: str, message: str, code: str = ErrorCode.INVALID) -> ApplicationError:
     """A 400 naming one field."""
     return invalid_fields({field: [message]}, code)
+
+
+def clean_text_field(field: str, value: str | None, *, max_length: int) -> str:
+    """Free text as stored (:func:`guardiannest.text.clean_text`); what it refuses is a 400 naming ``field``."""
+    try:
+        return clean_text(value or "", max_length=max_length)
+    except ValidationError as exc:
+        raise invalid(field, str(exc.detail[0] if isinstance(exc.detail, list) else exc.detail)) from exc

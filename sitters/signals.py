@@ -12,9 +12,12 @@ entries (after commit, through :mod:`sitters.cache`) when:
   password change) invalidates nothing: it would empty every cached search;
 - a profile is deleted without a service (its account deleted in the admin,
   the cascade takes the profile): its cached entries would outlive it;
-- a file shown on profiles changes: the avatar, or a certification document
-  (staff approve one in ``file_review``, a sitter deletes one, a scan
-  rejects one), which decides the badges.
+- a file a profile shows changes: its photo, or a certification's document
+  (staff approve one in ``file_review``, a sitter deletes one), which decides
+  the badges. A file nothing points at yet (an upload being processed)
+  invalidates nothing. The scanner records its verdict with a queryset
+  update, which sends no signal: the files pipeline scans before a file is
+  ready, so before a profile can point at it.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 from accounts.models import User
 from files.models import Purpose, StoredFile
 from sitters.cache import sitter_changed_on_commit
-from sitters.models import SitterProfile
+from sitters.models import Certification, SitterProfile
 
 SHOWN_ON_PROFILES = frozenset({Purpose.AVATAR, Purpose.CERTIFICATION})
 # The account fields public profiles and search show or filter on.
@@ -38,10 +41,16 @@ def _invalidate_if_sitter(user_id: Any) -> None:
 
 
 def stored_file_changed(sender: type[StoredFile], instance: StoredFile, **kwargs: Any) -> None:
-    # A file just uploaded is pending and nothing points at it yet: nothing shown changes.
+    """Only a file a profile shows: the photo or a certification's document (not one still being processed)."""
     if kwargs.get("created") or instance.owner_id is None or instance.purpose not in SHOWN_ON_PROFILES:
         return
-    _invalidate_if_sitter(instance.owner_id)
+    shown = (
+        SitterProfile.objects.filter(pk=instance.owner_id, photo_id=instance.pk).exists()
+        if instance.purpose == Purpose.AVATAR
+        else Certification.objects.filter(sitter_id=instance.owner_id, document_id=instance.pk).exists()
+    )
+    if shown:
+        sitter_changed_on_commit(instance.owner_id)
 
 
 def user_saved(

@@ -19,12 +19,13 @@ from uuid import UUID
 from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors_family as selectors
+from accounts.api.permissions import role_permission
 from accounts.api.serializers import PhoneField
 from accounts.models import Role, User
 from accounts.models.family import PRIORITY_MAX, PRIORITY_MIN
@@ -42,11 +43,7 @@ SPECIAL_NEEDS_MAX = 2000
 COORDINATE_PLACES = Decimal("0.000001")
 
 
-class IsParent(BasePermission):
-    message = "Only parents have a family profile."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return bool(request.user and request.user.is_authenticated and request.user.role == Role.PARENT)
+IsParent = role_permission(Role.PARENT, "Only parents have a family profile.")
 
 
 class CoordinateField(serializers.DecimalField):

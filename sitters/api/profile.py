@@ -24,10 +24,10 @@ from accounts.models import User
 from files.services.links import file_link
 from guardiannest.api.errors import ApplicationError
 from guardiannest.api.serializers import CleanTextField, StrictSerializer
-from sitters.api.common import IsSitter, MoneySerializer, money
+from guardiannest.money import money
+from sitters.api.common import IsSitter, MoneySerializer
 from sitters.models import AgeGroup, SitterProfile, VerificationStatus
 from sitters.models.profile import MAX_BIO_LENGTH, MAX_SERVICE_RADIUS_KM, MAX_YEARS_EXPERIENCE
-from sitters.selectors.profile import sitter_profile_get_with_photo
 from sitters.services.calendar.availability import timezone_is_valid
 from sitters.services.profile import MAX_LANGUAGES, normalise_languages, sitter_profile_for
 from sitters.services.profile import sitter_profile_update as profile_update
@@ -115,7 +115,7 @@ def profile_data(profile: SitterProfile, request: Request) -> dict[str, Any]:
         "photo_url": file_link(file=photo, variant="display", request=request) if photo is not None else None,
         "rating_avg": float(profile.rating_avg) if profile.rating_avg is not None else None,
         "rating_count": profile.rating_count,
-        "complete": profile.hourly_rate is not None and profile.latitude is not None,
+        "complete": profile.is_complete,
     }
 
 
@@ -124,7 +124,7 @@ class SitterProfileMeApi(SitterApi):
 
     @extend_schema(responses={200: SitterProfileSerializer}, tags=TAGS)
     def get(self, request: Request) -> Response:
-        profile = sitter_profile_get_with_photo(profile=sitter_profile_for(user=_sitter(request)))
+        profile = sitter_profile_for(user=_sitter(request))
         return Response(SitterProfileSerializer(profile_data(profile, request)).data)
 
     @extend_schema(request=SitterProfileSerializer, responses={200: SitterProfileSerializer}, tags=TAGS)
@@ -137,8 +137,7 @@ class SitterProfileMeApi(SitterApi):
         if "hourly_rate" in fields:
             rate = fields["hourly_rate"]
             fields["hourly_rate"] = None if rate is None else rate["amount"]
-        profile_update(profile=profile, actor=sitter, **fields)
-        profile = sitter_profile_get_with_photo(profile=profile)
+        profile = profile_update(profile=profile, actor=sitter, **fields)
         return Response(SitterProfileSerializer(profile_data(profile, request)).data)
 
 

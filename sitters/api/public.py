@@ -21,6 +21,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.urls import path
+from django.utils.http import parse_etags
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
@@ -76,11 +77,8 @@ class PublicProfileSerializer(PublicProfileFields):
 
 def _etag_matches(header: str | None, etag: str) -> bool:
     """If-None-Match uses the weak comparison (RFC 9110 13.1.2): ``W/`` prefixes do not matter."""
-    if not header:
-        return False
-    if header.strip() == "*":
-        return True
-    return any(candidate.strip().removeprefix("W/") == etag for candidate in header.split(","))
+    candidates = parse_etags(header or "")
+    return "*" in candidates or any(candidate.removeprefix("W/") == etag for candidate in candidates)
 
 
 class SitterPublicProfileApi(APIView):

@@ -8,12 +8,22 @@ rounded distance only.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 
 from guardiannest.constraints import coordinate_constraints
 
-__all__ = ["AGE_GROUPS", "AgeGroup", "SitterLanguage", "SitterProfile", "VerificationStatus"]
+__all__ = [
+    "AGE_GROUPS",
+    "AgeGroup",
+    "SitterLanguage",
+    "SitterProfile",
+    "VerificationStatus",
+    "age_groups_from_mask",
+    "age_groups_to_mask",
+]
 
 MAX_SERVICE_RADIUS_KM = 100
 MAX_YEARS_EXPERIENCE = 70
@@ -33,6 +43,18 @@ class AgeGroup(models.TextChoices):
 
 # Bit of each age group in ``SitterProfile.age_groups_mask``: search asks "covers all of these" with one AND.
 AGE_GROUPS: dict[str, int] = {group: 1 << index for index, group in enumerate(AgeGroup.values)}
+
+
+def age_groups_to_mask(groups: Iterable[str]) -> int:
+    """The bitmask of known age groups (callers check the names first)."""
+    mask = 0
+    for group in groups:
+        mask |= AGE_GROUPS[group]
+    return mask
+
+
+def age_groups_from_mask(mask: int) -> list[str]:
+    return [group for group, bit in AGE_GROUPS.items() if mask & bit]
 
 
 class VerificationStatus(models.TextChoices):
@@ -118,7 +140,12 @@ class SitterProfile(models.Model):
 
     @property
     def age_groups(self) -> list[str]:
-        return [group for group, bit in AGE_GROUPS.items() if self.age_groups_mask & bit]
+        return age_groups_from_mask(self.age_groups_mask)
+
+    @property
+    def is_complete(self) -> bool:
+        """A rate and a location: what search lists and bookings need (the search point goes with the location)."""
+        return self.hourly_rate is not None and self.latitude is not None
 
     @property
     def is_verified(self) -> bool:

@@ -9,7 +9,7 @@ from rest_framework.exceptions import NotFound
 from accounts.models import Role
 from guardiannest.api.errors import ApplicationError
 from sitters.errors import SitterError
-from sitters.models import SitterProfile, VerificationStatus
+from sitters.models import SitterProfile
 
 
 def sitter_get_bookable(*, sitter_id: UUID | str) -> SitterProfile:
@@ -32,8 +32,8 @@ def sitter_get_bookable(*, sitter_id: UUID | str) -> SitterProfile:
     )
     if profile is None:
         raise NotFound()
-    if profile.verification_status != VerificationStatus.VERIFIED:
+    if not profile.is_verified:
         raise ApplicationError(SitterError.SITTER_NOT_VERIFIED, "This sitter has not been verified yet.")
-    if profile.hourly_rate is None or profile.latitude is None or profile.longitude is None:
+    if not profile.is_complete:
         raise ApplicationError(SitterError.PROFILE_INCOMPLETE, "This sitter's profile has no rate or location yet.")
     return profile

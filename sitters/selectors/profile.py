@@ -68,8 +68,3 @@ def certification_get_for_sitter(*, certification_id: UUID, sitter: SitterProfil
     if certification is None:
         raise NotFound()
     return certification
-
-
-def sitter_profile_get_with_photo(*, profile: SitterProfile) -> SitterProfile:
-    """The profile re-read with its photo joined, as the ``sitters/me`` answer shows it."""
-    return SitterProfile.objects.select_related("photo", "user").get(pk=profile.pk)

@@ -50,7 +50,7 @@ def public_profile_base(*, sitter_id: UUID, request: HttpRequest | None = None) 
     """``{"body", "etag", "search_point"}`` of a visible sitter, from the cache or one query; NotFound otherwise."""
     today = timezone.localdate()
     cached, stamp = cache.profile_cached(sitter_id, today=today)
-    if cached is not None and "search_point" in cached:  # an entry of an older shape is rebuilt
+    if cached is not None:
         return cached
     sql, params = sitter_profile_statement(sitter_id=sitter_id, today=today)
     with connection.cursor() as cursor:

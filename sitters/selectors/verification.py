@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import QuerySet
 from rest_framework.exceptions import NotFound
 
 from accounts.models import Role, User
@@ -56,22 +55,9 @@ def verification_state_get(*, profile: SitterProfile) -> VerificationState:
     )
 
 
-def verification_queue() -> QuerySet[VerificationCheck]:
-    """Pending checks, oldest first: the staff's work list."""
-    return (
-        VerificationCheck.objects.filter(status=CheckStatus.PENDING)
-        .select_related("sitter__user", "document")
-        .order_by("submitted_at")
-    )
-
-
-def sitter_user_get_for_staff(*, sitter_id: UUID | str) -> User:
+def sitter_user_get_for_staff(*, sitter_id: UUID) -> User:
     """The sitter account a staff route names; NotFound for an unknown id or an account that is not a sitter."""
-    try:
-        pk = sitter_id if isinstance(sitter_id, UUID) else UUID(str(sitter_id))
-    except ValueError as exc:  # not a UUID
-        raise NotFound() from exc
-    user = User.objects.filter(pk=pk, role=Role.SITTER).first()
+    user = User.objects.filter(pk=sitter_id, role=Role.SITTER).first()
     if user is None:
         raise NotFound()
     return user

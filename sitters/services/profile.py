@@ -31,11 +31,10 @@ from accounts.models import Role, User
 from files.models import Purpose, StoredFile
 from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.services import audit_record
-from guardiannest.text import clean_text
 from sitters.cache import sitter_changed_on_commit
-from sitters.errors import SitterError, invalid
+from sitters.errors import SitterError, clean_text_field, invalid
 from sitters.languages import unknown_languages
-from sitters.models import AGE_GROUPS, SitterLanguage, SitterProfile
+from sitters.models import AGE_GROUPS, SitterLanguage, SitterProfile, age_groups_to_mask
 from sitters.models.profile import (
     MAX_BIO_LENGTH,
     MAX_HOURLY_RATE,
@@ -75,7 +74,7 @@ def sitter_profile_for(*, user: User) -> SitterProfile:
     """
     if user.role != Role.SITTER:
         raise ApplicationError(SitterError.NOT_A_SITTER, "Only sitters have a sitter profile.", status=403)
-    profile = SitterProfile.objects.filter(user=user).first()
+    profile = SitterProfile.objects.select_related("photo").filter(user=user).first()
     if profile is not None:
         return profile
     with transaction.atomic():
@@ -108,12 +107,11 @@ def normalise_languages(codes: Iterable[str]) -> list[str]:
 
 
 def age_groups_mask(groups: Iterable[str]) -> int:
-    mask = 0
-    for group in groups:
-        if group not in AGE_GROUPS:
-            raise invalid("age_groups", f"Unknown age group {group!r}.")
-        mask |= AGE_GROUPS[group]
-    return mask
+    groups = list(groups)
+    unknown = [group for group in groups if group not in AGE_GROUPS]
+    if unknown:
+        raise invalid("age_groups", f"Unknown age group {unknown[0]!r}.")
+    return age_groups_to_mask(groups)
 
 
 def _photo(profile: SitterProfile, photo_id: UUID | str | None) -> StoredFile | None:
@@ -134,7 +132,7 @@ def _clean(profile: SitterProfile, fields: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"sitter_profile_update: unknown fields {unknown}")
     values: dict[str, Any] = {}
     if "bio" in fields:
-        values["bio"] = clean_text(fields["bio"] or "", max_length=MAX_BIO_LENGTH)
+        values["bio"] = clean_text_field("bio", fields["bio"], max_length=MAX_BIO_LENGTH)
     if "hourly_rate" in fields:
         rate = fields["hourly_rate"]
         if rate is not None and not (isinstance(rate, int) and 0 <= rate <= MAX_HOURLY_RATE):

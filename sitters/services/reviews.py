@@ -17,14 +17,13 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
 from rest_framework import status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 
 from accounts.models import Role, User
 from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
-from guardiannest.text import clean_text
 from sitters.cache import sitter_changed_on_commit
-from sitters.errors import SitterError, invalid
+from sitters.errors import SitterError, clean_text_field, invalid
 from sitters.models import Review, SitterProfile
 from sitters.services.locks import sitter_profile_lock
 
@@ -70,10 +69,7 @@ def review_submit(
         )
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise invalid("rating", "A rating is a whole number from 1 to 5.")
-    try:
-        text = clean_text(comment or "", max_length=COMMENT_MAX)
-    except ValidationError as exc:
-        raise invalid("comment", str(exc.detail[0] if isinstance(exc.detail, list) else exc.detail)) from exc
+    text = clean_text_field("comment", comment, max_length=COMMENT_MAX)
     with transaction.atomic():
         profile = sitter_profile_lock(sitter_id=sitter_id)
         if profile is None:

@@ -22,17 +22,15 @@ import structlog
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
 from accounts.models import User
 from files.models import Purpose, StoredFile
 from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.services import audit_record
-from guardiannest.text import clean_text
 from messaging.services.notifications import notify
 from sitters.cache import sitter_changed_on_commit
-from sitters.errors import SitterError, invalid
+from sitters.errors import SitterError, clean_text_field, invalid
 from sitters.models import CheckKind, CheckStatus, SitterProfile, VerificationCheck, VerificationStatus
 from sitters.selectors.verification import verification_latest_checks, verification_status_derive
 from sitters.services.locks import sitter_profile_lock
@@ -54,10 +52,7 @@ def _clean_decision(*, decision: str, reason: str, kind: str | None = None) -> s
         raise invalid("decision", f"Choose one of: {', '.join(DECISIONS)}.")
     if kind is not None and kind not in CheckKind.values:
         raise invalid("check", f"Choose one of: {', '.join(CheckKind.values)}.")
-    try:
-        cleaned = clean_text(reason or "", max_length=REASON_MAX_LENGTH)
-    except serializers.ValidationError as exc:
-        raise invalid("reason", str(exc.detail[0] if isinstance(exc.detail, list) else exc.detail)) from exc
+    cleaned = clean_text_field("reason", reason, max_length=REASON_MAX_LENGTH)
     if decision == CheckStatus.REJECTED and not cleaned:
         raise invalid("reason", "A rejection needs a reason the sitter can read.", code="required")
     return cleaned

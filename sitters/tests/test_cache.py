@@ -8,11 +8,9 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
 from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
-from accounts.models import ParentProfile
 from sitters import cache as sitter_cache
 from sitters.models import SitterProfile
 from sitters.selectors.public import public_profile_get
@@ -97,22 +95,6 @@ def test_an_entry_built_before_a_change_is_never_served() -> None:
     assert value is None
     sitter_cache.profile_store("s1", {"bio": "fresh"}, stamp=fresh_stamp, today=today, ttl=60)
     assert sitter_cache.profile_cached("s1", today=today)[0] == {"bio": "fresh"}
-
-
-def test_an_entry_cached_with_the_real_location_is_rebuilt_with_the_search_point(
-    parent: Any, parent_api: APIClient
-) -> None:
-    """Entries written before search points existed kept the real point as "location": never measured from."""
-    profile = SitterProfileFactory(search_latitude=52.520008 + 5 / 111.19508)  # real point Berlin, search 5 km N
-    ParentProfile.objects.create(user=parent, latitude=52.520008, longitude=13.404954)
-    today = timezone.localdate()
-    _, stamp = sitter_cache.profile_cached(profile.pk, today=today)
-    old_shape = {"body": {"id": str(profile.pk), "bio": "old"}, "etag": '"old"', "location": (52.520008, 13.404954)}
-    sitter_cache.profile_store(profile.pk, old_shape, stamp=stamp, today=today, ttl=60)
-
-    body = parent_api.get(f"/api/v1/sitters/{profile.pk}").json()
-
-    assert body["distance_km"] == 5.0 and body["bio"] == profile.bio
 
 
 def test_a_profile_entry_is_for_one_day_only() -> None:

@@ -12,10 +12,10 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.services.gdpr import user_deactivate
 from accounts.tests.factories import PASSWORD
-from files.services.lifecycle import file_review
+from files.services.lifecycle import file_delete, file_review
 from sitters.cache import SEARCH_GENERATION_KEY, sitter_changed
 from sitters.models import SitterProfile
-from sitters.tests.factories import CertificationFactory, SitterProfileFactory, StoredFileFactory
+from sitters.tests.factories import AvatarFileFactory, CertificationFactory, SitterProfileFactory, StoredFileFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +148,35 @@ def test_a_deleted_account_takes_its_cached_profile_along(
         User.objects.filter(pk=sitter.pk).delete()  # the admin's delete: the profile goes with the cascade
 
     assert parent_api.get(profile_url(profile)).status_code == 404
+
+
+def test_deleting_the_photo_a_profile_shows_drops_it_from_the_cached_profile(
+    sitter: User, parent_api: APIClient, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.FILES_SERVE_UNSCANNED = True
+    profile = SitterProfileFactory(user=sitter)
+    photo = AvatarFileFactory(owner=sitter)
+    SitterProfile.objects.filter(pk=profile.pk).update(photo=photo)
+    assert parent_api.get(profile_url(profile)).json()["photo_url"]  # now cached
+
+    with django_capture_on_commit_callbacks(execute=True):
+        file_delete(file=photo, actor=sitter)
+
+    assert parent_api.get(profile_url(profile)).json()["photo_url"] is None
+
+
+def test_an_upload_nothing_shows_yet_leaves_the_caches_alone(
+    sitter: User, parent_api: APIClient, django_capture_on_commit_callbacks: Any
+) -> None:
+    profile = SitterProfileFactory(user=sitter)
+    parent_api.get(SEARCH, BERLIN)
+    generation = cache.get(SEARCH_GENERATION_KEY)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        upload = AvatarFileFactory(owner=sitter, status="pending")
+        upload.status = "ready"
+        upload.save(update_fields=["status"])  # the pipeline finishing it: still nothing points at it
+
+    assert callbacks == []
+    assert cache.get(SEARCH_GENERATION_KEY) == generation
+    assert SitterProfile.objects.get(pk=profile.pk).photo_id is None

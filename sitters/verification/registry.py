@@ -29,10 +29,10 @@ SETTING_FOR_KIND: dict[str, str] = {
 
 def provider_named(name: str) -> VerificationProvider:
     """The registered provider called ``name``; ImproperlyConfigured for a name nobody registered."""
-    for key, provider in verification_providers.items():
-        if key == name:
-            return provider
-    raise ImproperlyConfigured(f"No verification provider is registered as {name!r}.")
+    provider = verification_providers.get(name)
+    if provider is None:
+        raise ImproperlyConfigured(f"No verification provider is registered as {name!r}.")
+    return provider
 
 
 def provider_for(kind: str) -> VerificationProvider:

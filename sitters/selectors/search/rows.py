@@ -17,8 +17,8 @@ from django.http import HttpRequest
 from files import policies
 from files.models import Purpose, StoredFile
 from files.services.links import file_link
-from sitters.api.common import money
-from sitters.models import AGE_GROUPS, VerificationStatus
+from guardiannest.money import money
+from sitters.models import VerificationStatus, age_groups_from_mask
 from sitters.selectors.search.geo import round_km
 from sitters.selectors.search.sql import ROW_COLUMNS
 
@@ -44,10 +44,6 @@ def _rating(value: Any) -> float | None:
     if value is None:
         return None
     return float(round(Decimal(str(value)), 2))
-
-
-def _age_groups(mask: int) -> list[str]:
-    return [group for group, bit in AGE_GROUPS.items() if mask & bit]
 
 
 def _photo_url(row: tuple[Any, ...], sitter_id: str, request: HttpRequest | None) -> str | None:
@@ -86,7 +82,7 @@ def public_profile_from_row(row: tuple[Any, ...], request: HttpRequest | None) -
         "rating_count": row[_INDEX["rating_count"]],
         "verified": row[_INDEX["verification_status"]] == VerificationStatus.VERIFIED,
         "languages": list(_json(row[_INDEX["languages"]]) or []),
-        "age_groups": _age_groups(row[_INDEX["age_groups_mask"]] or 0),
+        "age_groups": age_groups_from_mask(row[_INDEX["age_groups_mask"]] or 0),
         "years_experience": row[_INDEX["years_experience"]],
         "certifications": [
             {"kind": badge["kind"], "issued_at": _date(badge["issued_at"]), "expires_at": _date(badge["expires_at"])}

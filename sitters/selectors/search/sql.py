@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sitters.models import AGE_GROUPS
+from sitters.models import age_groups_to_mask
 from sitters.selectors.search.geo import MEAN_EARTH_RADIUS_KM, MEAN_EARTH_RADIUS_M, bounding_window, unit_vector
 
 ROW_COLUMNS = (
@@ -217,9 +217,7 @@ def _filters(b: _Builder, filters: Filters, today: date) -> None:
                 f" AND c.kind = {b.param(f'kind{index}', kind)} AND {_BADGE_RULE})"
             )
     if filters.age_groups:
-        mask = 0
-        for group in filters.age_groups:
-            mask |= AGE_GROUPS[group]
+        mask = age_groups_to_mask(filters.age_groups)
         b.where.append(f"(p.age_groups_mask & {b.param('age_mask', mask)}) = %(age_mask)s")
     if filters.verified:
         b.where.append("p.verification_status = 'verified'")
