@@ -2,14 +2,14 @@
 
 ``{"type", "title", "status", "detail", "code", "request_id"}`` always, plus
 ``"errors": {"field": ["message"]}`` on invalid input, served as
-``application/problem+json``. Services raise :class:`ApplicationError`; DRF's
-exceptions, Django's 404/403/400/500 and anything unhandled all leave here.
+``application/problem+json``. Services raise :class:`~guardiannest.errors.ApplicationError`,
+whose refusal becomes a status here (:data:`STATUS_BY_REFUSAL`, the only such map); DRF's
+exceptions, Django's 404/403/400/500 and anything unhandled all leave here too.
 """
 
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from http import HTTPStatus
 from typing import Any
 
@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from guardiannest.api.exceptions import RequestTooLarge
+from guardiannest.errors import ApplicationError, ErrorCode, Refusal
 from guardiannest.middleware import current_request_id
 
 logger = structlog.get_logger("guardiannest.api")
@@ -29,48 +30,29 @@ logger = structlog.get_logger("guardiannest.api")
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
-class ErrorCode(StrEnum):
-    """Codes of the platform itself; each app adds its own enum (``BookingError`` …)."""
-
-    INVALID = "invalid"
-    PARSE_ERROR = "parse_error"
-    NOT_AUTHENTICATED = "not_authenticated"
-    AUTHENTICATION_FAILED = "authentication_failed"
-    PERMISSION_DENIED = "permission_denied"
-    NOT_FOUND = "not_found"
-    METHOD_NOT_ALLOWED = "method_not_allowed"
-    NOT_ACCEPTABLE = "not_acceptable"
-    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
-    REQUEST_TOO_LARGE = "request_too_large"
-    THROTTLED = "throttled"
-    CONFLICT = "conflict"
-    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
-    IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress"
-    BAD_REQUEST = "bad_request"
-    SERVER_ERROR = "server_error"
+# The one map from a domain refusal to an HTTP status. Codes declare their refusal (guardiannest.errors).
+STATUS_BY_REFUSAL: dict[Refusal, int] = {
+    Refusal.INVALID: status.HTTP_400_BAD_REQUEST,
+    Refusal.UNAUTHENTICATED: status.HTTP_401_UNAUTHORIZED,
+    Refusal.FORBIDDEN: status.HTTP_403_FORBIDDEN,
+    Refusal.NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    Refusal.CONFLICT: status.HTTP_409_CONFLICT,
+    Refusal.TOO_LARGE: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    Refusal.UNSUPPORTED: status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+    Refusal.RATE_LIMITED: status.HTTP_429_TOO_MANY_REQUESTS,
+    Refusal.UNAVAILABLE: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
 
 
-class ApplicationError(Exception):
-    """A rule said no. Raised by services; the API answers it in the error shape.
+def http_status(exc: ApplicationError) -> int:
+    """The status an application error is answered with."""
+    return STATUS_BY_REFUSAL[exc.refusal]
 
-    ``status`` defaults to 409 (a state conflict); input problems use 400.
-    """
 
-    def __init__(
-        self,
-        code: str,
-        detail: str,
-        *,
-        status: int = status.HTTP_409_CONFLICT,
-        errors: dict[str, list[str]] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.code = str(code)
-        self.detail = detail
-        self.status = status
-        self.errors = errors
-        self.headers = headers or {}
+def application_error_response(exc: ApplicationError) -> Response:
+    """An application error in the one shape, with ``Retry-After`` when it says when to come back."""
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+    return _problem_response(problem(http_status(exc), exc.code, exc.detail, errors=exc.errors), headers)
 
 
 def problem(
@@ -154,7 +136,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     headers: dict[str, str] = {}
     if isinstance(exc, ApplicationError):
         set_rollback()
-        return _problem_response(problem(exc.status, exc.code, exc.detail, errors=exc.errors), exc.headers)
+        return application_error_response(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
