@@ -95,7 +95,7 @@ class ApplicationError(Exception):
 
     def __init__(
         self,
-        code: ErrorCodes,
+        code: ErrorCodes | str,  # TRANSITION: ErrorCodes only, once every app is converted
         detail: str,
         *,
         errors: dict[str, list[str]] | None = None,
@@ -109,12 +109,13 @@ class ApplicationError(Exception):
             retry_after = int(legacy["headers"]["Retry-After"])
         if not isinstance(code, ErrorCodes):
             refusal = refusal or Refusal.CONFLICT
+        assert isinstance(code, ErrorCodes) or refusal is not None
         super().__init__(detail)
         self.code = code
         self.detail = detail
         self.errors = errors
         self.retry_after = retry_after
-        self.refusal = refusal or code.refusal  # type: ignore[union-attr]
+        self.refusal = refusal or code.refusal  # type: ignore[union-attr]  # TRANSITION
 
     def __repr__(self) -> str:
         return f"ApplicationError({str(self.code)!r}, {self.detail!r}, refusal={str(self.refusal)!r})"
