@@ -26,6 +26,7 @@ _LEGACY_STATUS = {
     403: "forbidden",
     404: "not_found",
     409: "conflict",
+    422: "unprocessable",
     413: "too_large",
     415: "unsupported",
     429: "rate_limited",
@@ -41,6 +42,7 @@ class Refusal(StrEnum):
     FORBIDDEN = "forbidden"  # you are known, and may not do this
     NOT_FOUND = "not_found"  # no such thing, or not yours: the two look alike on purpose
     CONFLICT = "conflict"  # the state of things does not allow it now
+    UNPROCESSABLE = "unprocessable"  # well-formed, but contradicts what came before (an idempotency key reused)
     TOO_LARGE = "too_large"  # the content is bigger than allowed
     UNSUPPORTED = "unsupported"  # the content is of a type we do not take
     RATE_LIMITED = "rate_limited"  # too many attempts; ``retry_after`` says when to come back
@@ -78,7 +80,7 @@ class ErrorCode(ErrorCodes):
     REQUEST_TOO_LARGE = "request_too_large", Refusal.TOO_LARGE
     THROTTLED = "throttled", Refusal.RATE_LIMITED
     CONFLICT = "conflict"
-    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused", Refusal.INVALID
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused", Refusal.UNPROCESSABLE
     IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress"
     BAD_REQUEST = "bad_request", Refusal.INVALID
     SERVICE_UNAVAILABLE = "service_unavailable", Refusal.UNAVAILABLE
