@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from django.db.models import QuerySet
 from rest_framework.exceptions import NotFound
 
 from files import policies
@@ -72,14 +71,3 @@ def file_get_for_owner(*, file_id: UUID | str, user: Any) -> StoredFile:
     if file is None:
         raise NotFound()
     return file
-
-
-def file_list_for_owner(*, user: Any) -> QuerySet[StoredFile]:
-    return StoredFile.objects.filter(owner_id=user.pk)
-
-
-def file_list_for_review() -> QuerySet[StoredFile]:
-    """What staff still have to look at: ready ID documents and certifications awaiting review."""
-    return StoredFile.objects.filter(
-        purpose__in=STAFF_VISIBLE, review=StoredFile.Review.PENDING, owner__isnull=False
-    ).select_related("owner")

@@ -12,14 +12,11 @@ traffic must not queue behind.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from enum import StrEnum
 from functools import partial
 from typing import Any
 from uuid import UUID
 
-import structlog
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -37,8 +34,7 @@ from guardiannest.text import clean_text
 from messaging import safety
 from messaging.models import Conversation, Message, SafetyWarning
 from messaging.models.chat import BODY_MAX_LENGTH
-
-logger = structlog.get_logger(__name__)
+from messaging.services.notifications import notify
 
 OFFLINE_KIND = "chat.message_offline"
 PREVIEW_LENGTH = 100
@@ -243,16 +239,6 @@ def message_send(*, conversation: Conversation, sender: User, body: str, attachm
     return message
 
 
-def _notify() -> Callable[..., Any] | None:
-    """The notification core's ``notify``, imported late: chat must not depend on it at import time."""
-    try:
-        module = importlib.import_module("messaging.services.notifications")
-    except ImportError:
-        return None
-    found = getattr(module, "notify", None)
-    return found if callable(found) else None
-
-
 def message_push_if_offline(*, recipient_id: UUID, message_id: UUID, conversation_id: UUID, sender: User) -> bool:
     """Push a new message to a recipient with no open socket (called after commit); True when it was handed over.
 
@@ -260,10 +246,6 @@ def message_push_if_offline(*, recipient_id: UUID, message_id: UUID, conversatio
     and the conversation, not the text: it shows on a locked screen.
     """
     if user_is_online(user_id=recipient_id):
-        return False
-    notify = _notify()
-    if notify is None:
-        logger.warning("chat_offline_push_unavailable", message_id=str(message_id))
         return False
     recipient = User.objects.filter(pk=recipient_id, is_active=True).first()
     if recipient is None:
