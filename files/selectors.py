@@ -13,10 +13,9 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from rest_framework.exceptions import NotFound
-
 from files import policies
 from files.models import Purpose, StoredFile
+from guardiannest.errors import not_found
 from guardiannest.registries import Registry
 
 # An app's rule: (file, user) → True to let the user see the file. Registered in its AppConfig.ready.
@@ -58,16 +57,16 @@ def file_visible_to(*, file: StoredFile, user: Any) -> bool:
 
 
 def file_get_for_user(*, file_id: UUID | str, user: Any) -> StoredFile:
-    """The file if ``user`` may see it; NotFound otherwise (never 403: a stranger learns nothing)."""
+    """The file if ``user`` may see it; not found otherwise (never forbidden: a stranger learns nothing)."""
     file = StoredFile.objects.select_related("owner").filter(pk=file_id, owner__isnull=False).first()
     if file is None or not file_visible_to(file=file, user=user):
-        raise NotFound()
+        raise not_found()
     return file
 
 
 def file_get_for_owner(*, file_id: UUID | str, user: Any) -> StoredFile:
-    """Only the owner may change or delete a file; anyone else gets NotFound."""
+    """Only the owner may change or delete a file; anyone else gets not found."""
     file = StoredFile.objects.filter(pk=file_id, owner_id=user.pk).first()
     if file is None:
-        raise NotFound()
+        raise not_found()
     return file

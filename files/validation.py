@@ -14,7 +14,7 @@ import struct
 import zlib
 
 from files import policies
-from files.errors import FileError, bad_type, invalid
+from files.errors import FileError, refused
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # The end-of-central-directory record a ZIP reader looks for in the last 64 KiB.
@@ -74,11 +74,11 @@ def check_structure(data: bytes, content_type: str) -> None:
 
 
 def _polyglot() -> Exception:
-    return bad_type(FileError.POLYGLOT, "The file carries content of another type.")
+    return refused(FileError.POLYGLOT, "The file carries content of another type.")
 
 
 def _corrupt() -> Exception:
-    return invalid(FileError.CORRUPT, "The file is damaged or truncated.")
+    return refused(FileError.CORRUPT, "The file is damaged or truncated.")
 
 
 # PNG chunks that hold pixels or plain numbers; anything else (text, EXIF, unknown) is metadata to look into.
@@ -172,7 +172,7 @@ def _check_pdf(data: bytes) -> None:
         raise _polyglot()
     names = {_decode_pdf_name(name) for name in _PDF_NAME.findall(data)}
     if names & _PDF_ACTIVE:
-        raise bad_type(FileError.ACTIVE_CONTENT, "PDFs with scripts, actions or embedded files are not accepted.")
+        raise refused(FileError.ACTIVE_CONTENT, "PDFs with scripts, actions or embedded files are not accepted.")
 
 
 def _decode_pdf_name(name: bytes) -> bytes:

@@ -13,8 +13,8 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
-from rest_framework.exceptions import NotFound
 
+from guardiannest.errors import not_found
 from messaging.kinds import MANDATORY_CATEGORIES, NEVER, OPT_IN_CATEGORIES, Category, Channel
 from messaging.models.devices import Device, PhoneVerification
 from messaging.models.notifications import Notification, NotificationPreference
@@ -73,7 +73,7 @@ def notification_get_for_user(*, notification_id: UUID, user: Any) -> Notificati
     """The user's own notification; someone else's answers 404 like one that does not exist."""
     notification = Notification.objects.filter(pk=notification_id, user=user).first()
     if notification is None:
-        raise NotFound()
+        raise not_found()
     return notification
 
 

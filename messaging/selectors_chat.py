@@ -12,9 +12,9 @@ from uuid import UUID
 
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
-from rest_framework.exceptions import NotFound
 
 from accounts.models import User
+from guardiannest.errors import not_found
 from messaging.models import Conversation, Message
 
 
@@ -58,7 +58,7 @@ def conversation_detail_for_user(*, conversation_id: UUID, user: User) -> Conver
     """One of the user's conversations, annotated like the list; 404 for anyone else's."""
     conversation = conversation_list_for_user(user=user).filter(pk=conversation_id).first()
     if conversation is None:
-        raise NotFound()
+        raise not_found()
     return conversation
 
 
@@ -66,7 +66,7 @@ def conversation_get_for_user(*, conversation_id: UUID, user: User) -> Conversat
     """One of the user's conversations, plain (for writes and history); 404 for anyone else's."""
     conversation = Conversation.objects.filter(_of(user), pk=conversation_id).first()
     if conversation is None:
-        raise NotFound()
+        raise not_found()
     return conversation
 
 

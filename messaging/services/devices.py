@@ -16,10 +16,10 @@ import structlog
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
 from accounts.models import User
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import not_found
 from messaging.models import Device
 
 logger = structlog.get_logger("messaging.devices")
@@ -34,7 +34,7 @@ def device_get_for_user(*, device_id: UUID, user: User) -> Device:
     """The user's own device; anyone else's is simply not found."""
     device = Device.objects.filter(pk=device_id, user=user).first()
     if device is None:
-        raise NotFound()
+        raise not_found()
     return device
 
 

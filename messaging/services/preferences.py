@@ -10,25 +10,18 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from enum import StrEnum
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
-from rest_framework import status
 
-from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import ApplicationError, ErrorCode, ErrorCodes
+from messaging.errors import NotificationError
 from messaging.kinds import MANDATORY_CATEGORIES, NEVER, Category, Channel
 from messaging.models.notifications import NotificationPreference
 from messaging.selectors import Preferences, effective_preferences
-
-
-class NotificationError(StrEnum):
-    CANNOT_DISABLE = "cannot_disable"
-    INVALID_TOKEN = "invalid_token"
-
 
 UNSUBSCRIBE_SALT = "messaging.unsubscribe"
 
@@ -38,8 +31,9 @@ def unsubscribe_token(*, user_id: Any, category: str) -> str:
     return signing.dumps({"u": str(user_id), "c": category}, salt=UNSUBSCRIBE_SALT)
 
 
-def _invalid(detail: str, errors: dict[str, list[str]], code: str = ErrorCode.INVALID) -> ApplicationError:
-    return ApplicationError(code, detail, status=status.HTTP_400_BAD_REQUEST, errors=errors)
+def _invalid(detail: str, errors: dict[str, list[str]], code: ErrorCodes = ErrorCode.INVALID) -> ApplicationError:
+    """Bad input naming every offending key, with one summary ``detail`` (however many keys there are)."""
+    return ApplicationError(code, detail, errors=errors)
 
 
 def _validate_changes(changes: Mapping[str, Mapping[str, bool]]) -> None:
