@@ -23,6 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import Role, User
+from files.models import Purpose
+from files.selectors import file_get_usable
 from guardiannest import text as plain_text
 from guardiannest.audit.services import audit_record
 from guardiannest.errors import ApplicationError, invalid, not_found
@@ -155,22 +157,8 @@ def _lock_for(conversation: Conversation, user: User) -> Conversation:
     return locked
 
 
-def _check_attachment(*, attachment_id: UUID, sender: User) -> None:
-    from files.models import Purpose, StoredFile
-
-    file = StoredFile.objects.filter(pk=attachment_id, owner_id=sender.pk).first()
-    if file is None or file.purpose != Purpose.MESSAGE_ATTACHMENT or file.status == StoredFile.Status.REJECTED:
-        raise invalid(
-            "attachment_id",
-            "Attach one of your own uploads made with the purpose message_attachment.",
-            ChatError.UNKNOWN_ATTACHMENT,
-        )
-
-
 def chat_attachment_visible(file: Any, user: Any) -> bool:
     """A file attached to a message may be read by both people in that conversation."""
-    from files.models import Purpose
-
     if file.purpose != Purpose.MESSAGE_ATTACHMENT:
         return False
     return (
@@ -185,15 +173,21 @@ def message_send(*, conversation: Conversation, sender: User, body: str, attachm
     """Store a message and deliver it: live to both participants' sockets, by push if the recipient has none.
 
     Precondition: ``sender`` is a participant (checked again under the lock).
-    An attachment is one of the sender's own uploads with the purpose
-    ``message_attachment`` that the scan did not reject; the recipient may then
-    read it (``chat_attachment_visible``).
+    An attachment is one of the sender's own usable uploads with the purpose
+    ``message_attachment`` (:func:`files.selectors.file_get_usable`: processed,
+    never rejected); the recipient may then read it (``chat_attachment_visible``).
     A message that asks to pay outside the platform is stored and delivered
     with a warning for its recipient, flagged for staff, and audited without
     its text.
     """
     if attachment_id is not None:
-        _check_attachment(attachment_id=attachment_id, sender=sender)
+        file_get_usable(
+            file_id=attachment_id,
+            owner_id=sender.pk,
+            purpose=Purpose.MESSAGE_ATTACHMENT,
+            field="attachment_id",
+            code=ChatError.UNKNOWN_ATTACHMENT,
+        )
     text = _clean_body(body)
     finding = safety.detect(text)
     locked = _lock_for(conversation, sender)
