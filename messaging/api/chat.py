@@ -36,9 +36,9 @@ from rest_framework.views import APIView
 from accounts.models import Role, User
 from guardiannest.api.pagination import CursorPagination
 from guardiannest.api.serializers import CleanTextField, StrictSerializer
-from messaging import selectors_chat as selectors
 from messaging.models import Conversation
 from messaging.models.chat import BODY_MAX_LENGTH
+from messaging.selectors import chat as selectors
 from messaging.services import chat as services
 
 TAGS = ["chat"]

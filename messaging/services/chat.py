@@ -18,7 +18,6 @@ from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -157,17 +156,6 @@ def _lock_for(conversation: Conversation, user: User) -> Conversation:
     return locked
 
 
-def chat_attachment_visible(file: Any, user: Any) -> bool:
-    """A file attached to a message may be read by both people in that conversation."""
-    if file.purpose != Purpose.MESSAGE_ATTACHMENT:
-        return False
-    return (
-        Message.objects.filter(attachment_id=file.pk)
-        .filter(Q(conversation__parent_id=user.pk) | Q(conversation__sitter_id=user.pk))
-        .exists()
-    )
-
-
 @transaction.atomic
 def message_send(*, conversation: Conversation, sender: User, body: str, attachment_id: UUID | None = None) -> Message:
     """Store a message and deliver it: live to both participants' sockets, by push if the recipient has none.
@@ -175,7 +163,8 @@ def message_send(*, conversation: Conversation, sender: User, body: str, attachm
     Precondition: ``sender`` is a participant (checked again under the lock).
     An attachment is one of the sender's own usable uploads with the purpose
     ``message_attachment`` (:func:`files.selectors.file_get_usable`: processed,
-    never rejected); the recipient may then read it (``chat_attachment_visible``).
+    never rejected); the recipient may then read it
+    (:func:`messaging.selectors.chat.chat_attachment_visible`).
     A message that asks to pay outside the platform is stored and delivered
     with a warning for its recipient, flagged for staff, and audited without
     its text.

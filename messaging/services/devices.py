@@ -14,28 +14,14 @@ from uuid import UUID
 
 import structlog
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from guardiannest.audit.services import audit_record
-from guardiannest.errors import not_found
 from messaging.models import Device
+from messaging.selectors.devices import device_get_for_user, device_list_for_user
 
 logger = structlog.get_logger("messaging.devices")
-
-
-def device_list_for_user(*, user: User) -> QuerySet[Device]:
-    """The devices a push to ``user`` goes to, most recently seen first."""
-    return Device.objects.filter(user=user).order_by("-last_seen_at")
-
-
-def device_get_for_user(*, device_id: UUID, user: User) -> Device:
-    """The user's own device; anyone else's is simply not found."""
-    device = Device.objects.filter(pk=device_id, user=user).first()
-    if device is None:
-        raise not_found()
-    return device
 
 
 def _claim(*, user: User, token: str, platform: str) -> tuple[Device, bool, bool]:

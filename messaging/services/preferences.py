@@ -1,6 +1,6 @@
 """Preferences per category and channel, and the one-click unsubscribe link.
 
-Stored as overrides of the defaults (see :func:`messaging.selectors.effective_preferences`).
+Stored as overrides of the defaults (see :func:`messaging.selectors.notifications.effective_preferences`).
 Account and emergency messages cannot be switched off; marketing is opt-in and
 never goes by SMS. A change is refused as a whole, with every offending key
 named, so a client never half-applies a form.
@@ -21,7 +21,7 @@ from guardiannest.errors import ApplicationError, ErrorCode, ErrorCodes
 from messaging.errors import NotificationError
 from messaging.kinds import MANDATORY_CATEGORIES, NEVER, Category, Channel
 from messaging.models.notifications import NotificationPreference
-from messaging.selectors import Preferences, effective_preferences
+from messaging.selectors.notifications import Preferences, effective_preferences
 
 UNSUBSCRIBE_SALT = "messaging.unsubscribe"
 

@@ -4,16 +4,20 @@ Anything else is "not found", never "forbidden", so conversation ids cannot
 be probed. The list is one query whatever its length: both participants and
 the last message come joined, the caller's unread count and read position
 are annotations (a correlated count over the ``(conversation, seq)`` index).
+A file attached to a message may be read by both participants
+(:func:`chat_attachment_visible`, a rule the files app asks through ``file_access_rules``).
 """
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
+from files.models import Purpose
 from guardiannest.errors import not_found
 from messaging.models import Conversation, Message
 
@@ -73,3 +77,14 @@ def conversation_get_for_user(*, conversation_id: UUID, user: User) -> Conversat
 def message_list_for_conversation(*, conversation: Conversation) -> QuerySet[Message]:
     """The conversation's messages, newest first. Precondition: the caller is a participant."""
     return Message.objects.filter(conversation=conversation).order_by("-seq")
+
+
+def chat_attachment_visible(file: Any, user: Any) -> bool:
+    """A file attached to a message may be read by both people in that conversation."""
+    if file.purpose != Purpose.MESSAGE_ATTACHMENT:
+        return False
+    return (
+        Message.objects.filter(attachment_id=file.pk)
+        .filter(Q(conversation__parent_id=user.pk) | Q(conversation__sitter_id=user.pk))
+        .exists()
+    )
