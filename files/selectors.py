@@ -4,7 +4,7 @@ The owner sees their files. Staff see ID documents and certifications (they
 review them). A certification approved by staff is part of its sitter's
 public profile, so any signed-in user may see it once it may be served. Other
 apps may add rules (a chat partner seeing a message attachment) through
-``file_access_rules``. Everyone else gets a 404, as if the file did not exist.
+``file_access_rules``. Everyone else is told "not found", as if the file did not exist.
 
 Every record that points at an upload (a profile photo, an ID document, a
 certification's scan, a chat attachment) takes it through

@@ -1,10 +1,11 @@
 """What an upload really is, from its bytes: type by magic number, structure, hidden payloads.
 
 Nothing here trusts the file name or the declared content type. Each check
-refuses with the one error shape: an unknown or disallowed type is 415, a file
-that carries a second file (a polyglot: a ZIP after a JPEG, HTML in a PNG) or
-active content (a PDF with JavaScript) is 415, broken structure is 400. Images
-are then opened by ``files.processing`` for the pixel limit and a full decode.
+refuses with a :class:`~files.errors.FileError`: an unknown or disallowed type, a
+file that carries a second file (a polyglot: a ZIP after a JPEG, HTML in a PNG)
+and active content (a PDF with JavaScript) are unsupported; broken structure is
+invalid. Images are then opened by ``files.processing`` for the pixel limit and
+a full decode.
 """
 
 from __future__ import annotations

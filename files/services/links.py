@@ -97,10 +97,10 @@ def file_links(*, file: StoredFile, viewer: Any, request: storage.AbsoluteUrls |
 
 
 def file_open_signed(*, file_id: UUID | str, variant: str, signature: str) -> tuple[Any, Target]:
-    """Open the bytes behind one of our signed links (embedded mode). Anything not right is a 404.
+    """Open the bytes behind one of our signed links (embedded mode). Anything not right is not found.
 
-    A genuine but expired link answers 403 ``file_link_expired`` so the app
-    knows to fetch a fresh one. The file is re-checked on every open: a link
+    A genuine but expired link is refused (``file_link_expired``, forbidden) so
+    the app knows to fetch a fresh one. The file is re-checked on every open: a link
     handed out before a deletion or a quarantine opens nothing.
     """
     verdict = storage.link_check(file_id=file_id, variant=variant, signature=signature)

@@ -59,7 +59,7 @@ def conversation_list_for_user(*, user: User) -> QuerySet[Conversation]:
 
 
 def conversation_detail_for_user(*, conversation_id: UUID, user: User) -> Conversation:
-    """One of the user's conversations, annotated like the list; 404 for anyone else's."""
+    """One of the user's conversations, annotated like the list; not found for anyone else's."""
     conversation = conversation_list_for_user(user=user).filter(pk=conversation_id).first()
     if conversation is None:
         raise not_found()
@@ -67,7 +67,7 @@ def conversation_detail_for_user(*, conversation_id: UUID, user: User) -> Conver
 
 
 def conversation_get_for_user(*, conversation_id: UUID, user: User) -> Conversation:
-    """One of the user's conversations, plain (for writes and history); 404 for anyone else's."""
+    """One of the user's conversations, plain (for writes and history); not found for anyone else's."""
     conversation = Conversation.objects.filter(_of(user), pk=conversation_id).first()
     if conversation is None:
         raise not_found()

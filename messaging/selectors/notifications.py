@@ -68,7 +68,7 @@ def notification_list_for_user(*, user: Any) -> QuerySet[Notification]:
 
 
 def notification_get_for_user(*, notification_id: UUID, user: Any) -> Notification:
-    """The user's own notification; someone else's answers 404 like one that does not exist."""
+    """The user's own notification; someone else's is not found, like one that does not exist."""
     notification = Notification.objects.filter(pk=notification_id, user=user).first()
     if notification is None:
         raise not_found()

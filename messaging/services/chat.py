@@ -81,7 +81,7 @@ def message_event_data(message: Message) -> dict[str, Any]:
 
 
 def _pair_for(actor: User, participant_id: UUID) -> tuple[User, User]:
-    """``(parent, sitter)`` for the actor and the participant they named, or 400 naming ``participant_id``.
+    """``(parent, sitter)`` for the actor and the participant they named, or bad input naming ``participant_id``.
 
     Every refusal has the same words, whatever the reason (no such user,
     inactive, same role, staff, oneself): the answer must not tell a caller
@@ -121,7 +121,7 @@ def conversation_start(*, actor: User, participant_id: UUID) -> tuple[Conversati
 
 
 def conversation_start_for_booking(*, actor: User, booking_id: UUID) -> tuple[Conversation, bool]:
-    """The conversation of a booking's parent and sitter. Bookings do not exist yet: always 400."""
+    """The conversation of a booking's parent and sitter. Bookings do not exist yet: always ``unknown_booking``."""
     raise invalid("booking_id", "No booking of yours has this id.", ChatError.UNKNOWN_BOOKING)
 
 
@@ -256,7 +256,7 @@ def _side(conversation: Conversation, user: User) -> str:
 def conversation_mark_read(*, conversation: Conversation, reader: User, message_id: UUID) -> Conversation:
     """Move the reader's marker to ``message_id`` and tell the other participant; backwards is a no-op.
 
-    The message must be of this conversation (400 naming ``message_id``
+    The message must be of this conversation (bad input naming ``message_id``
     otherwise). Returns the conversation, changed or not.
     """
     locked = _lock_for(conversation, reader)

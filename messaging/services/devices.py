@@ -55,7 +55,7 @@ def device_register(*, user: User, token: str, platform: str) -> Device:
 
 @transaction.atomic
 def device_delete(*, device_id: UUID, user: User) -> None:
-    """Forget one of the user's devices (signing out of the app); another user's answers 404."""
+    """Forget one of the user's devices (signing out of the app); another user's is not found."""
     device = device_get_for_user(device_id=device_id, user=user)
     platform, pk = device.platform, device.pk
     device.delete()

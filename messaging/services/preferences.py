@@ -73,7 +73,7 @@ def _validate_changes(changes: Mapping[str, Mapping[str, bool]]) -> None:
 def preferences_update(*, user: Any, changes: Mapping[str, Mapping[str, bool]], actor: Any = None) -> Preferences:
     """Apply ``{category: {channel: bool}}`` and answer the preferences now in force.
 
-    Refused as a whole (400, nothing stored) when a category or channel is
+    Refused as a whole (bad input, nothing stored) when a category or channel is
     unknown, when it would switch off an account or emergency channel
     (``cannot_disable``), or switch on a channel a category never uses.
     """
@@ -105,7 +105,7 @@ def preferences_unsubscribe(*, token: str) -> str:
     """One-click unsubscribe (RFC 8058): the signed token is the credential. Returns the category.
 
     Marketing stops on every channel (it was opt-in); other categories stop by
-    email, where the link was. A bad or foreign token is refused with 400.
+    email, where the link was. A bad or foreign token is bad input (``invalid_token``).
     """
     try:
         claims = signing.loads(token, salt=UNSUBSCRIBE_SALT)
