@@ -1,40 +1,24 @@
-"""Error codes of the files app and the answers they give."""
+"""Error codes of the files app, each with the kind of refusal it is, and the one way an upload is refused."""
 
 from __future__ import annotations
 
-from enum import StrEnum
-
-from rest_framework import status
-
-from guardiannest.api.errors import ApplicationError
+from guardiannest.errors import ApplicationError, ErrorCodes, Refusal
 
 
-class FileError(StrEnum):
-    FILE_TOO_LARGE = "file_too_large"
-    IMAGE_TOO_LARGE = "image_too_large"
-    UNSUPPORTED_TYPE = "unsupported_file_type"
-    TYPE_NOT_ALLOWED = "file_type_not_allowed"
-    POLYGLOT = "file_polyglot"
-    ACTIVE_CONTENT = "file_active_content"
-    CORRUPT = "file_corrupt"
-    EMPTY = "file_empty"
-    NAME_INVALID = "file_name_invalid"
-    LINK_INVALID = "file_link_invalid"
-    LINK_EXPIRED = "file_link_expired"
+class FileError(ErrorCodes):
+    FILE_TOO_LARGE = "file_too_large", Refusal.TOO_LARGE
+    IMAGE_TOO_LARGE = "image_too_large", Refusal.TOO_LARGE
+    UNSUPPORTED_TYPE = "unsupported_file_type", Refusal.UNSUPPORTED
+    TYPE_NOT_ALLOWED = "file_type_not_allowed", Refusal.UNSUPPORTED
+    POLYGLOT = "file_polyglot", Refusal.UNSUPPORTED
+    ACTIVE_CONTENT = "file_active_content", Refusal.UNSUPPORTED
+    CORRUPT = "file_corrupt", Refusal.INVALID
+    EMPTY = "file_empty", Refusal.INVALID
+    NAME_INVALID = "file_name_invalid", Refusal.INVALID
+    # A genuine link past its time: forbidden (not "not found") so the app knows to fetch a fresh one.
+    LINK_EXPIRED = "file_link_expired", Refusal.FORBIDDEN
 
 
-def refused(code: FileError, detail: str, http_status: int) -> ApplicationError:
+def refused(code: FileError, detail: str) -> ApplicationError:
     """An upload refused for what it is; ``errors`` names the field so a client can show it."""
-    return ApplicationError(code, detail, status=http_status, errors={"file": [detail]})
-
-
-def too_large(detail: str) -> ApplicationError:
-    return refused(FileError.FILE_TOO_LARGE, detail, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-
-
-def bad_type(code: FileError, detail: str) -> ApplicationError:
-    return refused(code, detail, status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
-
-
-def invalid(code: FileError, detail: str) -> ApplicationError:
-    return refused(code, detail, status.HTTP_400_BAD_REQUEST)
+    return ApplicationError(code, detail, errors={"file": [detail]})

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageCms, ImageOps
 
 from files import policies
-from files.errors import FileError, bad_type, invalid, refused
+from files.errors import FileError, refused
 
 # Pillow's names for the formats we accept, by the content type our sniffing decided.
 PILLOW_FORMATS = {policies.JPEG: "JPEG", policies.PNG: "PNG", policies.WEBP: "WEBP"}
@@ -48,7 +48,7 @@ def _open(data: bytes, content_type: str) -> Iterator[Image.Image]:
     """Open with only the sniffed format's decoder; a bomb warning is an error, not a log line."""
     fmt = PILLOW_FORMATS.get(content_type)
     if fmt is None:
-        raise bad_type(FileError.TYPE_NOT_ALLOWED, "This is not an image we accept.")
+        raise refused(FileError.TYPE_NOT_ALLOWED, "This is not an image we accept.")
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -56,24 +56,20 @@ def _open(data: bytes, content_type: str) -> Iterator[Image.Image]:
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise _too_many_pixels() from exc
         except (OSError, SyntaxError, ValueError) as exc:  # Pillow's ways of saying "not a valid image"
-            raise invalid(FileError.CORRUPT, "The image cannot be read.") from exc
+            raise refused(FileError.CORRUPT, "The image cannot be read.") from exc
         with image:
             yield image
 
 
 def _too_many_pixels() -> Exception:
     limit = policies.max_pixels()
-    return refused(
-        FileError.IMAGE_TOO_LARGE,
-        f"The image has too many pixels (at most {limit:,}).",
-        413,
-    )
+    return refused(FileError.IMAGE_TOO_LARGE, f"The image has too many pixels (at most {limit:,}).")
 
 
 def _check_pixels(image: Image.Image) -> None:
     width, height = image.size
     if width <= 0 or height <= 0:
-        raise invalid(FileError.CORRUPT, "The image has no pixels.")
+        raise refused(FileError.CORRUPT, "The image has no pixels.")
     if width * height > policies.max_pixels():
         raise _too_many_pixels()
 
@@ -94,7 +90,7 @@ def image_inspect(data: bytes, content_type: str) -> ImageInfo:
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 image.load()
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning) as exc:
-            raise invalid(FileError.CORRUPT, "The image is damaged or truncated.") from exc
+            raise refused(FileError.CORRUPT, "The image is damaged or truncated.") from exc
     return ImageInfo(width=width, height=height)
 
 

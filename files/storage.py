@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -31,7 +31,6 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
-from django.http import HttpRequest
 from django.urls import reverse
 
 from files import policies
@@ -41,6 +40,12 @@ AREAS = ("private", "public", "quarantine")
 _LINK_SALT = "files.content-link"
 # Failures worth a retry: the disk or the bucket may be back in a minute.
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (OSError, BotoCoreError, ClientError)
+
+
+class AbsoluteUrls(Protocol):
+    """Turns a path of ours into the absolute URL the client reached us at (an API passes its request)."""
+
+    def build_absolute_uri(self, location: str | None = None) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -221,7 +226,7 @@ def signed_url(
     content_type: str,
     attachment: bool,
     filename: str,
-    request: HttpRequest | None,
+    request: AbsoluteUrls | None,
 ) -> str:
     """A link to one object valid for ``FILES_URL_TTL`` seconds (at most 10 minutes)."""
     ttl = policies.url_ttl()

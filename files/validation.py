@@ -1,10 +1,11 @@
 """What an upload really is, from its bytes: type by magic number, structure, hidden payloads.
 
 Nothing here trusts the file name or the declared content type. Each check
-refuses with the one error shape: an unknown or disallowed type is 415, a file
-that carries a second file (a polyglot: a ZIP after a JPEG, HTML in a PNG) or
-active content (a PDF with JavaScript) is 415, broken structure is 400. Images
-are then opened by ``files.processing`` for the pixel limit and a full decode.
+refuses with a :class:`~files.errors.FileError`: an unknown or disallowed type, a
+file that carries a second file (a polyglot: a ZIP after a JPEG, HTML in a PNG)
+and active content (a PDF with JavaScript) are unsupported; broken structure is
+invalid. Images are then opened by ``files.processing`` for the pixel limit and
+a full decode.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import struct
 import zlib
 
 from files import policies
-from files.errors import FileError, bad_type, invalid
+from files.errors import FileError, refused
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # The end-of-central-directory record a ZIP reader looks for in the last 64 KiB.
@@ -74,11 +75,11 @@ def check_structure(data: bytes, content_type: str) -> None:
 
 
 def _polyglot() -> Exception:
-    return bad_type(FileError.POLYGLOT, "The file carries content of another type.")
+    return refused(FileError.POLYGLOT, "The file carries content of another type.")
 
 
 def _corrupt() -> Exception:
-    return invalid(FileError.CORRUPT, "The file is damaged or truncated.")
+    return refused(FileError.CORRUPT, "The file is damaged or truncated.")
 
 
 # PNG chunks that hold pixels or plain numbers; anything else (text, EXIF, unknown) is metadata to look into.
@@ -172,7 +173,7 @@ def _check_pdf(data: bytes) -> None:
         raise _polyglot()
     names = {_decode_pdf_name(name) for name in _PDF_NAME.findall(data)}
     if names & _PDF_ACTIVE:
-        raise bad_type(FileError.ACTIVE_CONTENT, "PDFs with scripts, actions or embedded files are not accepted.")
+        raise refused(FileError.ACTIVE_CONTENT, "PDFs with scripts, actions or embedded files are not accepted.")
 
 
 def _decode_pdf_name(name: bytes) -> bytes:

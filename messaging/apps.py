@@ -27,6 +27,6 @@ class MessagingConfig(AppConfig):
         gdpr_erasers.register("phone_verifications", phone_verifications_erase)
 
         from files.selectors import file_access_rules
-        from messaging.services.chat import chat_attachment_visible
+        from messaging.selectors.chat import chat_attachment_visible
 
         file_access_rules.register("chat", chat_attachment_visible)

@@ -12,13 +12,12 @@ import structlog
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import status
 
 from files import storage
 from files.models import StoredFile
 from files.selectors import STAFF_VISIBLE
-from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import ApplicationError, ErrorCode
 
 logger = structlog.get_logger("files")
 
@@ -59,11 +58,7 @@ def file_review(*, file: StoredFile, actor: Any, approved: bool) -> StoredFile:
     with transaction.atomic():
         locked = StoredFile.objects.select_for_update().get(pk=file.pk)
         if locked.purpose not in STAFF_VISIBLE:
-            raise ApplicationError(
-                ErrorCode.INVALID,
-                "Only ID documents and certifications are reviewed.",
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            raise ApplicationError(ErrorCode.INVALID, "Only ID documents and certifications are reviewed.")
         if locked.status != StoredFile.Status.READY:
             raise ApplicationError(ErrorCode.CONFLICT, "Only a ready file can be reviewed.")
         locked.review = StoredFile.Review.APPROVED if approved else StoredFile.Review.REJECTED

@@ -6,16 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpRequest
-from rest_framework import status
-from rest_framework.exceptions import NotFound
-
 from files import policies, storage
 from files.errors import FileError
 from files.models import StoredFile
 from files.selectors import STAFF_VISIBLE, file_may_be_served
-from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import ApplicationError, not_found
 
 ORIGINAL = "original"
 VARIANTS = ("display", "display_webp", "small", "small_webp", "medium", "medium_webp")
@@ -45,7 +41,7 @@ def _target(file: StoredFile, variant: str) -> Target | None:
     return Target(key, content_type, attachment, filename)
 
 
-def file_link(*, file: StoredFile, variant: str, request: HttpRequest | None) -> str | None:
+def file_link(*, file: StoredFile, variant: str, request: storage.AbsoluteUrls | None) -> str | None:
     """A URL for one variant if the file may be served: the CDN for public variants, else a signed link."""
     if not file_may_be_served(file):
         return None
@@ -63,7 +59,7 @@ def file_link(*, file: StoredFile, variant: str, request: HttpRequest | None) ->
     )
 
 
-def file_links(*, file: StoredFile, viewer: Any, request: HttpRequest | None) -> dict[str, Any]:
+def file_links(*, file: StoredFile, viewer: Any, request: storage.AbsoluteUrls | None) -> dict[str, Any]:
     """``url``, ``thumbnails`` and ``webp`` for the API; all null until the file may be served.
 
     Images are served from their processed variants (stripped of metadata),
@@ -101,23 +97,21 @@ def file_links(*, file: StoredFile, viewer: Any, request: HttpRequest | None) ->
 
 
 def file_open_signed(*, file_id: UUID | str, variant: str, signature: str) -> tuple[Any, Target]:
-    """Open the bytes behind one of our signed links (embedded mode). Anything not right is a 404.
+    """Open the bytes behind one of our signed links (embedded mode). Anything not right is not found.
 
-    A genuine but expired link answers 403 ``file_link_expired`` so the app
-    knows to fetch a fresh one. The file is re-checked on every open: a link
+    A genuine but expired link is refused (``file_link_expired``, forbidden) so
+    the app knows to fetch a fresh one. The file is re-checked on every open: a link
     handed out before a deletion or a quarantine opens nothing.
     """
     verdict = storage.link_check(file_id=file_id, variant=variant, signature=signature)
     if verdict == "expired":
-        raise ApplicationError(
-            FileError.LINK_EXPIRED, "This link has expired; fetch the file again.", status=status.HTTP_403_FORBIDDEN
-        )
+        raise ApplicationError(FileError.LINK_EXPIRED, "This link has expired; fetch the file again.")
     if verdict != "ok":
-        raise NotFound()
+        raise not_found()
     file = StoredFile.objects.filter(pk=file_id).first()
     if file is None or not file_may_be_served(file):
-        raise NotFound()
+        raise not_found()
     target = _target(file, variant)
     if target is None or not storage.exists(target.key):
-        raise NotFound()
+        raise not_found()
     return storage.open_stream(target.key), target

@@ -11,11 +11,16 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from files import policies, processing, scanning, storage, validation
-from files.errors import FileError, bad_type, invalid, too_large
+from files.errors import FileError, refused
 from files.models import StoredFile
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import ApplicationError
 
 SNIFF_BYTES = 16
+
+
+def _too_large(limit: int) -> ApplicationError:
+    return refused(FileError.FILE_TOO_LARGE, f"The file is too large (at most {limit // policies.MB} MB).")
 
 
 def _read(upload: UploadedFile, limit: int) -> bytes:
@@ -23,7 +28,7 @@ def _read(upload: UploadedFile, limit: int) -> bytes:
     upload.seek(0)
     data: bytes = upload.read(limit + 1)
     if len(data) > limit:
-        raise too_large(f"The file is too large (at most {limit // policies.MB} MB).")
+        raise _too_large(limit)
     return data
 
 
@@ -36,19 +41,19 @@ def upload_check(*, purpose: str, upload: UploadedFile) -> tuple[bytes, str, pro
     """
     policy = policies.policy_for(purpose)
     if getattr(upload, "name_was_unsafe", False):
-        raise invalid(FileError.NAME_INVALID, "The file name is not acceptable (no paths or control characters).")
+        raise refused(FileError.NAME_INVALID, "The file name is not acceptable (no paths or control characters).")
     limit = policies.max_bytes(purpose)
     if upload.size is not None and upload.size > limit:
-        raise too_large(f"The file is too large (at most {limit // policies.MB} MB).")
+        raise _too_large(limit)
     data = _read(upload, limit)
     if not data:
-        raise invalid(FileError.EMPTY, "The file is empty.")
+        raise refused(FileError.EMPTY, "The file is empty.")
     content_type = validation.sniff(data[:SNIFF_BYTES])
     if content_type is None:
-        raise bad_type(FileError.UNSUPPORTED_TYPE, "This type of file is not accepted (JPEG, PNG, WebP or PDF).")
+        raise refused(FileError.UNSUPPORTED_TYPE, "This type of file is not accepted (JPEG, PNG, WebP or PDF).")
     if content_type not in policy.types:
         allowed = ", ".join(sorted(policies.EXTENSIONS[kind].upper() for kind in policy.types))
-        raise bad_type(FileError.TYPE_NOT_ALLOWED, f"A {purpose} must be one of: {allowed}.")
+        raise refused(FileError.TYPE_NOT_ALLOWED, f"A {purpose} must be one of: {allowed}.")
     validation.check_structure(data, content_type)
     info = processing.image_inspect(data, content_type) if content_type in policies.IMAGE_TYPES else None
     return data, content_type, info

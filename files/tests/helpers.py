@@ -76,3 +76,33 @@ def audit_actions(file: StoredFile | Any) -> list[str]:
         .order_by("id")
         .values_list("action", flat=True)
     )
+
+
+# Every state a row may be in, as (status, scan, review): StoredFile's constraints allow exactly these.
+FILE_STATES = [
+    (status, scan, review)
+    for status, scans in (
+        ("pending", ("pending", "clean", "not_scanned")),
+        ("ready", ("clean", "not_scanned")),
+        ("rejected", ("pending", "clean", "infected", "not_scanned")),
+    )
+    for scan in scans
+    for review in ("not_required", "pending", "approved", "rejected")
+]
+
+
+def file_row(*, owner: Any, purpose: str, status: str = "ready", scan: str = "clean", review: str = "") -> StoredFile:
+    """A row in one of FILE_STATES, without bytes: for rules that read the row only."""
+    file_id = uuid.uuid4()
+    return StoredFile.objects.create(
+        id=file_id,
+        owner=owner,
+        purpose=purpose,
+        status=status,
+        scan=scan,
+        review=review or StoredFile.Review.NOT_REQUIRED,
+        content_type="image/png",
+        size=1024,
+        sha256="0" * 64,
+        key=f"files/private/{purpose}/{getattr(owner, 'pk', 'none')}/{file_id}/original.png",
+    )

@@ -34,7 +34,7 @@ from files.tasks import (
 from files.tests import samples
 from files.tests.conftest import stored_keys
 from files.tests.helpers import audit_actions, ready, uploaded
-from guardiannest.api.errors import ApplicationError
+from guardiannest.errors import ApplicationError, Refusal
 from guardiannest.registries import gdpr_erasers, gdpr_exporters
 
 pytestmark = pytest.mark.django_db
@@ -178,7 +178,7 @@ def test_review_is_for_ready_documents_only(parent_api: APIClient, staff: Any) -
     with pytest.raises(ApplicationError) as not_ready:
         file_review(file=pending, actor=staff, approved=True)
 
-    assert (not_reviewed.value.status, not_ready.value.status) == (400, 409)
+    assert (not_reviewed.value.refusal, not_ready.value.refusal) == (Refusal.INVALID, Refusal.CONFLICT)
     assert StoredFile.objects.get(pk=pending.pk).review == "pending"
 
 

@@ -10,9 +10,9 @@ is accepted and answers 400 ``unknown_booking`` until bookings exist.
 paginated; POST ``{body, attachment_id?}`` sends (201). Text is cleaned of
 markup (nh3); empty, blank or longer than 4,000 characters after cleaning is
 400. ``attachment_id`` names one of the sender's own uploads made with the
-purpose ``message_attachment`` (else 400 ``unknown_attachment``); both people
-in the conversation may then read that file. Sending is
-throttled (scope ``chat``, 429). Both participants' sockets receive
+purpose ``message_attachment``, processed and not rejected (else 400
+``unknown_attachment``); both people in the conversation may then read that
+file. Sending is throttled (scope ``chat``, 429). Both participants' sockets receive
 ``message.created``; a recipient without a socket gets a push.
 
 ``conversations/{id}/read`` ``{message_id}``: moves the caller's read marker
@@ -36,9 +36,9 @@ from rest_framework.views import APIView
 from accounts.models import Role, User
 from guardiannest.api.pagination import CursorPagination
 from guardiannest.api.serializers import CleanTextField, StrictSerializer
-from messaging import selectors_chat as selectors
 from messaging.models import Conversation
 from messaging.models.chat import BODY_MAX_LENGTH
+from messaging.selectors import chat as selectors
 from messaging.services import chat as services
 
 TAGS = ["chat"]

@@ -17,9 +17,9 @@ from rest_framework.views import APIView
 from guardiannest.api.pagination import CursorPagination
 from guardiannest.api.parsers import JSONParser
 from guardiannest.api.serializers import StrictSerializer
-from messaging import selectors
 from messaging.kinds import Category
 from messaging.models.notifications import Notification
+from messaging.selectors import notifications as selectors
 from messaging.services import notifications as services
 from messaging.services import preferences as preference_services
 

@@ -12,54 +12,42 @@ traffic must not queue behind.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from enum import StrEnum
+from datetime import datetime
 from functools import partial
 from typing import Any
 from uuid import UUID
 
-import structlog
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
-from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
 
 from accounts.models import Role, User
-from guardiannest.api.errors import ApplicationError, ErrorCode
+from files.models import Purpose
+from files.selectors import file_get_usable
+from guardiannest import text as plain_text
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import ApplicationError, invalid, not_found
 from guardiannest.realtime.events import broadcast_on_commit
 from guardiannest.realtime.groups import user_group
 from guardiannest.realtime.presence import user_is_online
-from guardiannest.text import clean_text
 from messaging import safety
+from messaging.errors import ChatError
 from messaging.models import Conversation, Message, SafetyWarning
 from messaging.models.chat import BODY_MAX_LENGTH
-
-logger = structlog.get_logger(__name__)
+from messaging.services.notifications import notify
 
 OFFLINE_KIND = "chat.message_offline"
 PREVIEW_LENGTH = 100
 _PAIRS = {Role.PARENT: Role.SITTER, Role.SITTER: Role.PARENT}
 
 
-class ChatError(StrEnum):
-    INVALID_PARTICIPANT = "invalid_participant"
-    UNKNOWN_BOOKING = "unknown_booking"
-    UNKNOWN_ATTACHMENT = "unknown_attachment"
-    PARTICIPANT_UNAVAILABLE = "participant_unavailable"
-    UNKNOWN_MESSAGE = "unknown_message"
-
-
-def _bad_input(code: str, field: str, message: str) -> ApplicationError:
-    return ApplicationError(code, message, status=status.HTTP_400_BAD_REQUEST, errors={field: [message]})
-
-
 # --- wire shapes shared by the REST answers and the socket events ---------------------------------
 
-_datetime = serializers.DateTimeField()
+
+def _wire_time(value: datetime) -> str:
+    """A time as the API's serializers write it (ISO 8601 in the current zone, UTC as ``Z``): REST and socket agree."""
+    text = timezone.localtime(value).isoformat()
+    return f"{text[:-6]}Z" if text.endswith("+00:00") else text
 
 
 def safety_warning_data(code: str) -> dict[str, str] | None:
@@ -84,7 +72,7 @@ def message_event_data(message: Message) -> dict[str, Any]:
         "sender_id": str(message.sender_id),
         "body": message.body,
         "attachment_id": str(message.attachment_id) if message.attachment_id else None,
-        "created_at": _datetime.to_representation(message.created_at),
+        "created_at": _wire_time(message.created_at),
         "safety_warning": safety_warning_data(message.safety_warning),
     }
 
@@ -93,16 +81,16 @@ def message_event_data(message: Message) -> dict[str, Any]:
 
 
 def _pair_for(actor: User, participant_id: UUID) -> tuple[User, User]:
-    """``(parent, sitter)`` for the actor and the participant they named, or 400 naming ``participant_id``.
+    """``(parent, sitter)`` for the actor and the participant they named, or bad input naming ``participant_id``.
 
     Every refusal has the same words, whatever the reason (no such user,
     inactive, same role, staff, oneself): the answer must not tell a caller
     who exists or what role they have.
     """
-    refusal = _bad_input(
-        ChatError.INVALID_PARTICIPANT,
+    refusal = invalid(
         "participant_id",
         "Conversations are between a parent and a sitter: name an active user of the other role.",
+        ChatError.INVALID_PARTICIPANT,
     )
     wanted = _PAIRS.get(Role(actor.role)) if actor.role in _PAIRS and not actor.is_staff else None
     if wanted is None or participant_id == actor.pk:
@@ -133,22 +121,30 @@ def conversation_start(*, actor: User, participant_id: UUID) -> tuple[Conversati
 
 
 def conversation_start_for_booking(*, actor: User, booking_id: UUID) -> tuple[Conversation, bool]:
-    """The conversation of a booking's parent and sitter. Bookings do not exist yet: always 400."""
-    raise _bad_input(ChatError.UNKNOWN_BOOKING, "booking_id", "No booking of yours has this id.")
+    """The conversation of a booking's parent and sitter. Bookings do not exist yet: always ``unknown_booking``."""
+    raise invalid("booking_id", "No booking of yours has this id.", ChatError.UNKNOWN_BOOKING)
 
 
 # --- messages -----------------------------------------------------------------------------------
 
 
+# TRANSITION: guardiannest.text refuses with DRF's ValidationError until the core converts it to ApplicationError.
+# Caught by the name guardiannest.text gives it, so this module imports nothing of DRF; drop it with the shim.
+_TEXT_REFUSALS: tuple[type[Exception], ...] = (
+    ApplicationError,
+    getattr(plain_text, "ValidationError", ApplicationError),
+)
+
+
 def _clean_body(body: str) -> str:
     """The text to store; the API cleans it already, this keeps the rule for every other caller."""
     try:
-        text = clean_text(body, max_length=BODY_MAX_LENGTH, multiline=True)
-    except serializers.ValidationError as exc:
-        detail = exc.detail[0] if isinstance(exc.detail, list) else str(exc.detail)
-        raise _bad_input(ErrorCode.INVALID, "body", str(detail)) from exc
+        text = plain_text.clean_text(body, max_length=BODY_MAX_LENGTH, multiline=True)
+    except _TEXT_REFUSALS as exc:
+        detail: Any = getattr(exc, "detail", str(exc))
+        raise invalid("body", str(detail[0] if isinstance(detail, list) else detail)) from exc
     if not text:
-        raise _bad_input(ErrorCode.INVALID, "body", "Write something: the message is empty.")
+        raise invalid("body", "Write something: the message is empty.")
     return text
 
 
@@ -156,33 +152,8 @@ def _lock_for(conversation: Conversation, user: User) -> Conversation:
     """The conversation locked until the transaction ends; not found for anyone not in it."""
     locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
     if user.pk not in locked.participant_ids():
-        raise NotFound()
+        raise not_found()
     return locked
-
-
-def _check_attachment(*, attachment_id: UUID, sender: User) -> None:
-    from files.models import Purpose, StoredFile
-
-    file = StoredFile.objects.filter(pk=attachment_id, owner_id=sender.pk).first()
-    if file is None or file.purpose != Purpose.MESSAGE_ATTACHMENT or file.status == StoredFile.Status.REJECTED:
-        raise _bad_input(
-            ChatError.UNKNOWN_ATTACHMENT,
-            "attachment_id",
-            "Attach one of your own uploads made with the purpose message_attachment.",
-        )
-
-
-def chat_attachment_visible(file: Any, user: Any) -> bool:
-    """A file attached to a message may be read by both people in that conversation."""
-    from files.models import Purpose
-
-    if file.purpose != Purpose.MESSAGE_ATTACHMENT:
-        return False
-    return (
-        Message.objects.filter(attachment_id=file.pk)
-        .filter(Q(conversation__parent_id=user.pk) | Q(conversation__sitter_id=user.pk))
-        .exists()
-    )
 
 
 @transaction.atomic
@@ -190,15 +161,22 @@ def message_send(*, conversation: Conversation, sender: User, body: str, attachm
     """Store a message and deliver it: live to both participants' sockets, by push if the recipient has none.
 
     Precondition: ``sender`` is a participant (checked again under the lock).
-    An attachment is one of the sender's own uploads with the purpose
-    ``message_attachment`` that the scan did not reject; the recipient may then
-    read it (``chat_attachment_visible``).
+    An attachment is one of the sender's own usable uploads with the purpose
+    ``message_attachment`` (:func:`files.selectors.file_get_usable`: processed,
+    never rejected); the recipient may then read it
+    (:func:`messaging.selectors.chat.chat_attachment_visible`).
     A message that asks to pay outside the platform is stored and delivered
     with a warning for its recipient, flagged for staff, and audited without
     its text.
     """
     if attachment_id is not None:
-        _check_attachment(attachment_id=attachment_id, sender=sender)
+        file_get_usable(
+            file_id=attachment_id,
+            owner_id=sender.pk,
+            purpose=Purpose.MESSAGE_ATTACHMENT,
+            field="attachment_id",
+            code=ChatError.UNKNOWN_ATTACHMENT,
+        )
     text = _clean_body(body)
     finding = safety.detect(text)
     locked = _lock_for(conversation, sender)
@@ -243,16 +221,6 @@ def message_send(*, conversation: Conversation, sender: User, body: str, attachm
     return message
 
 
-def _notify() -> Callable[..., Any] | None:
-    """The notification core's ``notify``, imported late: chat must not depend on it at import time."""
-    try:
-        module = importlib.import_module("messaging.services.notifications")
-    except ImportError:
-        return None
-    found = getattr(module, "notify", None)
-    return found if callable(found) else None
-
-
 def message_push_if_offline(*, recipient_id: UUID, message_id: UUID, conversation_id: UUID, sender: User) -> bool:
     """Push a new message to a recipient with no open socket (called after commit); True when it was handed over.
 
@@ -260,10 +228,6 @@ def message_push_if_offline(*, recipient_id: UUID, message_id: UUID, conversatio
     and the conversation, not the text: it shows on a locked screen.
     """
     if user_is_online(user_id=recipient_id):
-        return False
-    notify = _notify()
-    if notify is None:
-        logger.warning("chat_offline_push_unavailable", message_id=str(message_id))
         return False
     recipient = User.objects.filter(pk=recipient_id, is_active=True).first()
     if recipient is None:
@@ -292,13 +256,13 @@ def _side(conversation: Conversation, user: User) -> str:
 def conversation_mark_read(*, conversation: Conversation, reader: User, message_id: UUID) -> Conversation:
     """Move the reader's marker to ``message_id`` and tell the other participant; backwards is a no-op.
 
-    The message must be of this conversation (400 naming ``message_id``
+    The message must be of this conversation (bad input naming ``message_id``
     otherwise). Returns the conversation, changed or not.
     """
     locked = _lock_for(conversation, reader)
     message = Message.objects.filter(pk=message_id, conversation=locked).only("id", "seq").first()
     if message is None:
-        raise _bad_input(ChatError.UNKNOWN_MESSAGE, "message_id", "This conversation has no message with this id.")
+        raise invalid("message_id", "This conversation has no message with this id.", ChatError.UNKNOWN_MESSAGE)
     side = _side(locked, reader)
     current_id = getattr(locked, f"{side}_last_read_message_id")
     current_seq = Message.objects.filter(pk=current_id).values_list("seq", flat=True).first() if current_id else None
@@ -315,7 +279,7 @@ def conversation_mark_read(*, conversation: Conversation, reader: User, message_
             "conversation_id": str(locked.pk),
             "reader_id": str(reader.pk),
             "message_id": str(message.pk),
-            "read_at": _datetime.to_representation(read_at),
+            "read_at": _wire_time(read_at),
         },
     )
     return locked
@@ -332,7 +296,7 @@ def chat_export(user: User) -> dict[str, Any]:
             {
                 "id": str(conversation.pk),
                 "with_user_id": str(conversation.other_participant_id(user.pk)),
-                "created_at": _datetime.to_representation(conversation.created_at),
+                "created_at": _wire_time(conversation.created_at),
                 "messages_written": [
                     {"id": str(message.pk), "body": message.body, "created_at": message.created_at.isoformat()}
                     for message in conversation.messages.filter(sender=user).order_by("seq")

@@ -14,28 +14,14 @@ from uuid import UUID
 
 import structlog
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
 from accounts.models import User
 from guardiannest.audit.services import audit_record
 from messaging.models import Device
+from messaging.selectors.devices import device_get_for_user, device_list_for_user
 
 logger = structlog.get_logger("messaging.devices")
-
-
-def device_list_for_user(*, user: User) -> QuerySet[Device]:
-    """The devices a push to ``user`` goes to, most recently seen first."""
-    return Device.objects.filter(user=user).order_by("-last_seen_at")
-
-
-def device_get_for_user(*, device_id: UUID, user: User) -> Device:
-    """The user's own device; anyone else's is simply not found."""
-    device = Device.objects.filter(pk=device_id, user=user).first()
-    if device is None:
-        raise NotFound()
-    return device
 
 
 def _claim(*, user: User, token: str, platform: str) -> tuple[Device, bool, bool]:
@@ -69,7 +55,7 @@ def device_register(*, user: User, token: str, platform: str) -> Device:
 
 @transaction.atomic
 def device_delete(*, device_id: UUID, user: User) -> None:
-    """Forget one of the user's devices (signing out of the app); another user's answers 404."""
+    """Forget one of the user's devices (signing out of the app); another user's is not found."""
     device = device_get_for_user(device_id=device_id, user=user)
     platform, pk = device.platform, device.pk
     device.delete()

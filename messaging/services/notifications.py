@@ -32,14 +32,8 @@ from guardiannest.realtime.events import broadcast_on_commit
 from guardiannest.realtime.groups import user_group
 from messaging.kinds import Channel, Kind, get_kind
 from messaging.models.notifications import Delivery, Notification, NotificationPreference
-from messaging.selectors import (
-    Preferences,
-    PushTarget,
-    effective_preferences,
-    preference_overrides_for_users,
-    push_targets_for_users,
-    verified_phones_for_users,
-)
+from messaging.selectors.devices import PushTarget, push_targets_for_users, verified_phones_for_users
+from messaging.selectors.notifications import Preferences, effective_preferences, preference_overrides_for_users
 from messaging.services.delivery import delivery_enqueue
 from messaging.services.preferences import unsubscribe_token
 

@@ -1,6 +1,6 @@
 """Preferences per category and channel, and the one-click unsubscribe link.
 
-Stored as overrides of the defaults (see :func:`messaging.selectors.effective_preferences`).
+Stored as overrides of the defaults (see :func:`messaging.selectors.notifications.effective_preferences`).
 Account and emergency messages cannot be switched off; marketing is opt-in and
 never goes by SMS. A change is refused as a whole, with every offending key
 named, so a client never half-applies a form.
@@ -10,25 +10,18 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from enum import StrEnum
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
-from rest_framework import status
 
-from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import ApplicationError, ErrorCode, ErrorCodes
+from messaging.errors import NotificationError
 from messaging.kinds import MANDATORY_CATEGORIES, NEVER, Category, Channel
 from messaging.models.notifications import NotificationPreference
-from messaging.selectors import Preferences, effective_preferences
-
-
-class NotificationError(StrEnum):
-    CANNOT_DISABLE = "cannot_disable"
-    INVALID_TOKEN = "invalid_token"
-
+from messaging.selectors.notifications import Preferences, effective_preferences
 
 UNSUBSCRIBE_SALT = "messaging.unsubscribe"
 
@@ -38,8 +31,9 @@ def unsubscribe_token(*, user_id: Any, category: str) -> str:
     return signing.dumps({"u": str(user_id), "c": category}, salt=UNSUBSCRIBE_SALT)
 
 
-def _invalid(detail: str, errors: dict[str, list[str]], code: str = ErrorCode.INVALID) -> ApplicationError:
-    return ApplicationError(code, detail, status=status.HTTP_400_BAD_REQUEST, errors=errors)
+def _invalid(detail: str, errors: dict[str, list[str]], code: ErrorCodes = ErrorCode.INVALID) -> ApplicationError:
+    """Bad input naming every offending key, with one summary ``detail`` (however many keys there are)."""
+    return ApplicationError(code, detail, errors=errors)
 
 
 def _validate_changes(changes: Mapping[str, Mapping[str, bool]]) -> None:
@@ -79,7 +73,7 @@ def _validate_changes(changes: Mapping[str, Mapping[str, bool]]) -> None:
 def preferences_update(*, user: Any, changes: Mapping[str, Mapping[str, bool]], actor: Any = None) -> Preferences:
     """Apply ``{category: {channel: bool}}`` and answer the preferences now in force.
 
-    Refused as a whole (400, nothing stored) when a category or channel is
+    Refused as a whole (bad input, nothing stored) when a category or channel is
     unknown, when it would switch off an account or emergency channel
     (``cannot_disable``), or switch on a channel a category never uses.
     """
@@ -111,7 +105,7 @@ def preferences_unsubscribe(*, token: str) -> str:
     """One-click unsubscribe (RFC 8058): the signed token is the credential. Returns the category.
 
     Marketing stops on every channel (it was opt-in); other categories stop by
-    email, where the link was. A bad or foreign token is refused with 400.
+    email, where the link was. A bad or foreign token is bad input (``invalid_token``).
     """
     try:
         claims = signing.loads(token, salt=UNSUBSCRIBE_SALT)

@@ -29,6 +29,7 @@ from rest_framework.exceptions import NotFound
 
 from accounts.models import User
 from files.models import Purpose, StoredFile
+from files.selectors import file_get_usable
 from files.services.lifecycle import file_review
 from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.services import audit_record
@@ -47,14 +48,9 @@ CERTIFICATION_FIELDS = ("kind", "issued_at", "expires_at", "document_id")
 def _document(sitter: SitterProfile, document_id: UUID | str | None) -> StoredFile | None:
     if document_id is None:
         return None
-    document = StoredFile.objects.filter(pk=document_id, owner_id=sitter.user_id, purpose=Purpose.CERTIFICATION).first()
-    if document is None:
-        raise invalid(
-            "document_id", "No certification document of yours has this id (upload it with purpose certification)."
-        )
-    if document.status == StoredFile.Status.REJECTED:
-        raise invalid("document_id", "This document was rejected; upload it again.")
-    return document
+    return file_get_usable(
+        file_id=document_id, owner_id=sitter.user_id, purpose=Purpose.CERTIFICATION, field="document_id"
+    )
 
 
 def _exists(kind: str) -> ApplicationError:

@@ -29,6 +29,7 @@ from rest_framework.exceptions import NotFound
 
 from accounts.models import Role, User
 from files.models import Purpose, StoredFile
+from files.selectors import file_get_usable
 from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.services import audit_record
 from sitters.cache import sitter_changed_on_commit
@@ -117,12 +118,7 @@ def age_groups_mask(groups: Iterable[str]) -> int:
 def _photo(profile: SitterProfile, photo_id: UUID | str | None) -> StoredFile | None:
     if photo_id is None:
         return None
-    photo = StoredFile.objects.filter(pk=photo_id, owner_id=profile.user_id, purpose=Purpose.AVATAR).first()
-    if photo is None:
-        raise invalid("photo_id", "No avatar of yours has this id (upload it with purpose avatar).")
-    if photo.status != StoredFile.Status.READY:
-        raise invalid("photo_id", "This picture is not ready yet (or was rejected).")
-    return photo
+    return file_get_usable(file_id=photo_id, owner_id=profile.user_id, purpose=Purpose.AVATAR, field="photo_id")
 
 
 def _clean(profile: SitterProfile, fields: dict[str, Any]) -> dict[str, Any]:

@@ -19,13 +19,13 @@ from functools import partial
 from uuid import UUID
 
 import structlog
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from accounts.models import User
 from files.models import Purpose, StoredFile
+from files.selectors import file_get_usable
 from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.services import audit_record
 from messaging.services.notifications import notify
@@ -59,21 +59,14 @@ def _clean_decision(*, decision: str, reason: str, kind: str | None = None) -> s
 
 
 def _id_document(*, sitter: User, document_id: UUID | str) -> StoredFile:
-    """The sitter's own ready ID document; anyone else's file, or one staff rejected, is as good as missing."""
-    message = "Upload your ID document first (purpose id_document) and wait until it is ready."
-    try:
-        document = (
-            StoredFile.objects.filter(
-                pk=document_id, owner_id=sitter.pk, purpose=Purpose.ID_DOCUMENT, status=StoredFile.Status.READY
-            )
-            .exclude(review=StoredFile.Review.REJECTED)
-            .first()
-        )
-    except DjangoValidationError as exc:
-        raise invalid("id_document_id", message, SitterError.DOCUMENT_INVALID) from exc
-    if document is None:
-        raise invalid("id_document_id", message, SitterError.DOCUMENT_INVALID)
-    return document
+    """The sitter's own usable ID document (:func:`files.selectors.file_get_usable`)."""
+    return file_get_usable(
+        file_id=document_id,
+        owner_id=sitter.pk,
+        purpose=Purpose.ID_DOCUMENT,
+        field="id_document_id",
+        code=SitterError.DOCUMENT_INVALID,
+    )
 
 
 def _locked_profile_of(sitter: User) -> SitterProfile:

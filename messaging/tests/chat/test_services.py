@@ -12,8 +12,8 @@ from django.db import connection
 from accounts.models import User
 from accounts.tests.factories import ParentFactory, SitterFactory
 from conftest import race
-from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.models import AuditEvent
+from guardiannest.errors import ApplicationError, Refusal
 from guardiannest.realtime.groups import user_group
 from guardiannest.realtime.presence import presence_join
 from messaging.models import Conversation, Message, Notification
@@ -80,7 +80,7 @@ def test_only_a_parent_and_an_active_sitter_make_a_pair(
     with pytest.raises(ApplicationError) as refused:
         conversation_start(actor=actor, participant_id=participant_id)
 
-    assert refused.value.code == "invalid_participant" and refused.value.status == 400
+    assert refused.value.code == "invalid_participant" and refused.value.refusal is Refusal.INVALID
     assert list(refused.value.errors or {}) == ["participant_id"]
     assert not Conversation.objects.exists()
 
@@ -142,7 +142,7 @@ def test_bad_text_is_refused_and_nothing_is_stored_or_sent(
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(ApplicationError) as refused:
         message_send(conversation=conversation, sender=parent, body=body)
 
-    assert refused.value.status == 400 and list(refused.value.errors or {}) == ["body"]
+    assert refused.value.refusal is Refusal.INVALID and list(refused.value.errors or {}) == ["body"]
     assert callbacks == []
     assert not Message.objects.exists()
 
@@ -163,7 +163,7 @@ def test_a_closed_account_receives_no_more_messages(conversation: Conversation, 
     with pytest.raises(ApplicationError) as refused:
         message_send(conversation=conversation, sender=parent, body="Hello?")
 
-    assert refused.value.code == "participant_unavailable" and refused.value.status == 409
+    assert refused.value.code == "participant_unavailable" and refused.value.refusal is Refusal.CONFLICT
     assert not Message.objects.exists()
 
 

@@ -15,7 +15,7 @@ from accounts.models import User
 from accounts.tests.problems import assert_problem
 from guardiannest.registries import gdpr_erasers, gdpr_exporters
 from messaging.models import Delivery, Notification, NotificationPreference
-from messaging.selectors import preferences_get
+from messaging.selectors.notifications import preferences_get
 from messaging.services.notifications import notify
 from messaging.services.preferences import UNSUBSCRIBE_SALT, preferences_update
 from messaging.tasks import deliver

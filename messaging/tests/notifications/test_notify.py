@@ -252,15 +252,15 @@ def test_the_actor_is_recorded(parent: User, sitter: User) -> None:
 
 
 def test_the_preferences_service_names_what_it_refuses(parent: User) -> None:
-    from guardiannest.api.errors import ApplicationError
+    from guardiannest.errors import ApplicationError, Refusal
 
     with pytest.raises(ApplicationError) as unknown:
         preferences_update(user=parent, changes={"bookings": {"email": False}, "chat": {"fax": True}})
     with pytest.raises(ApplicationError) as locked:
         preferences_update(user=parent, changes={"emergency": {"sms": False}})
 
-    assert (unknown.value.status, unknown.value.code) == (400, "invalid")
+    assert (unknown.value.refusal, unknown.value.code) == (Refusal.INVALID, "invalid")
     assert set(unknown.value.errors or {}) == {"preferences.bookings", "preferences.chat.fax"}
     assert "bookings" in unknown.value.detail and "chat.fax" in unknown.value.detail
-    assert (locked.value.status, locked.value.code) == (400, "cannot_disable")
+    assert (locked.value.refusal, locked.value.code) == (Refusal.INVALID, "cannot_disable")
     assert not NotificationPreference.objects.exists()

@@ -124,7 +124,7 @@ def test_mfa_change_wording_follows_the_change(parent: User) -> None:
 
 
 def test_a_push_carries_the_kinds_actions_and_ids_only(parent: User) -> None:
-    from messaging.selectors import PushTarget
+    from messaging.selectors.devices import PushTarget
     from messaging.services.notifications import _push_payload
 
     notification = notify(

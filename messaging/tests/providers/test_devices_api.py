@@ -12,7 +12,8 @@ from accounts.tests.problems import assert_problem
 from conftest import client_for, race
 from guardiannest.audit.models import AuditEvent
 from messaging.models import Device
-from messaging.services.devices import device_list_for_user, device_register, device_remove_token
+from messaging.selectors.devices import device_list_for_user
+from messaging.services.devices import device_register, device_remove_token
 
 DEVICES = "/api/v1/devices"
 TOKEN = "fcm:APA91b" + "x" * 150

@@ -4,17 +4,21 @@ Anything else is "not found", never "forbidden", so conversation ids cannot
 be probed. The list is one query whatever its length: both participants and
 the last message come joined, the caller's unread count and read position
 are annotations (a correlated count over the ``(conversation, seq)`` index).
+A file attached to a message may be read by both participants
+(:func:`chat_attachment_visible`, a rule the files app asks through ``file_access_rules``).
 """
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
-from rest_framework.exceptions import NotFound
 
 from accounts.models import User
+from files.models import Purpose
+from guardiannest.errors import not_found
 from messaging.models import Conversation, Message
 
 
@@ -55,21 +59,32 @@ def conversation_list_for_user(*, user: User) -> QuerySet[Conversation]:
 
 
 def conversation_detail_for_user(*, conversation_id: UUID, user: User) -> Conversation:
-    """One of the user's conversations, annotated like the list; 404 for anyone else's."""
+    """One of the user's conversations, annotated like the list; not found for anyone else's."""
     conversation = conversation_list_for_user(user=user).filter(pk=conversation_id).first()
     if conversation is None:
-        raise NotFound()
+        raise not_found()
     return conversation
 
 
 def conversation_get_for_user(*, conversation_id: UUID, user: User) -> Conversation:
-    """One of the user's conversations, plain (for writes and history); 404 for anyone else's."""
+    """One of the user's conversations, plain (for writes and history); not found for anyone else's."""
     conversation = Conversation.objects.filter(_of(user), pk=conversation_id).first()
     if conversation is None:
-        raise NotFound()
+        raise not_found()
     return conversation
 
 
 def message_list_for_conversation(*, conversation: Conversation) -> QuerySet[Message]:
     """The conversation's messages, newest first. Precondition: the caller is a participant."""
     return Message.objects.filter(conversation=conversation).order_by("-seq")
+
+
+def chat_attachment_visible(file: Any, user: Any) -> bool:
+    """A file attached to a message may be read by both people in that conversation."""
+    if file.purpose != Purpose.MESSAGE_ATTACHMENT:
+        return False
+    return (
+        Message.objects.filter(attachment_id=file.pk)
+        .filter(Q(conversation__parent_id=user.pk) | Q(conversation__sitter_id=user.pk))
+        .exists()
+    )

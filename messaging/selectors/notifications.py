@@ -8,15 +8,13 @@ and the unsubscribe link agree on it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
-from rest_framework.exceptions import NotFound
 
+from guardiannest.errors import not_found
 from messaging.kinds import MANDATORY_CATEGORIES, NEVER, OPT_IN_CATEGORIES, Category, Channel
-from messaging.models.devices import Device, PhoneVerification
 from messaging.models.notifications import Notification, NotificationPreference
 
 Preferences = dict[str, dict[str, bool]]
@@ -70,36 +68,8 @@ def notification_list_for_user(*, user: Any) -> QuerySet[Notification]:
 
 
 def notification_get_for_user(*, notification_id: UUID, user: Any) -> Notification:
-    """The user's own notification; someone else's answers 404 like one that does not exist."""
+    """The user's own notification; someone else's is not found, like one that does not exist."""
     notification = Notification.objects.filter(pk=notification_id, user=user).first()
     if notification is None:
-        raise NotFound()
+        raise not_found()
     return notification
-
-
-@dataclass(frozen=True)
-class PushTarget:
-    token: str
-    platform: str
-
-
-def push_targets_for_users(*, user_ids: Iterable[Any]) -> dict[Any, list[PushTarget]]:
-    """The registered push tokens of each user (``POST devices``), in one query."""
-    targets: dict[Any, list[PushTarget]] = {}
-    for user_id, token, platform in Device.objects.filter(user_id__in=list(user_ids)).values_list(
-        "user_id", "token", "platform"
-    ):
-        targets.setdefault(user_id, []).append(PushTarget(token=token, platform=platform))
-    return targets
-
-
-def verified_phones_for_users(*, user_ids: Iterable[Any]) -> set[tuple[Any, str]]:
-    """``(user id, number)`` pairs proven by an SMS code, in one query.
-
-    An SMS only goes to a number its account proved (SMS cost money and can be
-    aimed at someone else's phone). A verification counts only for the number
-    the account has now, which the caller compares (as
-    :func:`messaging.services.phone.phone_verified_at` does for one user).
-    """
-    rows = PhoneVerification.objects.filter(user_id__in=list(user_ids), verified_at__isnull=False)
-    return set(rows.values_list("user_id", "phone").distinct())

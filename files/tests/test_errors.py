@@ -1,0 +1,34 @@
+"""Files speak the domain: codes declare their kind of refusal, and no domain module knows DRF or a request."""
+
+from __future__ import annotations
+
+import pytest
+
+import files
+from files.errors import FileError
+from files.tests.layers import domain_modules, http_leaks
+from guardiannest.api.errors import http_status
+from guardiannest.errors import ApplicationError
+
+# The statuses clients have always seen for each code; a changed declaration changes the API.
+STATUS_SEEN_BY_CLIENTS = {
+    "file_too_large": 413,
+    "image_too_large": 413,
+    "unsupported_file_type": 415,
+    "file_type_not_allowed": 415,
+    "file_polyglot": 415,
+    "file_active_content": 415,
+    "file_corrupt": 400,
+    "file_empty": 400,
+    "file_name_invalid": 400,
+    "file_link_expired": 403,
+}
+
+
+def test_each_code_answers_the_status_clients_know() -> None:
+    assert {code.value: http_status(ApplicationError(code, "no")) for code in FileError} == STATUS_SEEN_BY_CLIENTS
+
+
+@pytest.mark.parametrize("module", domain_modules(files))
+def test_no_domain_module_imports_drf_or_takes_a_request(module: str) -> None:
+    assert http_leaks(module) == []

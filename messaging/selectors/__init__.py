@@ -1,0 +1,1 @@
+"""Read queries of messaging, one module per subdomain: chat, notifications, devices."""
