@@ -24,8 +24,8 @@ from datetime import datetime
 from uuid import UUID
 
 from django.db.models import QuerySet
-from rest_framework.exceptions import NotFound
 
+from guardiannest.errors import not_found
 from sitters.models import AvailabilityException, AvailabilitySpan, Hold, SitterProfile, WeeklyWindow
 
 
@@ -41,7 +41,7 @@ def exception_get_for_sitter(*, exception_id: UUID, profile: SitterProfile) -> A
     """The sitter's own exception; another sitter's is simply not found."""
     exception = AvailabilityException.objects.filter(pk=exception_id, sitter=profile).first()
     if exception is None:
-        raise NotFound()
+        raise not_found()
     return exception
 
 
@@ -54,7 +54,7 @@ def hold_get_for_sitter(*, hold_id: UUID, profile: SitterProfile) -> Hold:
     """The sitter's own hold; another sitter's is simply not found."""
     hold = Hold.objects.filter(pk=hold_id, sitter=profile).first()
     if hold is None:
-        raise NotFound()
+        raise not_found()
     return hold
 
 

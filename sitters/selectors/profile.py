@@ -23,9 +23,9 @@ from uuid import UUID
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
 from files.models import StoredFile
+from guardiannest.errors import not_found
 from sitters.models import Certification, SitterProfile
 
 
@@ -66,5 +66,5 @@ def certification_get_for_sitter(*, certification_id: UUID, sitter: SitterProfil
     """The sitter's own certification; anyone else's is simply not found."""
     certification = Certification.objects.select_related("document").filter(pk=certification_id, sitter=sitter).first()
     if certification is None:
-        raise NotFound()
+        raise not_found()
     return certification

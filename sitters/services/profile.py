@@ -25,14 +25,13 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from rest_framework.exceptions import NotFound
 
 from accounts.models import Role, User
 from files.models import Purpose, StoredFile
-from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import ApplicationError, invalid, not_found
 from sitters.cache import sitter_changed_on_commit
-from sitters.errors import SitterError, clean_text_field, invalid
+from sitters.errors import SitterError, clean_text_field
 from sitters.languages import unknown_languages
 from sitters.models import AGE_GROUPS, SitterLanguage, SitterProfile, age_groups_to_mask
 from sitters.models.profile import (
@@ -70,10 +69,10 @@ PROFILE_FIELDS = (
 def sitter_profile_for(*, user: User) -> SitterProfile:
     """The sitter's own profile, made empty (unverified, no rate, no location) on first access.
 
-    Raises ``ApplicationError(not_a_sitter, 403)`` for anyone who is not a sitter.
+    Refuses anyone who is not a sitter (``not_a_sitter``, forbidden).
     """
     if user.role != Role.SITTER:
-        raise ApplicationError(SitterError.NOT_A_SITTER, "Only sitters have a sitter profile.", status=403)
+        raise ApplicationError(SitterError.NOT_A_SITTER, "Only sitters have a sitter profile.")
     profile = SitterProfile.objects.select_related("photo").filter(user=user).first()
     if profile is not None:
         return profile
@@ -210,7 +209,7 @@ def sitter_profile_update(*, profile: SitterProfile, actor: User, **fields: Any)
     with transaction.atomic():
         locked = sitter_profile_lock(sitter_id=profile.pk)
         if locked is None:
-            raise NotFound()
+            raise not_found()
         values = _clean(locked, fields)
         changed = {key: value for key, value in values.items() if getattr(locked, key) != value}
         if not changed:

@@ -25,12 +25,12 @@ from zoneinfo import ZoneInfo, available_timezones
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone as dj_timezone
-from rest_framework.exceptions import NotFound
 
 from accounts.models import User
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import invalid, invalid_fields, not_found
 from sitters.cache import sitter_changed_on_commit
-from sitters.errors import SitterError, invalid, invalid_fields
+from sitters.errors import SitterError
 from sitters.models import AvailabilityException, AvailabilitySpan, SitterProfile, WeeklyWindow
 from sitters.models.calendar import MINUTES_PER_DAY
 from sitters.services.calendar.materialise import DatedException, materialise
@@ -70,7 +70,7 @@ def _lock(profile: SitterProfile) -> SitterProfile:
     """The profile, locked until the caller's transaction ends (:mod:`sitters.services.locks`: the one lock)."""
     locked = sitter_profile_lock(sitter_id=profile.pk)
     if locked is None:  # deleted (with its account) since the caller read it
-        raise NotFound()
+        raise not_found()
     return locked
 
 
