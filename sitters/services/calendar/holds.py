@@ -48,11 +48,11 @@ from guardiannest.errors import ApplicationError, ErrorCode, invalid, not_found
 from sitters.cache import sitter_changed_on_commit
 from sitters.errors import SitterError
 from sitters.models import Hold, HoldKind, SitterProfile
+from sitters.models.calendar import HOLD_NO_OVERLAP
 from sitters.selectors.calendar import hold_overlapping, span_covers
 from sitters.services.locks import sitter_profile_lock
 
 MAX_HOLD_LENGTH = timedelta(days=7)
-HOLD_NO_OVERLAP = "sitters_hold_no_overlap"
 # PostgreSQL's name for the inline UNIQUE of ``Hold.reference`` (migration 0001): <table>_<column>_key.
 HOLD_REFERENCE_UNIQUE = "sitters_hold_reference_key"
 EXCLUSION_VIOLATION = "23P01"
