@@ -22,8 +22,10 @@ free-range test are plain column arithmetic on both (see the comments at
 
 A row is ``ROW_COLUMNS`` in order; see :mod:`sitters.selectors.search.rows`.
 
-The text is put together from constants of this module and ``%(name)s``
-placeholders only; every value travels as a parameter (hence the S608 noqa).
+The text is put together from constants of this module, table and column
+names from the models' ``_meta`` (each app owns its table names; another
+app's are never spelled here) and ``%(name)s`` placeholders; every value,
+the enums' included, travels as a parameter (hence the S608 noqa).
 """
 
 from __future__ import annotations
@@ -33,8 +35,44 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sitters.models import age_groups_to_mask
+from django.db import models
+
+from accounts.models import Role, User
+from files.models import StoredFile
+from sitters.models import (
+    AvailabilitySpan,
+    Certification,
+    Hold,
+    SitterLanguage,
+    SitterProfile,
+    VerificationStatus,
+    age_groups_to_mask,
+)
 from sitters.selectors.search.geo import MEAN_EARTH_RADIUS_KM, MEAN_EARTH_RADIUS_M, bounding_window, unit_vector
+
+
+def _table(model: type[models.Model]) -> str:
+    return model._meta.db_table
+
+
+def _col(model: type[models.Model], name: str) -> str:
+    """The column of a field, as its model declares it."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field), name
+    return str(field.column)
+
+
+# The photo's columns in the row, and the StoredFile field each reads.
+_PHOTO_FIELDS = {
+    "photo_id": "id",
+    "photo_key": "key",
+    "photo_variants": "variants",
+    "photo_status": "status",
+    "photo_scan": "scan",
+    "photo_owner_id": "owner",
+    "photo_purpose": "purpose",
+    "photo_content_type": "content_type",
+}
 
 ROW_COLUMNS = (
     "sid",
@@ -51,14 +89,7 @@ ROW_COLUMNS = (
     "search_latitude",
     "search_longitude",
     "dist",
-    "photo_id",
-    "photo_key",
-    "photo_variants",
-    "photo_status",
-    "photo_scan",
-    "photo_owner_id",
-    "photo_purpose",
-    "photo_content_type",
+    *_PHOTO_FIELDS,
     "certifications",
 )
 
@@ -86,8 +117,8 @@ _DOT = (
 
 # The badge rule, once: a certification counts (shows its badge, passes the filter) when it is unexpired
 # and staff approved its document. Both the page's badges and the certification filter use it.
-_BADGES_FROM = "sitters_certification c JOIN files_storedfile d ON d.id = c.document_id"
-_BADGE_RULE = "(c.expires_at IS NULL OR c.expires_at >= %(today)s) AND d.review = 'approved'"
+_BADGES_FROM = f"{_table(Certification)} c JOIN {_table(StoredFile)} d ON d.{_col(StoredFile, 'id')} = c.document_id"
+_BADGE_RULE = f"(c.expires_at IS NULL OR c.expires_at >= %(today)s) AND d.{_col(StoredFile, 'review')} = %(approved)s"
 _PG_BADGES = (
     "(SELECT json_agg(json_build_object('kind', c.kind, 'issued_at', c.issued_at, 'expires_at', c.expires_at)"  # noqa: S608
     " ORDER BY c.kind, c.issued_at DESC)"
@@ -127,8 +158,8 @@ class _Builder:
         self.where: list[str] = [
             "p.search_latitude IS NOT NULL",  # has a location (and the GiST index's predicate)
             "p.hourly_rate IS NOT NULL",
-            "u.is_active",
-            "u.role = 'sitter'",
+            f"u.{_col(User, 'is_active')}",
+            f"u.{_col(User, 'role')} = {self.param('role', Role.SITTER)}",
         ]
 
     def param(self, name: str, value: Any) -> str:
@@ -191,11 +222,11 @@ def _filters(b: _Builder, filters: Filters, today: date) -> None:
         # holds, 1,600 candidates).
         start, end = b.param("start", b.adapt(filters.start)), b.param("end", b.adapt(filters.end))
         b.where += [
-            "(SELECT s.ends_at FROM sitters_availabilityspan s WHERE s.sitter_id = p.user_id"  # noqa: S608
+            f"(SELECT s.ends_at FROM {_table(AvailabilitySpan)} s WHERE s.sitter_id = p.user_id"  # noqa: S608
             f" AND s.starts_at <= {start} ORDER BY s.starts_at DESC LIMIT 1) >= {end}",
-            "NOT EXISTS (SELECT 1 FROM sitters_hold h WHERE h.sitter_id = p.user_id"  # noqa: S608
+            f"NOT EXISTS (SELECT 1 FROM {_table(Hold)} h WHERE h.sitter_id = p.user_id"  # noqa: S608
             f" AND h.starts_at >= {start} AND h.starts_at < {end})",
-            "NOT COALESCE((SELECT h.ends_at FROM sitters_hold h WHERE h.sitter_id = p.user_id"  # noqa: S608
+            f"NOT COALESCE((SELECT h.ends_at FROM {_table(Hold)} h WHERE h.sitter_id = p.user_id"  # noqa: S608
             f" AND h.starts_at < {start} ORDER BY h.starts_at DESC LIMIT 1) > {start}, FALSE)",
         ]
     if filters.min_rate is not None:
@@ -207,10 +238,11 @@ def _filters(b: _Builder, filters: Filters, today: date) -> None:
     if filters.languages:
         codes = b.in_list("language", filters.languages)
         b.where.append(
-            f"EXISTS (SELECT 1 FROM sitters_sitterlanguage l WHERE l.sitter_id = p.user_id AND l.code IN ({codes}))"  # noqa: S608
+            f"EXISTS (SELECT 1 FROM {_table(SitterLanguage)} l WHERE l.sitter_id = p.user_id AND l.code IN ({codes}))"  # noqa: S608
         )
     if filters.certifications:
         b.param("today", b.adapt(today))
+        b.param("approved", StoredFile.Review.APPROVED)
         for index, kind in enumerate(filters.certifications):
             b.where.append(
                 f"EXISTS (SELECT 1 FROM {_BADGES_FROM} WHERE c.sitter_id = p.user_id"  # noqa: S608
@@ -220,27 +252,27 @@ def _filters(b: _Builder, filters: Filters, today: date) -> None:
         mask = age_groups_to_mask(filters.age_groups)
         b.where.append(f"(p.age_groups_mask & {b.param('age_mask', mask)}) = %(age_mask)s")
     if filters.verified:
-        b.where.append("p.verification_status = 'verified'")
+        b.where.append(f"p.verification_status = {b.param('verified', VerificationStatus.VERIFIED)}")
 
 
 def _statement(b: _Builder, distance: str, order: str, today: date, tail: str) -> str:
     b.param("today", b.adapt(today))
+    b.param("approved", StoredFile.Review.APPROVED)
     inner = (
-        "SELECT p.user_id AS sid, u.first_name, p.bio, p.hourly_rate AS rate, p.currency,"  # noqa: S608
+        f"SELECT p.user_id AS sid, u.{_col(User, 'first_name')}, p.bio, p.hourly_rate AS rate, p.currency,"  # noqa: S608
         " p.rating_avg AS rating, p.rating_count, p.verification_status, p.languages, p.age_groups_mask,"
         f" p.years_experience, p.search_latitude, p.search_longitude, {distance} AS dist, p.photo_id"
-        " FROM sitters_sitterprofile p JOIN accounts_user u ON u.id = p.user_id"
+        f" FROM {_table(SitterProfile)} p JOIN {_table(User)} u ON u.{_col(User, 'id')} = p.user_id"
         f" WHERE {' AND '.join(b.where)}"
         f" ORDER BY {order}{tail}"
     )
     badges = _PG_BADGES if b.pg else _SQLITE_BADGES
+    photo = ", ".join(f"f.{_col(StoredFile, field)}" for field in _PHOTO_FIELDS.values())
     return (
         "SELECT page.sid, page.first_name, page.bio, page.rate, page.currency, page.rating, page.rating_count,"  # noqa: S608
         " page.verification_status, page.languages, page.age_groups_mask, page.years_experience,"
-        " page.search_latitude, page.search_longitude, page.dist,"
-        " f.id, f.key, f.variants, f.status, f.scan, f.owner_id, f.purpose, f.content_type,"
-        f" {badges} AS certifications"
-        f" FROM ({inner}) page LEFT JOIN files_storedfile f ON f.id = page.photo_id"
+        f" page.search_latitude, page.search_longitude, page.dist, {photo}, {badges} AS certifications"
+        f" FROM ({inner}) page LEFT JOIN {_table(StoredFile)} f ON f.{_col(StoredFile, 'id')} = page.photo_id"
         f" ORDER BY {order}"
     )
 
