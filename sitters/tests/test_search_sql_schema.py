@@ -87,7 +87,7 @@ def test_every_column_the_statement_reads_is_one_its_table_declares(
 def test_the_statement_compares_with_the_enums_values_as_parameters() -> None:
     _, sql, params = _statements()[0]
 
-    assert {params["role"], params["approved"], params["verified"]} == {
+    assert {params["role"], params["badge_review"], params["verified"]} == {
         Role.SITTER,
         StoredFile.Review.APPROVED,
         VerificationStatus.VERIFIED,

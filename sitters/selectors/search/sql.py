@@ -35,32 +35,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db import models
-
 from accounts.models import Role, User
 from files.models import StoredFile
 from sitters.models import (
     AvailabilitySpan,
-    Certification,
     Hold,
     SitterLanguage,
     SitterProfile,
     VerificationStatus,
     age_groups_to_mask,
 )
+from sitters.selectors.profile import badge_params, badge_sql
+from sitters.selectors.schema import column, table
 from sitters.selectors.search.geo import MEAN_EARTH_RADIUS_KM, MEAN_EARTH_RADIUS_M, bounding_window, unit_vector
-
-
-def _table(model: type[models.Model]) -> str:
-    return model._meta.db_table
-
-
-def _col(model: type[models.Model], name: str) -> str:
-    """The column of a field, as its model declares it."""
-    field = model._meta.get_field(name)
-    assert isinstance(field, models.Field), name
-    return str(field.column)
-
 
 # The photo's columns in the row, and the StoredFile field each reads.
 _PHOTO_FIELDS = {
@@ -115,20 +102,21 @@ _DOT = (
     " + SIN(RADIANS(p.search_latitude)) * %(cz)s)"
 )
 
-# The badge rule, once: a certification counts (shows its badge, passes the filter) when it is unexpired
-# and staff approved its document. Both the page's badges and the certification filter use it.
-_BADGES_FROM = f"{_table(Certification)} c JOIN {_table(StoredFile)} d ON d.{_col(StoredFile, 'id')} = c.document_id"
-_BADGE_RULE = f"(c.expires_at IS NULL OR c.expires_at >= %(today)s) AND d.{_col(StoredFile, 'review')} = %(approved)s"
-_PG_BADGES = (
-    "(SELECT json_agg(json_build_object('kind', c.kind, 'issued_at', c.issued_at, 'expires_at', c.expires_at)"  # noqa: S608
-    " ORDER BY c.kind, c.issued_at DESC)"
-    f" FROM {_BADGES_FROM} WHERE c.sitter_id = page.sid AND {_BADGE_RULE})"
-)
-_SQLITE_BADGES = (
-    "(SELECT json_group_array(json_object('kind', b.kind, 'issued_at', b.issued_at, 'expires_at', b.expires_at))"  # noqa: S608
-    " FROM (SELECT c.kind, c.issued_at, c.expires_at"
-    f" FROM {_BADGES_FROM} WHERE c.sitter_id = page.sid AND {_BADGE_RULE} ORDER BY c.kind, c.issued_at DESC) b)"
-)
+
+def _badges(pg: bool) -> str:
+    """The page row's badges as a JSON array: its certifications that pass the badge rule (selectors.profile)."""
+    rule = badge_sql()
+    if pg:
+        return (
+            "(SELECT json_agg(json_build_object('kind', c.kind, 'issued_at', c.issued_at, 'expires_at', c.expires_at)"  # noqa: S608
+            " ORDER BY c.kind, c.issued_at DESC)"
+            f" FROM {rule.source} WHERE c.sitter_id = page.sid AND {rule.condition})"
+        )
+    return (
+        "(SELECT json_group_array(json_object('kind', b.kind, 'issued_at', b.issued_at, 'expires_at', b.expires_at))"  # noqa: S608
+        " FROM (SELECT c.kind, c.issued_at, c.expires_at"
+        f" FROM {rule.source} WHERE c.sitter_id = page.sid AND {rule.condition} ORDER BY c.kind, c.issued_at DESC) b)"
+    )
 
 
 @dataclass(frozen=True)
@@ -158,8 +146,8 @@ class _Builder:
         self.where: list[str] = [
             "p.search_latitude IS NOT NULL",  # has a location (and the GiST index's predicate)
             "p.hourly_rate IS NOT NULL",
-            f"u.{_col(User, 'is_active')}",
-            f"u.{_col(User, 'role')} = {self.param('role', Role.SITTER)}",
+            f"u.{column(User, 'is_active')}",
+            f"u.{column(User, 'role')} = {self.param('role', Role.SITTER)}",
         ]
 
     def param(self, name: str, value: Any) -> str:
@@ -222,11 +210,11 @@ def _filters(b: _Builder, filters: Filters, today: date) -> None:
         # holds, 1,600 candidates).
         start, end = b.param("start", b.adapt(filters.start)), b.param("end", b.adapt(filters.end))
         b.where += [
-            f"(SELECT s.ends_at FROM {_table(AvailabilitySpan)} s WHERE s.sitter_id = p.user_id"  # noqa: S608
+            f"(SELECT s.ends_at FROM {table(AvailabilitySpan)} s WHERE s.sitter_id = p.user_id"  # noqa: S608
             f" AND s.starts_at <= {start} ORDER BY s.starts_at DESC LIMIT 1) >= {end}",
-            f"NOT EXISTS (SELECT 1 FROM {_table(Hold)} h WHERE h.sitter_id = p.user_id"  # noqa: S608
+            f"NOT EXISTS (SELECT 1 FROM {table(Hold)} h WHERE h.sitter_id = p.user_id"  # noqa: S608
             f" AND h.starts_at >= {start} AND h.starts_at < {end})",
-            f"NOT COALESCE((SELECT h.ends_at FROM {_table(Hold)} h WHERE h.sitter_id = p.user_id"  # noqa: S608
+            f"NOT COALESCE((SELECT h.ends_at FROM {table(Hold)} h WHERE h.sitter_id = p.user_id"  # noqa: S608
             f" AND h.starts_at < {start} ORDER BY h.starts_at DESC LIMIT 1) > {start}, FALSE)",
         ]
     if filters.min_rate is not None:
@@ -238,15 +226,15 @@ def _filters(b: _Builder, filters: Filters, today: date) -> None:
     if filters.languages:
         codes = b.in_list("language", filters.languages)
         b.where.append(
-            f"EXISTS (SELECT 1 FROM {_table(SitterLanguage)} l WHERE l.sitter_id = p.user_id AND l.code IN ({codes}))"  # noqa: S608
+            f"EXISTS (SELECT 1 FROM {table(SitterLanguage)} l WHERE l.sitter_id = p.user_id AND l.code IN ({codes}))"  # noqa: S608
         )
     if filters.certifications:
-        b.param("today", b.adapt(today))
-        b.param("approved", StoredFile.Review.APPROVED)
+        rule = badge_sql()
+        b.params.update(badge_params(b.adapt(today)))
         for index, kind in enumerate(filters.certifications):
             b.where.append(
-                f"EXISTS (SELECT 1 FROM {_BADGES_FROM} WHERE c.sitter_id = p.user_id"  # noqa: S608
-                f" AND c.kind = {b.param(f'kind{index}', kind)} AND {_BADGE_RULE})"
+                f"EXISTS (SELECT 1 FROM {rule.source} WHERE c.sitter_id = p.user_id"  # noqa: S608
+                f" AND c.kind = {b.param(f'kind{index}', kind)} AND {rule.condition})"
             )
     if filters.age_groups:
         mask = age_groups_to_mask(filters.age_groups)
@@ -256,23 +244,22 @@ def _filters(b: _Builder, filters: Filters, today: date) -> None:
 
 
 def _statement(b: _Builder, distance: str, order: str, today: date, tail: str) -> str:
-    b.param("today", b.adapt(today))
-    b.param("approved", StoredFile.Review.APPROVED)
+    b.params.update(badge_params(b.adapt(today)))
     inner = (
-        f"SELECT p.user_id AS sid, u.{_col(User, 'first_name')}, p.bio, p.hourly_rate AS rate, p.currency,"  # noqa: S608
+        f"SELECT p.user_id AS sid, u.{column(User, 'first_name')}, p.bio, p.hourly_rate AS rate, p.currency,"  # noqa: S608
         " p.rating_avg AS rating, p.rating_count, p.verification_status, p.languages, p.age_groups_mask,"
         f" p.years_experience, p.search_latitude, p.search_longitude, {distance} AS dist, p.photo_id"
-        f" FROM {_table(SitterProfile)} p JOIN {_table(User)} u ON u.{_col(User, 'id')} = p.user_id"
+        f" FROM {table(SitterProfile)} p JOIN {table(User)} u ON u.{column(User, 'id')} = p.user_id"
         f" WHERE {' AND '.join(b.where)}"
         f" ORDER BY {order}{tail}"
     )
-    badges = _PG_BADGES if b.pg else _SQLITE_BADGES
-    photo = ", ".join(f"f.{_col(StoredFile, field)}" for field in _PHOTO_FIELDS.values())
+    badges = _badges(b.pg)
+    photo = ", ".join(f"f.{column(StoredFile, field)}" for field in _PHOTO_FIELDS.values())
     return (
         "SELECT page.sid, page.first_name, page.bio, page.rate, page.currency, page.rating, page.rating_count,"  # noqa: S608
         " page.verification_status, page.languages, page.age_groups_mask, page.years_experience,"
         f" page.search_latitude, page.search_longitude, page.dist, {photo}, {badges} AS certifications"
-        f" FROM ({inner}) page LEFT JOIN {_table(StoredFile)} f ON f.{_col(StoredFile, 'id')} = page.photo_id"
+        f" FROM ({inner}) page LEFT JOIN {table(StoredFile)} f ON f.{column(StoredFile, 'id')} = page.photo_id"
         f" ORDER BY {order}"
     )
 
