@@ -11,7 +11,7 @@ The search point (``search_latitude``/``search_longitude``) is what search
 and every distance shown to other people use. With exact distances, a few
 searches from chosen points would triangulate a sitter's home; with a point
 moved once by up to ``SEARCH_POINT_FUZZ_M`` (and searches held to whole-km
-radii around points rounded to about 100 m, see ``sitters.api.search``) the
+radii around points rounded to about 100 m, see ``sitters.selectors.search.query``) the
 best anyone can learn is "within about half a kilometre".
 """
 

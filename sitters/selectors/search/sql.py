@@ -31,8 +31,7 @@ the enums' included, travels as a parameter (hence the S608 noqa).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from accounts.models import Role, User
@@ -48,6 +47,7 @@ from sitters.models import (
 from sitters.selectors.profile import badge_params, badge_sql
 from sitters.selectors.schema import column, table
 from sitters.selectors.search.geo import MEAN_EARTH_RADIUS_KM, MEAN_EARTH_RADIUS_M, bounding_window, unit_vector
+from sitters.selectors.search.query import Filters
 
 # The photo's columns in the row, and the StoredFile field each reads.
 _PHOTO_FIELDS = {
@@ -117,25 +117,6 @@ def _badges(pg: bool) -> str:
         " FROM (SELECT c.kind, c.issued_at, c.expires_at"
         f" FROM {rule.source} WHERE c.sitter_id = page.sid AND {rule.condition} ORDER BY c.kind, c.issued_at DESC) b)"
     )
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What a search asks, already validated (see ``sitters.api.search``)."""
-
-    latitude: float
-    longitude: float
-    radius_km: float
-    start: datetime | None = None
-    end: datetime | None = None
-    min_rate: int | None = None
-    max_rate: int | None = None
-    min_rating: float | None = None
-    languages: tuple[str, ...] = ()
-    certifications: tuple[str, ...] = ()
-    age_groups: tuple[str, ...] = ()
-    verified: bool = False
-    sort: str = "distance"
 
 
 class _Builder:
