@@ -6,7 +6,8 @@ be within both the search radius and the sitter's own service radius. The
 account must be active and the profile complete (rate and location).
 
 Locations are approximate on purpose: each sitter is placed at a search
-point up to 500 m from their real one (fixed until they move), the point
+point up to 500 m from their real one (kept while they only correct their
+pin, drawn again when they move), the point
 searched from is rounded to 3 decimals, and ``radius_km`` is rounded up to
 a whole number of km.
 Distances (``distance_km``, rounded to 0.1 km) are to the search point.
@@ -144,7 +145,7 @@ class SearchQuerySerializer(StrictSerializer):
     start = OffsetDateTimeField(
         required=False,
         help_text="With `end`: only sitters free for all of [start, end): their availability covers it and "
-        "no accepted, confirmed or in-progress booking overlaps. ISO 8601 with offset, not in the past.",
+        "nothing holds them then (a booking, or time they blocked). ISO 8601 with offset, not in the past.",
     )
     end = OffsetDateTimeField(
         required=False,

@@ -20,7 +20,7 @@ do not overlap.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from django.db.models import QuerySet
@@ -35,6 +35,13 @@ def window_list(*, profile: SitterProfile) -> QuerySet[WeeklyWindow]:
 
 def exception_list_for_sitter(*, profile: SitterProfile) -> QuerySet[AvailabilityException]:
     return AvailabilityException.objects.filter(sitter=profile).order_by("date", "created_at")
+
+
+def exception_list_between(
+    *, profile: SitterProfile, from_date: date, to_date: date
+) -> QuerySet[AvailabilityException]:
+    """The sitter's exceptions dated ``from_date`` through ``to_date`` (what the spans of those days are made of)."""
+    return AvailabilityException.objects.filter(sitter=profile, date__gte=from_date, date__lte=to_date)
 
 
 def exception_get_for_sitter(*, exception_id: UUID, profile: SitterProfile) -> AvailabilityException:
