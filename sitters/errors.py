@@ -1,44 +1,49 @@
-"""Error codes of the sitters app, and the one way its services refuse input."""
+"""Error codes of the sitters app, each with the kind of refusal it is (``guardiannest.errors``).
+
+Services and selectors raise :class:`~guardiannest.errors.ApplicationError`
+with one of these codes, or bad input through ``guardiannest.errors.invalid``;
+the API alone turns the refusal into a status.
+"""
 
 from __future__ import annotations
 
-from enum import StrEnum
+from typing import Any
 
-from rest_framework import status
-from rest_framework.exceptions import ValidationError
-
-from guardiannest.api.errors import ApplicationError, ErrorCode
-from guardiannest.text import clean_text
+from guardiannest import text
+from guardiannest.errors import ApplicationError, ErrorCodes, Refusal, invalid
 
 
-class SitterError(StrEnum):
-    NOT_A_SITTER = "not_a_sitter"
+class SitterError(ErrorCodes):
+    NOT_A_SITTER = "not_a_sitter", Refusal.FORBIDDEN
     SITTER_NOT_VERIFIED = "sitter_not_verified"
     SITTER_UNAVAILABLE = "sitter_unavailable"
-    WINDOWS_OVERLAP = "availability_overlap"
+    # Windows (or exceptions of one date) that overlap: bad input, naming the windows.
+    WINDOWS_OVERLAP = "availability_overlap", Refusal.INVALID
     VERIFICATION_PENDING = "verification_pending"
     VERIFICATION_NOT_PENDING = "verification_not_pending"
     ALREADY_VERIFIED = "already_verified"
-    DOCUMENT_INVALID = "document_invalid"
+    # A document that cannot back what it is given for (not the sitter's, not ready, rejected).
+    DOCUMENT_INVALID = "document_invalid", Refusal.INVALID
     CERTIFICATION_EXISTS = "certification_exists"
     PROFILE_INCOMPLETE = "profile_incomplete"
     REVIEW_EXISTS = "review_exists"
+    REQUIRED = "required", Refusal.INVALID
 
 
-def invalid_fields(errors: dict[str, list[str]], code: str = ErrorCode.INVALID) -> ApplicationError:
-    """A 400 naming each field: the services' answer to input the API layer could not judge alone."""
-    detail = next(iter(errors.values()))[0] if len(errors) == 1 else "The request is invalid: see errors."
-    return ApplicationError(code, detail, status=status.HTTP_400_BAD_REQUEST, errors=errors)
+# TRANSITION: guardiannest.text raises DRF's ValidationError until the core converts it to ApplicationError.
+# Its own name for what it raises is caught, so this module needs no rest_framework; drop it with the shim.
+_TEXT_REFUSALS: tuple[type[Exception], ...] = (ApplicationError, *[getattr(text, "ValidationError", ApplicationError)])
 
 
-def invalid(field: str, message: str, code: str = ErrorCode.INVALID) -> ApplicationError:
-    """A 400 naming one field."""
-    return invalid_fields({field: [message]}, code)
+def _message(exc: Any) -> str:
+    """The one message of a text refusal (an ApplicationError's detail, or DRF's one-item list)."""
+    detail = exc.detail
+    return str(detail[0] if isinstance(detail, list) else detail)
 
 
 def clean_text_field(field: str, value: str | None, *, max_length: int) -> str:
-    """Free text as stored (:func:`guardiannest.text.clean_text`); what it refuses is a 400 naming ``field``."""
+    """Free text as stored (:func:`guardiannest.text.clean_text`); what it refuses is bad input naming ``field``."""
     try:
-        return clean_text(value or "", max_length=max_length)
-    except ValidationError as exc:
-        raise invalid(field, str(exc.detail[0] if isinstance(exc.detail, list) else exc.detail)) from exc
+        return text.clean_text(value or "", max_length=max_length)
+    except _TEXT_REFUSALS as exc:
+        raise invalid(field, _message(exc)) from exc

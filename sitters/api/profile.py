@@ -22,8 +22,8 @@ from rest_framework.views import APIView
 from accounts.api.family import CoordinateField
 from accounts.models import User
 from files.services.links import file_link
-from guardiannest.api.errors import ApplicationError
 from guardiannest.api.serializers import CleanTextField, StrictSerializer
+from guardiannest.errors import ApplicationError
 from guardiannest.money import money
 from sitters.api.common import IsSitter, MoneySerializer
 from sitters.models import AgeGroup, SitterProfile, VerificationStatus

@@ -6,7 +6,8 @@ be within both the search radius and the sitter's own service radius. The
 account must be active and the profile complete (rate and location).
 
 Locations are approximate on purpose: each sitter is placed at a search
-point up to 500 m from their real one (fixed until they move), the point
+point up to 500 m from their real one (kept while they only correct their
+pin, drawn again when they move), the point
 searched from is rounded to 3 decimals, and ``radius_km`` is rounded up to
 a whole number of km.
 Distances (``distance_km``, rounded to 0.1 km) are to the search point.
@@ -18,19 +19,18 @@ public profile plus ``distance_km``.
 
 # The view's description (the module docstring) is the API's; this is for readers of the code:
 # results are plain dicts (no serializer per row), the serializers below document the shape. The
-# rounding and the whole-km radius are the search half of location privacy (see sitters.services.profile):
-# with exact edges and any float radius, a binary search on the radius from three points would give a
-# sitter's home to the metre.
+# serializer parses the query string; the search's own rules (the rounding, the whole-km radius and every
+# limit: the search half of location privacy) are sitters.selectors.search.query's, for every caller, and
+# its refusals come back here as the same field errors.
 
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.urls import path
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
@@ -41,31 +41,25 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from guardiannest.api.serializers import StrictSerializer
+from guardiannest.errors import ApplicationError
 from sitters.api.public import PublicProfileFields
-from sitters.languages import ISO_639_1
 from sitters.models import AgeGroup, CertificationKind
 from sitters.selectors.search import Filters, SearchQuery, sitter_search
-from sitters.selectors.search.geo import QUERY_POINT_DECIMALS, query_point
-
-MAX_RADIUS_KM = 100
-DEFAULT_RADIUS_KM = 10
-MAX_SPAN = timedelta(hours=24)
-CLOCK_SKEW = timedelta(minutes=5)
-MAX_PAGE = 1000
-MAX_PAGE_SIZE = 50
-MAX_RATE_FILTER = 10_000_000
-MAX_LIST_ITEMS = 20
-LIST_PARAMS = frozenset({"languages", "certifications", "age_groups"})
-
-
-def searchable_ahead() -> timedelta:
-    """How far ahead ``end`` may be: the horizon less a day.
-
-    The beat job extends every sitter's spans every 6 hours, so the last day
-    of the horizon may not be written yet for some; a search there would miss
-    sitters who are in fact free.
-    """
-    return timedelta(days=settings.SITTER_AVAILABILITY_HORIZON_DAYS - 1)
+from sitters.selectors.search.geo import QUERY_POINT_DECIMALS
+from sitters.selectors.search.query import (
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_RADIUS_KM,
+    LIST_CHOICES,
+    MAX_LATITUDE,
+    MAX_LIST_ITEMS,
+    MAX_LONGITUDE,
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
+    MAX_RADIUS_KM,
+    MAX_RATE_FILTER,
+    MAX_RATING,
+    SORTS,
+)
 
 
 class FiniteFloatField(serializers.FloatField):
@@ -78,21 +72,17 @@ class FiniteFloatField(serializers.FloatField):
         return value
 
 
-class WholeKmField(FiniteFloatField):
-    """A radius in km, more than 0 and at most MAX_RADIUS_KM, rounded up to a whole km.
-
-    Whole kilometres (with the search point's fuzz) leave nothing to learn by
-    probing a sitter's distance with ever finer radii.
-    """
+class RadiusKmField(FiniteFloatField):
+    """A radius in km, more than 0 and at most MAX_RADIUS_KM (the search rounds it up to a whole km)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_value=MAX_RADIUS_KM, **kwargs)
 
-    def to_internal_value(self, data: Any) -> int:
+    def to_internal_value(self, data: Any) -> float:
         value = super().to_internal_value(data)
         if value <= 0:
             raise serializers.ValidationError("Must be more than 0.")
-        return math.ceil(value)
+        return value
 
 
 class OffsetDateTimeField(serializers.DateTimeField):
@@ -112,8 +102,8 @@ class OffsetDateTimeField(serializers.DateTimeField):
 class CommaListField(serializers.CharField):
     """A comma-separated list of allowed values, de-duplicated, in the order given."""
 
-    def __init__(self, *, allowed: frozenset[str] | list[str], lower: bool = False, **kwargs: Any) -> None:
-        self.allowed = frozenset(allowed)
+    def __init__(self, *, allowed: frozenset[str], lower: bool = False, **kwargs: Any) -> None:
+        self.allowed = allowed
         self.lower = lower
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
@@ -136,12 +126,16 @@ class SearchQuerySerializer(StrictSerializer):
     """The query string of ``GET search/sitters``; unknown parameters are refused."""
 
     latitude = FiniteFloatField(
-        min_value=-90, max_value=90, help_text=f"Degrees, -90 to 90; rounded to {QUERY_POINT_DECIMALS} decimals."
+        min_value=-MAX_LATITUDE,
+        max_value=MAX_LATITUDE,
+        help_text=f"Degrees, -90 to 90; rounded to {QUERY_POINT_DECIMALS} decimals.",
     )
     longitude = FiniteFloatField(
-        min_value=-180, max_value=180, help_text=f"Degrees, -180 to 180; rounded to {QUERY_POINT_DECIMALS} decimals."
+        min_value=-MAX_LONGITUDE,
+        max_value=MAX_LONGITUDE,
+        help_text=f"Degrees, -180 to 180; rounded to {QUERY_POINT_DECIMALS} decimals.",
     )
-    radius_km = WholeKmField(
+    radius_km = RadiusKmField(
         required=False,
         default=DEFAULT_RADIUS_KM,
         help_text=f"Search radius in km, more than 0 and at most {MAX_RADIUS_KM} (default {DEFAULT_RADIUS_KM}); "
@@ -151,7 +145,7 @@ class SearchQuerySerializer(StrictSerializer):
     start = OffsetDateTimeField(
         required=False,
         help_text="With `end`: only sitters free for all of [start, end): their availability covers it and "
-        "no accepted, confirmed or in-progress booking overlaps. ISO 8601 with offset, not in the past.",
+        "nothing holds them then (a booking, or time they blocked). ISO 8601 with offset, not in the past.",
     )
     end = OffsetDateTimeField(
         required=False,
@@ -166,73 +160,64 @@ class SearchQuerySerializer(StrictSerializer):
         required=False, min_value=0, max_value=MAX_RATE_FILTER, help_text="Hourly rate at most, minor units."
     )
     min_rating = FiniteFloatField(
-        required=False, min_value=0, max_value=5, help_text="Average rating at least (0-5); above 0 leaves out unrated."
+        required=False,
+        min_value=0,
+        max_value=MAX_RATING,
+        help_text="Average rating at least (0-5); above 0 leaves out unrated.",
     )
     languages = CommaListField(
-        allowed=ISO_639_1, lower=True, help_text="Comma list of ISO 639-1 codes: speaks any of them."
+        allowed=LIST_CHOICES["languages"], lower=True, help_text="Comma list of ISO 639-1 codes: speaks any of them."
     )
     certifications = CommaListField(
-        allowed=CertificationKind.values,
+        allowed=LIST_CHOICES["certifications"],
         help_text=f"Comma list of {', '.join(CertificationKind.values)}: holds all of them "
         "(unexpired, document approved).",
     )
     age_groups = CommaListField(
-        allowed=AgeGroup.values, help_text=f"Comma list of {', '.join(AgeGroup.values)}: looks after all of them."
+        allowed=LIST_CHOICES["age_groups"],
+        help_text=f"Comma list of {', '.join(AgeGroup.values)}: looks after all of them.",
     )
     verified = serializers.BooleanField(
         required=False, default=False, help_text="true: verified sitters only; absent or false: no filter."
     )
     sort = serializers.ChoiceField(
-        choices=["distance", "rating", "price"],
+        choices=list(SORTS),
         required=False,
         default="distance",
         help_text="distance (nearest first), rating (best first, unrated last) or price (cheapest first); "
         "ties by distance, then id.",
     )
     page = serializers.IntegerField(required=False, default=1, min_value=1, max_value=MAX_PAGE)
-    page_size = serializers.IntegerField(required=False, default=20, min_value=1, max_value=MAX_PAGE_SIZE)
+    page_size = serializers.IntegerField(
+        required=False, default=DEFAULT_PAGE_SIZE, min_value=1, max_value=MAX_PAGE_SIZE
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        start, end = attrs.get("start"), attrs.get("end")
-        if (start is None) != (end is None):
-            missing = "end" if end is None else "start"
-            raise serializers.ValidationError({missing: ["Give start and end together."]})
-        if start is not None and end is not None:
-            now = timezone.now()
-            if start < now - CLOCK_SKEW:
-                raise serializers.ValidationError({"start": ["The start is in the past."]})
-            if end <= start:
-                raise serializers.ValidationError({"end": ["The end must be after the start."]})
-            if end - start > MAX_SPAN:
-                raise serializers.ValidationError({"end": ["Search at most 24 hours at a time."]})
-            if end > now + searchable_ahead():
-                raise serializers.ValidationError(
-                    {"end": [f"Search at most {searchable_ahead().days} days ahead: availability is known that far."]}
-                )
-        low, high = attrs.get("min_rate"), attrs.get("max_rate")
-        if low is not None and high is not None and low > high:
-            raise serializers.ValidationError({"max_rate": ["max_rate must not be below min_rate."]})
+        """The search's rules judge the combination (start and end, rates); a refusal names its field here."""
+        try:
+            filters = Filters(
+                latitude=attrs["latitude"],
+                longitude=attrs["longitude"],
+                radius_km=attrs["radius_km"],
+                start=attrs.get("start"),
+                end=attrs.get("end"),
+                min_rate=attrs.get("min_rate"),
+                max_rate=attrs.get("max_rate"),
+                min_rating=attrs.get("min_rating"),
+                languages=attrs.get("languages", ()),
+                certifications=attrs.get("certifications", ()),
+                age_groups=attrs.get("age_groups", ()),
+                verified=attrs["verified"],
+                sort=attrs["sort"],
+            )
+            attrs["query"] = SearchQuery(filters=filters, page=attrs["page"], page_size=attrs["page_size"])
+        except ApplicationError as exc:
+            raise serializers.ValidationError(exc.errors or {"non_field_errors": [exc.detail]}) from exc
         return attrs
 
     def to_query(self) -> SearchQuery:
-        data = self.validated_data
-        latitude, longitude = query_point(data["latitude"], data["longitude"])
-        filters = Filters(
-            latitude=latitude,
-            longitude=longitude,
-            radius_km=data["radius_km"],
-            start=data.get("start"),
-            end=data.get("end"),
-            min_rate=data.get("min_rate"),
-            max_rate=data.get("max_rate"),
-            min_rating=data.get("min_rating"),
-            languages=data.get("languages", ()),
-            certifications=data.get("certifications", ()),
-            age_groups=data.get("age_groups", ()),
-            verified=data["verified"],
-            sort=data["sort"],
-        )
-        return SearchQuery(filters=filters, page=data["page"], page_size=data["page_size"])
+        query: SearchQuery = self.validated_data["query"]
+        return query
 
 
 @extend_schema_serializer(component_name="SitterSearchResult")
@@ -260,7 +245,7 @@ def _query_data(request: Request) -> dict[str, str]:
     data: dict[str, str] = {}
     repeated: dict[str, list[str]] = {}
     for key, values in request.query_params.lists():
-        if key in LIST_PARAMS:
+        if key in LIST_CHOICES:  # the list filters
             data[key] = ",".join(values)
         elif len(values) > 1:
             repeated[key] = ["Give this parameter once."]

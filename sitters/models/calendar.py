@@ -11,8 +11,9 @@
   or exceptions, and moved forward by a beat job. Search asks "does one span
   contain the requested range" here, with daylight saving already resolved.
 - ``Hold``: a busy period bookings write and release. Two holds of one
-  sitter never overlap: an exclusion constraint on PostgreSQL (btree_gist,
-  migration), a check under SQLite's IMMEDIATE write lock elsewhere.
+  sitter never overlap: an exclusion constraint declared below (enforced on
+  PostgreSQL, with btree_gist from migration 0002), a check under SQLite's
+  IMMEDIATE write lock elsewhere (:mod:`sitters.services.calendar.holds`).
 """
 
 from __future__ import annotations
@@ -21,9 +22,14 @@ import uuid
 
 from django.db import models
 
+from sitters.models.constraints import no_overlap_per_sitter
+
 __all__ = ["AvailabilityException", "AvailabilitySpan", "Hold", "HoldKind", "WeeklyWindow"]
 
 MINUTES_PER_DAY = 24 * 60
+# The exclusion constraints' names: the hold services tell an overlap from other refusals by this name.
+HOLD_NO_OVERLAP = "sitters_hold_no_overlap"
+SPAN_NO_OVERLAP = "sitters_span_no_overlap"
 
 
 class WeeklyWindow(models.Model):
@@ -88,9 +94,10 @@ class AvailabilitySpan(models.Model):
             models.CheckConstraint(
                 condition=models.Q(starts_at__lt=models.F("ends_at")), name="sitters_span_start_before_end"
             ),
+            # Search reads "the last span starting at or before t" and is exact only while spans never overlap;
+            # the calendar services merge them, and PostgreSQL holds the rule too.
+            no_overlap_per_sitter(SPAN_NO_OVERLAP),
         ]
-        # PostgreSQL adds EXCLUDE USING gist (sitter_id WITH =, tstzrange(starts_at, ends_at) WITH &&): search
-        # reads "the last span starting at or before t" and is exact only while spans never overlap.
         # ends_at is included so search's "last span starting at or before t" is an index-only probe.
         indexes = [models.Index(fields=["sitter", "starts_at"], include=["ends_at"], name="sitters_span_sitter_start")]
 
@@ -120,7 +127,7 @@ class Hold(models.Model):
                 condition=models.Q(starts_at__lt=models.F("ends_at")), name="sitters_hold_start_before_end"
             ),
             models.CheckConstraint(condition=models.Q(kind__in=HoldKind.values), name="sitters_hold_kind_valid"),
-            # PostgreSQL adds EXCLUDE USING gist (sitter_id WITH =, tstzrange(starts_at, ends_at) WITH &&).
+            no_overlap_per_sitter(HOLD_NO_OVERLAP),
         ]
         indexes = [models.Index(fields=["sitter", "starts_at"], include=["ends_at"], name="sitters_hold_sitter_start")]
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from rest_framework.exceptions import NotFound
-
 from accounts.models import Role
-from guardiannest.api.errors import ApplicationError
+from guardiannest.errors import ApplicationError, not_found
 from sitters.errors import SitterError
 from sitters.models import SitterProfile
 
@@ -15,7 +13,7 @@ from sitters.models import SitterProfile
 def sitter_get_bookable(*, sitter_id: UUID | str) -> SitterProfile:
     """The profile of a sitter a parent may book now.
 
-    Raises NotFound for an unknown id, an inactive account or an account that
+    Not found (``not_found``) for an unknown id, an inactive account or an account that
     is not a sitter (a parent learns nothing about who exists), 409
     ``sitter_not_verified`` unless verification is complete, and 409
     ``profile_incomplete`` without a rate or a location (there would be no
@@ -26,12 +24,12 @@ def sitter_get_bookable(*, sitter_id: UUID | str) -> SitterProfile:
     try:
         pk = sitter_id if isinstance(sitter_id, UUID) else UUID(str(sitter_id))
     except ValueError as exc:  # not a UUID
-        raise NotFound() from exc
+        raise not_found() from exc
     profile = (
         SitterProfile.objects.select_related("user").filter(pk=pk, user__is_active=True, user__role=Role.SITTER).first()
     )
     if profile is None:
-        raise NotFound()
+        raise not_found()
     if not profile.is_verified:
         raise ApplicationError(SitterError.SITTER_NOT_VERIFIED, "This sitter has not been verified yet.")
     if not profile.is_complete:

@@ -20,12 +20,12 @@ do not overlap.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from django.db.models import QuerySet
-from rest_framework.exceptions import NotFound
 
+from guardiannest.errors import not_found
 from sitters.models import AvailabilityException, AvailabilitySpan, Hold, SitterProfile, WeeklyWindow
 
 
@@ -37,11 +37,18 @@ def exception_list_for_sitter(*, profile: SitterProfile) -> QuerySet[Availabilit
     return AvailabilityException.objects.filter(sitter=profile).order_by("date", "created_at")
 
 
+def exception_list_between(
+    *, profile: SitterProfile, from_date: date, to_date: date
+) -> QuerySet[AvailabilityException]:
+    """The sitter's exceptions dated ``from_date`` through ``to_date`` (what the spans of those days are made of)."""
+    return AvailabilityException.objects.filter(sitter=profile, date__gte=from_date, date__lte=to_date)
+
+
 def exception_get_for_sitter(*, exception_id: UUID, profile: SitterProfile) -> AvailabilityException:
     """The sitter's own exception; another sitter's is simply not found."""
     exception = AvailabilityException.objects.filter(pk=exception_id, sitter=profile).first()
     if exception is None:
-        raise NotFound()
+        raise not_found()
     return exception
 
 
@@ -54,7 +61,7 @@ def hold_get_for_sitter(*, hold_id: UUID, profile: SitterProfile) -> Hold:
     """The sitter's own hold; another sitter's is simply not found."""
     hold = Hold.objects.filter(pk=hold_id, sitter=profile).first()
     if hold is None:
-        raise NotFound()
+        raise not_found()
     return hold
 
 

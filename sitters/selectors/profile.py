@@ -11,22 +11,32 @@ read against today's date, so expiry needs no job:
 - ``valid``: approved and further from expiry (or not expiring).
 
 The badge shows while the certification is unexpired and its document
-approved (``valid`` or ``expiring``).
+approved (``valid`` or ``expiring``). That rule lives here once, as its two
+conditions (:func:`unexpired`, :func:`confirmed`); search reads the same two
+as SQL (:func:`badge_sql`, written beside them). ``test_badge_rule.py`` runs
+both over every combination of states.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cache
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
 from files.models import StoredFile
+from guardiannest.errors import not_found
 from sitters.models import Certification, SitterProfile
+from sitters.selectors.schema import column, table
+
+# The files review a certification's document needs before its badge shows.
+BADGE_REVIEW = StoredFile.Review.APPROVED
 
 
 class CertificationStatus(StrEnum):
@@ -37,18 +47,57 @@ class CertificationStatus(StrEnum):
 
     @property
     def badge(self) -> bool:
-        """The one badge rule: unexpired and its document approved (``valid`` or ``expiring``)."""
+        """Unexpired and confirmed (``valid`` or ``expiring``): the badge rule, see :func:`badge_sql` for search's."""
         return self in (CertificationStatus.VALID, CertificationStatus.EXPIRING)
+
+
+# --- the badge rule: each condition in Python (one certification) and, beside it, in SQL (a row) -----------
+
+
+def unexpired(expires_at: date | None, today: date) -> bool:
+    """It does not expire, or is valid through its expiry day."""
+    return expires_at is None or expires_at >= today
+
+
+def confirmed(document: StoredFile | None) -> bool:
+    """Its document is attached and staff approved it (none, pending review or rejected is unconfirmed)."""
+    return document is not None and document.review == BADGE_REVIEW
+
+
+@dataclass(frozen=True)
+class BadgeSql:
+    """The rule over certifications ``c``: ``source`` joins their documents ``d``, ``condition`` filters.
+
+    ``condition`` reads the parameters ``%(today)s`` and ``%(badge_review)s`` (:func:`badge_params`).
+    """
+
+    source: str
+    condition: str
+
+
+@cache
+def badge_sql() -> BadgeSql:
+    """:func:`unexpired` and :func:`confirmed` as SQL; the inner join is "attached" (a removed document is NULL)."""
+    expires, review = column(Certification, "expires_at"), column(StoredFile, "review")
+    return BadgeSql(
+        source=f"{table(Certification)} c JOIN {table(StoredFile)} d"
+        f" ON d.{column(StoredFile, 'id')} = c.{column(Certification, 'document')}",
+        condition=f"(c.{expires} IS NULL OR c.{expires} >= %(today)s) AND d.{review} = %(badge_review)s",
+    )
+
+
+def badge_params(today: Any) -> dict[str, Any]:
+    """The values :func:`badge_sql` reads (``today`` as the backend compares dates)."""
+    return {"today": today, "badge_review": BADGE_REVIEW}
 
 
 def certification_status(certification: Certification, *, today: date | None = None) -> CertificationStatus:
     today = today or timezone.localdate()
-    expires = certification.expires_at
-    if expires is not None and expires < today:
+    if not unexpired(certification.expires_at, today):
         return CertificationStatus.EXPIRED
-    document = certification.document
-    if document is None or document.review != StoredFile.Review.APPROVED:
+    if not confirmed(certification.document):
         return CertificationStatus.UNCONFIRMED
+    expires = certification.expires_at
     if expires is not None and expires <= today + timedelta(days=settings.CERTIFICATION_REMINDER_DAYS):
         return CertificationStatus.EXPIRING
     return CertificationStatus.VALID
@@ -66,5 +115,5 @@ def certification_get_for_sitter(*, certification_id: UUID, sitter: SitterProfil
     """The sitter's own certification; anyone else's is simply not found."""
     certification = Certification.objects.select_related("document").filter(pk=certification_id, sitter=sitter).first()
     if certification is None:
-        raise NotFound()
+        raise not_found()
     return certification

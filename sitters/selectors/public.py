@@ -26,9 +26,9 @@ from uuid import UUID
 from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
 from accounts.models import ParentProfile, Role
+from guardiannest.errors import not_found
 from sitters import cache
 from sitters.selectors.search import sitter_profile_statement
 from sitters.selectors.search.geo import haversine_km, query_point, round_km
@@ -57,7 +57,7 @@ def public_profile_base(*, sitter_id: UUID, request: HttpRequest | None = None) 
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
-        raise NotFound()
+        raise not_found()
     body = public_profile_from_row(row, request)
     value = {"body": body, "etag": etag_of(body), "search_point": location_of_row(row)}
     cache.profile_store(sitter_id, value, stamp=stamp, today=today, ttl=ttl_for_links(cache.profile_ttl(), [body]))

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from rest_framework.exceptions import NotFound
-
 from accounts.models import Role, User
+from guardiannest.errors import not_found
 from sitters.models import CheckKind, CheckStatus, SitterProfile, VerificationCheck, VerificationStatus
 
 
@@ -59,5 +58,5 @@ def sitter_user_get_for_staff(*, sitter_id: UUID) -> User:
     """The sitter account a staff route names; NotFound for an unknown id or an account that is not a sitter."""
     user = User.objects.filter(pk=sitter_id, role=Role.SITTER).first()
     if user is None:
-        raise NotFound()
+        raise not_found()
     return user

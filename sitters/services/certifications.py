@@ -25,17 +25,16 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
 from accounts.models import User
 from files.models import Purpose, StoredFile
 from files.selectors import file_get_usable
 from files.services.lifecycle import file_review
-from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import ApplicationError, Refusal, invalid, not_found
 from messaging.services.notifications import notify
 from sitters.cache import sitter_changed_on_commit
-from sitters.errors import SitterError, invalid
+from sitters.errors import SitterError
 from sitters.models import Certification, CertificationKind, SitterProfile
 from sitters.services.calendar import local_today
 from sitters.services.locks import sitter_profile_lock
@@ -103,7 +102,7 @@ def certification_create(
     with transaction.atomic():
         locked = sitter_profile_lock(sitter_id=sitter.pk)
         if locked is None:  # the account was erased meanwhile
-            raise NotFound()
+            raise not_found()
         values = {"kind": kind, "issued_at": issued_at, "expires_at": expires_at}
         _check(locked, values)
         certification = Certification(sitter=locked, document=_document(locked, document_id), **values)
@@ -121,10 +120,10 @@ def certification_update(*, certification: Certification, actor: User, **fields:
     with transaction.atomic():
         sitter = sitter_profile_lock(sitter_id=certification.sitter_id)
         if sitter is None:
-            raise NotFound()
+            raise not_found()
         locked = Certification.objects.select_for_update().filter(pk=certification.pk).first()
         if locked is None:  # deleted by a concurrent request
-            raise NotFound()
+            raise not_found()
         changed: list[str] = []
         for key in ("kind", "issued_at", "expires_at"):
             if key in fields and getattr(locked, key) != fields[key]:
@@ -151,7 +150,7 @@ def certification_delete(*, certification: Certification, actor: User) -> None:
     with transaction.atomic():
         sitter = sitter_profile_lock(sitter_id=certification.sitter_id)
         if sitter is None:
-            raise NotFound()
+            raise not_found()
         certification_id, kind = certification.pk, certification.kind
         Certification.objects.filter(pk=certification_id).delete()
         sitter_changed_on_commit(sitter.pk)
@@ -172,7 +171,10 @@ def certification_document_review(*, certification: Certification, actor: User, 
     sitter's cached profile and searches, so nothing more is needed here.
     """
     if certification.document is None:
-        raise ApplicationError(SitterError.DOCUMENT_INVALID, "This certification has no document to review.")
+        # Not bad input: the certification's state leaves nothing to review.
+        raise ApplicationError(
+            SitterError.DOCUMENT_INVALID, "This certification has no document to review.", refusal=Refusal.CONFLICT
+        )
     file_review(file=certification.document, actor=actor, approved=approved)
     return certification
 

@@ -14,7 +14,7 @@ from uuid import UUID
 from django.db import transaction
 
 from accounts.models import Role, User
-from sitters.errors import invalid
+from guardiannest.errors import invalid
 from sitters.models import SitterClient
 from sitters.services.locks import sitter_profile_lock
 

@@ -11,7 +11,7 @@ The search point (``search_latitude``/``search_longitude``) is what search
 and every distance shown to other people use. With exact distances, a few
 searches from chosen points would triangulate a sitter's home; with a point
 moved once by up to ``SEARCH_POINT_FUZZ_M`` (and searches held to whole-km
-radii around points rounded to about 100 m, see ``sitters.api.search``) the
+radii around points rounded to about 100 m, see ``sitters.selectors.search.query``) the
 best anyone can learn is "within about half a kilometre".
 """
 
@@ -25,15 +25,14 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from rest_framework.exceptions import NotFound
 
 from accounts.models import Role, User
 from files.models import Purpose, StoredFile
 from files.selectors import file_get_usable
-from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import ApplicationError, invalid, not_found
 from sitters.cache import sitter_changed_on_commit
-from sitters.errors import SitterError, clean_text_field, invalid
+from sitters.errors import SitterError, clean_text_field
 from sitters.languages import unknown_languages
 from sitters.models import AGE_GROUPS, SitterLanguage, SitterProfile, age_groups_to_mask
 from sitters.models.profile import (
@@ -71,10 +70,10 @@ PROFILE_FIELDS = (
 def sitter_profile_for(*, user: User) -> SitterProfile:
     """The sitter's own profile, made empty (unverified, no rate, no location) on first access.
 
-    Raises ``ApplicationError(not_a_sitter, 403)`` for anyone who is not a sitter.
+    Refuses anyone who is not a sitter (``not_a_sitter``, forbidden).
     """
     if user.role != Role.SITTER:
-        raise ApplicationError(SitterError.NOT_A_SITTER, "Only sitters have a sitter profile.", status=403)
+        raise ApplicationError(SitterError.NOT_A_SITTER, "Only sitters have a sitter profile.")
     profile = SitterProfile.objects.select_related("photo").filter(user=user).first()
     if profile is not None:
         return profile
@@ -206,7 +205,7 @@ def sitter_profile_update(*, profile: SitterProfile, actor: User, **fields: Any)
     with transaction.atomic():
         locked = sitter_profile_lock(sitter_id=profile.pk)
         if locked is None:
-            raise NotFound()
+            raise not_found()
         values = _clean(locked, fields)
         changed = {key: value for key, value in values.items() if getattr(locked, key) != value}
         if not changed:

@@ -16,14 +16,12 @@ from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
-from rest_framework import status
-from rest_framework.exceptions import NotFound
 
 from accounts.models import Role, User
-from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import ApplicationError, ErrorCode, invalid, not_found
 from sitters.cache import sitter_changed_on_commit
-from sitters.errors import SitterError, clean_text_field, invalid
+from sitters.errors import SitterError, clean_text_field
 from sitters.models import Review, SitterProfile
 from sitters.services.locks import sitter_profile_lock
 
@@ -64,9 +62,7 @@ def review_submit(
     text of at most 2,000 characters.
     """
     if author.role != Role.PARENT:
-        raise ApplicationError(
-            ErrorCode.PERMISSION_DENIED, "Only parents review sitters.", status=status.HTTP_403_FORBIDDEN
-        )
+        raise ApplicationError(ErrorCode.PERMISSION_DENIED, "Only parents review sitters.")
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise invalid("rating", "A rating is a whole number from 1 to 5.")
     text = clean_text_field("comment", comment, max_length=COMMENT_MAX)
@@ -96,15 +92,13 @@ def review_submit(
 def review_hide(*, review: Review, actor: User, hidden: bool) -> Review:
     """Staff moderation: hide a review (not shown, not counted) or show it again. Staff only (403)."""
     if not actor.is_staff:
-        raise ApplicationError(
-            ErrorCode.PERMISSION_DENIED, "Only staff moderate reviews.", status=status.HTTP_403_FORBIDDEN
-        )
+        raise ApplicationError(ErrorCode.PERMISSION_DENIED, "Only staff moderate reviews.")
     with transaction.atomic():
         # Profile first, as review_submit does: one lock order, no deadlock.
         profile = sitter_profile_lock(sitter_id=review.sitter_id)
         locked = Review.objects.select_for_update().filter(pk=review.pk).first()
         if profile is None or locked is None:  # erased meanwhile
-            raise NotFound()
+            raise not_found()
         if locked.hidden == hidden:
             return locked
         locked.hidden = hidden

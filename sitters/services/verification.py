@@ -21,16 +21,15 @@ from uuid import UUID
 import structlog
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
 from accounts.models import User
 from files.models import Purpose, StoredFile
 from files.selectors import file_get_usable
-from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import ApplicationError, invalid, not_found
 from messaging.services.notifications import notify
 from sitters.cache import sitter_changed_on_commit
-from sitters.errors import SitterError, clean_text_field, invalid
+from sitters.errors import SitterError, clean_text_field
 from sitters.models import CheckKind, CheckStatus, SitterProfile, VerificationCheck, VerificationStatus
 from sitters.selectors.verification import verification_latest_checks, verification_status_derive
 from sitters.services.locks import sitter_profile_lock
@@ -54,7 +53,7 @@ def _clean_decision(*, decision: str, reason: str, kind: str | None = None) -> s
         raise invalid("check", f"Choose one of: {', '.join(CheckKind.values)}.")
     cleaned = clean_text_field("reason", reason, max_length=REASON_MAX_LENGTH)
     if decision == CheckStatus.REJECTED and not cleaned:
-        raise invalid("reason", "A rejection needs a reason the sitter can read.", code="required")
+        raise invalid("reason", "A rejection needs a reason the sitter can read.", SitterError.REQUIRED)
     return cleaned
 
 
@@ -73,7 +72,7 @@ def _locked_profile_of(sitter: User) -> SitterProfile:
     """The sitter's profile (made on first access) under :func:`sitter_profile_lock`; 404 if erased meanwhile."""
     profile = sitter_profile_lock(sitter_id=sitter_profile_for(user=sitter).pk, with_user=True)
     if profile is None:
-        raise NotFound()
+        raise not_found()
     return profile
 
 
@@ -278,10 +277,10 @@ def verification_check_decide(
     with transaction.atomic():
         sitter_id = VerificationCheck.objects.filter(pk=check_id).values_list("sitter_id", flat=True).first()
         if sitter_id is None:
-            raise NotFound()
+            raise not_found()
         profile = sitter_profile_lock(sitter_id=sitter_id, with_user=True)
         if profile is None:
-            raise NotFound()
+            raise not_found()
         check = VerificationCheck.objects.select_for_update().get(pk=check_id)
         if check.status != CheckStatus.PENDING:
             raise ApplicationError(SitterError.VERIFICATION_NOT_PENDING, "This check has been decided already.")

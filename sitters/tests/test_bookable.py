@@ -5,10 +5,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from rest_framework.exceptions import NotFound
 
 from accounts.models import User
-from guardiannest.api.errors import ApplicationError
+from guardiannest.errors import ApplicationError, Refusal
 from sitters.models import VerificationStatus
 from sitters.selectors.bookable import sitter_get_bookable
 from sitters.services.verification import verification_decide
@@ -31,8 +30,9 @@ def test_unknown_ids_inactive_accounts_and_non_sitters_are_not_found(
     sitter.is_active = False
     sitter.save(update_fields=["is_active"])
     for sitter_id in (uuid.uuid4(), "not-a-uuid", sitter.pk, parent.pk, other_sitter.pk):  # other_sitter: no profile
-        with pytest.raises(NotFound):
+        with pytest.raises(ApplicationError) as raised:
             sitter_get_bookable(sitter_id=sitter_id)
+        assert raised.value.refusal == Refusal.NOT_FOUND
 
 
 @pytest.mark.parametrize(
@@ -42,7 +42,7 @@ def test_an_unverified_sitter_is_a_conflict(sitter: User, status: str) -> None:
     SitterProfileFactory(user=sitter, verification_status=status)
     with pytest.raises(ApplicationError) as raised:
         sitter_get_bookable(sitter_id=sitter.pk)
-    assert (raised.value.status, raised.value.code) == (409, "sitter_not_verified")
+    assert (raised.value.refusal, raised.value.code) == (Refusal.CONFLICT, "sitter_not_verified")
 
 
 @pytest.mark.parametrize("missing", [{"hourly_rate": None}, {"latitude": None, "longitude": None}])
@@ -50,7 +50,7 @@ def test_an_incomplete_profile_is_a_conflict(sitter: User, missing: dict[str, No
     SitterProfileFactory(user=sitter, **missing)
     with pytest.raises(ApplicationError) as raised:
         sitter_get_bookable(sitter_id=sitter.pk)
-    assert (raised.value.status, raised.value.code) == (409, "profile_incomplete")
+    assert (raised.value.refusal, raised.value.code) == (Refusal.CONFLICT, "profile_incomplete")
 
 
 def test_bookability_follows_staff_decisions(sitter: User, staff: User) -> None:

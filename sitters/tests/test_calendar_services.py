@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from accounts.models import User
-from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.models import AuditEvent
+from guardiannest.errors import ApplicationError, Refusal
 from sitters.models import AvailabilitySpan, SitterProfile
 from sitters.services.calendar import (
     availability_set,
@@ -77,7 +77,7 @@ def test_invalid_windows_change_nothing(sitter: User) -> None:
     with pytest.raises(ApplicationError) as refused:
         availability_set(profile=profile, timezone="UTC", windows=[(0, 600, 700), (0, 650, 800)], actor=None)
 
-    assert refused.value.status == 400 and refused.value.errors == {"windows.1": ["Overlaps window 0."]}
+    assert refused.value.refusal == Refusal.INVALID and refused.value.errors == {"windows.1": ["Overlaps window 0."]}
     assert spans_of(profile) == before
 
 

@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.tests.problems import assert_problem
 from files.models import StoredFile
-from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.models import AuditEvent
+from guardiannest.errors import ApplicationError, Refusal
 from sitters.models import Certification
 from sitters.services.calendar import local_today
 from sitters.services.certifications import certification_document_review
@@ -106,5 +106,5 @@ def test_a_certification_without_a_document_has_nothing_to_review(sitter: User, 
     certification = CertificationFactory(sitter=SitterProfileFactory(user=sitter), document=None)
     with pytest.raises(ApplicationError) as raised:
         certification_document_review(certification=certification, actor=staff, approved=True)
-    assert (raised.value.status, raised.value.code) == (409, "document_invalid")
+    assert (raised.value.refusal, raised.value.code) == (Refusal.CONFLICT, "document_invalid")
     assert not AuditEvent.objects.filter(action="file.reviewed").exists()

@@ -12,7 +12,7 @@ from accounts.models import User
 from accounts.tests.factories import ParentFactory
 from accounts.tests.problems import assert_problem
 from conftest import race
-from guardiannest.api.errors import ApplicationError
+from guardiannest.errors import ApplicationError
 from sitters.models import SitterClient
 from sitters.services.clients import client_booking_recorded
 from sitters.tests.factories import SitterProfileFactory

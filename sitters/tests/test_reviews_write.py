@@ -12,8 +12,8 @@ from django.core.cache import cache
 from accounts.models import User
 from accounts.tests.factories import ParentFactory
 from conftest import race
-from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.models import AuditEvent
+from guardiannest.errors import ApplicationError, Refusal
 from sitters.models import Review, SitterProfile
 from sitters.services.reviews import review_hide, review_submit
 from sitters.tests.factories import SitterProfileFactory
@@ -60,7 +60,7 @@ def test_one_review_per_booking(profile: SitterProfile, parent: User) -> None:
     with pytest.raises(ApplicationError) as raised:
         review_submit(sitter_id=profile.pk, author=parent, rating=1, comment="", booking_id=booking_id)
 
-    assert raised.value.code == "review_exists" and raised.value.status == 409
+    assert raised.value.code == "review_exists" and raised.value.refusal == Refusal.CONFLICT
     profile.refresh_from_db()
     assert (profile.rating_count, profile.rating_avg) == (1, Decimal("5.00"))
 
@@ -80,7 +80,7 @@ def test_bad_input_names_the_field(profile: SitterProfile, parent: User, rating:
     with pytest.raises(ApplicationError) as raised:
         review_submit(sitter_id=profile.pk, author=parent, rating=rating, comment=comment)
 
-    assert raised.value.status == 400
+    assert raised.value.refusal == Refusal.INVALID
     assert field in (raised.value.errors or {})
     assert not Review.objects.exists()
 
@@ -89,11 +89,11 @@ def test_bad_input_names_the_field(profile: SitterProfile, parent: User, rating:
 def test_only_parents_review_known_sitters(profile: SitterProfile, other_sitter: User, parent: User) -> None:
     with pytest.raises(ApplicationError) as raised:
         review_submit(sitter_id=profile.pk, author=other_sitter, rating=5, comment="")
-    assert raised.value.status == 403
+    assert raised.value.refusal == Refusal.FORBIDDEN
 
     with pytest.raises(ApplicationError) as raised:
         review_submit(sitter_id=uuid.uuid4(), author=parent, rating=5, comment="")
-    assert raised.value.status == 400 and "sitter_id" in (raised.value.errors or {})
+    assert raised.value.refusal == Refusal.INVALID and "sitter_id" in (raised.value.errors or {})
     assert not Review.objects.exists()
 
 
@@ -137,7 +137,7 @@ def test_only_staff_moderate(profile: SitterProfile, parent: User) -> None:
     with pytest.raises(ApplicationError) as raised:
         review_hide(review=review, actor=parent, hidden=True)
 
-    assert raised.value.status == 403
+    assert raised.value.refusal == Refusal.FORBIDDEN
     review.refresh_from_db()
     assert review.hidden is False
 

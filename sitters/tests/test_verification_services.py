@@ -9,8 +9,8 @@ import pytest
 
 from accounts.models import User
 from files.models import Purpose, StoredFile
-from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.models import AuditEvent
+from guardiannest.errors import ApplicationError, Refusal
 from messaging.models.notifications import Delivery, Notification
 from messaging.services.delivery import delivery_enqueue
 from sitters.models import CheckKind, CheckStatus, SitterProfile, VerificationCheck, VerificationStatus
@@ -56,7 +56,7 @@ def test_submitting_needs_the_sitters_own_ready_id_document(sitter: User, other_
     unverified(sitter)
     with pytest.raises(ApplicationError) as raised:
         services.verification_submit(sitter=sitter, id_document_id=document(sitter, other_sitter).pk, actor=sitter)
-    assert raised.value.status == 400
+    assert raised.value.refusal == Refusal.INVALID
     assert raised.value.errors is not None and "id_document_id" in raised.value.errors
     assert not VerificationCheck.objects.exists()
     assert SitterProfile.objects.get(pk=sitter.pk).verification_status == VerificationStatus.UNVERIFIED
@@ -66,7 +66,7 @@ def test_a_second_submission_while_pending_conflicts(sitter: User) -> None:
     submitted(sitter)
     with pytest.raises(ApplicationError) as raised:
         services.verification_submit(sitter=sitter, id_document_id=id_document(sitter).pk, actor=sitter)
-    assert (raised.value.status, raised.value.code) == (409, "verification_pending")
+    assert (raised.value.refusal, raised.value.code) == (Refusal.CONFLICT, "verification_pending")
     assert VerificationCheck.objects.count() == 2
 
 
@@ -74,7 +74,7 @@ def test_a_verified_sitter_cannot_submit(sitter: User) -> None:
     SitterProfileFactory(user=sitter)  # verified
     with pytest.raises(ApplicationError) as raised:
         services.verification_submit(sitter=sitter, id_document_id=id_document(sitter).pk, actor=sitter)
-    assert (raised.value.status, raised.value.code) == (409, "already_verified")
+    assert (raised.value.refusal, raised.value.code) == (Refusal.CONFLICT, "already_verified")
 
 
 def test_a_rejected_sitter_may_submit_again_and_only_reopens_what_is_not_done(sitter: User, staff: User) -> None:
@@ -128,7 +128,7 @@ def test_rejecting_needs_a_reason(sitter: User, staff: User) -> None:
     for reason in ("", "   ", "<b></b>"):
         with pytest.raises(ApplicationError) as raised:
             services.verification_decide(sitter=sitter, actor=staff, decision="rejected", reason=reason)
-        assert raised.value.status == 400
+        assert raised.value.refusal == Refusal.INVALID
         assert raised.value.errors is not None and list(raised.value.errors) == ["reason"]
     assert {check.status for check in checks_of(sitter).values()} == {CheckStatus.PENDING}
 
@@ -205,7 +205,7 @@ def test_deciding_one_check_twice_conflicts(sitter: User, staff: User) -> None:
     services.verification_check_decide(check_id=check.pk, actor=staff, decision="verified")
     with pytest.raises(ApplicationError) as raised:
         services.verification_check_decide(check_id=check.pk, actor=staff, decision="rejected", reason="No")
-    assert (raised.value.status, raised.value.code) == (409, "verification_not_pending")
+    assert (raised.value.refusal, raised.value.code) == (Refusal.CONFLICT, "verification_not_pending")
     check.refresh_from_db()
     assert check.status == CheckStatus.VERIFIED
     assert len(decided_events(check)) == 1

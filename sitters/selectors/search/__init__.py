@@ -6,14 +6,14 @@ sitter, and otherwise runs the statement of :mod:`.sql` (PostgreSQL:
 earthdistance and range GiST indexes; SQLite: a latitude band and longitude
 window, then an exact unit-vector test) and turns its rows into plain dicts
 (:mod:`.rows`). Only active sitter accounts with a complete profile (rate and
-location) are found, and only within their own service radius.
+location) are found, and only within their own service radius. What a search
+may ask, and how its point and radius are coarsened, is :mod:`.query`'s.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -22,8 +22,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from sitters import cache
+from sitters.selectors.search.query import Filters, SearchQuery
 from sitters.selectors.search.rows import search_result_from_row, ttl_for_links
-from sitters.selectors.search.sql import Filters, profile_sql, search_sql
+from sitters.selectors.search.sql import profile_sql, search_sql
 
 __all__ = [
     "Filters",
@@ -33,41 +34,6 @@ __all__ = [
     "sitter_search",
     "sitter_search_statement",
 ]
-
-
-@dataclass(frozen=True)
-class SearchQuery:
-    filters: Filters
-    page: int = 1
-    page_size: int = 20
-
-    def cache_material(self, today: date) -> str:
-        """The query normalised (lists sorted, times in UTC), with page and day: the search cache's key."""
-        f = self.filters
-
-        def when(value: datetime | None) -> str | None:
-            return value.astimezone(UTC).isoformat() if value is not None else None
-
-        return json.dumps(
-            [
-                repr(f.latitude),
-                repr(f.longitude),
-                repr(f.radius_km),
-                when(f.start),
-                when(f.end),
-                f.min_rate,
-                f.max_rate,
-                repr(f.min_rating) if f.min_rating else None,
-                sorted(set(f.languages)),
-                sorted(set(f.certifications)),
-                sorted(set(f.age_groups)),
-                f.verified,
-                f.sort,
-                self.page,
-                self.page_size,
-                today.isoformat(),
-            ]
-        )
 
 
 @dataclass

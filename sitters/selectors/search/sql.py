@@ -22,19 +22,44 @@ free-range test are plain column arithmetic on both (see the comments at
 
 A row is ``ROW_COLUMNS`` in order; see :mod:`sitters.selectors.search.rows`.
 
-The text is put together from constants of this module and ``%(name)s``
-placeholders only; every value travels as a parameter (hence the S608 noqa).
+The text is put together from constants of this module, table and column
+names from the models' ``_meta`` (each app owns its table names; another
+app's are never spelled here) and ``%(name)s`` placeholders; every value,
+the enums' included, travels as a parameter (hence the S608 noqa).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from sitters.models import age_groups_to_mask
+from accounts.models import Role, User
+from files.models import StoredFile
+from sitters.models import (
+    AvailabilitySpan,
+    Hold,
+    SitterLanguage,
+    SitterProfile,
+    VerificationStatus,
+    age_groups_to_mask,
+)
+from sitters.selectors.profile import badge_params, badge_sql
+from sitters.selectors.schema import column, table
 from sitters.selectors.search.geo import MEAN_EARTH_RADIUS_KM, MEAN_EARTH_RADIUS_M, bounding_window, unit_vector
+from sitters.selectors.search.query import Filters
+
+# The photo's columns in the row, and the StoredFile field each reads.
+_PHOTO_FIELDS = {
+    "photo_id": "id",
+    "photo_key": "key",
+    "photo_variants": "variants",
+    "photo_status": "status",
+    "photo_scan": "scan",
+    "photo_owner_id": "owner",
+    "photo_purpose": "purpose",
+    "photo_content_type": "content_type",
+}
 
 ROW_COLUMNS = (
     "sid",
@@ -51,14 +76,7 @@ ROW_COLUMNS = (
     "search_latitude",
     "search_longitude",
     "dist",
-    "photo_id",
-    "photo_key",
-    "photo_variants",
-    "photo_status",
-    "photo_scan",
-    "photo_owner_id",
-    "photo_purpose",
-    "photo_content_type",
+    *_PHOTO_FIELDS,
     "certifications",
 )
 
@@ -84,39 +102,21 @@ _DOT = (
     " + SIN(RADIANS(p.search_latitude)) * %(cz)s)"
 )
 
-# The badge rule, once: a certification counts (shows its badge, passes the filter) when it is unexpired
-# and staff approved its document. Both the page's badges and the certification filter use it.
-_BADGES_FROM = "sitters_certification c JOIN files_storedfile d ON d.id = c.document_id"
-_BADGE_RULE = "(c.expires_at IS NULL OR c.expires_at >= %(today)s) AND d.review = 'approved'"
-_PG_BADGES = (
-    "(SELECT json_agg(json_build_object('kind', c.kind, 'issued_at', c.issued_at, 'expires_at', c.expires_at)"  # noqa: S608
-    " ORDER BY c.kind, c.issued_at DESC)"
-    f" FROM {_BADGES_FROM} WHERE c.sitter_id = page.sid AND {_BADGE_RULE})"
-)
-_SQLITE_BADGES = (
-    "(SELECT json_group_array(json_object('kind', b.kind, 'issued_at', b.issued_at, 'expires_at', b.expires_at))"  # noqa: S608
-    " FROM (SELECT c.kind, c.issued_at, c.expires_at"
-    f" FROM {_BADGES_FROM} WHERE c.sitter_id = page.sid AND {_BADGE_RULE} ORDER BY c.kind, c.issued_at DESC) b)"
-)
 
-
-@dataclass(frozen=True)
-class Filters:
-    """What a search asks, already validated (see ``sitters.api.search``)."""
-
-    latitude: float
-    longitude: float
-    radius_km: float
-    start: datetime | None = None
-    end: datetime | None = None
-    min_rate: int | None = None
-    max_rate: int | None = None
-    min_rating: float | None = None
-    languages: tuple[str, ...] = ()
-    certifications: tuple[str, ...] = ()
-    age_groups: tuple[str, ...] = ()
-    verified: bool = False
-    sort: str = "distance"
+def _badges(pg: bool) -> str:
+    """The page row's badges as a JSON array: its certifications that pass the badge rule (selectors.profile)."""
+    rule = badge_sql()
+    if pg:
+        return (
+            "(SELECT json_agg(json_build_object('kind', c.kind, 'issued_at', c.issued_at, 'expires_at', c.expires_at)"  # noqa: S608
+            " ORDER BY c.kind, c.issued_at DESC)"
+            f" FROM {rule.source} WHERE c.sitter_id = page.sid AND {rule.condition})"
+        )
+    return (
+        "(SELECT json_group_array(json_object('kind', b.kind, 'issued_at', b.issued_at, 'expires_at', b.expires_at))"  # noqa: S608
+        " FROM (SELECT c.kind, c.issued_at, c.expires_at"
+        f" FROM {rule.source} WHERE c.sitter_id = page.sid AND {rule.condition} ORDER BY c.kind, c.issued_at DESC) b)"
+    )
 
 
 class _Builder:
@@ -127,8 +127,8 @@ class _Builder:
         self.where: list[str] = [
             "p.search_latitude IS NOT NULL",  # has a location (and the GiST index's predicate)
             "p.hourly_rate IS NOT NULL",
-            "u.is_active",
-            "u.role = 'sitter'",
+            f"u.{column(User, 'is_active')}",
+            f"u.{column(User, 'role')} = {self.param('role', Role.SITTER)}",
         ]
 
     def param(self, name: str, value: Any) -> str:
@@ -191,11 +191,11 @@ def _filters(b: _Builder, filters: Filters, today: date) -> None:
         # holds, 1,600 candidates).
         start, end = b.param("start", b.adapt(filters.start)), b.param("end", b.adapt(filters.end))
         b.where += [
-            "(SELECT s.ends_at FROM sitters_availabilityspan s WHERE s.sitter_id = p.user_id"  # noqa: S608
+            f"(SELECT s.ends_at FROM {table(AvailabilitySpan)} s WHERE s.sitter_id = p.user_id"  # noqa: S608
             f" AND s.starts_at <= {start} ORDER BY s.starts_at DESC LIMIT 1) >= {end}",
-            "NOT EXISTS (SELECT 1 FROM sitters_hold h WHERE h.sitter_id = p.user_id"  # noqa: S608
+            f"NOT EXISTS (SELECT 1 FROM {table(Hold)} h WHERE h.sitter_id = p.user_id"  # noqa: S608
             f" AND h.starts_at >= {start} AND h.starts_at < {end})",
-            "NOT COALESCE((SELECT h.ends_at FROM sitters_hold h WHERE h.sitter_id = p.user_id"  # noqa: S608
+            f"NOT COALESCE((SELECT h.ends_at FROM {table(Hold)} h WHERE h.sitter_id = p.user_id"  # noqa: S608
             f" AND h.starts_at < {start} ORDER BY h.starts_at DESC LIMIT 1) > {start}, FALSE)",
         ]
     if filters.min_rate is not None:
@@ -207,40 +207,40 @@ def _filters(b: _Builder, filters: Filters, today: date) -> None:
     if filters.languages:
         codes = b.in_list("language", filters.languages)
         b.where.append(
-            f"EXISTS (SELECT 1 FROM sitters_sitterlanguage l WHERE l.sitter_id = p.user_id AND l.code IN ({codes}))"  # noqa: S608
+            f"EXISTS (SELECT 1 FROM {table(SitterLanguage)} l WHERE l.sitter_id = p.user_id AND l.code IN ({codes}))"  # noqa: S608
         )
     if filters.certifications:
-        b.param("today", b.adapt(today))
+        rule = badge_sql()
+        b.params.update(badge_params(b.adapt(today)))
         for index, kind in enumerate(filters.certifications):
             b.where.append(
-                f"EXISTS (SELECT 1 FROM {_BADGES_FROM} WHERE c.sitter_id = p.user_id"  # noqa: S608
-                f" AND c.kind = {b.param(f'kind{index}', kind)} AND {_BADGE_RULE})"
+                f"EXISTS (SELECT 1 FROM {rule.source} WHERE c.sitter_id = p.user_id"  # noqa: S608
+                f" AND c.kind = {b.param(f'kind{index}', kind)} AND {rule.condition})"
             )
     if filters.age_groups:
         mask = age_groups_to_mask(filters.age_groups)
         b.where.append(f"(p.age_groups_mask & {b.param('age_mask', mask)}) = %(age_mask)s")
     if filters.verified:
-        b.where.append("p.verification_status = 'verified'")
+        b.where.append(f"p.verification_status = {b.param('verified', VerificationStatus.VERIFIED)}")
 
 
 def _statement(b: _Builder, distance: str, order: str, today: date, tail: str) -> str:
-    b.param("today", b.adapt(today))
+    b.params.update(badge_params(b.adapt(today)))
     inner = (
-        "SELECT p.user_id AS sid, u.first_name, p.bio, p.hourly_rate AS rate, p.currency,"  # noqa: S608
+        f"SELECT p.user_id AS sid, u.{column(User, 'first_name')}, p.bio, p.hourly_rate AS rate, p.currency,"  # noqa: S608
         " p.rating_avg AS rating, p.rating_count, p.verification_status, p.languages, p.age_groups_mask,"
         f" p.years_experience, p.search_latitude, p.search_longitude, {distance} AS dist, p.photo_id"
-        " FROM sitters_sitterprofile p JOIN accounts_user u ON u.id = p.user_id"
+        f" FROM {table(SitterProfile)} p JOIN {table(User)} u ON u.{column(User, 'id')} = p.user_id"
         f" WHERE {' AND '.join(b.where)}"
         f" ORDER BY {order}{tail}"
     )
-    badges = _PG_BADGES if b.pg else _SQLITE_BADGES
+    badges = _badges(b.pg)
+    photo = ", ".join(f"f.{column(StoredFile, field)}" for field in _PHOTO_FIELDS.values())
     return (
         "SELECT page.sid, page.first_name, page.bio, page.rate, page.currency, page.rating, page.rating_count,"  # noqa: S608
         " page.verification_status, page.languages, page.age_groups_mask, page.years_experience,"
-        " page.search_latitude, page.search_longitude, page.dist,"
-        " f.id, f.key, f.variants, f.status, f.scan, f.owner_id, f.purpose, f.content_type,"
-        f" {badges} AS certifications"
-        f" FROM ({inner}) page LEFT JOIN files_storedfile f ON f.id = page.photo_id"
+        f" page.search_latitude, page.search_longitude, page.dist, {photo}, {badges} AS certifications"
+        f" FROM ({inner}) page LEFT JOIN {table(StoredFile)} f ON f.{column(StoredFile, 'id')} = page.photo_id"
         f" ORDER BY {order}"
     )
 

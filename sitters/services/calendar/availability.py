@@ -25,14 +25,15 @@ from zoneinfo import ZoneInfo, available_timezones
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone as dj_timezone
-from rest_framework.exceptions import NotFound
 
 from accounts.models import User
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import invalid, invalid_fields, not_found
 from sitters.cache import sitter_changed_on_commit
-from sitters.errors import SitterError, invalid, invalid_fields
+from sitters.errors import SitterError
 from sitters.models import AvailabilityException, AvailabilitySpan, SitterProfile, WeeklyWindow
 from sitters.models.calendar import MINUTES_PER_DAY
+from sitters.selectors.calendar import exception_list_between, window_list
 from sitters.services.calendar.materialise import DatedException, materialise
 from sitters.services.locks import sitter_profile_lock
 
@@ -70,7 +71,7 @@ def _lock(profile: SitterProfile) -> SitterProfile:
     """The profile, locked until the caller's transaction ends (:mod:`sitters.services.locks`: the one lock)."""
     locked = sitter_profile_lock(sitter_id=profile.pk)
     if locked is None:  # deleted (with its account) since the caller read it
-        raise NotFound()
+        raise not_found()
     return locked
 
 
@@ -131,7 +132,7 @@ def _exception_validate(
         raise invalid("date", "Must not be in the past (in your time zone).")
     if day > today + timedelta(days=horizon_days()):
         raise invalid("date", f"Must be within {horizon_days()} days from today.")
-    others = AvailabilityException.objects.filter(sitter=profile, date=day)
+    others = exception_list_between(profile=profile, from_date=day, to_date=day)
     if exclude_id is not None:
         others = others.exclude(pk=exclude_id)
     siblings = list(others)
@@ -147,12 +148,12 @@ def _exception_validate(
 
 
 def _exceptions_between(profile: SitterProfile, from_date: date, to_date: date) -> list[DatedException]:
-    rows = AvailabilityException.objects.filter(sitter=profile, date__gte=from_date, date__lte=to_date)
+    rows = exception_list_between(profile=profile, from_date=from_date, to_date=to_date)
     return [DatedException(row.date, row.available, row.start_minute, row.end_minute) for row in rows]
 
 
 def _windows_of(profile: SitterProfile) -> list[tuple[int, int, int]]:
-    return list(WeeklyWindow.objects.filter(sitter=profile).values_list("weekday", "start_minute", "end_minute"))
+    return list(window_list(profile=profile).values_list("weekday", "start_minute", "end_minute"))
 
 
 def spans_rewrite(*, profile: SitterProfile) -> None:

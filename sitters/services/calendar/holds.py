@@ -41,19 +41,18 @@ from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone as dj_timezone
-from rest_framework import status
 
 from accounts.models import User
-from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import ApplicationError, ErrorCode, invalid, not_found
 from sitters.cache import sitter_changed_on_commit
-from sitters.errors import SitterError, invalid
+from sitters.errors import SitterError
 from sitters.models import Hold, HoldKind, SitterProfile
+from sitters.models.calendar import HOLD_NO_OVERLAP
 from sitters.selectors.calendar import hold_overlapping, span_covers
 from sitters.services.locks import sitter_profile_lock
 
 MAX_HOLD_LENGTH = timedelta(days=7)
-HOLD_NO_OVERLAP = "sitters_hold_no_overlap"
 # PostgreSQL's name for the inline UNIQUE of ``Hold.reference`` (migration 0001): <table>_<column>_key.
 HOLD_REFERENCE_UNIQUE = "sitters_hold_reference_key"
 EXCLUSION_VIOLATION = "23P01"
@@ -218,7 +217,7 @@ def hold_move(
                 sitter_profile_lock(sitter_id=sitter_id)
         hold = Hold.objects.select_for_update().filter(reference=reference).first()
         if hold is None:
-            raise ApplicationError(ErrorCode.NOT_FOUND, "No hold has this reference.", status=status.HTTP_404_NOT_FOUND)
+            raise not_found("No hold has this reference.")
         hold_conflict_check(
             sitter_id=hold.sitter_id,
             starts_at=starts_at,
