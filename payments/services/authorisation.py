@@ -114,6 +114,7 @@ def payment_authorise(*, payer: User, payee: User, amount: int, reference: str, 
             return payment_transition(
                 payment=payment, status=PaymentStatus.FAILED, event=PaymentEvent.FAILED, actor=actor, data=error
             )
+        # A declined attempt's intent holds nothing; the new attempt has an intent of its own.
         payment.attempts, payment.payment_method = attempt, method
         payment_apply_intent(payment=payment, intent=intent, actor=actor, new_attempt=True)
         return payment
@@ -132,20 +133,20 @@ def payment_release(*, payment: Payment, actor: User | None) -> Payment:
             return payment
         if payment.status not in (*_AUTHORISE_DONE, PaymentStatus.REQUIRES_PAYMENT_METHOD):
             raise ApplicationError(PaymentError.NOT_AUTHORISED, "Captured money is refunded, not released.")
-        if payment.provider_intent_id:
-            intent_id, key = payment.provider_intent_id, f"payment:{payment.pk}:release"
-            try:
-                intent = provider.intent_cancel(intent_id=intent_id, idempotency_key=key)
-            except ProviderUnavailable as exc:
-                raise unavailable(exc) from exc
-            except ProviderRefused:
-                # Refused: the intent may have moved on its own (expired, captured elsewhere): follow it.
-                intent = provider_call(lambda: provider.intent_retrieve(intent_id=intent_id))
-            payment_apply_intent(payment=payment, intent=intent, actor=actor)
-            if payment.status not in CLOSED:
-                raise ApplicationError(PaymentError.NOT_AUTHORISED, f"The payment is {payment.status}.")
-            return payment
-        payment.released_at = timezone.now()
-        return payment_transition(
-            payment=payment, status=PaymentStatus.RELEASED, event=PaymentEvent.RELEASED, actor=actor
-        )
+        if not payment.provider_intent_id:  # never reached the provider: nothing is held
+            payment.released_at = timezone.now()
+            return payment_transition(
+                payment=payment, status=PaymentStatus.RELEASED, event=PaymentEvent.RELEASED, actor=actor
+            )
+        intent_id, key = payment.provider_intent_id, f"payment:{payment.pk}:release"
+        try:
+            intent = provider.intent_cancel(intent_id=intent_id, idempotency_key=key)
+        except ProviderUnavailable as exc:
+            raise unavailable(exc) from exc
+        except ProviderRefused:
+            # The intent moved on without us (captured elsewhere, expired): record where it is now.
+            intent = provider_call(lambda: provider.intent_retrieve(intent_id=intent_id))
+        payment_apply_intent(payment=payment, intent=intent, actor=actor)
+    if payment.status not in CLOSED:  # raised after the commit, so what we learnt is kept
+        raise ApplicationError(PaymentError.NOT_AUTHORISED, f"The payment cannot be released: it is {payment.status}.")
+    return payment

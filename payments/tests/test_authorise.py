@@ -138,3 +138,19 @@ def test_release_gives_the_hold_back_and_a_new_authorisation_makes_a_new_payment
     assert ledger_balances(payment=payment)[LedgerAccount.PARENT_CARD_HOLD] == 0
     assert payment_release(payment=payment, actor=parent).status == PaymentStatus.RELEASED  # again: as it is
     assert _authorise(parent, sitter).pk != payment.pk
+
+
+def test_releasing_what_stripe_already_captured_records_the_capture_and_refuses(
+    localstripe: Any, parent: User, sitter: User
+) -> None:
+    localstripe.card_save(customer_for(parent=parent).provider_customer_id)
+    payment = _authorise(parent, sitter)
+    localstripe.post(f"/v1/payment_intents/{payment.provider_intent_id}/capture", {})  # done from Stripe's dashboard
+
+    with pytest.raises(ApplicationError) as refused:
+        payment_release(payment=payment, actor=parent)
+
+    assert (refused.value.code, refused.value.refusal) == ("payment_not_authorised", Refusal.CONFLICT)
+    payment.refresh_from_db()
+    assert (payment.status, payment.captured_amount) == ("captured", 5000)
+    assert ledger_balances(payment=payment)[LedgerAccount.PROVIDER_CLEARING] == 5000
