@@ -124,6 +124,8 @@ class Payment(models.Model):
             models.Index(fields=["payee", "-created_at"], name="payments_by_payee"),
             models.Index(fields=["reference"], name="payments_by_reference"),
         ]
+        # Finance: may give money back (the admin's refund action; the API checks staff).
+        permissions = [("refund_payment", "Can refund payments")]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.amount} {self.currency} {self.status}"
