@@ -31,7 +31,9 @@ def customer_for(*, parent: User) -> PaymentCustomer:
     """The parent's customer at the configured provider, created there on first need.
 
     The idempotency key is the parent's, so two first requests racing get one
-    provider customer, and the unique constraint keeps one row.
+    provider customer, and the unique constraint keeps one row. A new customer
+    may come with cards (the simulated provider's test card): they are listed
+    at once.
     """
     _require_parent(parent)
     provider = payment_provider()
@@ -49,9 +51,10 @@ def customer_for(*, parent: User) -> PaymentCustomer:
                 user=parent, provider=provider.name, provider_customer_id=customer_id
             )
             audit_record(action="payment.customer_created", actor=parent, target=customer)
-            return customer
     except IntegrityError:
         return PaymentCustomer.objects.get(user=parent, provider=provider.name)
+    payment_methods_sync(customer=customer)
+    return customer
 
 
 def payment_method_setup(*, parent: User) -> SetupSession:

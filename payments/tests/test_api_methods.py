@@ -27,6 +27,14 @@ def test_setup_answers_a_client_secret_and_makes_one_customer_per_parent(side: S
     assert PaymentCustomer.objects.filter(provider=side.name).count() == 1
 
 
+def test_in_the_embedded_default_a_parent_has_a_test_card_from_the_first_setup(parent_api: APIClient) -> None:
+    assert parent_api.get("/api/v1/payments/methods").json()["results"] == []
+
+    parent_api.post("/api/v1/payments/methods/setup")
+
+    assert [method["last4"] for method in parent_api.get("/api/v1/payments/methods").json()["results"]] == ["4242"]
+
+
 def test_a_saved_card_is_listed_and_removed(side: Side, parent: User, parent_api: APIClient) -> None:
     customer = customer_for(parent=parent)
     card_id = side.card_save(customer.provider_customer_id)

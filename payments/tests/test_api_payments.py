@@ -12,7 +12,7 @@ from accounts.tests.problems import assert_problem
 from conftest import client_for
 from payments.models import Payment, Refund
 from payments.providers.simulated import AUTHENTICATE_LAST4, SimulatedProvider
-from payments.services import customer_for, payment_authorise, payment_capture, payment_release
+from payments.services import customer_for, payment_authorise, payment_capture, payment_methods_sync, payment_release
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +59,7 @@ def test_the_client_secret_goes_to_the_payer_only_while_the_bank_asks(
 ) -> None:
     customer = customer_for(parent=parent)
     SimulatedProvider().card_add(customer_id=customer.provider_customer_id, last4=AUTHENTICATE_LAST4)
+    payment_methods_sync(customer=customer)  # the newest card pays
     payment = _authorised(parent, sitter)
     assert payment.status == "requires_action"
 
