@@ -216,6 +216,7 @@ class StripeProvider:
                 object_id=str(obj.get("id", "")),
                 object_type=str(obj.get("object", "")),
                 data=obj,
+                created=int(event["created"]) if "created" in event else None,
             )
         except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
             raise SignatureInvalid(str(exc)) from exc

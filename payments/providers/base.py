@@ -83,6 +83,7 @@ class ProviderEventData:
     object_id: str
     object_type: str
     data: dict[str, Any] = field(default_factory=dict)
+    created: int | None = None  # when the provider made it (Unix seconds), for the lag metric
 
 
 class ProviderError(Exception):

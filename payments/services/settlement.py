@@ -83,5 +83,12 @@ def payment_refund(*, payment: Payment, amount: int | None, actor: User | None) 
         payment.refunded_amount = after
         status = PaymentStatus.REFUNDED if after == payment.captured_amount else PaymentStatus.PARTIALLY_REFUNDED
         data = {"refund": str(refund.pk), "refunded_now": amount, "refunded": after}
-        payment_transition(payment=payment, status=status, event=PaymentEvent.REFUNDED, actor=actor, data=data)
+        payment_transition(
+            payment=payment,
+            status=status,
+            event=PaymentEvent.REFUNDED,
+            actor=actor,
+            data=data,
+            moved=("refunded", amount),
+        )
         return refund

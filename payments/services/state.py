@@ -17,6 +17,7 @@ from django.utils import timezone
 from guardiannest.audit.services import audit_record
 from payments.fees import platform_fee
 from payments.handlers import PaymentEvent, payment_event_on_commit
+from payments.metrics import transition_on_commit
 from payments.models import LedgerKind, Payment, PaymentStatus
 from payments.models.payments import CLOSED, SETTLED
 from payments.providers.base import Intent, IntentStatus
@@ -58,8 +59,12 @@ def payment_transition(
     event: PaymentEvent,
     actor: AbstractBaseUser | None,
     data: dict[str, Any] | None = None,
+    moved: tuple[str, int] | None = None,
 ) -> Payment:
-    """Save the locked ``payment`` in ``status``, record one audit event, and send ``event`` after commit."""
+    """Save the locked ``payment`` in ``status``, record one audit event, and send ``event`` after commit.
+
+    ``moved`` is the money this change moved, as (``"captured"`` or ``"refunded"``, amount), for the metrics.
+    """
     payment.status = status
     payment.save()
     audit_record(
@@ -69,6 +74,7 @@ def payment_transition(
         data={"reference": payment.reference, "amount": payment.amount, **(data or {})},
     )
     payment_event_on_commit(payment_id=str(payment.pk), event=event)
+    transition_on_commit(status=status, money=(*moved, payment.currency) if moved else None)
     return payment
 
 
@@ -121,5 +127,6 @@ def payment_apply_intent(
         payment.last_error_code = intent.error_code
         data["error"] = intent.error_code
         event = PaymentEvent.FAILED
-    payment_transition(payment=payment, status=target, event=event, actor=actor, data=data)
+    moved = ("captured", payment.captured_amount) if target == PaymentStatus.CAPTURED else None
+    payment_transition(payment=payment, status=target, event=event, actor=actor, data=data, moved=moved)
     return True

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 
 from guardiannest.audit.services import audit_record
 from payments.handlers import PaymentEvent, payment_event_on_commit
+from payments.metrics import webhook_received
 from payments.models import Payment, PaymentCustomer, ProviderEvent
 from payments.providers import payment_provider
 from payments.providers.base import ProviderEventData
@@ -98,14 +99,17 @@ def provider_event_process(*, event: ProviderEventData) -> bool:
             )
             if handler is None:
                 logger.info("payment_event_ignored", event_id=event.id, type=event.type)
+                webhook_received(provider=provider.name, result="ignored", created=event.created)
                 return True
             payment = handler(event)
             if payment is not None:
                 record.payment = payment
                 record.save(update_fields=["payment"])
+            webhook_received(provider=provider.name, result="applied", created=event.created)
             return True
     except IntegrityError:
         if ProviderEvent.objects.filter(provider=provider.name, event_id=event.id).exists():
             logger.info("payment_event_repeated", event_id=event.id, type=event.type)
+            webhook_received(provider=provider.name, result="repeated", created=event.created)
             return False
         raise

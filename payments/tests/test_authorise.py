@@ -12,6 +12,7 @@ from guardiannest.errors import ApplicationError, Refusal
 from payments.models import LedgerAccount, LedgerEntry, Payment, PaymentStatus
 from payments.selectors import ledger_balances
 from payments.services import customer_for, payment_authorise, payment_methods_sync, payment_release
+from payments.tests.helpers import notices_sent
 from payments.tests.sides import Side
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,7 @@ def test_authorise_holds_the_amount_on_the_newest_card(
     balances = ledger_balances(payment=payment)
     assert (balances[LedgerAccount.PARENT_CARD_HOLD], balances[LedgerAccount.PARENT_CARD]) == (5000, -5000)
     assert AuditEvent.objects.filter(action="payment.authorised", target_id=str(payment.pk)).count() == 1
-    assert [callback.args for callback in callbacks] == [(str(payment.pk), "authorised")]
+    assert notices_sent(callbacks) == [(str(payment.pk), "authorised")]
 
 
 def test_authorising_again_answers_the_same_payment(side: Side, parent: User, sitter: User) -> None:
@@ -94,7 +95,7 @@ def test_a_declined_card_waits_for_another_and_the_next_attempt_authorises(
         "card_declined",
         1,
     )
-    assert [callback.args for callback in callbacks] == [(str(declined.pk), "failed")]
+    assert notices_sent(callbacks) == [(str(declined.pk), "failed")]
 
     _card(side, parent, "ok")
     authorised = _authorise(parent, sitter)

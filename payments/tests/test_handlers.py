@@ -11,7 +11,7 @@ from accounts.models import User
 from payments.handlers import PaymentEvent, PaymentNotice, payment_handlers
 from payments.services import payment_authorise, payment_capture
 from payments.services.notices import payment_event_deliver
-from payments.tasks import payment_event_deliver_task
+from payments.tests.helpers import notices_sent
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +31,11 @@ def test_each_change_is_delivered_after_commit_with_the_payment_as_it_is_then(
         payment = payment_authorise(payer=parent, payee=sitter, amount=5000, reference="booking-7", actor=sitter)
         payment_capture(payment=payment, amount=4500, actor=parent)
     assert heard == []  # nothing before the commit
-    assert {callback.func for callback in callbacks} == {payment_event_deliver_task.delay}
+    sent = notices_sent(callbacks)
+    assert len(sent) == 2
 
-    for callback in callbacks:
-        payment_event_deliver(payment_id=callback.args[0], event=callback.args[1])
+    for payment_id, event in sent:
+        payment_event_deliver(payment_id=payment_id, event=event)
 
     assert [(notice.event, notice.reference) for notice in heard] == [
         (PaymentEvent.AUTHORISED, "booking-7"),

@@ -12,6 +12,7 @@ from guardiannest.errors import ApplicationError, Refusal
 from payments.models import LedgerAccount, LedgerEntry, LedgerKind, Payment, PaymentStatus, Refund
 from payments.selectors import ledger_balances
 from payments.services import customer_for, payment_authorise, payment_capture, payment_refund, payment_release
+from payments.tests.helpers import notices_sent
 from payments.tests.sides import Side
 
 
@@ -41,7 +42,7 @@ def test_capture_takes_the_final_amount_keeps_the_fee_and_releases_the_rest(
     assert balances[LedgerAccount.PARENT_CARD_HOLD] == 0
     assert balances[LedgerAccount.PROVIDER_CLEARING] == 4001
     assert (balances[LedgerAccount.SITTER_PAYABLE], balances[LedgerAccount.PLATFORM_FEES]) == (-3401, -600)
-    assert [callback.args for callback in callbacks] == [(str(payment.pk), "captured")]
+    assert notices_sent(callbacks) == [(str(payment.pk), "captured")]
 
 
 @pytest.mark.django_db

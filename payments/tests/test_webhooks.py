@@ -15,6 +15,7 @@ from accounts.tests.problems import assert_problem
 from guardiannest.audit.models import AuditEvent
 from payments.models import LedgerEntry, LedgerKind, Payment, PaymentMethod, PaymentStatus, ProviderEvent
 from payments.services import customer_for, payment_authorise
+from payments.tests.helpers import notices_sent
 from payments.tests.stripe_app import CARD_AUTHENTICATE, LocalStripe, signed_event
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +54,7 @@ def test_an_event_moves_the_payment_to_what_stripe_says_now_once(
     assert (payment.status, payment.client_secret) == ("authorised", "")
     assert LedgerEntry.objects.filter(payment=payment, kind=LedgerKind.AUTHORISATION).count() == 2
     assert ProviderEvent.objects.get(event_id="evt_1").payment == payment
-    assert [callback.args for callback in callbacks] == [(str(payment.pk), "authorised")]
+    assert notices_sent(callbacks) == [(str(payment.pk), "authorised")]
 
 
 @pytest.mark.parametrize(
@@ -149,7 +150,7 @@ def test_a_dispute_is_recorded_for_staff_and_told_to_the_referenced_object(
         assert _send(*signed_event("charge.dispute.created", dispute)).status_code == 200
 
     assert AuditEvent.objects.filter(action="payment.disputed", target_id=str(payment.pk)).count() == 1
-    assert [callback.args for callback in callbacks] == [(str(payment.pk), "disputed")]
+    assert notices_sent(callbacks) == [(str(payment.pk), "disputed")]
 
 
 def test_with_the_simulated_provider_no_webhook_verifies() -> None:
