@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -555,6 +556,17 @@ SITTER_IDENTITY_PROVIDER: str = env.str("SITTER_IDENTITY_PROVIDER", default="man
 SITTER_BACKGROUND_PROVIDER: str = env.str("SITTER_BACKGROUND_PROVIDER", default="manual")
 # Days before a certification expires that its holder is reminded.
 CERTIFICATION_REMINDER_DAYS: int = env.int("CERTIFICATION_REMINDER_DAYS", default=30)
+
+# --- payments (payments/) -----------------------------------------------------------------------
+# STRIPE_SECRET_KEY (above) switches Stripe on; unset, the simulated provider serves with the same
+# states, and every parent has a test card. STRIPE_API_BASE points the client at a stand-in (tests).
+# The share of each capture the platform keeps, in percent (0-100); the sitter is owed the rest.
+PLATFORM_FEE_PERCENT: Decimal = Decimal(env.str("PLATFORM_FEE_PERCENT", default="15"))
+if not Decimal(0) <= PLATFORM_FEE_PERCENT <= Decimal(100):
+    raise ImproperlyConfigured("PLATFORM_FEE_PERCENT must be between 0 and 100.")
+# Seconds one Stripe call may take, and how often the SDK retries a network failure (same idempotency key).
+STRIPE_TIMEOUT: float = env.float("STRIPE_TIMEOUT", default=10.0)
+STRIPE_MAX_NETWORK_RETRIES: int = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 
 # --- observability -------------------------------------------------------------------------
 

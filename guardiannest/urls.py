@@ -21,6 +21,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("files.api.urls")),
     path("", include("messaging.api.urls")),
     path("", include("sitters.api.urls")),
+    path("", include("payments.api.urls")),
     path("realtime/ticket", RealtimeTicketApi.as_view(), name="realtime-ticket"),
 ]
 

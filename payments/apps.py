@@ -7,3 +7,7 @@ class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = "Payments"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Imported so workers register the tasks.
+        from payments import tasks  # noqa: F401

@@ -1,0 +1,116 @@
+"""The payments back office: payments with their refunds and ledger lines, refunds, ledger, provider events.
+
+Everything is read-only; money moves only through the services. The refund
+action calls :func:`payments.services.payment_refund` (everything still
+captured) and needs the finance permission ``payments.refund_payment``. The
+ledger can be read, never changed, by anyone, superusers included.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from accounts.models import User
+from payments.models import LedgerEntry, Payment, ProviderEvent, Refund
+from payments.services import payment_refund
+from sitters.admin import ReadOnlyAdmin, ReadOnlyTabularInline, service_action
+
+REFUND_PERMISSION = "payments.refund_payment"
+
+
+def _refund_all(payment: Payment, actor: User) -> object:
+    return payment_refund(payment=payment, amount=None, actor=actor)
+
+
+class RefundInline(ReadOnlyTabularInline):
+    model = Refund
+    fields = readonly_fields = ("amount", "currency", "status", "provider_refund_id", "created_by", "created_at")
+
+
+class LedgerEntryInline(ReadOnlyTabularInline):
+    model = LedgerEntry
+    fields = readonly_fields = ("created_at", "transaction_id", "kind", "account", "side", "amount", "currency")
+    show_change_link = False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ("id", "reference", "payer", "payee", "status", "amount", "captured_amount", "refunded_amount")
+    list_filter = ("status", "provider")
+    search_fields = ("=reference", "=provider_intent_id", "payer__email", "payee__email")
+    list_select_related = ("payer", "payee")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    fields = readonly_fields = (
+        "id",
+        "reference",
+        "payer",
+        "payee",
+        "status",
+        "amount",
+        "currency",
+        "captured_amount",
+        "fee_amount",
+        "refunded_amount",
+        "provider",
+        "provider_intent_id",
+        "payment_method",
+        "attempts",
+        "last_error_code",
+        "created_at",
+        "authorised_at",
+        "captured_at",
+        "released_at",
+    )
+    inlines = (RefundInline, LedgerEntryInline)
+    actions = [service_action("refund_all", "Refund everything still captured", "refund", _refund_all)]
+
+    def has_refund_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm(REFUND_PERMISSION))
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ("id", "payment", "amount", "currency", "status", "created_by", "created_at")
+    list_filter = ("status",)
+    search_fields = ("=payment__reference", "=provider_refund_id")
+    list_select_related = ("payment", "created_by")
+    fields = readonly_fields = (
+        "id",
+        "payment",
+        "amount",
+        "currency",
+        "status",
+        "provider_refund_id",
+        "created_by",
+        "created_at",
+    )
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "transaction_id", "kind", "payment", "account", "side", "amount", "currency")
+    list_filter = ("kind", "account", "side")
+    search_fields = ("=transaction_id", "=payment__reference")
+    ordering = ("-id",)
+    show_full_result_count = False
+    fields = readonly_fields = (
+        "transaction_id",
+        "kind",
+        "payment",
+        "account",
+        "side",
+        "amount",
+        "currency",
+        "created_at",
+    )
+
+
+@admin.register(ProviderEvent)
+class ProviderEventAdmin(ReadOnlyAdmin):
+    list_display = ("received_at", "provider", "type", "event_id", "handled", "payment")
+    list_filter = ("provider", "handled", "type")
+    search_fields = ("=event_id",)
+    ordering = ("-id",)
+    fields = readonly_fields = ("provider", "event_id", "type", "handled", "payment", "received_at")

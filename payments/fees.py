@@ -1,0 +1,28 @@
+"""The platform fee: one rule for what the platform keeps of a capture, and of a refund."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+
+
+def platform_fee(amount: int) -> int:
+    """PLATFORM_FEE_PERCENT of ``amount`` minor units, rounded half up to a whole minor unit."""
+    fee = (Decimal(amount) * Decimal(str(settings.PLATFORM_FEE_PERCENT)) / 100).quantize(
+        Decimal(1), rounding=ROUND_HALF_UP
+    )
+    return min(int(fee), amount)
+
+
+def fee_refunded(*, fee: int, captured: int, refunded: int) -> int:
+    """The share of ``fee`` given back once ``refunded`` of ``captured`` has been refunded.
+
+    Proportional, rounded down, and exact at the end: when everything is
+    refunded, the whole fee is. A refund gives back the difference between
+    this after it and before it, so refunds in any number of parts add up to
+    the same fee.
+    """
+    if captured <= 0:
+        return 0
+    return fee * refunded // captured

@@ -1,0 +1,52 @@
+"""Prometheus figures of payments: state changes, money moved, webhook events and their lag.
+
+State changes and money are counted after commit, so a rolled-back change is never counted.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+
+from django.db import transaction
+from prometheus_client import Counter, Histogram
+
+TRANSITIONS = Counter(
+    "guardiannest_payment_transitions",
+    "Payments entering a status (authorised, captured, refunded ...).",
+    ["status"],
+)
+MONEY = Counter(
+    "guardiannest_payment_money_minor_units",
+    "Money captured and refunded, in minor units of the currency.",
+    ["movement", "currency"],
+)
+WEBHOOK_EVENTS = Counter(
+    "guardiannest_payment_webhook_events",
+    "Provider events received with a valid signature: applied, repeated (nothing done) or of a type not acted on.",
+    ["provider", "result"],
+)
+WEBHOOK_LAG = Histogram(
+    "guardiannest_payment_webhook_lag_seconds",
+    "From the provider creating an event to our receiving it.",
+    ["provider"],
+    buckets=(0.5, 1, 2, 5, 10, 30, 60, 300, 3600, 86400),
+)
+
+
+def _count(status: str, money: tuple[str, int, str] | None) -> None:
+    TRANSITIONS.labels(status=status).inc()
+    if money is not None:
+        movement, amount, currency = money
+        MONEY.labels(movement=movement, currency=currency).inc(amount)
+
+
+def transition_on_commit(*, status: str, money: tuple[str, int, str] | None = None) -> None:
+    """Count a payment entering ``status`` (and ``money`` = (movement, amount, currency) moved) once committed."""
+    transaction.on_commit(partial(_count, status, money), robust=True)
+
+
+def webhook_received(*, provider: str, result: str, created: int | None) -> None:
+    WEBHOOK_EVENTS.labels(provider=provider, result=result).inc()
+    if created is not None:
+        WEBHOOK_LAG.labels(provider=provider).observe(max(0.0, time.time() - created))

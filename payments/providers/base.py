@@ -1,0 +1,149 @@
+"""The interface every payment provider speaks, in our words; Stripe's SDK stays behind it.
+
+Two implementations: :class:`payments.stripe_client.StripeProvider` (the only
+module importing ``stripe``) and :class:`payments.providers.simulated.SimulatedProvider`
+for the embedded default, which walks the same states.
+
+Rules every implementation keeps:
+
+- Each call that changes something takes ``idempotency_key``: one key per
+  logical operation (``payment:<id>:capture``), so a retry after a timeout or
+  a crash returns the first answer instead of moving money twice.
+- A declined card raises :class:`ProviderDeclined` with the decline code, or,
+  when the provider reports the intent with the decline (Stripe does, in
+  ``CardError.error.payment_intent``), answers that intent in
+  ``requires_payment_method`` with ``error_code`` set. An off-session payment
+  the bank wants the parent to approve comes back as an intent in
+  ``requires_action``, or declined with ``authentication_required``.
+- :class:`ProviderUnavailable` means "try again later" (network, 5xx, 429);
+  :class:`ProviderRefused` means the provider refused a well-formed request
+  for good (already captured, amount too large …).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class IntentStatus(StrEnum):
+    """A PaymentIntent's status, as Stripe names them."""
+
+    REQUIRES_PAYMENT_METHOD = "requires_payment_method"
+    REQUIRES_CONFIRMATION = "requires_confirmation"
+    REQUIRES_ACTION = "requires_action"
+    PROCESSING = "processing"
+    REQUIRES_CAPTURE = "requires_capture"
+    SUCCEEDED = "succeeded"
+    CANCELED = "canceled"
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    status: IntentStatus
+    amount: int
+    currency: str
+    client_secret: str = ""
+    payment_method_id: str = ""
+    # Set once captured, when the provider reports it (Stripe's amount_received).
+    amount_received: int | None = None
+    error_code: str = ""
+
+
+@dataclass(frozen=True)
+class Card:
+    id: str
+    brand: str = ""
+    last4: str = ""
+    exp_month: int | None = None
+    exp_year: int | None = None
+
+
+@dataclass(frozen=True)
+class SetupSession:
+    id: str
+    client_secret: str
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    id: str
+    amount: int
+    status: str  # pending | succeeded | failed
+
+
+@dataclass(frozen=True)
+class ProviderEventData:
+    """A verified webhook event: its id and type, and the id of the object it is about."""
+
+    id: str
+    type: str
+    object_id: str
+    object_type: str
+    data: dict[str, Any] = field(default_factory=dict)
+    created: int | None = None  # when the provider made it (Unix seconds), for the lag metric
+
+
+class ProviderError(Exception):
+    def __init__(self, message: str, *, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class ProviderUnavailable(ProviderError):
+    """The provider cannot answer now; the same call (same key) may be tried again."""
+
+
+class ProviderRefused(ProviderError):
+    """The provider refused the request; trying it again will not help."""
+
+
+class ProviderDeclined(ProviderRefused):
+    """The card was declined; the parent may try another card."""
+
+
+class SignatureInvalid(ProviderError):
+    """A webhook whose signature does not verify (wrong secret, altered body, or too old)."""
+
+
+class PaymentProvider(Protocol):
+    name: str
+
+    def customer_create(self, *, email: str, user_id: str, idempotency_key: str) -> str:
+        """A new customer's id."""
+        ...
+
+    def setup_session_create(self, *, customer_id: str, idempotency_key: str) -> SetupSession:
+        """A SetupIntent for saving a card for off-session use; the app confirms it with the client secret."""
+        ...
+
+    def cards_list(self, *, customer_id: str) -> list[Card]: ...
+
+    def card_detach(self, *, card_id: str, idempotency_key: str) -> None: ...
+
+    def intent_authorise(
+        self,
+        *,
+        customer_id: str,
+        card_id: str,
+        amount: int,
+        currency: str,
+        reference: str,
+        idempotency_key: str,
+    ) -> Intent:
+        """Create a manual-capture PaymentIntent and confirm it off-session on ``card_id``."""
+        ...
+
+    def intent_retrieve(self, *, intent_id: str) -> Intent: ...
+
+    def intent_capture(self, *, intent_id: str, amount: int, idempotency_key: str) -> Intent: ...
+
+    def intent_cancel(self, *, intent_id: str, idempotency_key: str) -> Intent: ...
+
+    def refund_create(self, *, intent_id: str, amount: int, idempotency_key: str) -> RefundResult: ...
+
+    def event_verify(self, *, payload: bytes, signature: str) -> ProviderEventData:
+        """The event a webhook carries, once its signature is checked; :class:`SignatureInvalid` otherwise."""
+        ...

@@ -1,0 +1,115 @@
+"""Provider events, once each: stored under their unique id in the same transaction as their effect.
+
+:func:`provider_event_process` takes a verified event (the API checked its
+signature on the raw body). Handlers are chosen by type from one dict; each
+re-reads the object from the provider rather than trusting the payload (events
+repeat, arrive out of order and retry for days) and locks the payment row
+before changing it. A repeated event id finds its row already there and does
+nothing; an unknown type is stored, logged and answered all the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import structlog
+from django.db import IntegrityError, transaction
+
+from guardiannest.audit.services import audit_record
+from payments.handlers import PaymentEvent, payment_event_on_commit
+from payments.metrics import webhook_received
+from payments.models import Payment, PaymentCustomer, ProviderEvent
+from payments.providers import payment_provider
+from payments.providers.base import ProviderEventData
+from payments.services.calls import provider_call
+from payments.services.cards import payment_methods_sync
+from payments.services.state import payment_apply_intent
+
+logger = structlog.get_logger("payments.webhooks")
+
+Handler = Callable[[ProviderEventData], Payment | None]
+
+
+def _intent_changed(event: ProviderEventData) -> Payment | None:
+    """Any PaymentIntent event: follow the intent as the provider has it now."""
+    provider = payment_provider()
+    payment = (
+        Payment.objects.select_for_update().filter(provider=provider.name, provider_intent_id=event.object_id).first()
+    )
+    if payment is None:
+        logger.info("payment_event_unmatched", event_id=event.id, type=event.type, intent=event.object_id)
+        return None
+    intent = provider_call(lambda: provider.intent_retrieve(intent_id=event.object_id))
+    payment_apply_intent(payment=payment, intent=intent, actor=None)
+    return payment
+
+
+def _cards_changed(event: ProviderEventData) -> Payment | None:
+    """A card was saved or removed at the provider: mirror the customer's cards."""
+    customer_id = str(event.data.get("customer") or "")
+    customer = PaymentCustomer.objects.filter(
+        provider=payment_provider().name, provider_customer_id=customer_id
+    ).first()
+    if customer is not None:
+        payment_methods_sync(customer=customer)
+    return None
+
+
+def _dispute_opened(event: ProviderEventData) -> Payment | None:
+    """A chargeback: the referenced object's app hears of it, and the audit trail keeps it for staff."""
+    intent_id = str(event.data.get("payment_intent") or "")
+    payment = (
+        Payment.objects.select_for_update()
+        .filter(provider=payment_provider().name, provider_intent_id=intent_id)
+        .first()
+    )
+    if payment is None:
+        logger.warning("payment_dispute_unmatched", event_id=event.id, intent=intent_id)
+        return None
+    audit_record(
+        action="payment.disputed",
+        target=payment,
+        data={"reference": payment.reference, "dispute": event.object_id, "amount": event.data.get("amount")},
+    )
+    payment_event_on_commit(payment_id=str(payment.pk), event=PaymentEvent.DISPUTED)
+    return payment
+
+
+HANDLERS: dict[str, Handler] = {
+    "payment_intent.amount_capturable_updated": _intent_changed,
+    "payment_intent.requires_action": _intent_changed,
+    "payment_intent.payment_failed": _intent_changed,
+    "payment_intent.succeeded": _intent_changed,
+    "payment_intent.canceled": _intent_changed,
+    "setup_intent.succeeded": _cards_changed,
+    "payment_method.attached": _cards_changed,
+    "payment_method.detached": _cards_changed,
+    "charge.dispute.created": _dispute_opened,
+}
+
+
+def provider_event_process(*, event: ProviderEventData) -> bool:
+    """Apply a verified event once; False when its id was seen before (nothing is done again)."""
+    provider = payment_provider()
+    handler = HANDLERS.get(event.type)
+    try:
+        with transaction.atomic():
+            record = ProviderEvent.objects.create(
+                provider=provider.name, event_id=event.id, type=event.type, handled=handler is not None
+            )
+            if handler is None:
+                logger.info("payment_event_ignored", event_id=event.id, type=event.type)
+                webhook_received(provider=provider.name, result="ignored", created=event.created)
+                return True
+            payment = handler(event)
+            if payment is not None:
+                record.payment = payment
+                record.save(update_fields=["payment"])
+            webhook_received(provider=provider.name, result="applied", created=event.created)
+            return True
+    except IntegrityError:
+        if ProviderEvent.objects.filter(provider=provider.name, event_id=event.id).exists():
+            logger.info("payment_event_repeated", event_id=event.id, type=event.type)
+            webhook_received(provider=provider.name, result="repeated", created=event.created)
+            return False
+        raise

@@ -1,0 +1,222 @@
+"""Stripe, through the ``stripe`` package: the only module that imports it (STYLE.md, habit 6).
+
+:class:`StripeProvider` speaks :class:`payments.providers.base.PaymentProvider`:
+customers, SetupIntents and cards, manual-capture PaymentIntents confirmed
+off-session, captures, cancellations, refunds, and webhook signatures. Every
+call that changes something sends the caller's ``Idempotency-Key``. Errors are
+sorted once, here: a decline is an answer (the intent, with its error code),
+a network failure, 5xx or 429 is :class:`ProviderUnavailable`, and any other
+refusal is :class:`ProviderRefused`.
+
+Configuration comes from settings at each call (``STRIPE_SECRET_KEY``,
+``STRIPE_API_BASE`` for a local stand-in such as localstripe in tests,
+``STRIPE_TIMEOUT``, ``STRIPE_MAX_NETWORK_RETRIES``, ``STRIPE_WEBHOOK_SECRET``),
+so tests point the same code at loopback without patching it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+import stripe
+from django.conf import settings
+
+from payments.providers.base import (
+    Card,
+    Intent,
+    IntentStatus,
+    ProviderDeclined,
+    ProviderEventData,
+    ProviderRefused,
+    ProviderUnavailable,
+    RefundResult,
+    SetupSession,
+    SignatureInvalid,
+)
+
+PROVIDER = "stripe"
+# Stripe's own default, and what SECURITY.md asks for: older signed payloads are replays.
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+
+@functools.lru_cache(maxsize=4)
+def _client(api_key: str, api_base: str, timeout: float, retries: int) -> stripe.StripeClient:
+    """One client (and its HTTP session) per configuration, shared by every call in the process."""
+    base_addresses: Any = {"api": api_base} if api_base else None
+    return stripe.StripeClient(
+        api_key,
+        base_addresses=base_addresses,
+        max_network_retries=retries,
+        http_client=stripe.RequestsClient(timeout=timeout),
+    )
+
+
+def client() -> stripe.StripeClient:
+    return _client(
+        settings.STRIPE_SECRET_KEY,
+        settings.STRIPE_API_BASE.rstrip("/"),
+        float(settings.STRIPE_TIMEOUT),
+        int(settings.STRIPE_MAX_NETWORK_RETRIES),
+    )
+
+
+def _options(idempotency_key: str) -> Any:
+    return {"idempotency_key": idempotency_key}
+
+
+def _dict(obj: Any) -> dict[str, Any]:
+    if obj is None:
+        return {}
+    if isinstance(obj, dict):
+        return obj
+    return dict(obj.to_dict())
+
+
+def _intent(obj: Any, *, error_code: str = "") -> Intent:
+    data = _dict(obj)
+    last_error = data.get("last_payment_error") or {}
+    payment_method = data.get("payment_method") or ""
+    if isinstance(payment_method, dict):
+        payment_method = payment_method.get("id", "")
+    received = data.get("amount_received")
+    return Intent(
+        id=data["id"],
+        status=IntentStatus(data["status"]),
+        amount=int(data["amount"]),
+        currency=str(data["currency"]).lower(),
+        client_secret=data.get("client_secret") or "",
+        payment_method_id=str(payment_method),
+        amount_received=int(received) if received is not None and data["status"] == "succeeded" else None,
+        error_code=error_code or str(last_error.get("decline_code") or last_error.get("code") or ""),
+    )
+
+
+def _card(obj: Any) -> Card:
+    data = _dict(obj)
+    card = data.get("card") or {}
+    return Card(
+        id=data["id"],
+        brand=str(card.get("brand") or ""),
+        last4=str(card.get("last4") or ""),
+        exp_month=card.get("exp_month"),
+        exp_year=card.get("exp_year"),
+    )
+
+
+class _Translate:
+    """Turn the SDK's exceptions into ours (the decline case is handled where an intent can come back)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        if not isinstance(exc, stripe.StripeError):
+            return  # no error, or not the SDK's (ProviderDeclined): it goes on as it is
+        code = str(getattr(exc, "code", "") or "")
+        if isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError) or (exc.http_status or 0) >= 500:
+            raise ProviderUnavailable(str(exc.user_message or exc), code=code) from exc
+        raise ProviderRefused(str(exc.user_message or exc), code=code) from exc
+
+
+class StripeProvider:
+    name = PROVIDER
+
+    def customer_create(self, *, email: str, user_id: str, idempotency_key: str) -> str:
+        with _Translate():
+            customer = client().v1.customers.create(
+                params={"email": email, "metadata": {"user_id": user_id}}, options=_options(idempotency_key)
+            )
+        return str(customer.id)
+
+    def setup_session_create(self, *, customer_id: str, idempotency_key: str) -> SetupSession:
+        with _Translate():
+            params: Any = {"customer": customer_id, "payment_method_types": ["card"], "usage": "off_session"}
+            intent = client().v1.setup_intents.create(
+                params=params,
+                options=_options(idempotency_key),
+            )
+        return SetupSession(id=str(intent.id), client_secret=str(intent.client_secret))
+
+    def cards_list(self, *, customer_id: str) -> list[Card]:
+        with _Translate():
+            page = client().v1.payment_methods.list(params={"customer": customer_id, "type": "card", "limit": 100})
+        return [_card(method) for method in page.data]
+
+    def card_detach(self, *, card_id: str, idempotency_key: str) -> None:
+        with _Translate():
+            client().v1.payment_methods.detach(card_id, options=_options(idempotency_key))
+
+    def intent_authorise(
+        self,
+        *,
+        customer_id: str,
+        card_id: str,
+        amount: int,
+        currency: str,
+        reference: str,
+        idempotency_key: str,
+    ) -> Intent:
+        params: Any = {
+            "amount": amount,
+            "currency": currency,
+            "customer": customer_id,
+            "payment_method": card_id,
+            "capture_method": "manual",
+            "confirm": True,
+            "off_session": True,
+            "metadata": {"reference": reference},
+        }
+        with _Translate():
+            try:
+                return _intent(client().v1.payment_intents.create(params=params, options=_options(idempotency_key)))
+            except stripe.CardError as exc:
+                # A decline (or a bank asking for authentication) still made an intent: answer it.
+                intent = getattr(exc.error, "payment_intent", None) if exc.error else None
+                if intent is None:
+                    raise ProviderDeclined(str(exc.user_message or exc), code=str(exc.code or "card_declined")) from exc
+                return _intent(intent, error_code=str(exc.code or ""))
+
+    def intent_retrieve(self, *, intent_id: str) -> Intent:
+        with _Translate():
+            return _intent(client().v1.payment_intents.retrieve(intent_id))
+
+    def intent_capture(self, *, intent_id: str, amount: int, idempotency_key: str) -> Intent:
+        with _Translate():
+            intent = client().v1.payment_intents.capture(
+                intent_id, params={"amount_to_capture": amount}, options=_options(idempotency_key)
+            )
+        return _intent(intent)
+
+    def intent_cancel(self, *, intent_id: str, idempotency_key: str) -> Intent:
+        with _Translate():
+            return _intent(client().v1.payment_intents.cancel(intent_id, options=_options(idempotency_key)))
+
+    def refund_create(self, *, intent_id: str, amount: int, idempotency_key: str) -> RefundResult:
+        with _Translate():
+            refund = client().v1.refunds.create(
+                params={"payment_intent": intent_id, "amount": amount}, options=_options(idempotency_key)
+            )
+        return RefundResult(id=str(refund.id), amount=int(refund.amount), status=str(refund.status or "succeeded"))
+
+    def event_verify(self, *, payload: bytes, signature: str) -> ProviderEventData:
+        secret = settings.STRIPE_WEBHOOK_SECRET
+        if not secret:
+            raise SignatureInvalid("No webhook secret is configured.")
+        try:
+            stripe.WebhookSignature.verify_header(
+                payload.decode("utf-8"), signature, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
+            )
+            event = json.loads(payload)
+            obj = event["data"]["object"]
+            return ProviderEventData(
+                id=str(event["id"]),
+                type=str(event["type"]),
+                object_id=str(obj.get("id", "")),
+                object_type=str(obj.get("object", "")),
+                data=obj,
+                created=int(event["created"]) if "created" in event else None,
+            )
+        except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            raise SignatureInvalid(str(exc)) from exc
