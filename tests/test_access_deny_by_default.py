@@ -29,6 +29,7 @@ from rest_framework.views import APIView
 from accounts.tests.problems import assert_problem
 
 ANONYMOUS_ALLOWED = {
+    "payments:webhook-stripe": "Stripe's events: the Stripe-Signature over the raw body is the credential",
     "accounts:register": "sign-up",
     "accounts:login": "sign-in",
     "accounts:login-mfa": "second step of sign-in: the single-use mfa_token is the credential",

@@ -27,6 +27,7 @@ import pytest
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, get_resolver, path, re_path
 
+from payments.tests import access_cases as access_cases_payments
 from sitters.tests import access_cases_calendar, access_cases_profile, access_cases_public, access_cases_verification
 
 Case = Callable[[pytest.FixtureRequest], None]
@@ -278,7 +279,13 @@ CASES: dict[str, Case] = {
     "messaging:device-detail": _device_detail,
 }
 # Apps with many routes keep their cases beside their tests.
-for _module in (access_cases_calendar, access_cases_profile, access_cases_public, access_cases_verification):
+for _module in (
+    access_cases_calendar,
+    access_cases_profile,
+    access_cases_public,
+    access_cases_verification,
+    access_cases_payments,
+):
     CASES.update(_module.CASES)
 
 
