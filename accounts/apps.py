@@ -27,3 +27,14 @@ class AccountsConfig(AppConfig):
 
         gdpr_exporters.register("accounts", accounts_export)
         gdpr_erasers.register("accounts", accounts_erase)
+
+        from celery.schedules import crontab
+
+        from guardiannest.registries import beat_entries
+
+        beat_entries.register(
+            "flush-expired-tokens", {"task": "accounts.flush_expired_tokens", "schedule": crontab(minute=17, hour=3)}
+        )
+        beat_entries.register(
+            "purge-expired-data-exports", {"task": "accounts.data_export_purge_expired", "schedule": crontab(minute=41)}
+        )

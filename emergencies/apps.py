@@ -7,3 +7,10 @@ class EmergenciesConfig(AppConfig):
     name = "emergencies"
     verbose_name = "Emergencies"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Every emergency task runs on the critical queue, served by its own worker: an SOS never waits
+        # behind a batch job. Registered before the first task exists, so none can land elsewhere.
+        from guardiannest.registries import QUEUE_CRITICAL, task_routes
+
+        task_routes.register("emergencies.*", QUEUE_CRITICAL)

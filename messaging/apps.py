@@ -30,3 +30,10 @@ class MessagingConfig(AppConfig):
         from messaging.services.chat import chat_attachment_visible
 
         file_access_rules.register("chat", chat_attachment_visible)
+
+        # Deliveries of emergency kinds go to the critical queue (messaging.services.delivery picks the task);
+        # outbox rows whose delivery task was lost are sent again: nothing lost, nothing sent twice.
+        from guardiannest.registries import QUEUE_CRITICAL, beat_entries, task_routes
+
+        task_routes.register("messaging.deliver_critical", QUEUE_CRITICAL)
+        beat_entries.register("redrive-deliveries", {"task": "messaging.redrive_deliveries", "schedule": 60.0})
