@@ -37,3 +37,18 @@ class MessagingConfig(AppConfig):
 
         task_routes.register("messaging.deliver_critical", QUEUE_CRITICAL)
         beat_entries.register("redrive-deliveries", {"task": "messaging.redrive_deliveries", "schedule": 60.0})
+
+        from messaging.kinds import Category, Channel, Kind, register
+
+        register(
+            # A chat message while the recipient has no socket open.
+            Kind(
+                "chat.message_offline",
+                Category.CHAT,
+                frozenset({Channel.PUSH}),
+                required=("sender_name", "conversation_id"),
+                data_keys=("conversation_id", "message_id"),
+            ),
+            # Opt-in only, one-click unsubscribe, never SMS.
+            Kind("marketing.newsletter", Category.MARKETING, frozenset({Channel.EMAIL}), required=("headline",)),
+        )

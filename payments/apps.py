@@ -7,3 +7,15 @@ class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = "Payments"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Notifications: receipts, refunds and payouts.
+        from messaging.kinds import Category, Channel, Kind, register
+
+        email, push = Channel.EMAIL, Channel.PUSH
+        needs, data = ("amount", "payment_id"), ("payment_id",)
+        register(
+            Kind("payment.receipt", Category.PAYMENT, frozenset({email}), needs, data),
+            Kind("payment.refund", Category.PAYMENT, frozenset({email, push}), needs, data),
+            Kind("payment.payout", Category.PAYMENT, frozenset({email, push}), ("amount",), ("payout_id",)),
+        )

@@ -48,3 +48,23 @@ class SittersConfig(AppConfig):
             "sitters-certification-reminders",
             {"task": "sitters.certification_reminders_send", "schedule": crontab(minute=5, hour=8)},
         )
+
+        # Notifications about vetting and credentials: account messages, always sent.
+        from messaging.kinds import Category, Channel, Kind, register
+
+        register(
+            Kind(
+                "sitter.verification_decided",
+                Category.ACCOUNT,
+                frozenset({Channel.EMAIL, Channel.PUSH}),
+                required=("decision", "check"),
+                data_keys=("check_id",),
+            ),
+            Kind(
+                "sitter.certification_expiring",
+                Category.ACCOUNT,
+                frozenset({Channel.EMAIL, Channel.PUSH}),
+                required=("certification", "expires_at"),
+                data_keys=("certification_id",),
+            ),
+        )
