@@ -1,4 +1,12 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+
+
+class BackOfficeAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, whose default site (``admin.site``) requires a one-time password: INSTALLED_APPS names it."""
+
+    default = False  # AccountsConfig stays the config of "accounts"
+    default_site = "accounts.admin_site.GuardianNestAdminSite"
 
 
 class AccountsConfig(AppConfig):
