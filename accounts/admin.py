@@ -12,6 +12,7 @@ from accounts.models.family import Child, EmergencyContact, FavoriteSitter, Pare
 from accounts.services import family as family_services
 from accounts.services.firebase import firebase_identity_unlink
 from accounts.services.passkeys import passkey_revoke
+from guardiannest.admin import ReadOnlyAdmin
 
 
 @admin.register(User)
@@ -40,8 +41,11 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Passkey)
-class PasskeyAdmin(admin.ModelAdmin):
-    """Support can see a user's passkeys and revoke one (through the service, so it is audited)."""
+class PasskeyAdmin(ReadOnlyAdmin):
+    """Support can see a user's passkeys and revoke one (through the service, so it is audited).
+
+    Only the owner's device can register a passkey: nobody adds one here.
+    """
 
     list_display = ["name", "user", "created_at", "last_used_at", "backed_up"]
     list_filter = ["backed_up"]
@@ -50,22 +54,12 @@ class PasskeyAdmin(admin.ModelAdmin):
     readonly_fields = ("id", "user", "name", "created_at", "last_used_at", "sign_count", "aaguid", "backed_up")
     fields = readonly_fields
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # only the owner's device can register a passkey
-
-    def has_change_permission(self, request: HttpRequest, obj: Passkey | None = None) -> bool:
-        return False
-
-    def delete_model(self, request: HttpRequest, obj: Passkey) -> None:
-        passkey_revoke(passkey=obj, actor=cast(User, request.user))
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Passkey]) -> None:
-        for passkey in queryset:
-            passkey_revoke(passkey=passkey, actor=cast(User, request.user))
+    def delete_row(self, obj: Passkey, actor: User) -> None:
+        passkey_revoke(passkey=obj, actor=actor)
 
 
 @admin.register(BackupCode)
-class BackupCodeAdmin(admin.ModelAdmin):
+class BackupCodeAdmin(ReadOnlyAdmin):
     """Read-only: support can see whether codes are left, never a code. Changes go through the MFA services."""
 
     list_display = ["user", "created_at", "used_at"]
@@ -75,18 +69,9 @@ class BackupCodeAdmin(admin.ModelAdmin):
     readonly_fields = ["user", "created_at", "used_at"]
     list_select_related = ["user"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: BackupCode | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: BackupCode | None = None) -> bool:
-        return False
-
-
-class FamilyAdmin(admin.ModelAdmin):
-    """Family rows for support: view and delete only, never the encrypted columns.
+class FamilyAdmin(ReadOnlyAdmin):
+    """Family rows for support: view and delete (where ``delete_row`` says how) only, never the encrypted columns.
 
     Addresses, phones, contact names and health details are left out of every
     list and form: a staff member reading them would be a read by someone other
@@ -97,22 +82,15 @@ class FamilyAdmin(admin.ModelAdmin):
     list_select_related = ["parent"]
     search_fields = ["parent__email"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
-        return False
-
 
 @admin.register(ParentProfile)
 class ParentProfileAdmin(FamilyAdmin):
+    """Never deleted on its own: erased with the account (GDPR)."""
+
     list_display = ["user", "created_at", "updated_at"]
     list_select_related = ["user"]
     search_fields = ["user__email"]
     fields = readonly_fields = ("id", "user", "created_at", "updated_at")
-
-    def has_delete_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
-        return False  # erased with the account (GDPR), never on its own
 
 
 @admin.register(Child)
@@ -120,12 +98,8 @@ class ChildAdmin(FamilyAdmin):
     list_display = ["first_name", "parent", "birth_date", "created_at"]
     fields = readonly_fields = ("id", "parent", "first_name", "birth_date", "created_at", "updated_at")
 
-    def delete_model(self, request: HttpRequest, obj: Child) -> None:
-        family_services.child_delete(child=obj, actor=cast(User, request.user))
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Child]) -> None:
-        for child in queryset:
-            family_services.child_delete(child=child, actor=cast(User, request.user))
+    def delete_row(self, obj: Child, actor: User) -> None:
+        family_services.child_delete(child=obj, actor=actor)
 
 
 @admin.register(EmergencyContact)
@@ -133,12 +107,8 @@ class EmergencyContactAdmin(FamilyAdmin):
     list_display = ["parent", "priority", "relationship", "created_at"]
     fields = readonly_fields = ("id", "parent", "priority", "relationship", "created_at", "updated_at")
 
-    def delete_model(self, request: HttpRequest, obj: EmergencyContact) -> None:
-        family_services.emergency_contact_delete(contact=obj, actor=cast(User, request.user))
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[EmergencyContact]) -> None:
-        for contact in queryset:
-            family_services.emergency_contact_delete(contact=contact, actor=cast(User, request.user))
+    def delete_row(self, obj: EmergencyContact, actor: User) -> None:
+        family_services.emergency_contact_delete(contact=obj, actor=actor)
 
 
 @admin.register(FavoriteSitter)
@@ -147,17 +117,16 @@ class FavoriteSitterAdmin(FamilyAdmin):
     list_select_related = ["parent", "sitter"]
     fields = readonly_fields = ("id", "parent", "sitter", "created_at")
 
-    def delete_model(self, request: HttpRequest, obj: FavoriteSitter) -> None:
-        family_services.favorite_remove(favorite=obj, actor=cast(User, request.user))
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[FavoriteSitter]) -> None:
-        for favorite in queryset:
-            family_services.favorite_remove(favorite=favorite, actor=cast(User, request.user))
+    def delete_row(self, obj: FavoriteSitter, actor: User) -> None:
+        family_services.favorite_remove(favorite=obj, actor=actor)
 
 
 @admin.register(FirebaseIdentity)
-class FirebaseIdentityAdmin(admin.ModelAdmin):
-    """Support can see a user's Firebase links and remove one (through the service, so it is audited)."""
+class FirebaseIdentityAdmin(ReadOnlyAdmin):
+    """Support can see a user's Firebase links and remove one (through the service, so it is audited).
+
+    Only the owner's Firebase token can make a link: nobody adds one here.
+    """
 
     list_display = ["user", "provider", "trusted", "created_at", "last_used_at"]
     list_filter = ["provider", "trusted"]
@@ -166,15 +135,5 @@ class FirebaseIdentityAdmin(admin.ModelAdmin):
     readonly_fields = ("id", "user", "uid", "provider", "trusted", "created_at", "last_used_at")
     fields = readonly_fields
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # only the owner's Firebase token can make a link
-
-    def has_change_permission(self, request: HttpRequest, obj: FirebaseIdentity | None = None) -> bool:
-        return False
-
-    def delete_model(self, request: HttpRequest, obj: FirebaseIdentity) -> None:
-        firebase_identity_unlink(identity=obj, actor=cast(User, request.user))
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[FirebaseIdentity]) -> None:
-        for identity in queryset:
-            firebase_identity_unlink(identity=identity, actor=cast(User, request.user))
+    def delete_row(self, obj: FirebaseIdentity, actor: User) -> None:
+        firebase_identity_unlink(identity=obj, actor=actor)

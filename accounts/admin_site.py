@@ -14,7 +14,7 @@ from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 from accounts.services.lockout import lockout_failure
 from accounts.services.mfa import totp_code_clean, totp_verify_device
-from guardiannest.api.errors import ApplicationError
+from guardiannest.errors import ApplicationError
 
 
 class LockedOTPAdminAuthenticationForm(OTPAdminAuthenticationForm):
@@ -32,6 +32,12 @@ class LockedOTPAdminAuthenticationForm(OTPAdminAuthenticationForm):
 
 
 class GuardianNestAdminSite(OTPAdminSite):
+    """``admin.site`` (``accounts.apps.BackOfficeAdminConfig``): staff get in only with a verified one-time password."""
+
     login_form = LockedOTPAdminAuthenticationForm
     site_header = "GuardianNest back office"
     site_title = "GuardianNest"
+
+    def __init__(self, name: str = "admin") -> None:
+        # OTPAdminSite names itself "otpadmin"; the default site keeps Django's name, so "admin:…" URLs resolve.
+        super().__init__(name)

@@ -1,4 +1,12 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+
+
+class BackOfficeAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, whose default site (``admin.site``) requires a one-time password: INSTALLED_APPS names it."""
+
+    default = False  # AccountsConfig stays the config of "accounts"
+    default_site = "accounts.admin_site.GuardianNestAdminSite"
 
 
 class AccountsConfig(AppConfig):
@@ -27,3 +35,14 @@ class AccountsConfig(AppConfig):
 
         gdpr_exporters.register("accounts", accounts_export)
         gdpr_erasers.register("accounts", accounts_erase)
+
+        from celery.schedules import crontab
+
+        from guardiannest.registries import beat_entries
+
+        beat_entries.register(
+            "flush-expired-tokens", {"task": "accounts.flush_expired_tokens", "schedule": crontab(minute=17, hour=3)}
+        )
+        beat_entries.register(
+            "purge-expired-data-exports", {"task": "accounts.data_export_purge_expired", "schedule": crontab(minute=41)}
+        )

@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -335,7 +336,45 @@ def install_cleanup() -> None:
 # --- GuardianNest setup -------------------------------------------------------------------------
 
 BENCH_DB = "guardiannest_bench"
-BENCH_REDIS_URL = "redis://127.0.0.1:6379/15"
+# Stock Redis has 16 databases, numbered 0-15 (`databases 16` in redis.conf). The tests use 9 and
+# up (guardiannest/settings_test.py: 9, 10, 11 for `make test`); the benchmarks keep the top ones.
+STOCK_REDIS_DATABASES = 16
+BENCH_REDIS_DB = 15
+SEARCH_REDIS_DB = 14  # bench/search.py flushes it: nothing else may use it
+
+
+def bench_redis_url(db: int) -> str:
+    """The local Redis, database ``db``: one a stock server has, or a BenchError before anything runs."""
+    if not 0 <= db < STOCK_REDIS_DATABASES:
+        raise BenchError(f"Redis database {db}: a stock Redis has databases 0-{STOCK_REDIS_DATABASES - 1} only")
+    return f"redis://127.0.0.1:6379/{db}"
+
+
+def redis_check(url: str) -> None:
+    """Stop with a clear message when the server has fewer databases than ``url`` needs (CONFIG GET databases).
+
+    Without it, the first command fails deep in a server process with "DB index is out of range".
+    """
+    import redis
+
+    parts = urllib.parse.urlsplit(url)
+    index = int(parts.path.lstrip("/") or 0)
+    server = redis.Redis.from_url(urllib.parse.urlunsplit(parts._replace(path="/0")))
+    try:
+        databases = int(server.config_get("databases")["databases"])
+    except redis.ResponseError:  # CONFIG renamed or disabled: selecting the database answers instead
+        try:
+            redis.Redis.from_url(url).ping()
+        except redis.ResponseError as exc:
+            raise BenchError(f"{url}: {exc} (a stock Redis has databases 0-{STOCK_REDIS_DATABASES - 1})") from exc
+        return
+    finally:
+        server.close()
+    if index >= databases:
+        raise BenchError(f"{url}: this Redis has {databases} databases (0-{databases - 1}); see bench/README.md")
+
+
+BENCH_REDIS_URL = bench_redis_url(BENCH_REDIS_DB)
 BENCH_EMAIL = "bench.user@example.com"
 BENCH_PASSWORD = "bench-password-0123456789"
 # A rate no benchmark reaches: the throttles still count (their Redis round
@@ -414,7 +453,8 @@ elif not user.check_password({BENCH_PASSWORD!r}):
 
 
 def prepare_app(env: Mapping[str, str]) -> None:
-    """Database, migrations and the bench user, ready for a server to use."""
+    """Redis and the database, migrations and the bench user, ready for a server to use."""
+    redis_check(env["REDIS_URL"])
     ensure_database()
     log(f"migrating {BENCH_DB}")
     manage("migrate", "--noinput", "-v", "0", env=env)

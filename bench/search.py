@@ -51,6 +51,7 @@ from bench._harness import (
     install_cleanup,
     log,
     percentile,
+    redis_check,
     stop_all,
     wait_for_quiet,
 )
@@ -148,6 +149,7 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
     env = bench_env()
     # Entries must outlive the run so that counting them afterwards proves every measured request missed.
     server_env = {**env, "SITTER_SEARCH_CACHE_TTL": "3600"}
+    redis_check(REDIS_URL)
     store = redis.Redis.from_url(REDIS_URL)
     store.flushdb()  # this benchmark's own Redis db: no entry from an earlier run can answer
     # In process (capture only): no search cache, so every capture runs the statement.

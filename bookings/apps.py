@@ -7,3 +7,27 @@ class BookingsConfig(AppConfig):
     name = "bookings"
     verbose_name = "Bookings"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The notifications of a booking's life; a request's push offers accept and decline.
+        from django.utils.translation import gettext_lazy as _
+
+        from messaging.kinds import Category, Channel, Kind, KindAction, register
+
+        email, push, sms = Channel.EMAIL, Channel.PUSH, Channel.SMS
+        needs, data = ("booking_id", "other_name", "starts_at"), ("booking_id",)
+        register(
+            Kind(
+                "booking.requested",
+                Category.BOOKING,
+                frozenset({email, push}),
+                required=needs,
+                data_keys=data,
+                actions=(KindAction("accept", _("Accept")), KindAction("decline", _("Decline"))),
+            ),
+            Kind("booking.accepted", Category.BOOKING, frozenset({email, push}), needs, data),
+            Kind("booking.declined", Category.BOOKING, frozenset({email, push}), needs, data),
+            Kind("booking.reminder", Category.BOOKING, frozenset({push, sms}), needs, data),
+            Kind("booking.cancelled", Category.BOOKING, frozenset({email, push, sms}), needs, data),
+            Kind("booking.completed", Category.BOOKING, frozenset({email, push}), needs, data),
+        )

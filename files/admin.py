@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
-from django.db.models import QuerySet
+from functools import partial
+from typing import Any
+
+from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -11,7 +13,7 @@ from django.utils.safestring import mark_safe
 from files.models import StoredFile
 from files.selectors import STAFF_VISIBLE
 from files.services import file_delete, file_link, file_review
-from guardiannest.api.errors import ApplicationError
+from guardiannest.admin import ReadOnlyAdmin, service_action
 
 _FIELDS: tuple[str, ...] = (
     "id",
@@ -38,22 +40,25 @@ _FIELDS: tuple[str, ...] = (
 )
 
 
+def _review(file: StoredFile, actor: Any, *, approved: bool) -> object:
+    return file_review(file=file, actor=actor, approved=approved)
+
+
 @admin.register(StoredFile)
-class StoredFileAdmin(admin.ModelAdmin):
+class StoredFileAdmin(ReadOnlyAdmin):
+    """Files come in through the upload checks only; the review actions and deleting are the only changes."""
+
     list_display = ["id", "purpose", "owner", "status", "scan", "review", "content_type", "size", "created_at"]
     list_filter = ["purpose", "status", "scan", "review"]
     search_fields = ["=id", "owner__email", "sha256"]
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
-    actions = ["approve", "reject"]
+    actions = [
+        service_action("approve", "Approve (ID documents, certifications)", "review", partial(_review, approved=True)),
+        service_action("reject", "Reject (ID documents, certifications)", "review", partial(_review, approved=False)),
+    ]
     fields = _FIELDS
     readonly_fields = _FIELDS
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # files come in through the upload checks only
-
-    def has_change_permission(self, request: HttpRequest, obj: StoredFile | None = None) -> bool:
-        return False  # the actions below are the only changes (view permission still shows the page)
 
     def has_review_permission(self, request: HttpRequest) -> bool:
         """Reviewing is changing the file's review: it takes the model's change permission."""
@@ -70,27 +75,5 @@ class StoredFileAdmin(admin.ModelAdmin):
             return "-"
         return format_html_join(mark_safe("<br>"), '<a href="{1}" rel="noreferrer" target="_blank">{0}</a>', rows)
 
-    def _review(self, request: HttpRequest, queryset: QuerySet[StoredFile], *, approved: bool) -> None:
-        done = 0
-        for file in queryset:
-            try:
-                file_review(file=file, actor=request.user, approved=approved)
-                done += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"{file.pk}: {exc.detail}", level=messages.WARNING)
-        self.message_user(request, f"{done} file(s) {'approved' if approved else 'rejected'}.")
-
-    @admin.action(description="Approve (ID documents, certifications)", permissions=["review"])
-    def approve(self, request: HttpRequest, queryset: QuerySet[StoredFile]) -> None:
-        self._review(request, queryset, approved=True)
-
-    @admin.action(description="Reject (ID documents, certifications)", permissions=["review"])
-    def reject(self, request: HttpRequest, queryset: QuerySet[StoredFile]) -> None:
-        self._review(request, queryset, approved=False)
-
-    def delete_model(self, request: HttpRequest, obj: StoredFile) -> None:
-        file_delete(file=obj, actor=request.user)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[StoredFile]) -> None:
-        for file in queryset:
-            file_delete(file=file, actor=request.user)
+    def delete_row(self, obj: StoredFile, actor: Any) -> None:
+        file_delete(file=obj, actor=actor)

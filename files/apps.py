@@ -19,3 +19,18 @@ class FilesConfig(AppConfig):
 
         gdpr_exporters.register("files", files_export)
         gdpr_erasers.register("files", files_erase)
+
+        # Erased accounts' and old rejected files; objects no row points at; stuck uploads.
+        from celery.schedules import crontab
+
+        from guardiannest.registries import beat_entries
+
+        beat_entries.register(
+            "files-purge-detached", {"task": "files.file_purge_detached", "schedule": crontab(minute=37)}
+        )
+        beat_entries.register(
+            "files-orphans-purge", {"task": "files.file_orphans_purge", "schedule": crontab(minute=13, hour=4)}
+        )
+        beat_entries.register(
+            "files-pending-retry", {"task": "files.file_pending_retry", "schedule": crontab(minute="*/10")}
+        )

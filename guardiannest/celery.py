@@ -6,20 +6,69 @@ at a time, and hard time limits well under the broker's visibility timeout so
 a slow task is never delivered twice for being slow. Tasks are enqueued after
 commit (``delay_on_commit`` or ``transaction.on_commit``).
 
-Emergency work has its own queue, ``critical``, served by its own worker.
+The apps say which of their tasks run periodically and which go to another
+queue than ``default`` (emergency work has its own, ``critical``, served by its
+own worker): each registers them in ``guardiannest.registries`` when it loads,
+and this module reads the registries, so it names no app. Routes are looked up
+when a task is sent, the beat schedule when beat starts
+(:class:`RegisteredBeatSchedule`), after Django has loaded every app.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, MutableMapping
+from fnmatch import fnmatchcase
+from typing import Any, cast
 
 from celery import Celery
-from celery.schedules import crontab
+
+from guardiannest.registries import QUEUE_DEFAULT, BeatEntry, beat_entries, task_routes
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guardiannest.settings")
 
 app = Celery("guardiannest")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+def route_task(name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **kw: Any) -> dict[str, str] | None:
+    """Celery's router: the queue an app registered for ``name`` (exact name first, then globs), else none."""
+    queue = task_routes.get(name)
+    if queue is None:
+        queue = next((queue for pattern, queue in task_routes.items() if fnmatchcase(name, pattern)), None)
+    return {"queue": queue} if queue is not None else None
+
+
+class RegisteredBeatSchedule(MutableMapping[str, dict[str, Any]]):
+    """Celery's ``beat_schedule``, read through to the entries the apps registered.
+
+    Beat reads the setting when it builds its scheduler, which in every mode
+    (``celery beat`` and ``celery worker -B``, which call ``django.setup()``
+    through Celery's Django fixup first, and the embedded default's beat thread)
+    is after Django has loaded the apps, whereas a copy taken when this module is
+    imported would be empty. The ``beat_init`` signal would be too late: Celery
+    5.7 builds the scheduler before it sends it. Writes (``add_periodic_task``)
+    register an entry like any other.
+    """
+
+    def __getitem__(self, name: str) -> dict[str, Any]:
+        entry = beat_entries.get(name)
+        if entry is None:
+            raise KeyError(name)
+        return dict(entry)
+
+    def __setitem__(self, name: str, entry: dict[str, Any]) -> None:
+        beat_entries.register(name, cast(BeatEntry, entry))
+
+    def __delitem__(self, name: str) -> None:
+        if beat_entries.unregister(name) is None:
+            raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([name for name, _ in beat_entries.items()])
+
+    def __len__(self) -> int:
+        return len(beat_entries.items())
 
 
 def _configure() -> None:
@@ -40,51 +89,12 @@ def _configure() -> None:
             "max_retries": 5,
         },
         broker_connection_retry_on_startup=True,
-        task_default_queue="default",
-        task_routes={
-            "emergencies.*": {"queue": "critical"},
-            # Deliveries of emergency kinds (messaging.kinds: queue "critical").
-            "messaging.deliver_critical": {"queue": "critical"},
-        },
+        task_default_queue=QUEUE_DEFAULT,
+        task_routes=(route_task,),
         task_ignore_result=True,
+        beat_schedule=RegisteredBeatSchedule(),
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
-        beat_schedule={
-            "flush-expired-tokens": {
-                "task": "accounts.flush_expired_tokens",
-                "schedule": crontab(minute=17, hour=3),
-            },
-            "purge-expired-data-exports": {
-                "task": "accounts.data_export_purge_expired",
-                "schedule": crontab(minute=41),
-            },
-            "purge-idempotency-records": {
-                "task": "api.idempotency_purge_expired",
-                "schedule": crontab(minute=23),
-            },
-            # files: erased accounts' and old rejected files; objects no row points at; stuck uploads.
-            "files-purge-detached": {"task": "files.file_purge_detached", "schedule": crontab(minute=37)},
-            "files-orphans-purge": {"task": "files.file_orphans_purge", "schedule": crontab(minute=13, hour=4)},
-            "files-pending-retry": {"task": "files.file_pending_retry", "schedule": crontab(minute="*/10")},
-            # sitters: availability spans move forward with the calendar; certification expiry reminders.
-            "sitters-availability-extend": {
-                "task": "sitters.availability_extend",
-                "schedule": crontab(minute=7, hour="*/6"),
-            },
-            "sitters-verification-redrive": {
-                "task": "sitters.verification_checks_redrive",
-                "schedule": crontab(minute="*/15"),
-            },
-            "sitters-certification-reminders": {
-                "task": "sitters.certification_reminders_send",
-                "schedule": crontab(minute=5, hour=8),
-            },
-            # Outbox rows whose delivery task was lost: nothing lost, nothing sent twice.
-            "redrive-deliveries": {
-                "task": "messaging.redrive_deliveries",
-                "schedule": 60.0,
-            },
-        },
     )
 
 

@@ -62,10 +62,14 @@ def start(app: Celery, *, queues: list[str], schedule_file: Path | None) -> Embe
 
     worker_thread = threading.Thread(target=run_worker, name="celery-embedded-worker", daemon=True)
     worker_thread.start()
-    beat: Any = None
-    if schedule_file is not None:
-        schedule_file.parent.mkdir(parents=True, exist_ok=True)
-        beat = EmbeddedService(app, thread=True, schedule_filename=str(schedule_file))
-        beat.start()
+    beat = beat_start(app, schedule_file=schedule_file) if schedule_file is not None else None
     logger.info("embedded_jobs_started", queues=queues, beat=beat is not None)
     return EmbeddedJobs(worker=worker, worker_thread=worker_thread, beat=beat)
+
+
+def beat_start(app: Celery, *, schedule_file: Path) -> Any:
+    """Beat as a thread of this process; it reads the apps' entries as it starts (``guardiannest.celery``)."""
+    schedule_file.parent.mkdir(parents=True, exist_ok=True)
+    beat: Any = EmbeddedService(app, thread=True, schedule_filename=str(schedule_file))  # a _Threaded
+    beat.start()
+    return beat

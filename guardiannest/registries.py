@@ -1,13 +1,20 @@
 """Registries the apps fill when they load, so the core never imports an app.
 
-Features that span every app (demo data now; GDPR export and erase, the admin
-dashboard, later) ask each registry for the apps' contributions.
+Each app registers its contributions in its ``AppConfig.ready()``: demo data,
+GDPR export and erasure, Celery beat entries and task routes (read by
+``guardiannest.celery``). Features that span every app ask each registry for
+the apps' contributions. An app that other apps contribute to keeps its own
+typed :class:`Registry` (notification kinds, file access rules), filled the
+same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from datetime import timedelta
+from typing import Any, Generic, NotRequired, TypedDict, TypeVar
+
+from celery.schedules import BaseSchedule
 
 T = TypeVar("T")
 
@@ -18,7 +25,8 @@ class Registry(Generic[T]):
         self._items: dict[str, T] = {}
 
     def register(self, key: str, item: T) -> T:
-        if key in self._items and self._items[key] is not item:
+        """Add ``item`` under ``key``; the same contribution again is a no-op, another one is refused."""
+        if key in self._items and self._items[key] != item:
             raise ValueError(f"{self.name}: {key!r} is already registered")
         self._items[key] = item
         return item
@@ -46,3 +54,24 @@ demo_seeders: Registry[Callable[[], list[DemoLogin]]] = Registry("demo_seeders")
 # erases or anonymises it on account deletion (keeping financial and audit records).
 gdpr_exporters: Registry[Callable[[Any], dict[str, Any]]] = Registry("gdpr_exporters")
 gdpr_erasers: Registry[Callable[[Any], None]] = Registry("gdpr_erasers")
+
+
+# --- Celery -----------------------------------------------------------------------------------
+# Queues served by their own workers (compose.yaml: worker, worker-critical).
+QUEUE_DEFAULT = "default"
+QUEUE_CRITICAL = "critical"  # emergency work: never waits behind a batch job
+
+
+class BeatEntry(TypedDict):
+    """One periodic task, as Celery's ``beat_schedule`` takes it; registered under a unique entry name."""
+
+    task: str
+    schedule: float | timedelta | BaseSchedule
+    args: NotRequired[tuple[Any, ...]]
+    options: NotRequired[dict[str, Any]]
+
+
+beat_entries: Registry[BeatEntry] = Registry("beat_entries")
+# A task name, or a glob of names ("<app>.*"), to the queue its tasks go to; anything else
+# goes to QUEUE_DEFAULT. Looked up when a task is sent (guardiannest.celery.route_task).
+task_routes: Registry[str] = Registry("task_routes")

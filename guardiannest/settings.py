@@ -119,7 +119,7 @@ CORS_ALLOW_HEADERS = [
 # --- applications ------------------------------------------------------------
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.BackOfficeAdminConfig",  # django.contrib.admin, with the OTP site as admin.site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

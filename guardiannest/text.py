@@ -18,6 +18,10 @@ encoded and would fail deep in the database driver), and the bidi override
 characters used to make text read differently than it is stored
 ("Trojan Source", CVE-2021-42574). Line endings become ``\\n``, and the text is
 trimmed. Lengths are counted after cleaning, which is what gets stored.
+
+A refusal is an invalid-input :class:`~guardiannest.errors.ApplicationError`
+naming the field: services call :func:`clean_text` as they are, and the
+API's ``CleanTextField`` turns the refusal into its field's message.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ import html
 import unicodedata
 
 import nh3
-from rest_framework.exceptions import ValidationError
+
+from guardiannest.errors import invalid
 
 # A legitimate text settles after one pass, or two when it held escaped markup.
 MAX_PASSES = 6
@@ -36,6 +41,10 @@ RAW_LENGTH_SLACK = 256
 
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _LINE_BREAKS = {"\r\n": "\n", "\r": "\n", "\u2028": "\n", "\u2029": "\n", "\x85": "\n"}
+
+
+class _Refused(Exception):
+    """What is wrong with the text; :func:`clean_text` names the field."""
 
 
 def _normalise_line_endings(value: str) -> str:
@@ -50,14 +59,14 @@ def _refuse_unsafe_characters(value: str, *, multiline: bool) -> None:
         if char in allowed:
             continue
         if char == "\n":
-            raise ValidationError("Line breaks are not allowed here: use a single line.", code="multiline")
+            raise _Refused("Line breaks are not allowed here: use a single line.")
         category = unicodedata.category(char)
         if category == "Cc":
-            raise ValidationError(f"Control character U+{ord(char):04X} is not allowed.", code="control_character")
+            raise _Refused(f"Control character U+{ord(char):04X} is not allowed.")
         if category == "Cs":
-            raise ValidationError("The text contains an invalid character (a lone surrogate).", code="surrogate")
+            raise _Refused("The text contains an invalid character (a lone surrogate).")
         if char in _BIDI_CONTROLS:
-            raise ValidationError(f"Text direction override U+{ord(char):04X} is not allowed.", code="bidi_control")
+            raise _Refused(f"Text direction override U+{ord(char):04X} is not allowed.")
 
 
 def _strip_markup(value: str) -> str:
@@ -68,20 +77,29 @@ def _strip_markup(value: str) -> str:
         if cleaned == text:
             return text
         text = cleaned
-    raise ValidationError("The text holds markup nested too deeply to clean; send plain text.", code="markup")
+    raise _Refused("The text holds markup nested too deeply to clean; send plain text.")
 
 
-def clean_text(value: str, *, max_length: int, multiline: bool = True) -> str:
-    """The plain text to store for ``value``, or a DRF ValidationError saying what is wrong.
+def clean_text(value: str, *, max_length: int, multiline: bool = True, field: str = "text") -> str:
+    """The plain text to store for ``value``; an invalid-input ApplicationError on ``field`` saying what is wrong.
 
-    ``max_length`` bounds the cleaned text. ``multiline`` allows newlines and
-    tabs; single-line fields (names) refuse them. An empty result is returned
-    as ``""``: whether blank is acceptable is the field's decision.
+    ``field`` names the input in the refusal: pass the name the caller's client
+    sent it under, and there is nothing to catch. ``max_length`` bounds the
+    cleaned text. ``multiline`` allows newlines and tabs; single-line fields
+    (names) refuse them. An empty result is returned as ``""``: whether blank
+    is acceptable is the field's decision.
     """
+    try:
+        return _clean(value, max_length=max_length, multiline=multiline)
+    except _Refused as refused:
+        raise invalid(field, str(refused)) from None
+
+
+def _clean(value: str, *, max_length: int, multiline: bool) -> str:
     if not isinstance(value, str):
-        raise ValidationError("Not a valid string.", code="invalid")
+        raise _Refused("Not a valid string.")
     if len(value) > max_length * RAW_LENGTH_FACTOR + RAW_LENGTH_SLACK:
-        raise ValidationError(f"Ensure this field has no more than {max_length} characters.", code="max_length")
+        raise _Refused(f"Ensure this field has no more than {max_length} characters.")
     text = _normalise_line_endings(value)
     # Checked on the raw text for a clear message, and again on the decoded
     # text, since an entity (&#27;) can spell a control character.
@@ -90,8 +108,7 @@ def clean_text(value: str, *, max_length: int, multiline: bool = True) -> str:
     text = _normalise_line_endings(text).strip()
     _refuse_unsafe_characters(text, multiline=multiline)
     if len(text) > max_length:
-        raise ValidationError(
-            f"Ensure this field has no more than {max_length} characters (it has {len(text)} after cleaning).",
-            code="max_length",
+        raise _Refused(
+            f"Ensure this field has no more than {max_length} characters (it has {len(text)} after cleaning)."
         )
     return text

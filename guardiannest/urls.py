@@ -8,13 +8,9 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.admin_site import GuardianNestAdminSite
 from guardiannest.health import views as health
 from guardiannest.metrics import metrics
 from guardiannest.realtime.views import RealtimeTicketApi
-
-# Staff reach the admin only with a session verified by a one-time password.
-admin.site.__class__ = GuardianNestAdminSite
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
@@ -33,6 +29,7 @@ urlpatterns = [
     path("health/ready", health.ready, name="health-ready"),
     path("health/services", health.ServicesHealthApi.as_view(), name="health-services"),
     path("metrics", metrics, name="metrics"),
+    # admin.site requires a session verified by a one-time password (accounts.apps.BackOfficeAdminConfig).
     path("admin/", admin.site.urls),
 ]
 

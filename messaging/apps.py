@@ -30,3 +30,25 @@ class MessagingConfig(AppConfig):
         from messaging.selectors.chat import chat_attachment_visible
 
         file_access_rules.register("chat", chat_attachment_visible)
+
+        # Deliveries of emergency kinds go to the critical queue (messaging.services.delivery picks the task);
+        # outbox rows whose delivery task was lost are sent again: nothing lost, nothing sent twice.
+        from guardiannest.registries import QUEUE_CRITICAL, beat_entries, task_routes
+
+        task_routes.register("messaging.deliver_critical", QUEUE_CRITICAL)
+        beat_entries.register("redrive-deliveries", {"task": "messaging.redrive_deliveries", "schedule": 60.0})
+
+        from messaging.kinds import Category, Channel, Kind, register
+
+        register(
+            # A chat message while the recipient has no socket open.
+            Kind(
+                "chat.message_offline",
+                Category.CHAT,
+                frozenset({Channel.PUSH}),
+                required=("sender_name", "conversation_id"),
+                data_keys=("conversation_id", "message_id"),
+            ),
+            # Opt-in only, one-click unsubscribe, never SMS.
+            Kind("marketing.newsletter", Category.MARKETING, frozenset({Channel.EMAIL}), required=("headline",)),
+        )

@@ -1,9 +1,11 @@
-"""Every kind of notification the platform sends, in one registry.
+"""What a kind of notification is, and the registry every app adds its kinds to.
 
 A kind says which category it belongs to (what a user's preferences act on),
 which channels it goes out on by default, whether it can be switched off,
-which templates render it and which Celery queue delivers it. Apps never pick
-channels or render messages themselves: they call
+which templates render it and which Celery queue delivers it. Each app
+registers its own kinds in its ``AppConfig.ready()`` (``sitter.*`` in sitters,
+``booking.*`` in bookings, ...); a name nobody registered is refused. Apps never
+pick channels or render messages themselves: they call
 :func:`messaging.services.notifications.notify` with a kind's name and the
 context its templates need.
 
@@ -19,7 +21,24 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+
+from guardiannest.registries import QUEUE_CRITICAL, QUEUE_DEFAULT, Registry
+
+__all__ = [
+    "MANDATORY_CATEGORIES",
+    "NEVER",
+    "OPT_IN_CATEGORIES",
+    "QUEUE_CRITICAL",
+    "QUEUE_DEFAULT",
+    "Category",
+    "Channel",
+    "Kind",
+    "KindAction",
+    "all_kinds",
+    "get_kind",
+    "notification_kinds",
+    "register",
+]
 
 
 class Category(StrEnum):
@@ -47,13 +66,10 @@ MANDATORY_CATEGORIES = frozenset({Category.ACCOUNT, Category.EMERGENCY})
 OPT_IN_CATEGORIES = frozenset({Category.MARKETING})
 NEVER = {Category.MARKETING: frozenset({Channel.SMS})}
 
-QUEUE_DEFAULT = "default"
-QUEUE_CRITICAL = "critical"
-
 
 @dataclass(frozen=True)
 class KindAction:
-    """A button on a rich push (``booking.requested``: accept, decline)."""
+    """A button on a rich push (a booking request's accept and decline)."""
 
     id: str
     title: str | Promise
@@ -93,87 +109,22 @@ class Kind:
         return f"{self.template_dir}/{part}"
 
 
-_REGISTRY: dict[str, Kind] = {}
+notification_kinds: Registry[Kind] = Registry("notification_kinds")
 
 
-def register(kind: Kind) -> Kind:
-    if kind.name in _REGISTRY and _REGISTRY[kind.name] != kind:
-        raise ValueError(f"notification kind {kind.name!r} is already registered")
-    _REGISTRY[kind.name] = kind
-    return kind
+def register(*kinds: Kind) -> None:
+    """Add an app's kinds (from its ``AppConfig.ready()``); a second, different kind of the same name is refused."""
+    for kind in kinds:
+        notification_kinds.register(kind.name, kind)
 
 
 def get_kind(name: str) -> Kind:
-    """The kind called ``name``; KeyError for a name nobody registered (a programming error)."""
-    return _REGISTRY[name]
+    """The kind called ``name``; KeyError for a name no app registered (a programming error)."""
+    kind = notification_kinds.get(name)
+    if kind is None:
+        raise KeyError(f"no app registered the notification kind {name!r}")
+    return kind
 
 
 def all_kinds() -> list[Kind]:
-    return list(_REGISTRY.values())
-
-
-EMAIL, SMS, PUSH = Channel.EMAIL, Channel.SMS, Channel.PUSH
-BOOKING_DATA = ("booking_id",)
-BOOKING_NEEDS = ("booking_id", "other_name", "starts_at")
-
-for _kind in (
-    # --- account: security messages, always sent ---------------------------------------------
-    Kind("account.verification", Category.ACCOUNT, frozenset({EMAIL}), required=("link",)),
-    Kind("account.password_reset", Category.ACCOUNT, frozenset({EMAIL}), required=("link",)),
-    Kind("account.new_sign_in", Category.ACCOUNT, frozenset({EMAIL, PUSH}), required=("when",)),
-    Kind("account.mfa_changed", Category.ACCOUNT, frozenset({EMAIL, PUSH}), required=("change",)),
-    # --- sitters: vetting and credentials -----------------------------------------------------
-    Kind(
-        "sitter.verification_decided",
-        Category.ACCOUNT,
-        frozenset({EMAIL, PUSH}),
-        required=("decision", "check"),
-        data_keys=("check_id",),
-    ),
-    Kind(
-        "sitter.certification_expiring",
-        Category.ACCOUNT,
-        frozenset({EMAIL, PUSH}),
-        required=("certification", "expires_at"),
-        data_keys=("certification_id",),
-    ),
-    # --- bookings ----------------------------------------------------------------------------
-    Kind(
-        "booking.requested",
-        Category.BOOKING,
-        frozenset({EMAIL, PUSH}),
-        required=BOOKING_NEEDS,
-        data_keys=BOOKING_DATA,
-        actions=(KindAction("accept", _("Accept")), KindAction("decline", _("Decline"))),
-    ),
-    Kind("booking.accepted", Category.BOOKING, frozenset({EMAIL, PUSH}), BOOKING_NEEDS, BOOKING_DATA),
-    Kind("booking.declined", Category.BOOKING, frozenset({EMAIL, PUSH}), BOOKING_NEEDS, BOOKING_DATA),
-    Kind("booking.reminder", Category.BOOKING, frozenset({PUSH, SMS}), BOOKING_NEEDS, BOOKING_DATA),
-    Kind("booking.cancelled", Category.BOOKING, frozenset({EMAIL, PUSH, SMS}), BOOKING_NEEDS, BOOKING_DATA),
-    Kind("booking.completed", Category.BOOKING, frozenset({EMAIL, PUSH}), BOOKING_NEEDS, BOOKING_DATA),
-    # --- payments ----------------------------------------------------------------------------
-    Kind("payment.receipt", Category.PAYMENT, frozenset({EMAIL}), ("amount", "payment_id"), ("payment_id",)),
-    Kind("payment.refund", Category.PAYMENT, frozenset({EMAIL, PUSH}), ("amount", "payment_id"), ("payment_id",)),
-    Kind("payment.payout", Category.PAYMENT, frozenset({EMAIL, PUSH}), ("amount",), ("payout_id",)),
-    # --- chat: a message while the recipient has no socket open -----------------------------
-    Kind(
-        "chat.message_offline",
-        Category.CHAT,
-        frozenset({PUSH}),
-        required=("sender_name", "conversation_id"),
-        data_keys=("conversation_id", "message_id"),
-    ),
-    # --- emergencies: every channel, high priority, their own queue ---------------------------
-    Kind(
-        "emergency.raised",
-        Category.EMERGENCY,
-        frozenset({EMAIL, PUSH, SMS}),
-        required=("emergency_id", "raised_by"),
-        data_keys=("emergency_id", "booking_id"),
-        priority="high",
-        queue=QUEUE_CRITICAL,
-    ),
-    # --- marketing: opt-in only, one-click unsubscribe, never SMS ------------------------------
-    Kind("marketing.newsletter", Category.MARKETING, frozenset({EMAIL}), required=("headline",)),
-):
-    register(_kind)
+    return [kind for _, kind in notification_kinds.items()]

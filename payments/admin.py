@@ -12,9 +12,9 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from accounts.models import User
+from guardiannest.admin import ReadOnlyAdmin, ReadOnlyInline, service_action
 from payments.models import LedgerEntry, Payment, ProviderEvent, Refund
 from payments.services import payment_refund
-from sitters.admin import ReadOnlyAdmin, ReadOnlyTabularInline, service_action
 
 REFUND_PERMISSION = "payments.refund_payment"
 
@@ -23,12 +23,12 @@ def _refund_all(payment: Payment, actor: User) -> object:
     return payment_refund(payment=payment, amount=None, actor=actor)
 
 
-class RefundInline(ReadOnlyTabularInline):
+class RefundInline(ReadOnlyInline):
     model = Refund
     fields = readonly_fields = ("amount", "currency", "status", "provider_refund_id", "created_by", "created_at")
 
 
-class LedgerEntryInline(ReadOnlyTabularInline):
+class LedgerEntryInline(ReadOnlyInline):
     model = LedgerEntry
     fields = readonly_fields = ("created_at", "transaction_id", "kind", "account", "side", "amount", "currency")
     show_change_link = False

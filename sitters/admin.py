@@ -12,12 +12,11 @@ the search index and the caches in step.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from typing import Any, cast
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -27,7 +26,7 @@ from django.utils.html import format_html
 
 from accounts.models import User
 from files.services import file_links
-from guardiannest.api.errors import ApplicationError
+from guardiannest.admin import ReadOnlyAdmin, ReadOnlyInline, service_action
 from sitters.models import (
     AvailabilityException,
     AvailabilitySpan,
@@ -45,55 +44,6 @@ from sitters.services.certifications import certification_document_review
 from sitters.services.reviews import review_hide
 
 REJECT_TEMPLATE = "admin/sitters/reject_with_reason.html"
-
-
-class ReadOnly:
-    """Shown to staff, changed only by the services that own the table (admins and inlines alike)."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
-    """A read-only table whose actions, if any, go through its services."""
-
-    def apply_each(
-        self, request: HttpRequest, rows: QuerySet[Any], change: Callable[[Any], object], description: str
-    ) -> None:
-        """An action's body: one service call per selected row; a refusal warns about that row, the rest go on."""
-        count = 0
-        for row in rows:
-            try:
-                change(row)
-                count += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"{row}: {exc.detail}", level=messages.WARNING)
-        self.message_user(request, f"{description}: {count} done.")
-
-
-class ReadOnlyTabularInline(ReadOnly, admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-
-def service_action(
-    name: str, description: str, permission: str, call: Callable[[Any, User], object]
-) -> Callable[[ReadOnlyAdmin, HttpRequest, QuerySet[Any]], None]:
-    """An admin action that calls a service, as the staff member, once for each selected row."""
-
-    def action(modeladmin: ReadOnlyAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        actor = cast(User, request.user)
-        modeladmin.apply_each(request, queryset, lambda row: call(row, actor), description)
-
-    action.__name__ = name
-    return admin.action(description=description, permissions=[permission])(action)
 
 
 def _document_review(certification: Certification, actor: User, *, approved: bool) -> object:
@@ -162,12 +112,12 @@ class VerifyingAdmin(ReadOnlyAdmin):
 # --- profiles -------------------------------------------------------------------------------------
 
 
-class CertificationInline(ReadOnlyTabularInline):
+class CertificationInline(ReadOnlyInline):
     model = Certification
     fields = readonly_fields = ("kind", "issued_at", "expires_at", "document")
 
 
-class VerificationCheckInline(ReadOnlyTabularInline):
+class VerificationCheckInline(ReadOnlyInline):
     model = VerificationCheck
     fields = readonly_fields = ("kind", "status", "reason", "provider", "submitted_at", "decided_at", "decided_by")
     ordering = ["-submitted_at"]

@@ -30,3 +30,41 @@ class SittersConfig(AppConfig):
         demo_seeders.register("sitters", demo.seed)
         gdpr_exporters.register("sitters", sitter_export)
         gdpr_erasers.register("sitters", sitter_erase)
+
+        # Availability spans move forward with the calendar; stuck checks are re-driven; expiry reminders.
+        from celery.schedules import crontab
+
+        from guardiannest.registries import beat_entries
+
+        beat_entries.register(
+            "sitters-availability-extend",
+            {"task": "sitters.availability_extend", "schedule": crontab(minute=7, hour="*/6")},
+        )
+        beat_entries.register(
+            "sitters-verification-redrive",
+            {"task": "sitters.verification_checks_redrive", "schedule": crontab(minute="*/15")},
+        )
+        beat_entries.register(
+            "sitters-certification-reminders",
+            {"task": "sitters.certification_reminders_send", "schedule": crontab(minute=5, hour=8)},
+        )
+
+        # Notifications about vetting and credentials: account messages, always sent.
+        from messaging.kinds import Category, Channel, Kind, register
+
+        register(
+            Kind(
+                "sitter.verification_decided",
+                Category.ACCOUNT,
+                frozenset({Channel.EMAIL, Channel.PUSH}),
+                required=("decision", "check"),
+                data_keys=("check_id",),
+            ),
+            Kind(
+                "sitter.certification_expiring",
+                Category.ACCOUNT,
+                frozenset({Channel.EMAIL, Channel.PUSH}),
+                required=("certification", "expires_at"),
+                data_keys=("certification_id",),
+            ),
+        )

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from guardiannest.constraints import coordinate_constraints
 from guardiannest.crypto.fields import EncryptedCharField, EncryptedTextField
+from guardiannest.fields import decimal_coordinate_field, encrypted_phone_field
 
 __all__ = ["Child", "EmergencyContact", "FavoriteSitter", "ParentProfile"]
 
@@ -49,10 +50,10 @@ class ParentProfile(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="parent_profile")
     address = EncryptedTextField(blank=True, default="")
-    phone = EncryptedCharField(max_length=20, blank=True, default="", help_text="E.164")
+    phone = encrypted_phone_field(blank=True, default="")
     # Six decimals is about 11 cm: more than enough, and what DRF validates on the way in.
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = decimal_coordinate_field()
+    longitude = decimal_coordinate_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -104,7 +105,7 @@ class EmergencyContact(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     parent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="emergency_contacts")
     name = EncryptedCharField(max_length=200)
-    phone = EncryptedCharField(max_length=20, help_text="E.164")
+    phone = encrypted_phone_field()
     relationship = models.CharField(max_length=100, blank=True)
     priority = models.PositiveSmallIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)

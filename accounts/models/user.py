@@ -11,6 +11,8 @@ from django.db import connections, models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from guardiannest.fields import phone_field
+
 
 class Role(models.TextChoices):
     PARENT = "parent", "Parent"
@@ -73,7 +75,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     role = models.CharField(max_length=10, choices=Role.choices)
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
-    phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +14155550100")
+    phone = phone_field(blank=True, help_text="E.164, e.g. +14155550100")
     email_verified_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May sign in to the admin (with MFA).")

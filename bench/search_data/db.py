@@ -11,12 +11,22 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from bench._harness import _ENSURE_USER, REPO, BenchError, app_env, log, manage, python
+from bench._harness import (
+    _ENSURE_USER,
+    REPO,
+    SEARCH_REDIS_DB,
+    BenchError,
+    app_env,
+    bench_redis_url,
+    log,
+    manage,
+    python,
+)
 from bench.search_data.rows import COLUMNS, build_sitters, spans_and_holds
 from bench.search_data.world import HORIZON_DAYS
 
 DB_NAME = "gn_bench_search"
-REDIS_URL = "redis://127.0.0.1:6379/32"
+REDIS_URL = bench_redis_url(SEARCH_REDIS_DB)
 CACHE_KEY_PREFIX = "gnbenchsearch"
 SETTINGS_MODULE = "bench.settings_search"
 DATA_VERSION = 2  # 2: profiles carry search_latitude/search_longitude

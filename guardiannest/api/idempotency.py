@@ -24,12 +24,13 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from guardiannest.api.errors import PROBLEM_CONTENT_TYPE, ApplicationError, ErrorCode
+from guardiannest.api.errors import PROBLEM_CONTENT_TYPE
+from guardiannest.api.exceptions import IdempotencyKeyReused
 from guardiannest.api.models import IdempotencyRecord
+from guardiannest.errors import ApplicationError, ErrorCode
 
 HEADER = "Idempotency-Key"
 _VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -86,24 +87,19 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
             raise ApplicationError(
                 ErrorCode.INVALID,
                 "The Idempotency-Key header must be 1 to 255 printable ASCII characters.",
-                status=status.HTTP_400_BAD_REQUEST,
                 errors={HEADER: ["Invalid key."]},
             )
         fingerprint = _fingerprint(request)
         record, claimed = _claim(request, key, fingerprint)
         if not claimed:
             if record.fingerprint != fingerprint:
-                raise ApplicationError(
-                    ErrorCode.IDEMPOTENCY_KEY_REUSED,
-                    "This Idempotency-Key was used with another request.",
-                    status=status.HTTP_422_UNPROCESSABLE_ENTITY,
-                )
+                raise IdempotencyKeyReused()
             answered = _await_answer(record)
             if answered is None:
                 raise ApplicationError(
                     ErrorCode.IDEMPOTENCY_IN_PROGRESS,
                     "A request with this Idempotency-Key is still being processed; retry shortly.",
-                    headers={"Retry-After": "1"},
+                    retry_after=1,
                 )
             return Response(
                 answered.response_body,

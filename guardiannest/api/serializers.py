@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from guardiannest.errors import ApplicationError
 from guardiannest.text import clean_text
 
 
@@ -43,7 +44,15 @@ class CleanTextField(serializers.CharField):
         super().__init__(max_length=max_length, **kwargs)
 
     def to_internal_value(self, data: Any) -> str:
-        value = clean_text(super().to_internal_value(data), max_length=self.max_length or 0, multiline=self.multiline)
+        try:
+            value = clean_text(
+                super().to_internal_value(data),
+                field=self.field_name or "text",
+                max_length=self.max_length or 0,
+                multiline=self.multiline,
+            )
+        except ApplicationError as refused:  # the message goes under this field, wherever it is nested
+            raise serializers.ValidationError(refused.detail) from refused
         if value == "" and not self.allow_blank:
             self.fail("blank")
         return value

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from guardiannest.admin import ReadOnlyAdmin
 from guardiannest.audit.models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: no add, change or delete, whatever the user's permissions.
 
     The actor is shown by id and never joined: an actor erased from the users
@@ -48,12 +48,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     @admin.display(description="data")
     def data_pretty(self, obj: AuditEvent) -> SafeString:
         return format_html("<pre>{}</pre>", json.dumps(obj.data, indent=2, sort_keys=True, ensure_ascii=False))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
-        return False

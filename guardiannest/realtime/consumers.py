@@ -18,11 +18,14 @@ CLOSE_UNAUTHENTICATED = 4401
 
 
 class RealtimeConsumer(AsyncJsonWebsocketConsumer):
-    """Joins the user's own groups on connect; apps add handlers for client messages.
+    """Joins the user's own group (and, for staff, the emergencies group) on connect, and nothing else.
 
-    Subscriptions to other groups (a booking, a conversation) are authorised
-    through each app's selectors before ``group_add``; a client's claim about
-    who it is or what it belongs to is never trusted.
+    The server decides what a socket receives: an app reaches a user through
+    ``user.<id>`` (a chat message goes to each participant's group), so a
+    client subscribes to nothing and sends only ``ping``. A group that is not
+    the user's own (a booking's live location, say) must be authorised through
+    that app's selector before ``group_add``; a client's claim about who it is
+    or what it belongs to is never trusted.
     """
 
     groups_joined: list[str]

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
+from django.contrib import admin
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.admin_site import GuardianNestAdminSite
 from accounts.demo import DEMO_PASSWORD, STAFF_TOTP_KEY_HEX
 from accounts.models import User
 
@@ -21,6 +27,12 @@ def test_seed_demo_twice_creates_everything_once(capsys) -> None:
     assert User.objects.filter(email__endswith="@guardiannest.demo").count() == 11
     assert TOTPDevice.objects.filter(user__email="staff@guardiannest.demo", confirmed=True).count() == 1
     assert "TOTP secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" in capsys.readouterr().out
+
+
+def test_the_default_admin_site_is_the_otp_site_set_by_the_admin_app_not_patched_in() -> None:
+    assert type(admin.site._wrapped) is GuardianNestAdminSite  # type: ignore[attr-defined]  # LazyObject
+    assert admin.site.name == "admin" and reverse("admin:index") == "/admin/"
+    assert "admin.site.__class__" not in (Path(settings.BASE_DIR) / "guardiannest" / "urls.py").read_text()
 
 
 def test_admin_refuses_staff_without_a_code() -> None:

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
 import nh3
 import pytest
-from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tests.problems import assert_problem
 from guardiannest.api.serializers import CleanTextField, StrictSerializer
-from guardiannest.text import clean_text
+from guardiannest.errors import ApplicationError, ErrorCode, Refusal
+from guardiannest.text import clean_text as clean_field_text
+
+
+def clean_text(value: str, *, max_length: int, multiline: bool = True) -> str:
+    return clean_field_text(value, field="note", max_length=max_length, multiline=multiline)
+
 
 # Anything a browser would parse as an element, an end tag, a comment or a doctype.
 TAG = re.compile(r"<\s*/?\s*[a-zA-Z!?]")
@@ -79,44 +86,72 @@ def test_plain_text_keeps_its_meaning(text: str, expected: str) -> None:
 
 def test_single_line_refuses_line_breaks_but_trims_trailing_ones() -> None:
     assert clean_text("Ann\n", max_length=10, multiline=False) == "Ann"
-    with pytest.raises(ValidationError, match="single line"):
+    with pytest.raises(ApplicationError, match="single line"):
         clean_text("Ann\nBob", max_length=10, multiline=False)
-    with pytest.raises(ValidationError, match="single line"):
+    with pytest.raises(ApplicationError, match="single line"):
         clean_text("Ann\u2028Bob", max_length=10, multiline=False)
 
 
 @pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f", "\x9b", "\ud800", "\u202e", "\u2066"])
 def test_control_surrogate_and_bidi_override_characters_are_refused(char: str) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(ApplicationError):
         clean_text(f"ab{char}cd", max_length=10)
 
 
 def test_a_control_character_spelled_as_an_entity_is_refused_too() -> None:
-    with pytest.raises(ValidationError, match="Control character"):
+    with pytest.raises(ApplicationError, match="Control character"):
         clean_text("a&#27;[31mred", max_length=20)
 
 
 def test_length_is_counted_after_cleaning() -> None:
     assert clean_text("<b>" + "a" * 10 + "</b>", max_length=10) == "a" * 10
-    with pytest.raises(ValidationError, match="no more than 10 characters") as caught:
+    with pytest.raises(ApplicationError, match="no more than 10 characters") as caught:
         clean_text("a" * 11, max_length=10)
-    assert "it has 11 after cleaning" in str(caught.value.detail)
+    assert "it has 11 after cleaning" in caught.value.detail
 
 
 def test_a_huge_input_is_refused_before_any_parsing() -> None:
-    with pytest.raises(ValidationError, match="no more than 10 characters"):
+    with pytest.raises(ApplicationError, match="no more than 10 characters"):
         clean_text("<b></b>" * 10_000, max_length=10)
 
 
 def test_markup_nested_too_deep_is_refused_not_looped_on() -> None:
     payload = "&" + "amp;" * 10 + "lt;script&gt;"
-    with pytest.raises(ValidationError, match="nested too deeply"):
+    with pytest.raises(ApplicationError, match="nested too deeply"):
         clean_text(payload, max_length=200)
 
 
 def test_non_strings_are_refused() -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(ApplicationError):
         clean_text(42, max_length=10)  # type: ignore[arg-type]
+
+
+def test_a_refusal_is_bad_input_naming_the_field_with_no_http_in_sight() -> None:
+    with pytest.raises(ApplicationError) as caught:
+        clean_field_text("a\u202eb", field="comment", max_length=10)
+
+    assert (caught.value.code, caught.value.refusal) == (ErrorCode.INVALID, Refusal.INVALID)
+    assert caught.value.errors == {"comment": ["Text direction override U+202E is not allowed."]}
+    assert caught.value.detail == "Text direction override U+202E is not allowed."
+
+
+def test_the_domain_helpers_import_nothing_from_the_api_framework() -> None:
+    """Only the API layers (api/, views, serializers) speak DRF; services and helpers raise ApplicationError."""
+    root = Path(__file__).resolve().parents[1]
+    api_layer = {"settings.py", "views.py", "serializers.py"}
+    modules = [path for path in root.rglob("*.py") if "tests" not in path.parts and "api" not in path.parts]
+    assert root / "text.py" in modules
+
+    for path in modules:
+        if path.name in api_layer:
+            continue
+        imported = [
+            node.module if isinstance(node, ast.ImportFrom) else alias.name
+            for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for alias in node.names
+        ]
+        assert not [name for name in imported if name and name.startswith("rest_framework")], path
 
 
 # --- the DRF field -------------------------------------------------------------------------------
@@ -134,7 +169,7 @@ def test_the_field_cleans_and_names_itself_in_errors() -> None:
 
     too_long = NoteSerializer(data={"name": "Ann", "note": "n" * 51})
     assert not too_long.is_valid()
-    assert list(too_long.errors) == ["note"]
+    assert too_long.errors == {"note": ["Ensure this field has no more than 50 characters (it has 51 after cleaning)."]}
 
 
 def test_a_value_that_cleans_to_nothing_is_blank() -> None:

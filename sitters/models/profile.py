@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 
 from guardiannest.constraints import coordinate_constraints
+from guardiannest.fields import coordinate_field
 
 __all__ = [
     "AGE_GROUPS",
@@ -79,13 +80,13 @@ class SitterProfile(models.Model):
     languages = models.JSONField(default=list, blank=True)
     age_groups_mask = models.PositiveSmallIntegerField(default=0)
     # Float degrees, six decimals on the way in (about 11 cm). Seen by the sitter only.
-    latitude = models.FloatField(null=True, blank=True)
-    longitude = models.FloatField(null=True, blank=True)
+    latitude = coordinate_field()
+    longitude = coordinate_field()
     # The point search and every distance shown to others use: the service location moved once by a
     # random offset of up to SEARCH_POINT_FUZZ_M, kept until the sitter moves. Exact distances to the
     # real point would let anyone triangulate a sitter's home from three searches.
-    search_latitude = models.FloatField(null=True, blank=True)
-    search_longitude = models.FloatField(null=True, blank=True)
+    search_latitude = coordinate_field()
+    search_longitude = coordinate_field()
     service_radius_km = models.PositiveSmallIntegerField(default=10)
     timezone = models.CharField(max_length=64, default="UTC", help_text="IANA name; availability is local to it.")
     photo = models.ForeignKey("files.StoredFile", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from guardiannest import embedded
+from guardiannest.registries import QUEUE_CRITICAL, QUEUE_DEFAULT
 
 
 class Command(BaseCommand):
@@ -30,7 +31,7 @@ class Command(BaseCommand):
             from guardiannest.celery import app
 
             jobs = embedded.start(
-                app, queues=["default", "critical"], schedule_file=settings.VAR_DIR / "celerybeat-schedule"
+                app, queues=[QUEUE_DEFAULT, QUEUE_CRITICAL], schedule_file=settings.VAR_DIR / "celerybeat-schedule"
             )
         try:
             uvicorn.run(

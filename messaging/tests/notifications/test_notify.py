@@ -81,7 +81,7 @@ def test_preferences_of_another_category_do_not_matter(parent: User) -> None:
 @pytest.mark.parametrize(
     ("kind", "context"),
     [
-        ("account.password_reset", {"link": "https://app.example/reset#t=x"}),
+        ("sitter.verification_decided", {"decision": "verified", "check": "identity"}),
         ("emergency.raised", {"emergency_id": "e-1", "raised_by": "Sam"}),
     ],
 )

@@ -17,8 +17,6 @@ pytestmark = pytest.mark.django_db
 
 SAMPLE_CONTEXT: dict[str, Any] = {
     "link": "https://app.example/x#token=abc",
-    "when": "3 May 2026, 10:04",
-    "change": "enabled",
     "booking_id": "b-1",
     "other_name": "Sam Sitter",
     "starts_at": "Friday 18:00",
@@ -72,12 +70,12 @@ def test_html_escapes_user_provided_context_and_text_keeps_it_plain(parent: User
 
 def test_both_email_parts_carry_the_link(parent: User) -> None:
     rendered = notification_render(
-        kind=get_kind("account.password_reset"), user=parent, context=SAMPLE_CONTEXT, channels={Channel.EMAIL}
+        kind=get_kind("booking.accepted"), user=parent, context=SAMPLE_CONTEXT, channels={Channel.EMAIL}
     )
 
     assert "https://app.example/x#token=abc" in rendered.email_text
     assert 'href="https://app.example/x#token=abc"' in rendered.email_html
-    assert rendered.title == "Reset your GuardianNest password"
+    assert rendered.title == "Sam Sitter accepted your booking"
 
 
 def test_a_newline_in_the_context_cannot_reach_the_subject(parent: User) -> None:
@@ -108,19 +106,11 @@ def test_optional_categories_carry_one_click_unsubscribe_headers(parent: User) -
 
 def test_security_messages_have_no_unsubscribe(parent: User) -> None:
     rendered = notification_render(
-        kind=get_kind("account.new_sign_in"), user=parent, context=SAMPLE_CONTEXT, channels={Channel.EMAIL}
+        kind=get_kind("sitter.verification_decided"), user=parent, context=SAMPLE_CONTEXT, channels={Channel.EMAIL}
     )
 
     assert rendered.headers == {}
     assert "nsubscribe" not in rendered.email_text + rendered.email_html
-
-
-def test_mfa_change_wording_follows_the_change(parent: User) -> None:
-    kind = get_kind("account.mfa_changed")
-    on = notification_render(kind=kind, user=parent, context={"change": "enabled"}, channels=set())
-    off = notification_render(kind=kind, user=parent, context={"change": "disabled"}, channels=set())
-
-    assert "turned on" in on.body and "turned off" in off.body
 
 
 def test_a_push_carries_the_kinds_actions_and_ids_only(parent: User) -> None:

@@ -2,35 +2,22 @@
 
 Read-only: staff moderate, they do not write or edit people's messages. The
 pages leave the text out (it is private and encrypted at rest), except on
-the page of a flagged message, where reviewing the flag needs it. Imported by
-``messaging/admin.py``.
+the page of a flagged message, where reviewing the flag needs it.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.http import HttpRequest
 
+from guardiannest.admin import ReadOnlyAdmin
 from messaging.models import Conversation, Message
 
 MESSAGE_FIELDS = ("id", "conversation", "seq", "sender", "created_at", "flagged", "safety_warning", "attachment_id")
 
 
-class _ReadOnlyChat(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Conversation)
-class ConversationAdmin(_ReadOnlyChat):
+class ConversationAdmin(ReadOnlyAdmin):
     list_display = ("id", "parent", "sitter", "created_at", "last_message_at", "last_seq")
     list_select_related = ("parent", "sitter")
     search_fields = ("=id", "=parent__email", "=sitter__email")
@@ -51,7 +38,7 @@ class ConversationAdmin(_ReadOnlyChat):
 
 
 @admin.register(Message)
-class MessageAdmin(_ReadOnlyChat):
+class MessageAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "conversation", "seq", "sender", "flagged", "safety_warning")
     list_filter = ("flagged", "safety_warning")
     list_select_related = ("conversation", "sender")

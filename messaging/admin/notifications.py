@@ -7,42 +7,23 @@ give failed deliveries another round through the service.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from messaging import admin_chat  # noqa: F401  (registers the chat models)
+from guardiannest.admin import ReadOnlyAdmin, ReadOnlyInline
 from messaging.models.notifications import Delivery, Notification, NotificationPreference
 from messaging.services.delivery import delivery_retry_failed
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(ReadOnlyInline):
     model = Delivery
     fields = ("channel", "status", "attempts", "next_attempt_at", "provider", "provider_id", "last_error", "sent_at")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Notification)
-class NotificationAdmin(_ReadOnly):
+class NotificationAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "kind", "category", "user", "read_at")
     list_filter = ("category", "kind")
     search_fields = ("=user__email", "=id")
@@ -55,7 +36,7 @@ class NotificationAdmin(_ReadOnly):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(_ReadOnly):
+class DeliveryAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "kind", "channel", "status", "attempts", "next_attempt_at", "provider", "last_error")
     list_filter = ("status", "channel", "kind")
     search_fields = ("=id", "=provider_id", "=delivery_key", "=notification__user__email")
@@ -92,7 +73,7 @@ class DeliveryAdmin(_ReadOnly):
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(_ReadOnly):
+class NotificationPreferenceAdmin(ReadOnlyAdmin):
     list_display = ("user", "updated_at")
     search_fields = ("=user__email",)
     list_select_related = ("user",)
