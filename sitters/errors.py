@@ -7,10 +7,8 @@ the API alone turns the refusal into a status.
 
 from __future__ import annotations
 
-from typing import Any
-
 from guardiannest import text
-from guardiannest.errors import ApplicationError, ErrorCodes, Refusal, invalid
+from guardiannest.errors import ErrorCodes, Refusal
 
 
 class SitterError(ErrorCodes):
@@ -30,20 +28,6 @@ class SitterError(ErrorCodes):
     REQUIRED = "required", Refusal.INVALID
 
 
-# TRANSITION: guardiannest.text raises DRF's ValidationError until the core converts it to ApplicationError.
-# Its own name for what it raises is caught, so this module needs no rest_framework; drop it with the shim.
-_TEXT_REFUSALS: tuple[type[Exception], ...] = (ApplicationError, *[getattr(text, "ValidationError", ApplicationError)])
-
-
-def _message(exc: Any) -> str:
-    """The one message of a text refusal (an ApplicationError's detail, or DRF's one-item list)."""
-    detail = exc.detail
-    return str(detail[0] if isinstance(detail, list) else detail)
-
-
 def clean_text_field(field: str, value: str | None, *, max_length: int) -> str:
     """Free text as stored (:func:`guardiannest.text.clean_text`); what it refuses is bad input naming ``field``."""
-    try:
-        return text.clean_text(value or "", max_length=max_length)
-    except _TEXT_REFUSALS as exc:
-        raise invalid(field, _message(exc)) from exc
+    return text.clean_text(value or "", max_length=max_length, field=field)

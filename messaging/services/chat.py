@@ -128,21 +128,9 @@ def conversation_start_for_booking(*, actor: User, booking_id: UUID) -> tuple[Co
 # --- messages -----------------------------------------------------------------------------------
 
 
-# TRANSITION: guardiannest.text refuses with DRF's ValidationError until the core converts it to ApplicationError.
-# Caught by the name guardiannest.text gives it, so this module imports nothing of DRF; drop it with the shim.
-_TEXT_REFUSALS: tuple[type[Exception], ...] = (
-    ApplicationError,
-    getattr(plain_text, "ValidationError", ApplicationError),
-)
-
-
 def _clean_body(body: str) -> str:
     """The text to store; the API cleans it already, this keeps the rule for every other caller."""
-    try:
-        text = plain_text.clean_text(body, max_length=BODY_MAX_LENGTH, multiline=True)
-    except _TEXT_REFUSALS as exc:
-        detail: Any = getattr(exc, "detail", str(exc))
-        raise invalid("body", str(detail[0] if isinstance(detail, list) else detail)) from exc
+    text = plain_text.clean_text(body, max_length=BODY_MAX_LENGTH, multiline=True, field="body")
     if not text:
         raise invalid("body", "Write something: the message is empty.")
     return text
