@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import DataExport, User
+from accounts.selectors.gdpr import data_export_get_for_user
 from accounts.services import gdpr as services
 from accounts.services.gdpr.exports import download_file_name
 from guardiannest.api.serializers import StrictSerializer
@@ -52,7 +53,7 @@ class DataExportDetailApi(APIView):
 
     @extend_schema(responses={200: OutputSerializer}, tags=["security"])
     def get(self, request: Request, export_id: UUID) -> Response:
-        export = services.data_export_get_for_user(export_id=export_id, user=cast(User, request.user))
+        export = data_export_get_for_user(export_id=export_id, user=cast(User, request.user))
         return Response(self.OutputSerializer(export, context={"request": request}).data)
 
 
@@ -82,7 +83,7 @@ class DataExportDownloadApi(APIView):
     )
     def get(self, request: Request, export_id: UUID) -> FileResponse:
         user = cast(User, request.user)
-        export = services.data_export_get_for_user(export_id=export_id, user=user)
+        export = data_export_get_for_user(export_id=export_id, user=user)
         signature = str(request.query_params.get("signature", ""))[:200]
         handle = services.data_export_open(export=export, signature=signature, actor=user)
         response = FileResponse(

@@ -313,10 +313,6 @@ def mfa_backup_codes_regenerate(*, request: HttpRequest, user: User, code: str) 
     _code_rejected(request=request, user=user, way="totp", actor=user, http_status=status.HTTP_400_BAD_REQUEST)
 
 
-def mfa_backup_codes_remaining(*, user: User) -> int:
-    return BackupCode.objects.filter(user=user, used_at__isnull=True).count()
-
-
 # --- sign-in, second step ------------------------------------------------------------------
 
 

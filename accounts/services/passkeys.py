@@ -23,18 +23,15 @@ import time
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, TypeVar
-from uuid import UUID
 
 import nh3
 import structlog
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework import status
-from rest_framework.exceptions import NotFound
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -362,19 +359,7 @@ def passkey_login(*, request: HttpRequest, credential: dict[str, Any]) -> dict[s
     raise _login_refused()
 
 
-# --- the user's own list ------------------------------------------------------------------------
-
-
-def passkey_list_for_user(*, user: User) -> QuerySet[Passkey]:
-    return Passkey.objects.filter(user=user).order_by("-created_at")
-
-
-def passkey_get_for_user(*, passkey_id: UUID, user: User) -> Passkey:
-    """The user's own passkey; anyone else's is simply not found."""
-    passkey = Passkey.objects.filter(pk=passkey_id, user=user).first()
-    if passkey is None:
-        raise NotFound()
-    return passkey
+# --- revoking ---------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -401,7 +386,7 @@ def passkey_export(user: User) -> dict[str, Any]:
                 "created_at": p.created_at.isoformat(),
                 "last_used_at": p.last_used_at.isoformat() if p.last_used_at else None,
             }
-            for p in passkey_list_for_user(user=user)
+            for p in Passkey.objects.filter(user=user).order_by("-created_at")
         ]
     }
 

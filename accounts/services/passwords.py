@@ -122,7 +122,7 @@ def password_changed_email_send(*, user_id: uuid.UUID | str, changed_at: str) ->
 
 
 def _enqueue_changed_email(user: User) -> None:
-    from accounts.tasks import password_changed_email_send_task
+    from accounts.tasks.emails import password_changed_email_send_task
 
     transaction.on_commit(partial(password_changed_email_send_task.delay, str(user.pk), timezone.now().isoformat()))
 
@@ -144,7 +144,7 @@ def password_reset_request(*, email: str) -> None:
     # Rendered for both, sent for neither here: the worker sends a fresh one.
     password_reset_message(user=user or User(id=uuid.uuid4(), email=email))
     if user is not None:
-        from accounts.tasks import password_reset_email_send_task
+        from accounts.tasks.emails import password_reset_email_send_task
 
         transaction.on_commit(partial(password_reset_email_send_task.delay, str(user.pk)))
 

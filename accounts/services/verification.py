@@ -130,7 +130,7 @@ def email_verification_send(*, user_id: uuid.UUID | str) -> bool:
 
 def email_verification_enqueue(*, user: User) -> None:
     """Send the verification email from a worker once the caller's transaction commits."""
-    from accounts.tasks import email_verification_send_task
+    from accounts.tasks.emails import email_verification_send_task
 
     transaction.on_commit(partial(email_verification_send_task.delay, str(user.pk)))
 

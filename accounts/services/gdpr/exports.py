@@ -55,17 +55,6 @@ def link_seconds() -> int:
     return min(int(getattr(settings, "GDPR_EXPORT_LINK_SECONDS", 300)), LINK_MAX_SECONDS)
 
 
-# --- reads ---------------------------------------------------------------------------------
-
-
-def data_export_get_for_user(*, export_id: UUID | str, user: User) -> DataExport:
-    """The user's own export; anyone else's is simply not found."""
-    export = DataExport.objects.filter(pk=export_id, user=user).first()
-    if export is None:
-        raise NotFound()
-    return export
-
-
 # --- export ----------------------------------------------------------------------------------
 
 
@@ -77,7 +66,7 @@ def data_export_request(*, user: User) -> DataExport:
     up). A finished export blocks a new one for ``GDPR_EXPORT_INTERVAL_MINUTES``
     (429): building one asks every app for everything, which is not free.
     """
-    from accounts.tasks_gdpr import data_export_build_task
+    from accounts.tasks.gdpr import data_export_build_task
 
     now = timezone.now()
     with transaction.atomic():

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import BackupCode, DataExport, Passkey, User
 from accounts.services.gdpr import GdprError, data_export_request
-from accounts.tasks_gdpr import data_export_build_task, data_export_purge_expired_task
+from accounts.tasks.gdpr import data_export_build_task, data_export_purge_expired_task
 from accounts.tests.gdpr.helpers import BUILD_TASK, EXPORT, queued, sign_in
 from accounts.tests.problems import assert_problem
 from conftest import client_for, race

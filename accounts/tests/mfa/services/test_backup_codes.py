@@ -8,10 +8,10 @@ from django.test import RequestFactory
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import BackupCode, User
+from accounts.selectors.mfa import mfa_backup_codes_remaining
 from accounts.services.mfa import (
     backup_code_use,
     mfa_backup_codes_regenerate,
-    mfa_backup_codes_remaining,
     mfa_totp_confirm,
     mfa_totp_setup,
 )

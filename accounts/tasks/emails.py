@@ -1,3 +1,5 @@
+"""Account emails sent by a worker: each task takes ids, re-fetches, and sends at most once."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -6,18 +8,9 @@ from typing import Any
 
 from celery import Task, shared_task
 from django.core.cache import cache
-from django.core.management import call_command
 
 from accounts.services import passwords, verification
 
-
-@shared_task(name="accounts.flush_expired_tokens")
-def flush_expired_tokens() -> None:
-    """The outstanding-token table grows forever unless expired rows are flushed."""
-    call_command("flushexpiredtokens")
-
-
-# --- account emails -----------------------------------------------------------------------------
 # Each task takes ids and re-fetches: the account may have been verified, deactivated or
 # erased since it was queued, and then nothing is sent. A redelivered message (same task
 # id, e.g. after a worker died) sends nothing twice: a mark in the cache, written after the
