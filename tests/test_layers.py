@@ -26,12 +26,23 @@ APPS = [
 # A layer is one module or one package with a module per subdomain, never ``<layer>_<subdomain>.py``.
 # ``admin_site.py`` names the admin site itself, not a subdomain of the admin.
 SUFFIX_MODULE = re.compile(r"^(models|services|selectors|tasks|admin|errors)_(?!site\.py$)\w+\.py$")
+# Where HTTP is spoken: these may use DRF and take requests. Everything else in an app is its domain.
+INTERFACE_PARTS = {"api", "tests", "migrations", "management", "consumers", "routing", "urls", "apps"}
+# The HTTP layer of the platform; the domain imports ``guardiannest.errors``, never ``guardiannest.api``.
+HTTP_PACKAGES = ("rest_framework", "guardiannest.api.errors")
 # What STYLE.md names a selector: ``<entity>_get``, ``<entity>_list``, ``…_get_for_<who>``, ``…_list_for_<who>``.
 SELECTOR_NAME = re.compile(r"_(get|list)(_for_[a-z_]+)?$")
 
 
 def _python_files(folder: Path) -> Iterator[Path]:
     yield from sorted(path for path in folder.rglob("*.py") if "migrations" not in path.parts)
+
+
+def _domain_modules(app: str) -> Iterator[Path]:
+    for path in _python_files(ROOT / app):
+        parts = [*path.relative_to(ROOT / app).parts[:-1], path.stem]
+        if not INTERFACE_PARTS.intersection(parts) and not parts[0].startswith("admin"):
+            yield path
 
 
 def _service_modules(app: str) -> Iterator[Path]:
@@ -44,6 +55,26 @@ def _service_modules(app: str) -> Iterator[Path]:
 
 def _where(path: Path, node: ast.AST) -> str:
     return f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}"
+
+
+def _imported(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        return [node.module]
+    return []
+
+
+def _is_http(module: str) -> bool:
+    return any(module == package or module.startswith(f"{package}.") for package in HTTP_PACKAGES)
+
+
+def _application_errors(tree: ast.AST) -> Iterator[ast.Call]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+            if name == "ApplicationError":
+                yield node
 
 
 @pytest.mark.parametrize("app", APPS)
@@ -64,3 +95,36 @@ def test_service_modules_hold_no_selectors(app: str) -> None:
     ]
 
     assert found == [], f"{app}: move these to {app}/selectors"
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_the_domain_imports_nothing_of_http(app: str) -> None:
+    """Services, selectors and the rest of the domain speak the domain: no DRF, no ``guardiannest.api``."""
+    found = [
+        f"{_where(path, node)} {module}"
+        for path in _domain_modules(app)
+        for node in ast.walk(ast.parse(path.read_text()))
+        for module in _imported(node)
+        if _is_http(module)
+    ]
+
+    assert found == [], f"{app}: raise guardiannest.errors.ApplicationError, leave HTTP to {app}/api"
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_domain_errors_carry_a_declared_code_and_no_status(app: str) -> None:
+    """A code is a member of an ``ErrorCodes`` enum (its refusal declared with it); the API picks the status."""
+    found = []
+    for path in _domain_modules(app):
+        tree = ast.parse(path.read_text())
+        for call in _application_errors(tree):
+            if call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
+                found.append(f"{_where(path, call)} code {call.args[0].value!r} as a plain string")
+            found += [f"{_where(path, call)} {kw.arg}=" for kw in call.keywords if kw.arg in ("status", "headers")]
+        found += [
+            f"{_where(path, node)} HTTPStatus"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and node.id == "HTTPStatus"
+        ]
+
+    assert found == [], f"{app}: declare the code in {app}/errors.py with its Refusal; use retry_after= for Retry-After"

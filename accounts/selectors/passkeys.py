@@ -5,9 +5,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.db.models import QuerySet
-from rest_framework.exceptions import NotFound
 
 from accounts.models import Passkey, User
+from guardiannest.errors import not_found
 
 
 def passkey_list_for_user(*, user: User) -> QuerySet[Passkey]:
@@ -18,5 +18,5 @@ def passkey_get_for_user(*, passkey_id: UUID, user: User) -> Passkey:
     """The user's own passkey; anyone else's is simply not found."""
     passkey = Passkey.objects.filter(pk=passkey_id, user=user).first()
     if passkey is None:
-        raise NotFound()
+        raise not_found()
     return passkey

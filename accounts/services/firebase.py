@@ -28,7 +28,6 @@ and the client address; a locked pair is refused before the token is checked.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -36,35 +35,20 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from rest_framework import status
 
 from accounts import firebase_client
-from accounts.errors import AccountError
+from accounts.errors import AccountError, FirebaseSignInError
 from accounts.firebase_client import FirebaseClaims, FirebaseTokenRejected, FirebaseUnavailable, TokenProblem
 from accounts.models import FirebaseIdentity, Role, User
 from accounts.services.auth import tokens_for
 from accounts.services.lockout import lockout_clear, lockout_failure, lockout_guard
 from accounts.services.mfa import mfa_challenge_issue, mfa_required
 from accounts.services.sessions import session_start
-from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import ApplicationError, Refusal
 
 METHOD = "firebase"
 ANONYMOUS_PROVIDER = "anonymous"
-
-
-class FirebaseSignInError(StrEnum):
-    TOKEN_INVALID = "firebase_token_invalid"
-    TOKEN_EXPIRED = "firebase_token_expired"
-    TOKEN_REVOKED = "firebase_token_revoked"
-    USER_DISABLED = "firebase_user_disabled"
-    LINK_UNTRUSTED = "firebase_link_untrusted"
-    EMAIL_REQUIRED = "firebase_email_required"
-    EMAIL_UNVERIFIED = "firebase_email_unverified"
-    ACCOUNT_EXISTS = "account_exists"
-    ALREADY_LINKED = "firebase_already_linked"
-    PROVIDER_NOT_ALLOWED = "firebase_provider_not_allowed"
-    UNAVAILABLE = "firebase_unavailable"
 
 
 _TOKEN_ERRORS: dict[TokenProblem, tuple[FirebaseSignInError, str]] = {
@@ -90,16 +74,16 @@ class _Refusal(Exception):
         self.counts = counts  # a failed proof of identity: feeds the lockout
 
 
-def _token_error(problem: TokenProblem, *, http_status: int) -> ApplicationError:
+def _token_error(problem: TokenProblem, *, refusal: Refusal | None = None) -> ApplicationError:
+    """A failed sign-in; pass ``Refusal.INVALID`` where the caller is signed in already (linking)."""
     code, detail = _TOKEN_ERRORS[problem]
-    return ApplicationError(code, detail, status=http_status)
+    return ApplicationError(code, detail, refusal=refusal)
 
 
 def _unavailable() -> ApplicationError:
     return ApplicationError(
         FirebaseSignInError.UNAVAILABLE,
         "Firebase sign-in is not available right now; try again later or use your password.",
-        status=status.HTTP_503_SERVICE_UNAVAILABLE,
     )
 
 
@@ -141,7 +125,6 @@ def _account_create(*, claims: FirebaseClaims) -> FirebaseIdentity:
             ApplicationError(
                 FirebaseSignInError.EMAIL_REQUIRED,
                 "This Firebase account has no usable email address; sign in with a provider that shares one.",
-                status=status.HTTP_400_BAD_REQUEST,
                 errors={"id_token": ["The token carries no usable email address."]},
             ),
             reason="email_required",
@@ -155,7 +138,6 @@ def _account_create(*, claims: FirebaseClaims) -> FirebaseIdentity:
             ApplicationError(
                 FirebaseSignInError.EMAIL_UNVERIFIED,
                 "Verify this email address with your sign-in provider first, then try again.",
-                status=status.HTTP_400_BAD_REQUEST,
                 errors={"id_token": ["The token's email address is not verified."]},
             ),
             reason="email_unverified",
@@ -191,7 +173,6 @@ def _account_exists() -> ApplicationError:
     return ApplicationError(
         FirebaseSignInError.ACCOUNT_EXISTS,
         "An account with this email already exists. Sign in with your password, then link Firebase.",
-        status=status.HTTP_409_CONFLICT,
     )
 
 
@@ -200,11 +181,7 @@ def _admit(*, identity: FirebaseIdentity, claims: FirebaseClaims) -> User:
     user = identity.user
     if not user.is_active:
         raise _Refusal(
-            ApplicationError(
-                AccountError.NO_ACTIVE_ACCOUNT,
-                "No active account for this sign-in.",
-                status=status.HTTP_401_UNAUTHORIZED,
-            ),
+            ApplicationError(AccountError.NO_ACTIVE_ACCOUNT, "No active account for this sign-in."),
             reason="inactive",
             target=user,
             counts=True,
@@ -221,7 +198,6 @@ def _admit(*, identity: FirebaseIdentity, claims: FirebaseClaims) -> User:
             ApplicationError(
                 FirebaseSignInError.LINK_UNTRUSTED,
                 "This Firebase account can no longer sign in here. Sign in with your password and link it again.",
-                status=status.HTTP_401_UNAUTHORIZED,
             ),
             reason="link_untrusted",
             target=user,
@@ -245,7 +221,7 @@ def firebase_sign_in(*, request: HttpRequest, id_token: str) -> dict[str, Any]:
         raise _unavailable() from exc
     except FirebaseTokenRejected as exc:
         refusal = _Refusal(
-            _token_error(exc.problem, http_status=status.HTTP_401_UNAUTHORIZED),
+            _token_error(exc.problem),
             reason=f"token_{exc.problem.value}",
             target=_user_by_uid(exc.uid) or _user_by_email(exc.email_hint),
             counts=True,
@@ -291,12 +267,10 @@ def firebase_identity_link(*, user: User, id_token: str) -> tuple[FirebaseIdenti
     except FirebaseUnavailable as exc:
         raise _unavailable() from exc
     except FirebaseTokenRejected as exc:
-        raise _token_error(exc.problem, http_status=status.HTTP_400_BAD_REQUEST) from exc
+        raise _token_error(exc.problem, refusal=Refusal.INVALID) from exc
     if claims.sign_in_provider == ANONYMOUS_PROVIDER:
         raise ApplicationError(
-            FirebaseSignInError.PROVIDER_NOT_ALLOWED,
-            "Anonymous Firebase accounts cannot be linked.",
-            status=status.HTTP_400_BAD_REQUEST,
+            FirebaseSignInError.PROVIDER_NOT_ALLOWED, "Anonymous Firebase accounts cannot be linked."
         )
     with transaction.atomic():
         try:
@@ -308,9 +282,7 @@ def firebase_identity_link(*, user: User, id_token: str) -> tuple[FirebaseIdenti
             existing = FirebaseIdentity.objects.get(uid=claims.uid)
             if existing.user_id != user.pk:
                 raise ApplicationError(
-                    FirebaseSignInError.ALREADY_LINKED,
-                    "This Firebase account is linked to another account.",
-                    status=status.HTTP_409_CONFLICT,
+                    FirebaseSignInError.ALREADY_LINKED, "This Firebase account is linked to another account."
                 ) from None
             if not existing.trusted:
                 existing.trusted = True

@@ -3,62 +3,37 @@
 Password logins go through ``authenticate(request=…)``, which axes watches by
 itself. Every other way in (MFA codes, backup codes, Firebase, password reset)
 reports its failures here, checks the lock before trying, and clears the
-count on success.
+count on success. Axes's own hooks (whose account an attempt is against, what
+its refusal looks like) are in ``accounts/api/lockout.py``.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from axes.handlers.proxy import AxesProxyHandler
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
-from rest_framework import status
+from django.http import HttpRequest
 
-from guardiannest.api.errors import PROBLEM_CONTENT_TYPE, ApplicationError, problem
+from accounts.errors import AccountError
 from guardiannest.api.net import client_ip
+from guardiannest.errors import ApplicationError
 
 T = TypeVar("T")
 
-LOCKED_CODE = "account_locked"
 LOCKED_DETAIL = "Too many failed attempts from here. Try again later or reset your password."
 
 
-def username_from_credentials(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:
-    """Axes's idea of the account: the email, lower-cased, whatever field carried it."""
-    source = credentials or {}
-    value = source.get("username") or source.get("email")
-    return str(value).strip().lower() if value else None
-
-
-def _cooloff_seconds() -> int:
-    return int(settings.AXES_COOLOFF_TIME.total_seconds())
-
-
 def locked_error() -> ApplicationError:
+    """The refusal of a locked account + address, with the cool-off as the time to come back."""
     return ApplicationError(
-        LOCKED_CODE,
-        LOCKED_DETAIL,
-        status=status.HTTP_429_TOO_MANY_REQUESTS,
-        headers={"Retry-After": str(_cooloff_seconds())},
+        AccountError.ACCOUNT_LOCKED, LOCKED_DETAIL, retry_after=int(settings.AXES_COOLOFF_TIME.total_seconds())
     )
-
-
-def lockout_response(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
-    """What axes answers when it refuses (the admin login): our problem shape."""
-    response = HttpResponse(
-        json.dumps(problem(status.HTTP_429_TOO_MANY_REQUESTS, LOCKED_CODE, LOCKED_DETAIL)),
-        status=status.HTTP_429_TOO_MANY_REQUESTS,
-        content_type=PROBLEM_CONTENT_TYPE,
-    )
-    response["Retry-After"] = str(_cooloff_seconds())
-    return response
 
 
 def lockout_guard(*, request: HttpRequest, email: str) -> None:

@@ -29,7 +29,6 @@ import secrets
 import time
 from base64 import b32encode
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, NoReturn
 from urllib.parse import quote, urlencode
 
@@ -42,25 +41,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework import status
 
+from accounts.errors import MfaError
 from accounts.models import BackupCode, User
 from accounts.services.lockout import lockout_clear, lockout_failure, lockout_guard
 from accounts.services.sessions import session_start
-from guardiannest.api.errors import ApplicationError
 from guardiannest.api.net import client_ip
 from guardiannest.audit.services import audit_record
 from guardiannest.crypto.blind_index import blind_index
-
-
-class MfaError(StrEnum):
-    INVALID_CODE = "invalid_code"
-    INVALID_MFA_TOKEN = "invalid_mfa_token"
-    INVALID_PASSWORD = "invalid_password"
-    ALREADY_ENABLED = "mfa_already_enabled"
-    NOT_ENABLED = "mfa_not_enabled"
-    SETUP_REQUIRED = "mfa_setup_required"
-
+from guardiannest.errors import ApplicationError, Refusal, invalid
 
 ISSUER = "GuardianNest"
 DEVICE_NAME = "authenticator"
@@ -102,21 +91,17 @@ def mfa_code_clean(value: str) -> tuple[str, str] | None:
     return ("backup_code", code) if _BACKUP_RE.match(code) else None
 
 
-def _invalid_input(field: str, message: str) -> ApplicationError:
-    return ApplicationError("invalid", message, status=status.HTTP_400_BAD_REQUEST, errors={field: [message]})
-
-
 def _require_totp_code(value: str) -> str:
     code = totp_code_clean(value)
     if code is None:
-        raise _invalid_input("code", TOTP_CODE_HELP)
+        raise invalid("code", TOTP_CODE_HELP)
     return code
 
 
 def _require_any_code(value: str) -> tuple[str, str]:
     cleaned = mfa_code_clean(value)
     if cleaned is None:
-        raise _invalid_input("code", ANY_CODE_HELP)
+        raise invalid("code", ANY_CODE_HELP)
     return cleaned
 
 
@@ -188,14 +173,19 @@ def _backup_codes_replace(*, user: User) -> list[str]:
     return [f"{code[:5]}-{code[5:]}" for code in codes]
 
 
-def _code_rejected(*, request: HttpRequest, user: User, way: str, actor: User | None, http_status: int) -> NoReturn:
-    """Record a wrong code (audit + lockout count) and refuse. Call outside the checking transaction."""
+def _code_rejected(*, request: HttpRequest, user: User, way: str, actor: User | None, signing_in: bool) -> NoReturn:
+    """Record a wrong code (audit + lockout count) and refuse. Call outside the checking transaction.
+
+    On a settings screen a wrong code is bad input in the ``code`` field; at
+    sign-in it is a failed sign-in.
+    """
     with transaction.atomic():
         audit_record(action="auth.mfa_failed", actor=actor, target=user, data={"way": way})
-    lockout_failure(request=request, email=user.email, way=way)  # raises 429 on the failure that locks
+    lockout_failure(request=request, email=user.email, way=way)  # raises account_locked on the failure that locks
     message = "The code is wrong, expired or already used."
-    errors = {"code": [message]} if http_status == status.HTTP_400_BAD_REQUEST else None
-    raise ApplicationError(MfaError.INVALID_CODE, message, status=http_status, errors=errors)
+    if signing_in:
+        raise ApplicationError(MfaError.INVALID_CODE, message, refusal=Refusal.UNAUTHENTICATED)
+    raise invalid("code", message, MfaError.INVALID_CODE)
 
 
 def _lock_user(user: User) -> User:
@@ -273,7 +263,7 @@ def mfa_totp_confirm(*, request: HttpRequest, user: User, code: str) -> list[str
             codes = _backup_codes_replace(user=locked)
             audit_record(action="mfa.enabled", actor=locked, target=locked, data={"method": "totp"})
             return codes
-    _code_rejected(request=request, user=user, way="totp", actor=user, http_status=status.HTTP_400_BAD_REQUEST)
+    _code_rejected(request=request, user=user, way="totp", actor=user, signing_in=False)
 
 
 def mfa_totp_disable(*, request: HttpRequest, user: User, password: str, code: str) -> None:
@@ -284,10 +274,7 @@ def mfa_totp_disable(*, request: HttpRequest, user: User, password: str, code: s
         raise ApplicationError(MfaError.NOT_ENABLED, "Two-step sign-in is not on.")
     if not user.check_password(password):
         lockout_failure(request=request, email=user.email, way="password")
-        message = "The password is wrong."
-        raise ApplicationError(
-            MfaError.INVALID_PASSWORD, message, status=status.HTTP_400_BAD_REQUEST, errors={"password": [message]}
-        )
+        raise invalid("password", "The password is wrong.", MfaError.INVALID_PASSWORD)
     with transaction.atomic():
         locked = _lock_user(user)
         if _code_spend(user=locked, way=way, code=code):
@@ -295,7 +282,7 @@ def mfa_totp_disable(*, request: HttpRequest, user: User, password: str, code: s
             BackupCode.objects.filter(user=locked).delete()
             audit_record(action="mfa.disabled", actor=locked, target=locked, data={"way": way})
             return
-    _code_rejected(request=request, user=user, way=way, actor=user, http_status=status.HTTP_400_BAD_REQUEST)
+    _code_rejected(request=request, user=user, way=way, actor=user, signing_in=False)
 
 
 def mfa_backup_codes_regenerate(*, request: HttpRequest, user: User, code: str) -> list[str]:
@@ -310,7 +297,7 @@ def mfa_backup_codes_regenerate(*, request: HttpRequest, user: User, code: str) 
             codes = _backup_codes_replace(user=locked)
             audit_record(action="mfa.backup_codes_regenerated", actor=locked, target=locked)
             return codes
-    _code_rejected(request=request, user=user, way="totp", actor=user, http_status=status.HTTP_400_BAD_REQUEST)
+    _code_rejected(request=request, user=user, way="totp", actor=user, signing_in=False)
 
 
 # --- sign-in, second step ------------------------------------------------------------------
@@ -342,22 +329,20 @@ def _challenge_redeem(*, request: HttpRequest, mfa_token: str) -> User:
     Redeemed by deleting it: of two racing redemptions only the one whose
     delete removed the key goes on.
     """
-    invalid = ApplicationError(
-        MfaError.INVALID_MFA_TOKEN,
-        "The sign-in step has expired or was already used; sign in again.",
-        status=status.HTTP_401_UNAUTHORIZED,
+    refused = ApplicationError(
+        MfaError.INVALID_MFA_TOKEN, "The sign-in step has expired or was already used; sign in again."
     )
     if not mfa_token or len(mfa_token) > _MFA_TOKEN_MAX_LENGTH or not _TOKEN_SHAPE.fullmatch(mfa_token):
-        raise invalid
+        raise refused
     key = _MFA_TOKEN_PREFIX + mfa_token
     entry = cache.get(key)
     if not isinstance(entry, dict) or not cache.delete(key):
-        raise invalid
+        raise refused
     if entry.get("ip") != client_ip(request):
-        raise invalid
+        raise refused
     user = User.objects.filter(pk=str(entry.get("user_id")), is_active=True).first()
     if user is None:
-        raise invalid
+        raise refused
     return user
 
 
@@ -380,4 +365,4 @@ def user_login_mfa(*, request: HttpRequest, mfa_token: str, code: str) -> dict[s
             audit_record(action="auth.login_succeeded", actor=user, target=user, data={"method": method})
             lockout_clear(request=request, email=user.email)
             return pair
-    _code_rejected(request=request, user=user, way=way, actor=None, http_status=status.HTTP_401_UNAUTHORIZED)
+    _code_rejected(request=request, user=user, way=way, actor=None, signing_in=True)

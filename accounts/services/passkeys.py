@@ -21,7 +21,6 @@ import re
 import secrets
 import time
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Any, TypeVar
 
 import nh3
@@ -31,7 +30,6 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from rest_framework import status
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -58,13 +56,13 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from accounts.errors import AccountError
+from accounts.errors import AccountError, PasskeyError
 from accounts.models import Passkey, User
 from accounts.services.auth import tokens_for
 from accounts.services.lockout import lockout_clear, lockout_failure, lockout_guard
 from accounts.services.sessions import session_start
-from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import ApplicationError, invalid
 
 logger = structlog.get_logger("accounts.passkeys")
 T = TypeVar("T")
@@ -78,12 +76,6 @@ ALGORITHMS = [
     COSEAlgorithmIdentifier.RSASSA_PKCS1_v1_5_SHA_256,
 ]
 NAME_MAX_LENGTH = 64
-
-
-class PasskeyError(StrEnum):
-    CHALLENGE_INVALID = "passkey_challenge_invalid"
-    VERIFICATION_FAILED = "passkey_verification_failed"
-    ALREADY_REGISTERED = "passkey_already_registered"
 
 
 # --- configuration -------------------------------------------------------------------------
@@ -141,7 +133,7 @@ def _redeem(key: str) -> dict[str, Any] | None:
 
 
 def _bad_credential(message: str, field: str = "credential") -> ApplicationError:
-    return ApplicationError(ErrorCode.INVALID, message, status=status.HTTP_400_BAD_REQUEST, errors={field: [message]})
+    return invalid(field, message)
 
 
 def _client_data(client_data_json: bytes) -> tuple[bytes, object]:
@@ -216,9 +208,7 @@ def passkey_register(*, user: User, credential: dict[str, Any], name: str) -> Pa
     state = _redeem(_register_key(user))
     if state is None:
         raise ApplicationError(
-            PasskeyError.CHALLENGE_INVALID,
-            "No registration is pending, or it expired: ask for new options.",
-            status=status.HTTP_400_BAD_REQUEST,
+            PasskeyError.CHALLENGE_INVALID, "No registration is pending, or it expired: ask for new options."
         )
     try:
         verified = verify_registration_response(
@@ -231,9 +221,7 @@ def passkey_register(*, user: User, credential: dict[str, Any], name: str) -> Pa
         )
     except _BAD_INPUT as exc:
         logger.info("passkey_registration_refused", reason=str(exc)[:200])
-        raise ApplicationError(
-            PasskeyError.VERIFICATION_FAILED, "The passkey could not be verified.", status=status.HTTP_400_BAD_REQUEST
-        ) from exc
+        raise ApplicationError(PasskeyError.VERIFICATION_FAILED, "The passkey could not be verified.") from exc
     credential_id = bytes_to_base64url(verified.credential_id)
     transports = [t.value for t in parsed.response.transports or []]
     try:
@@ -252,9 +240,7 @@ def passkey_register(*, user: User, credential: dict[str, Any], name: str) -> Pa
             data = {"aaguid": verified.aaguid, "backed_up": verified.credential_backed_up}
             audit_record(action="passkey.registered", actor=user, target=passkey, data=data)
     except IntegrityError as exc:  # the credential id is someone's already (unique)
-        raise ApplicationError(
-            PasskeyError.ALREADY_REGISTERED, "This passkey is already registered.", status=status.HTTP_409_CONFLICT
-        ) from exc
+        raise ApplicationError(PasskeyError.ALREADY_REGISTERED, "This passkey is already registered.") from exc
     return passkey
 
 
@@ -288,9 +274,7 @@ def passkey_login_options(*, email: str | None = None) -> dict[str, Any]:
 
 
 def _login_refused() -> ApplicationError:
-    return ApplicationError(
-        AccountError.INVALID_CREDENTIALS, "The passkey sign-in failed.", status=status.HTTP_401_UNAUTHORIZED
-    )
+    return ApplicationError(AccountError.INVALID_CREDENTIALS, "The passkey sign-in failed.")
 
 
 def _check_assertion(passkey: Passkey, parsed: AuthenticationCredential, state: dict[str, Any], origin: object) -> int:

@@ -27,7 +27,6 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from rest_framework import status
 
 from accounts.emails import email_message, email_render, frontend_link
 from accounts.models import User, UserSession
@@ -39,8 +38,8 @@ from accounts.services.verification import (
     token_pack,
     token_unpack,
 )
-from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import invalid, invalid_fields
 
 
 class PasswordResetTokenGeneratorWithTtl(ExpiringTokenGenerator):
@@ -59,17 +58,11 @@ class PasswordChanged:
     sessions_ended: int
 
 
-def _invalid(field: str, messages: list[str]) -> ApplicationError:
-    return ApplicationError(
-        ErrorCode.INVALID, messages[0], status=status.HTTP_400_BAD_REQUEST, errors={field: messages}
-    )
-
-
 def _validate(password: str, *, user: User, field: str) -> None:
     try:
         validate_password(password, user=user)
     except DjangoValidationError as exc:
-        raise _invalid(field, list(exc.messages)) from exc
+        raise invalid_fields({field: list(exc.messages)}) from exc
 
 
 # --- emails -----------------------------------------------------------------------------------
@@ -205,7 +198,7 @@ def password_change(
     if not user.check_password(old_password):
         audit_record(action="auth.password_change_failed", actor=user, target=user)
         lockout_failure(request=request, email=user.email, way="password_change")
-        raise _invalid("old_password", ["The current password is wrong."])
+        raise invalid("old_password", "The current password is wrong.")
     _validate(new_password, user=user, field="new_password")
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)

@@ -10,7 +10,6 @@ pointing at the kept, anonymised user row). ``accounts_data`` holds the
 from accounts.services.gdpr.accounts_data import accounts_erase, accounts_export
 from accounts.services.gdpr.erasure import user_deactivate, user_erase, user_erase_confirmed
 from accounts.services.gdpr.exports import (
-    GdprError,
     data_export_build,
     data_export_download_url,
     data_export_open,
@@ -19,7 +18,6 @@ from accounts.services.gdpr.exports import (
 )
 
 __all__ = [
-    "GdprError",
     "accounts_erase",
     "accounts_export",
     "data_export_build",

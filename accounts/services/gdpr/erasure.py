@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.http import HttpRequest
-from rest_framework import status
 
 from accounts.models import User, UserSession
 from accounts.services.lockout import lockout_clear, lockout_failure, lockout_guard
 from accounts.services.sessions import session_end_all
-from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import invalid
 from guardiannest.registries import gdpr_erasers
 
 
@@ -38,12 +37,7 @@ def user_erase(*, user: User, password: str, request: HttpRequest) -> None:
     if not user.check_password(password):
         audit_record(action="account.erase_refused", actor=user, target=user)
         lockout_failure(request=request, email=user.email, way="delete_account")
-        raise ApplicationError(
-            ErrorCode.INVALID,
-            "The password is wrong.",
-            status=status.HTTP_400_BAD_REQUEST,
-            errors={"password": ["The password is wrong."]},
-        )
+        raise invalid("password", "The password is wrong.")
     lockout_clear(request=request, email=user.email)
     user_erase_confirmed(user=user)
 

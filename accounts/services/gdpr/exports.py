@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from enum import StrEnum
 from functools import partial
 from typing import Any
 from uuid import UUID
@@ -19,12 +18,11 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework import status
-from rest_framework.exceptions import NotFound
 
+from accounts.errors import GdprError
 from accounts.models import DataExport, User
-from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import ApplicationError, ErrorCode, not_found
 from guardiannest.registries import gdpr_exporters
 
 logger = structlog.get_logger("accounts.gdpr")
@@ -35,12 +33,6 @@ LINK_SALT = "accounts.gdpr.export-download"
 LINK_MAX_SECONDS = 600
 # A pending export older than this is a build that died (task time limit is 300 s): it no longer blocks.
 STALE_PENDING = timedelta(minutes=30)
-
-
-class GdprError(StrEnum):
-    EXPORT_IN_PROGRESS = "export_in_progress"
-    EXPORT_LINK_INVALID = "export_link_invalid"
-    EXPORT_LINK_EXPIRED = "export_link_expired"
 
 
 def export_interval() -> timedelta:
@@ -82,8 +74,7 @@ def data_export_request(*, user: User) -> DataExport:
             raise ApplicationError(
                 ErrorCode.THROTTLED,
                 "You asked for a copy of your data recently; try again later.",
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-                headers={"Retry-After": str(wait)},
+                retry_after=wait,
             )
         try:
             with transaction.atomic():
@@ -220,15 +211,11 @@ def data_export_open(*, export: DataExport, signature: str, actor: User) -> Any:
     try:
         TimestampSigner(salt=LINK_SALT).unsign(f"{_link_value(export)}:{signature}", max_age=link_seconds())
     except SignatureExpired as exc:
-        raise ApplicationError(
-            GdprError.EXPORT_LINK_EXPIRED, "This link has expired; ask for a new one.", status=status.HTTP_403_FORBIDDEN
-        ) from exc
+        raise ApplicationError(GdprError.EXPORT_LINK_EXPIRED, "This link has expired; ask for a new one.") from exc
     except BadSignature as exc:
-        raise ApplicationError(
-            GdprError.EXPORT_LINK_INVALID, "This link is not valid.", status=status.HTTP_403_FORBIDDEN
-        ) from exc
+        raise ApplicationError(GdprError.EXPORT_LINK_INVALID, "This link is not valid.") from exc
     if export.status != DataExport.Status.READY or not export.file_name or not default_storage.exists(export.file_name):
-        raise NotFound()
+        raise not_found()
     audit_record(action="account.export_downloaded", actor=actor, target=actor, data={"export": str(export.pk)})
     return default_storage.open(export.file_name, "rb")
 

@@ -6,7 +6,7 @@ from django.test import RequestFactory
 from accounts.models import User
 from accounts.services.auth import user_login
 from accounts.tests.factories import PASSWORD
-from guardiannest.api.errors import ApplicationError
+from guardiannest.errors import ApplicationError, Refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -25,4 +25,4 @@ def test_user_login_refuses_bad_credentials(rf: RequestFactory, parent: User, em
     with pytest.raises(ApplicationError) as caught:
         user_login(request=rf.post("/"), email=email, password=password)
 
-    assert (caught.value.code, caught.value.status) == ("invalid_credentials", 401)
+    assert (caught.value.code, caught.value.refusal) == ("invalid_credentials", Refusal.UNAUTHENTICATED)

@@ -19,7 +19,7 @@ from accounts.tests.factories import ParentFactory
 from accounts.tests.mfa.factories import totp_code, wait_for_fresh_step
 from accounts.tests.mfa.helpers import failures_counted, last_event
 from conftest import race
-from guardiannest.api.errors import ApplicationError
+from guardiannest.errors import ApplicationError, Refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,7 @@ def test_regenerating_needs_a_fresh_totp_code(http_request: HttpRequest, parent:
     with pytest.raises(ApplicationError) as caught:
         mfa_backup_codes_regenerate(request=http_request, user=parent, code=totp_code(device))
 
-    assert (caught.value.code, caught.value.status) == ("invalid_code", 400)
+    assert (caught.value.code, caught.value.refusal) == ("invalid_code", Refusal.INVALID)
     assert backup_code_use(user=parent, code=old[0].replace("-", "")) is True
     assert failures_counted(parent) == 1
 
@@ -78,7 +78,7 @@ def test_regenerating_without_mfa_is_a_conflict(http_request: HttpRequest, paren
     with pytest.raises(ApplicationError) as caught:
         mfa_backup_codes_regenerate(request=http_request, user=parent, code="123456")
 
-    assert (caught.value.code, caught.value.status) == ("mfa_not_enabled", 409)
+    assert (caught.value.code, caught.value.refusal) == ("mfa_not_enabled", Refusal.CONFLICT)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,7 +9,7 @@ from accounts.models import BackupCode, User
 from accounts.services.mfa import backup_code_use, mfa_totp_confirm, mfa_totp_setup
 from accounts.tests.mfa.factories import TOTPDeviceFactory, totp_code, wait_for_fresh_step
 from accounts.tests.mfa.helpers import actions_on, failures_counted, last_event
-from guardiannest.api.errors import ApplicationError
+from guardiannest.errors import ApplicationError, Refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,11 @@ def test_a_wrong_code_changes_nothing_and_counts_as_a_failure(http_request: Http
     with pytest.raises(ApplicationError) as caught:
         mfa_totp_confirm(request=http_request, user=parent, code=wrong)
 
-    assert (caught.value.code, caught.value.status, list(caught.value.errors or {})) == ("invalid_code", 400, ["code"])
+    assert (caught.value.code, caught.value.refusal, list(caught.value.errors or {})) == (
+        "invalid_code",
+        Refusal.INVALID,
+        ["code"],
+    )
     device.refresh_from_db()
     assert device.confirmed is False
     assert BackupCode.objects.filter(user=parent).count() == 0
@@ -70,7 +74,7 @@ def test_confirm_without_setup_is_a_conflict(http_request: HttpRequest, parent: 
     with pytest.raises(ApplicationError) as caught:
         mfa_totp_confirm(request=http_request, user=parent, code="123456")
 
-    assert (caught.value.code, caught.value.status) == ("mfa_setup_required", 409)
+    assert (caught.value.code, caught.value.refusal) == ("mfa_setup_required", Refusal.CONFLICT)
 
 
 def test_confirm_when_already_on_is_a_conflict_and_keeps_the_codes(http_request: HttpRequest, parent: User) -> None:
@@ -80,7 +84,7 @@ def test_confirm_when_already_on_is_a_conflict_and_keeps_the_codes(http_request:
     with pytest.raises(ApplicationError) as caught:
         mfa_totp_confirm(request=http_request, user=parent, code=totp_code(device, steps=1))
 
-    assert (caught.value.code, caught.value.status) == ("mfa_already_enabled", 409)
+    assert (caught.value.code, caught.value.refusal) == ("mfa_already_enabled", Refusal.CONFLICT)
     assert backup_code_use(user=parent, code=codes[0].replace("-", "")) is True
 
 
@@ -90,9 +94,9 @@ def test_a_malformed_code_is_refused_before_anything_is_checked(http_request: Ht
     with pytest.raises(ApplicationError) as caught:
         mfa_totp_confirm(request=http_request, user=parent, code="12345a")
 
-    assert (caught.value.code, caught.value.status, caught.value.errors) == (
+    assert (caught.value.code, caught.value.refusal, caught.value.errors) == (
         "invalid",
-        400,
+        Refusal.INVALID,
         {"code": ["Enter the 6-digit code from your authenticator app."]},
     )
     assert failures_counted(parent) == 0

@@ -10,7 +10,7 @@ from accounts.services.mfa import mfa_totp_disable
 from accounts.tests.factories import PASSWORD
 from accounts.tests.mfa.factories import backup_codes_for, totp_code
 from accounts.tests.mfa.helpers import failures_counted, last_event
-from guardiannest.api.errors import ApplicationError
+from guardiannest.errors import ApplicationError, Refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -45,9 +45,9 @@ def test_a_wrong_password_changes_nothing(http_request: HttpRequest, parent: Use
     with pytest.raises(ApplicationError) as caught:
         mfa_totp_disable(request=http_request, user=parent, password="not-the-password", code=code)
 
-    assert (caught.value.code, caught.value.status, list(caught.value.errors or {})) == (
+    assert (caught.value.code, caught.value.refusal, list(caught.value.errors or {})) == (
         "invalid_password",
-        400,
+        Refusal.INVALID,
         ["password"],
     )
     assert parent.mfa_enabled is True
@@ -62,7 +62,7 @@ def test_a_wrong_code_changes_nothing(http_request: HttpRequest, parent: User, d
     with pytest.raises(ApplicationError) as caught:
         mfa_totp_disable(request=http_request, user=parent, password=PASSWORD, code=wrong)
 
-    assert (caught.value.code, caught.value.status) == ("invalid_code", 400)
+    assert (caught.value.code, caught.value.refusal) == ("invalid_code", Refusal.INVALID)
     assert parent.mfa_enabled is True
     assert failures_counted(parent) == 1
     assert last_event(parent, "auth.mfa_failed").actor_id == parent.pk
@@ -72,7 +72,7 @@ def test_disabling_when_off_is_a_conflict(http_request: HttpRequest, parent: Use
     with pytest.raises(ApplicationError) as caught:
         mfa_totp_disable(request=http_request, user=parent, password=PASSWORD, code="123456")
 
-    assert (caught.value.code, caught.value.status) == ("mfa_not_enabled", 409)
+    assert (caught.value.code, caught.value.refusal) == ("mfa_not_enabled", Refusal.CONFLICT)
 
 
 def test_a_locked_account_cannot_disable_even_with_the_right_code(
@@ -87,5 +87,5 @@ def test_a_locked_account_cannot_disable_even_with_the_right_code(
     with pytest.raises(ApplicationError) as caught:
         mfa_totp_disable(request=http_request, user=parent, password=PASSWORD, code=totp_code(device))
 
-    assert locking.value.status == caught.value.status == 429
+    assert locking.value.refusal == caught.value.refusal == Refusal.RATE_LIMITED
     assert parent.mfa_enabled is True

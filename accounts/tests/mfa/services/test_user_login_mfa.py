@@ -14,7 +14,7 @@ from accounts.services.mfa import MFA_TOKEN_TTL_SECONDS, mfa_challenge_issue, us
 from accounts.tests.factories import PASSWORD
 from accounts.tests.mfa.factories import backup_codes_for, totp_code
 from accounts.tests.mfa.helpers import actions_on, failures_counted, last_event
-from guardiannest.api.errors import ApplicationError
+from guardiannest.errors import ApplicationError, Refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +82,7 @@ def test_a_backup_code_finishes_the_sign_in_once(http_request: HttpRequest, pare
 
     assert UserSession.objects.get(user=parent).method == "password+backup_code"
     assert last_event(parent, "auth.login_succeeded").data == {"method": "password+backup_code"}
-    assert (caught.value.code, caught.value.status) == ("invalid_code", 401)
+    assert (caught.value.code, caught.value.refusal) == ("invalid_code", Refusal.UNAUTHENTICATED)
     assert last_event(parent, "auth.mfa_failed").data == {"way": "backup_code"}
 
 
@@ -93,7 +93,7 @@ def test_the_token_is_single_use(http_request: HttpRequest, parent: User, device
     with pytest.raises(ApplicationError) as caught:
         user_login_mfa(request=http_request, mfa_token=token, code=totp_code(device, steps=1))
 
-    assert (caught.value.code, caught.value.status) == ("invalid_mfa_token", 401)
+    assert (caught.value.code, caught.value.refusal) == ("invalid_mfa_token", Refusal.UNAUTHENTICATED)
     assert UserSession.objects.filter(user=parent).count() == 1
 
 
@@ -107,8 +107,8 @@ def test_a_wrong_code_spends_the_token_and_counts_toward_the_lockout(
     with pytest.raises(ApplicationError) as again:
         user_login_mfa(request=http_request, mfa_token=token, code=totp_code(device))
 
-    assert (wrong.value.code, wrong.value.status) == ("invalid_code", 401)
-    assert (again.value.code, again.value.status) == ("invalid_mfa_token", 401)
+    assert (wrong.value.code, wrong.value.refusal) == ("invalid_code", Refusal.UNAUTHENTICATED)
+    assert (again.value.code, again.value.refusal) == ("invalid_mfa_token", Refusal.UNAUTHENTICATED)
     assert failures_counted(parent) == 1
     event = last_event(parent, "auth.mfa_failed")
     assert (event.actor_id, event.data) == (None, {"way": "totp"})
@@ -123,7 +123,7 @@ def test_the_token_is_bound_to_the_address_that_gave_the_password(
     with pytest.raises(ApplicationError) as caught:
         user_login_mfa(request=rf.post("/", REMOTE_ADDR="203.0.113.7"), mfa_token=token, code=totp_code(device))
 
-    assert (caught.value.code, caught.value.status) == ("invalid_mfa_token", 401)
+    assert (caught.value.code, caught.value.refusal) == ("invalid_mfa_token", Refusal.UNAUTHENTICATED)
     assert UserSession.objects.filter(user=parent).count() == 0
 
 
@@ -144,7 +144,7 @@ def test_unknown_tokens_are_refused(http_request: HttpRequest, parent: User, dev
     with pytest.raises(ApplicationError) as caught:
         user_login_mfa(request=http_request, mfa_token=token, code=totp_code(device))
 
-    assert (caught.value.code, caught.value.status) == ("invalid_mfa_token", 401)
+    assert (caught.value.code, caught.value.refusal) == ("invalid_mfa_token", Refusal.UNAUTHENTICATED)
 
 
 def test_a_locked_account_and_address_is_refused_even_with_the_right_code(
@@ -160,12 +160,12 @@ def test_a_locked_account_and_address_is_refused_even_with_the_right_code(
     with pytest.raises(ApplicationError) as caught:
         user_login_mfa(request=rf.post("/"), mfa_token=token, code=totp_code(device))
 
-    assert (locking.value.code, locking.value.status) == ("account_locked", 429)
-    assert (caught.value.code, caught.value.status) == ("account_locked", 429)
+    assert (locking.value.code, locking.value.refusal) == ("account_locked", Refusal.RATE_LIMITED)
+    assert (caught.value.code, caught.value.refusal) == ("account_locked", Refusal.RATE_LIMITED)
     assert UserSession.objects.filter(user=parent).count() == 0
     with pytest.raises(ApplicationError) as password:
         user_login(request=rf.post("/"), email=parent.email, password=PASSWORD)
-    assert password.value.status == 429
+    assert password.value.refusal == Refusal.RATE_LIMITED
 
 
 def test_another_address_is_not_locked_out_by_those_failures(
