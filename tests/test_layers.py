@@ -29,7 +29,9 @@ SUFFIX_MODULE = re.compile(r"^(models|services|selectors|tasks|admin|errors)_(?!
 # Where HTTP is spoken: these may use DRF and take requests. Everything else in an app is its domain.
 INTERFACE_PARTS = {"api", "tests", "migrations", "management", "consumers", "routing", "urls", "apps"}
 # The HTTP layer of the platform; the domain imports ``guardiannest.errors``, never ``guardiannest.api``.
-HTTP_PACKAGES = ("rest_framework", "guardiannest.api.errors")
+HTTP_PACKAGES = ("rest_framework", "guardiannest.api")
+# A request, in any of its types: the domain is handed a ``guardiannest.client.Client`` instead.
+REQUEST_TYPE = re.compile(r"\b(HttpRequest|WSGIRequest|ASGIRequest|Request)\b")
 # What STYLE.md names a selector: ``<entity>_get``, ``<entity>_list``, ``…_get_for_<who>``, ``…_list_for_<who>``.
 SELECTOR_NAME = re.compile(r"_(get|list)(_for_[a-z_]+)?$")
 
@@ -128,3 +130,22 @@ def test_domain_errors_carry_a_declared_code_and_no_status(app: str) -> None:
         ]
 
     assert found == [], f"{app}: declare the code in {app}/errors.py with its Refusal; use retry_after= for Retry-After"
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_domain_functions_take_no_request(app: str) -> None:
+    """Services know the caller as a ``Client`` (address, browser), built once in the API from the request.
+
+    Public functions only: a private helper may handle the request a library
+    needs made from a client (``accounts/services/lockout.py`` for django-axes).
+    """
+    found = [
+        f"{_where(path, node)} {node.name}({argument.arg}: {ast.unparse(argument.annotation)})"
+        for path in _domain_modules(app)
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.name.startswith("_")
+        for argument in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+        if argument.annotation is not None and REQUEST_TYPE.search(ast.unparse(argument.annotation))
+    ]
+
+    assert found == [], f"{app}: take a guardiannest.client.Client (guardiannest.api.net.client_of builds it)"

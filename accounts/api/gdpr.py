@@ -19,6 +19,7 @@ from accounts.models import DataExport, User
 from accounts.selectors.gdpr import data_export_get_for_user
 from accounts.services import gdpr as services
 from accounts.services.gdpr.exports import download_file_name
+from guardiannest.api.net import client_of
 from guardiannest.api.serializers import StrictSerializer
 
 
@@ -49,7 +50,10 @@ class DataExportDetailApi(APIView):
         )
 
         def get_download_url(self, export: DataExport) -> str | None:
-            return services.data_export_download_url(export=export, request=self.context.get("request"))
+            url = services.data_export_download_url(export=export)
+            request = self.context.get("request")
+            # A presigned storage URL is absolute already; build_absolute_uri leaves it as it is.
+            return request.build_absolute_uri(url) if url is not None and request is not None else url
 
     @extend_schema(responses={200: OutputSerializer}, tags=["security"])
     def get(self, request: Request, export_id: UUID) -> Response:
@@ -107,7 +111,7 @@ class AccountDeleteApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.user_erase(
-            user=cast(User, request.user), password=data.validated_data["password"], request=request._request
+            user=cast(User, request.user), password=data.validated_data["password"], client=client_of(request)
         )
         return Response(status=status.HTTP_202_ACCEPTED)
 

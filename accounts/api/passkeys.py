@@ -22,6 +22,7 @@ from accounts.api.serializers import TokenPairSerializer
 from accounts.models import Passkey, User
 from accounts.selectors.passkeys import passkey_get_for_user, passkey_list_for_user
 from accounts.services import passkeys as services
+from guardiannest.api.net import client_of
 from guardiannest.api.pagination import CursorPagination
 from guardiannest.api.serializers import StrictSerializer
 
@@ -101,7 +102,7 @@ class PasskeyLoginVerifyApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(services.passkey_login(request=request._request, **data.validated_data))
+        return Response(services.passkey_login(client=client_of(request), **data.validated_data))
 
 
 class PasskeyListApi(APIView):

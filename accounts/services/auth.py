@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -16,11 +14,12 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.errors import AccountError
 from accounts.models import Role, User, UserSession
-from accounts.services.lockout import counted, locked_error, lockout_clear, was_locked_out
+from accounts.services.lockout import lockout_authenticate, lockout_clear
 from accounts.services.mfa import mfa_challenge_issue, mfa_required
 from accounts.services.sessions import SESSION_CLAIM, session_end, session_start, session_touch
 from accounts.services.verification import email_verification_enqueue
 from guardiannest.audit.services import audit_record
+from guardiannest.client import Client
 from guardiannest.errors import ApplicationError, invalid, invalid_fields
 
 SELF_SERVICE_ROLES = (Role.PARENT, Role.SITTER)
@@ -63,7 +62,7 @@ def user_register(
 def tokens_for(user: User, *, session: UserSession | None = None) -> dict[str, str]:
     """A fresh token pair for a session (a new one, with no device details, when none is given)."""
     if session is None:
-        session = session_start(user=user, request=None, method="token")
+        session = session_start(user=user, client=None, method="token")
     refresh = RefreshToken.for_user(user)
     refresh[SESSION_CLAIM] = str(session.pk)
     UserSession.objects.filter(pk=session.pk).update(refresh_jti=refresh[jwt_settings.JTI_CLAIM])
@@ -74,7 +73,7 @@ def _token_invalid(detail: str = "The refresh token is invalid, expired or alrea
     return ApplicationError(AccountError.TOKEN_NOT_VALID, detail)
 
 
-def token_refresh(*, refresh: str, request: HttpRequest | None = None) -> dict[str, str]:
+def token_refresh(*, refresh: str, client: Client | None = None) -> dict[str, str]:
     """Rotate a refresh token: the presented one dies, a new pair of the same session comes back.
 
     The outstanding-token row is locked while the blacklist is checked and
@@ -101,21 +100,22 @@ def token_refresh(*, refresh: str, request: HttpRequest | None = None) -> dict[s
         if session is None:
             raise _token_invalid("This session has ended; sign in again.")
         BlacklistedToken.objects.create(token=outstanding)
-        session_touch(session=session, request=request)
+        session_touch(session=session, client=client)
         return tokens_for(user, session=session)
 
 
-def user_login(*, request: HttpRequest, email: str, password: str) -> dict[str, Any]:
+def user_login(*, client: Client, email: str, password: str) -> dict[str, Any]:
     """Check the password and hand out a token pair; every outcome is audited.
 
     With MFA on, a right password earns only the MFA challenge (``mfa_token``);
     tokens come from ``user_login_mfa``. No other way round the second factor.
     """
     email = email.strip().lower()
-    user = counted(lambda: authenticate(request, username=email, password=password))
-    if user is None and was_locked_out(request):
+    try:
+        user = lockout_authenticate(client=client, email=email, password=password)
+    except ApplicationError:  # account_locked: axes refused this account from this address
         audit_record(action="auth.login_locked", target=User.objects.filter(email=email).first())
-        raise locked_error()
+        raise
     if user is None:
         # No email in the log: it outlives erasure and may be someone else's typo.
         # When it names an account, the owner sees the attempt in their security events.
@@ -124,9 +124,9 @@ def user_login(*, request: HttpRequest, email: str, password: str) -> dict[str, 
     assert isinstance(user, User)
     if mfa_required(user=user):
         # Before lockout_clear: a right password must not wipe the count of wrong MFA codes.
-        return mfa_challenge_issue(request=request, user=user)
-    lockout_clear(request=request, email=email)
-    session = session_start(user=user, request=request, method="password")
+        return mfa_challenge_issue(client=client, user=user)
+    lockout_clear(client=client, email=email)
+    session = session_start(user=user, client=client, method="password")
     pair = tokens_for(user, session=session)
     audit_record(action="auth.login_succeeded", actor=user, target=user, data={"method": "password"})
     return pair

@@ -33,7 +33,6 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts import firebase_client
@@ -45,6 +44,7 @@ from accounts.services.lockout import lockout_clear, lockout_failure, lockout_gu
 from accounts.services.mfa import mfa_challenge_issue, mfa_required
 from accounts.services.sessions import session_start
 from guardiannest.audit.services import audit_record
+from guardiannest.client import Client
 from guardiannest.errors import ApplicationError, Refusal
 
 METHOD = "firebase"
@@ -96,7 +96,7 @@ def _user_by_uid(uid: str | None) -> User | None:
     return identity.user if identity is not None else None
 
 
-def _refuse(*, request: HttpRequest, refusal: _Refusal, email: str | None) -> ApplicationError:
+def _refuse(*, client: Client, refusal: _Refusal, email: str | None) -> ApplicationError:
     """Audit a refused sign-in, count it when it was a failed proof, and return the answer to raise.
 
     No email in the audit data: the target names the account the attempt was
@@ -104,7 +104,7 @@ def _refuse(*, request: HttpRequest, refusal: _Refusal, email: str | None) -> Ap
     """
     audit_record(action="auth.login_failed", target=refusal.target, data={"method": METHOD, "reason": refusal.reason})
     if refusal.counts and email:
-        lockout_failure(request=request, email=email, way=METHOD)  # raises 429 when this one locks
+        lockout_failure(client=client, email=email, way=METHOD)  # raises 429 when this one locks
     return refusal.error
 
 
@@ -206,7 +206,7 @@ def _admit(*, identity: FirebaseIdentity, claims: FirebaseClaims) -> User:
     return user
 
 
-def firebase_sign_in(*, request: HttpRequest, id_token: str) -> dict[str, Any]:
+def firebase_sign_in(*, client: Client, id_token: str) -> dict[str, Any]:
     """Verify a Firebase ID token and hand out a token pair for its linked (or new) user.
 
     With MFA on, the answer is the MFA challenge instead of tokens, and the
@@ -214,7 +214,7 @@ def firebase_sign_in(*, request: HttpRequest, id_token: str) -> dict[str, Any]:
     """
     hint = firebase_client.unverified_email(id_token)
     if hint:
-        lockout_guard(request=request, email=hint)
+        lockout_guard(client=client, email=hint)
     try:
         claims = firebase_client.verify_id_token(id_token)
     except FirebaseUnavailable as exc:
@@ -226,7 +226,7 @@ def firebase_sign_in(*, request: HttpRequest, id_token: str) -> dict[str, Any]:
             target=_user_by_uid(exc.uid) or _user_by_email(exc.email_hint),
             counts=True,
         )
-        raise _refuse(request=request, refusal=refusal, email=exc.email_hint) from exc
+        raise _refuse(client=client, refusal=refusal, email=exc.email_hint) from exc
     email = claims.email or hint
     try:
         with transaction.atomic():
@@ -237,7 +237,7 @@ def firebase_sign_in(*, request: HttpRequest, id_token: str) -> dict[str, Any]:
             second_factor = mfa_required(user=user)
             if not second_factor:
                 FirebaseIdentity.objects.filter(pk=identity.pk).update(last_used_at=timezone.now())
-                session = session_start(user=user, request=request, method=METHOD)
+                session = session_start(user=user, client=client, method=METHOD)
                 pair = tokens_for(user, session=session)
                 audit_record(
                     action="auth.login_succeeded",
@@ -246,11 +246,11 @@ def firebase_sign_in(*, request: HttpRequest, id_token: str) -> dict[str, Any]:
                     data={"method": METHOD, "provider": claims.sign_in_provider},
                 )
     except _Refusal as refusal:
-        raise _refuse(request=request, refusal=refusal, email=email) from refusal
+        raise _refuse(client=client, refusal=refusal, email=email) from refusal
     if second_factor:
-        return mfa_challenge_issue(request=request, user=user)
+        return mfa_challenge_issue(client=client, user=user)
     if email:
-        lockout_clear(request=request, email=email)
+        lockout_clear(client=client, email=email)
     return pair
 
 

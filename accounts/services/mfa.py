@@ -37,7 +37,6 @@ import qrcode.image.svg
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -46,8 +45,8 @@ from accounts.errors import MfaError
 from accounts.models import BackupCode, User
 from accounts.services.lockout import lockout_clear, lockout_failure, lockout_guard
 from accounts.services.sessions import session_start
-from guardiannest.api.net import client_ip
 from guardiannest.audit.services import audit_record
+from guardiannest.client import Client
 from guardiannest.crypto.blind_index import blind_index
 from guardiannest.errors import ApplicationError, Refusal, invalid
 
@@ -173,7 +172,7 @@ def _backup_codes_replace(*, user: User) -> list[str]:
     return [f"{code[:5]}-{code[5:]}" for code in codes]
 
 
-def _code_rejected(*, request: HttpRequest, user: User, way: str, actor: User | None, signing_in: bool) -> NoReturn:
+def _code_rejected(*, client: Client, user: User, way: str, actor: User | None, signing_in: bool) -> NoReturn:
     """Record a wrong code (audit + lockout count) and refuse. Call outside the checking transaction.
 
     On a settings screen a wrong code is bad input in the ``code`` field; at
@@ -181,7 +180,7 @@ def _code_rejected(*, request: HttpRequest, user: User, way: str, actor: User | 
     """
     with transaction.atomic():
         audit_record(action="auth.mfa_failed", actor=actor, target=user, data={"way": way})
-    lockout_failure(request=request, email=user.email, way=way)  # raises account_locked on the failure that locks
+    lockout_failure(client=client, email=user.email, way=way)  # raises account_locked on the failure that locks
     message = "The code is wrong, expired or already used."
     if signing_in:
         raise ApplicationError(MfaError.INVALID_CODE, message, refusal=Refusal.UNAUTHENTICATED)
@@ -248,10 +247,10 @@ def mfa_totp_setup(*, user: User) -> TotpSetup:
     return TotpSetup(secret=totp_secret(device), otpauth_uri=uri, qr_svg=qr_svg(uri))
 
 
-def mfa_totp_confirm(*, request: HttpRequest, user: User, code: str) -> list[str]:
+def mfa_totp_confirm(*, client: Client, user: User, code: str) -> list[str]:
     """Turn MFA on with the first code from the app; returns the 10 backup codes, shown once."""
     code = _require_totp_code(code)
-    lockout_guard(request=request, email=user.email)
+    lockout_guard(client=client, email=user.email)
     with transaction.atomic():
         locked = _lock_user(user)
         if _has_confirmed_device(locked):
@@ -263,17 +262,17 @@ def mfa_totp_confirm(*, request: HttpRequest, user: User, code: str) -> list[str
             codes = _backup_codes_replace(user=locked)
             audit_record(action="mfa.enabled", actor=locked, target=locked, data={"method": "totp"})
             return codes
-    _code_rejected(request=request, user=user, way="totp", actor=user, signing_in=False)
+    _code_rejected(client=client, user=user, way="totp", actor=user, signing_in=False)
 
 
-def mfa_totp_disable(*, request: HttpRequest, user: User, password: str, code: str) -> None:
+def mfa_totp_disable(*, client: Client, user: User, password: str, code: str) -> None:
     """Turn MFA off: the password and a current code (TOTP, or a backup code for a lost phone)."""
     way, code = _require_any_code(code)
-    lockout_guard(request=request, email=user.email)
+    lockout_guard(client=client, email=user.email)
     if not _has_confirmed_device(user):
         raise ApplicationError(MfaError.NOT_ENABLED, "Two-step sign-in is not on.")
     if not user.check_password(password):
-        lockout_failure(request=request, email=user.email, way="password")
+        lockout_failure(client=client, email=user.email, way="password")
         raise invalid("password", "The password is wrong.", MfaError.INVALID_PASSWORD)
     with transaction.atomic():
         locked = _lock_user(user)
@@ -282,13 +281,13 @@ def mfa_totp_disable(*, request: HttpRequest, user: User, password: str, code: s
             BackupCode.objects.filter(user=locked).delete()
             audit_record(action="mfa.disabled", actor=locked, target=locked, data={"way": way})
             return
-    _code_rejected(request=request, user=user, way=way, actor=user, signing_in=False)
+    _code_rejected(client=client, user=user, way=way, actor=user, signing_in=False)
 
 
-def mfa_backup_codes_regenerate(*, request: HttpRequest, user: User, code: str) -> list[str]:
+def mfa_backup_codes_regenerate(*, client: Client, user: User, code: str) -> list[str]:
     """A new set of backup codes for a current TOTP code; every old code dies."""
     code = _require_totp_code(code)
-    lockout_guard(request=request, email=user.email)
+    lockout_guard(client=client, email=user.email)
     with transaction.atomic():
         locked = _lock_user(user)
         if not _has_confirmed_device(locked):
@@ -297,7 +296,7 @@ def mfa_backup_codes_regenerate(*, request: HttpRequest, user: User, code: str) 
             codes = _backup_codes_replace(user=locked)
             audit_record(action="mfa.backup_codes_regenerated", actor=locked, target=locked)
             return codes
-    _code_rejected(request=request, user=user, way="totp", actor=user, signing_in=False)
+    _code_rejected(client=client, user=user, way="totp", actor=user, signing_in=False)
 
 
 # --- sign-in, second step ------------------------------------------------------------------
@@ -308,7 +307,7 @@ def mfa_required(*, user: User) -> bool:
     return _has_confirmed_device(user)
 
 
-def mfa_challenge_issue(*, request: HttpRequest, user: User) -> dict[str, Any]:
+def mfa_challenge_issue(*, client: Client, user: User) -> dict[str, Any]:
     """The half-way answer to a right password: an opaque token, not a JWT, good for one ``login/mfa``.
 
     It lives in the cache for five minutes, names only the user and the
@@ -317,13 +316,13 @@ def mfa_challenge_issue(*, request: HttpRequest, user: User) -> dict[str, Any]:
     token = secrets.token_urlsafe(32)
     cache.set(
         _MFA_TOKEN_PREFIX + token,
-        {"user_id": str(user.pk), "ip": client_ip(request)},
+        {"user_id": str(user.pk), "ip": client.ip},
         timeout=MFA_TOKEN_TTL_SECONDS,
     )
     return {"mfa_required": True, "mfa_token": token, "methods": list(METHODS)}
 
 
-def _challenge_redeem(*, request: HttpRequest, mfa_token: str) -> User:
+def _challenge_redeem(*, client: Client, mfa_token: str) -> User:
     """The user the token was issued to, once, from the same address; 401 for anything else.
 
     Redeemed by deleting it: of two racing redemptions only the one whose
@@ -338,7 +337,7 @@ def _challenge_redeem(*, request: HttpRequest, mfa_token: str) -> User:
     entry = cache.get(key)
     if not isinstance(entry, dict) or not cache.delete(key):
         raise refused
-    if entry.get("ip") != client_ip(request):
+    if entry.get("ip") != client.ip:
         raise refused
     user = User.objects.filter(pk=str(entry.get("user_id")), is_active=True).first()
     if user is None:
@@ -346,7 +345,7 @@ def _challenge_redeem(*, request: HttpRequest, mfa_token: str) -> User:
     return user
 
 
-def user_login_mfa(*, request: HttpRequest, mfa_token: str, code: str) -> dict[str, str]:
+def user_login_mfa(*, client: Client, mfa_token: str, code: str) -> dict[str, str]:
     """Finish a sign-in with a TOTP or backup code; a session starts with method ``password+<way>``.
 
     The token is spent whatever happens next: a wrong code means signing in
@@ -355,14 +354,14 @@ def user_login_mfa(*, request: HttpRequest, mfa_token: str, code: str) -> dict[s
     from accounts.services.auth import tokens_for  # auth imports this module for user_login
 
     way, code = _require_any_code(code)
-    user = _challenge_redeem(request=request, mfa_token=mfa_token)
-    lockout_guard(request=request, email=user.email)
+    user = _challenge_redeem(client=client, mfa_token=mfa_token)
+    lockout_guard(client=client, email=user.email)
     with transaction.atomic():
         if _code_spend(user=user, way=way, code=code):
             method = f"password+{way}"
-            session = session_start(user=user, request=request, method=method)
+            session = session_start(user=user, client=client, method=method)
             pair = tokens_for(user, session=session)
             audit_record(action="auth.login_succeeded", actor=user, target=user, data={"method": method})
-            lockout_clear(request=request, email=user.email)
+            lockout_clear(client=client, email=user.email)
             return pair
-    _code_rejected(request=request, user=user, way=way, actor=None, signing_in=True)
+    _code_rejected(client=client, user=user, way=way, actor=None, signing_in=True)

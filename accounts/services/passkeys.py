@@ -28,7 +28,6 @@ import structlog
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from webauthn import (
     generate_authentication_options,
@@ -62,6 +61,7 @@ from accounts.services.auth import tokens_for
 from accounts.services.lockout import lockout_clear, lockout_failure, lockout_guard
 from accounts.services.sessions import session_start
 from guardiannest.audit.services import audit_record
+from guardiannest.client import Client
 from guardiannest.errors import ApplicationError, invalid
 
 logger = structlog.get_logger("accounts.passkeys")
@@ -296,7 +296,7 @@ def _check_assertion(passkey: Passkey, parsed: AuthenticationCredential, state: 
     return verified.new_sign_count
 
 
-def passkey_login(*, request: HttpRequest, credential: dict[str, Any]) -> dict[str, str]:
+def passkey_login(*, client: Client, credential: dict[str, Any]) -> dict[str, str]:
     """Verify an assertion and open a session; every outcome is audited.
 
     The challenge is spent first, whatever follows. A failure with a
@@ -316,7 +316,7 @@ def passkey_login(*, request: HttpRequest, credential: dict[str, Any]) -> dict[s
         raise _login_refused()
     user = passkey.user
     try:
-        lockout_guard(request=request, email=user.email)
+        lockout_guard(client=client, email=user.email)
     except ApplicationError:
         audit_record(action="auth.login_locked", target=user, data={"method": "passkey"})
         raise
@@ -332,14 +332,14 @@ def passkey_login(*, request: HttpRequest, credential: dict[str, Any]) -> dict[s
                 locked.sign_count = new_sign_count
                 locked.last_used_at = timezone.now()
                 locked.save(update_fields=["sign_count", "last_used_at"])
-                session = session_start(user=user, request=request, method="passkey")
+                session = session_start(user=user, client=client, method="passkey")
                 pair = tokens_for(user, session=session)
-                lockout_clear(request=request, email=user.email)
+                lockout_clear(client=client, email=user.email)
                 audit_record(action="auth.login_succeeded", actor=user, target=user, data={"method": "passkey"})
                 return pair
     logger.info("passkey_login_refused", reason=reason, passkey=str(passkey.pk))
     audit_record(action="auth.login_failed", target=user, data={"method": "passkey"})
-    lockout_failure(request=request, email=user.email, way="passkey")  # raises 429 at the limit
+    lockout_failure(client=client, email=user.email, way="passkey")  # raises 429 at the limit
     raise _login_refused()
 
 

@@ -25,7 +25,6 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.emails import email_message, email_render, frontend_link
@@ -39,6 +38,7 @@ from accounts.services.verification import (
     token_unpack,
 )
 from guardiannest.audit.services import audit_record
+from guardiannest.client import Client
 from guardiannest.errors import invalid, invalid_fields
 
 
@@ -142,7 +142,7 @@ def password_reset_request(*, email: str) -> None:
         transaction.on_commit(partial(password_reset_email_send_task.delay, str(user.pk)))
 
 
-def password_reset_confirm(*, request: HttpRequest, token: str, password: str) -> PasswordChanged:
+def password_reset_confirm(*, client: Client, token: str, password: str) -> PasswordChanged:
     """Set a new password with a reset link; every session ends and no token is handed out.
 
     A valid link works even when the account is locked from this address (the
@@ -172,9 +172,9 @@ def password_reset_confirm(*, request: HttpRequest, token: str, password: str) -
     if changed is None:
         if named is not None:
             audit_record(action="auth.password_reset_failed", target=named)
-            lockout_failure(request=request, email=named.email, way="password_reset")
+            lockout_failure(client=client, email=named.email, way="password_reset")
         raise invalid_token_error()
-    lockout_clear(request=request, email=changed.user.email)
+    lockout_clear(client=client, email=changed.user.email)
     return changed
 
 
@@ -183,7 +183,7 @@ def password_reset_confirm(*, request: HttpRequest, token: str, password: str) -
 
 def password_change(
     *,
-    request: HttpRequest,
+    client: Client,
     user: User,
     old_password: str,
     new_password: str,
@@ -194,10 +194,10 @@ def password_change(
     The old password is checked first, under the account's lock: a stolen
     access token must not become a way to guess it.
     """
-    lockout_guard(request=request, email=user.email)
+    lockout_guard(client=client, email=user.email)
     if not user.check_password(old_password):
         audit_record(action="auth.password_change_failed", actor=user, target=user)
-        lockout_failure(request=request, email=user.email, way="password_change")
+        lockout_failure(client=client, email=user.email, way="password_change")
         raise invalid("old_password", "The current password is wrong.")
     _validate(new_password, user=user, field="new_password")
     with transaction.atomic():
@@ -207,5 +207,5 @@ def password_change(
         ended = session_end_all(user=locked, reason=UserSession.EndReason.PASSWORD_CHANGED, keep=keep_session)
         audit_record(action="auth.password_changed", actor=locked, target=locked, data={"sessions_ended": ended})
         _enqueue_changed_email(locked)
-    lockout_clear(request=request, email=locked.email)
+    lockout_clear(client=client, email=locked.email)
     return PasswordChanged(user=locked, sessions_ended=ended)

@@ -15,7 +15,6 @@ from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -183,12 +182,13 @@ def data_export_signature(*, export: DataExport) -> str:
     return TimestampSigner(salt=LINK_SALT).sign(value)[len(value) + 1 :]
 
 
-def data_export_download_url(*, export: DataExport, request: HttpRequest | None) -> str | None:
+def data_export_download_url(*, export: DataExport) -> str | None:
     """A short-lived link to the file, or None until it is ready.
 
     With S3 configured, a presigned URL of the storage itself (expiring in the
-    same time, served as an attachment); otherwise our download endpoint with a
-    ``TimestampSigner`` signature, which still wants the owner's token.
+    same time, served as an attachment); otherwise the path of our download
+    endpoint with a ``TimestampSigner`` signature, which still wants the
+    owner's token (the API makes it absolute).
     """
     if export.status != DataExport.Status.READY or not export.file_name:
         return None
@@ -202,8 +202,7 @@ def data_export_download_url(*, export: DataExport, request: HttpRequest | None)
         )
         return url
     path = reverse("accounts:data-export-download", kwargs={"export_id": export.pk})
-    path = f"{path}?signature={data_export_signature(export=export)}"
-    return request.build_absolute_uri(path) if request is not None else path
+    return f"{path}?signature={data_export_signature(export=export)}"
 
 
 def data_export_open(*, export: DataExport, signature: str, actor: User) -> Any:
