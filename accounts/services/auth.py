@@ -15,7 +15,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.errors import AccountError
 from accounts.models import Role, User, UserSession
 from accounts.services.lockout import lockout_authenticate, lockout_clear
-from accounts.services.mfa import mfa_challenge_issue, mfa_required
+from accounts.services.mfa import mfa_challenge_issue
 from accounts.services.sessions import SESSION_CLAIM, session_end, session_start, session_touch
 from accounts.services.verification import email_verification_enqueue
 from guardiannest.audit.services import audit_record
@@ -122,7 +122,7 @@ def user_login(*, client: Client, email: str, password: str) -> dict[str, Any]:
         audit_record(action="auth.login_failed", target=User.objects.filter(email=email).first())
         raise ApplicationError(AccountError.INVALID_CREDENTIALS, "Email or password is wrong.")
     assert isinstance(user, User)
-    if mfa_required(user=user):
+    if user.mfa_enabled:
         # Before lockout_clear: a right password must not wipe the count of wrong MFA codes.
         return mfa_challenge_issue(client=client, user=user)
     lockout_clear(client=client, email=email)

@@ -41,7 +41,7 @@ from accounts.firebase_client import FirebaseClaims, FirebaseTokenRejected, Fire
 from accounts.models import FirebaseIdentity, Role, User
 from accounts.services.auth import tokens_for
 from accounts.services.lockout import lockout_clear, lockout_failure, lockout_guard
-from accounts.services.mfa import mfa_challenge_issue, mfa_required
+from accounts.services.mfa import mfa_challenge_issue
 from accounts.services.sessions import session_start
 from guardiannest.audit.services import audit_record
 from guardiannest.client import Client
@@ -234,7 +234,7 @@ def firebase_sign_in(*, client: Client, id_token: str) -> dict[str, Any]:
             if identity is None:
                 identity = _account_create(claims=claims)
             user = _admit(identity=identity, claims=claims)
-            second_factor = mfa_required(user=user)
+            second_factor = user.mfa_enabled
             if not second_factor:
                 FirebaseIdentity.objects.filter(pk=identity.pk).update(last_used_at=timezone.now())
                 session = session_start(user=user, client=client, method=METHOD)

@@ -16,7 +16,7 @@ Three rules shape this module.
 * A failure is recorded (audit event, lockout count) *after* the transaction
   that checked the code, so the refusal does not roll its own record back.
 
-Sign-in with MFA is two steps: ``user_login`` sees a confirmed device and calls
+Sign-in with MFA is two steps: ``user_login`` sees ``User.mfa_enabled`` and calls
 ``mfa_challenge_issue`` instead of handing out tokens; ``user_login_mfa``
 redeems the opaque, single-use, IP-bound ``mfa_token`` with a code.
 """
@@ -192,10 +192,6 @@ def _lock_user(user: User) -> User:
     return User.objects.select_for_update().get(pk=user.pk)
 
 
-def _has_confirmed_device(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-
-
 # --- enrolment -----------------------------------------------------------------------------
 
 
@@ -238,7 +234,7 @@ def mfa_totp_setup(*, user: User) -> TotpSetup:
     """
     with transaction.atomic():
         locked = _lock_user(user)
-        if _has_confirmed_device(locked):
+        if locked.mfa_enabled:
             raise ApplicationError(MfaError.ALREADY_ENABLED, "Two-step sign-in is already on; turn it off first.")
         TOTPDevice.objects.filter(user=locked, confirmed=False).delete()
         device = TOTPDevice.objects.create(user=locked, name=DEVICE_NAME, confirmed=False)
@@ -253,7 +249,7 @@ def mfa_totp_confirm(*, client: Client, user: User, code: str) -> list[str]:
     lockout_guard(client=client, email=user.email)
     with transaction.atomic():
         locked = _lock_user(user)
-        if _has_confirmed_device(locked):
+        if locked.mfa_enabled:
             raise ApplicationError(MfaError.ALREADY_ENABLED, "Two-step sign-in is already on.")
         if not TOTPDevice.objects.filter(user=locked, confirmed=False).exists():
             raise ApplicationError(MfaError.SETUP_REQUIRED, "Start the set-up first.")
@@ -269,7 +265,7 @@ def mfa_totp_disable(*, client: Client, user: User, password: str, code: str) ->
     """Turn MFA off: the password and a current code (TOTP, or a backup code for a lost phone)."""
     way, code = _require_any_code(code)
     lockout_guard(client=client, email=user.email)
-    if not _has_confirmed_device(user):
+    if not user.mfa_enabled:
         raise ApplicationError(MfaError.NOT_ENABLED, "Two-step sign-in is not on.")
     if not user.check_password(password):
         lockout_failure(client=client, email=user.email, way="password")
@@ -290,7 +286,7 @@ def mfa_backup_codes_regenerate(*, client: Client, user: User, code: str) -> lis
     lockout_guard(client=client, email=user.email)
     with transaction.atomic():
         locked = _lock_user(user)
-        if not _has_confirmed_device(locked):
+        if not locked.mfa_enabled:
             raise ApplicationError(MfaError.NOT_ENABLED, "Two-step sign-in is not on.")
         if totp_verify(user=locked, code=code):
             codes = _backup_codes_replace(user=locked)
@@ -300,11 +296,6 @@ def mfa_backup_codes_regenerate(*, client: Client, user: User, code: str) -> lis
 
 
 # --- sign-in, second step ------------------------------------------------------------------
-
-
-def mfa_required(*, user: User) -> bool:
-    """Sign-in asks for a second factor exactly when a confirmed device exists."""
-    return _has_confirmed_device(user)
 
 
 def mfa_challenge_issue(*, client: Client, user: User) -> dict[str, Any]:
