@@ -160,3 +160,12 @@ def user_update(*, user: User, actor: User, data: dict[str, Any]) -> User:
     locked.save(update_fields=[*changed, "updated_at"])
     audit_record(action="user.updated", actor=actor, target=locked, data={"fields": sorted(changed)})
     return locked
+
+
+def user_phone_set(*, user: User, phone: str, actor: User) -> User:
+    """Make ``phone`` (E.164, checked by the caller) the account's phone: the change of ``user_update``, audited alike.
+
+    For other apps that decide a number is the account's (messaging, once the
+    number is proven by SMS): the user row is written by accounts only.
+    """
+    return user_update(user=user, actor=actor, data={"phone": phone})
