@@ -8,6 +8,7 @@ running the module, and a failure names the file and line.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +33,15 @@ INTERFACE_PARTS = {"api", "tests", "migrations", "management", "consumers", "rou
 HTTP_PACKAGES = ("rest_framework", "guardiannest.api")
 # A request, in any of its types: the domain is handed a ``guardiannest.client.Client`` instead.
 REQUEST_TYPE = re.compile(r"\b(HttpRequest|WSGIRequest|ASGIRequest|Request)\b")
+# Each provider's SDK is imported by one module of ours (STYLE.md, habit 6); the rest talks to that module.
+# Tests may reach for an SDK themselves (to build a payload the way the provider would).
+SDK_OWNERS = {
+    "firebase_admin": "accounts/firebase_client.py",
+    "google": "accounts/firebase_client.py",  # google-auth, under firebase-admin
+    "twilio": "messaging/providers/sms.py",
+    "boto3": "files/storage.py",
+    "botocore": "files/storage.py",
+}
 # What STYLE.md names a selector: ``<entity>_get``, ``<entity>_list``, ``…_get_for_<who>``, ``…_list_for_<who>``.
 SELECTOR_NAME = re.compile(r"_(get|list)(_for_[a-z_]+)?$")
 
@@ -149,3 +159,66 @@ def test_domain_functions_take_no_request(app: str) -> None:
     ]
 
     assert found == [], f"{app}: take a guardiannest.client.Client (guardiannest.api.net.client_of builds it)"
+
+
+@functools.cache
+def _our_modules() -> tuple[Path, ...]:
+    """Every module of the project's packages but tests and migrations."""
+    packages = [path for path in ROOT.iterdir() if (path / "__init__.py").is_file() and path.name != "tests"]
+    return tuple(
+        path
+        for package in packages
+        for path in _python_files(package)
+        if "tests" not in path.parts and path.name != "conftest.py"
+    )
+
+
+@functools.cache
+def _imports_of(path: Path) -> frozenset[str]:
+    return frozenset(module for node in ast.walk(ast.parse(path.read_text())) for module in _imported(node))
+
+
+@pytest.mark.parametrize("sdk", SDK_OWNERS)
+def test_each_provider_sdk_is_imported_by_one_module(sdk: str) -> None:
+    importers = sorted(
+        {
+            str(path.relative_to(ROOT))
+            for path in _our_modules()
+            for module in _imports_of(path)
+            if module == sdk or module.startswith(f"{sdk}.")
+        }
+    )
+
+    assert importers == [SDK_OWNERS[sdk]], f"only {SDK_OWNERS[sdk]} imports {sdk}; the others ask it"
+
+
+def _private_uses(tree: ast.AST, sdk: str) -> Iterator[str]:
+    """Private modules or names of ``sdk`` that ``tree`` imports or reaches into (``messaging._MessagingService``)."""
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and (node.module + ".").startswith(sdk + "."):
+            for alias in node.names:
+                bound.add(alias.asname or alias.name)
+                if any(part.startswith("_") for part in [*node.module.split("."), alias.name]):
+                    yield f"from {node.module} import {alias.name}"
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if (alias.name + ".").startswith(sdk + "."):
+                    bound.add(alias.asname or alias.name.split(".")[0])
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in bound
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
+            yield f"{node.value.id}.{node.attr}"
+
+
+@pytest.mark.parametrize("sdk", SDK_OWNERS)
+def test_sdk_owners_use_only_the_sdks_public_api(sdk: str) -> None:
+    """A private attribute changes without notice between releases; patching one changes it for the whole process."""
+    owner = ROOT / SDK_OWNERS[sdk]
+
+    assert sorted(set(_private_uses(ast.parse(owner.read_text()), sdk))) == []
