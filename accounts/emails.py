@@ -2,8 +2,9 @@
 
 Rendering lives apart from sending so a password reset for an unknown address
 can do the same work as one for a known address without anything leaving.
-Each kind has ``templates/email/<kind>.txt`` (the body every client can show)
-and ``templates/email/<kind>.html`` (the alternative), both translatable.
+Each kind has ``email/<kind>.txt`` (the body every client can show) and
+``email/<kind>.html`` (the alternative), both translatable, under templates/
+(``mfa_changed``: under accounts/templates/).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ SUBJECTS = {
     "verify_email": _("Confirm your email address"),
     "password_reset": _("Reset your GuardianNest password"),
     "password_changed": _("Your GuardianNest password was changed"),
+    "mfa_changed": _("A way to sign in to your GuardianNest account changed"),
 }
 
 

@@ -42,6 +42,7 @@ from accounts.models import FirebaseIdentity, Role, User
 from accounts.services.auth import tokens_for
 from accounts.services.lockout import lockout_clear, lockout_failure, lockout_guard
 from accounts.services.mfa import mfa_challenge_issue
+from accounts.services.mfa_changed import SignInChange, mfa_changed_notify
 from accounts.services.sessions import session_start
 from guardiannest.audit.services import audit_record
 from guardiannest.client import Client
@@ -190,6 +191,7 @@ def _admit(*, identity: FirebaseIdentity, claims: FirebaseClaims) -> User:
         if not identity.trusted:
             identity.trusted = True
             FirebaseIdentity.objects.filter(pk=identity.pk).update(trusted=True)
+            mfa_changed_notify(user=user, change=SignInChange.FIREBASE_LINKED)
         if user.email_verified_at is None:
             user.email_verified_at = timezone.now()
             user.save(update_fields=["email_verified_at", "updated_at"])
@@ -287,8 +289,10 @@ def firebase_identity_link(*, user: User, id_token: str) -> tuple[FirebaseIdenti
             if not existing.trusted:
                 existing.trusted = True
                 existing.save(update_fields=["trusted"])
+                mfa_changed_notify(user=user, change=SignInChange.FIREBASE_LINKED)
             return existing, False
         audit_record(action="auth.firebase_linked", actor=user, target=user, data={"provider": claims.sign_in_provider})
+        mfa_changed_notify(user=user, change=SignInChange.FIREBASE_LINKED)
         return identity, True
 
 
@@ -300,3 +304,4 @@ def firebase_identity_unlink(*, identity: FirebaseIdentity, actor: User) -> None
     deleted, _ = FirebaseIdentity.objects.filter(pk=identity.pk).delete()
     if deleted:
         audit_record(action="auth.firebase_unlinked", actor=actor, target=user, data={"provider": provider})
+        mfa_changed_notify(user=user, change=SignInChange.FIREBASE_UNLINKED)

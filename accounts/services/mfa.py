@@ -44,6 +44,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.errors import MfaError
 from accounts.models import BackupCode, User
 from accounts.services.lockout import lockout_clear, lockout_failure, lockout_guard
+from accounts.services.mfa_changed import SignInChange, mfa_changed_notify
 from accounts.services.sessions import session_start
 from guardiannest.audit.services import audit_record
 from guardiannest.client import Client
@@ -257,6 +258,7 @@ def mfa_totp_confirm(*, client: Client, user: User, code: str) -> list[str]:
             TOTPDevice.objects.filter(user=locked, confirmed=False).update(confirmed=True)
             codes = _backup_codes_replace(user=locked)
             audit_record(action="mfa.enabled", actor=locked, target=locked, data={"method": "totp"})
+            mfa_changed_notify(user=locked, change=SignInChange.TOTP_ENABLED)
             return codes
     _code_rejected(client=client, user=user, way="totp", actor=user, signing_in=False)
 
@@ -276,6 +278,7 @@ def mfa_totp_disable(*, client: Client, user: User, password: str, code: str) ->
             TOTPDevice.objects.filter(user=locked).delete()
             BackupCode.objects.filter(user=locked).delete()
             audit_record(action="mfa.disabled", actor=locked, target=locked, data={"way": way})
+            mfa_changed_notify(user=locked, change=SignInChange.TOTP_DISABLED)
             return
     _code_rejected(client=client, user=user, way=way, actor=user, signing_in=False)
 
@@ -291,6 +294,7 @@ def mfa_backup_codes_regenerate(*, client: Client, user: User, code: str) -> lis
         if totp_verify(user=locked, code=code):
             codes = _backup_codes_replace(user=locked)
             audit_record(action="mfa.backup_codes_regenerated", actor=locked, target=locked)
+            mfa_changed_notify(user=locked, change=SignInChange.BACKUP_CODES_REGENERATED)
             return codes
     _code_rejected(client=client, user=user, way="totp", actor=user, signing_in=False)
 

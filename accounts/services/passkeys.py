@@ -59,6 +59,7 @@ from accounts.errors import AccountError, PasskeyError
 from accounts.models import Passkey, User
 from accounts.services.auth import tokens_for
 from accounts.services.lockout import lockout_clear, lockout_failure, lockout_guard
+from accounts.services.mfa_changed import SignInChange, mfa_changed_notify
 from accounts.services.sessions import session_start
 from guardiannest.audit.services import audit_record
 from guardiannest.client import Client
@@ -239,6 +240,7 @@ def passkey_register(*, user: User, credential: dict[str, Any], name: str) -> Pa
             )
             data = {"aaguid": verified.aaguid, "backed_up": verified.credential_backed_up}
             audit_record(action="passkey.registered", actor=user, target=passkey, data=data)
+            mfa_changed_notify(user=user, change=SignInChange.PASSKEY_ADDED)
     except IntegrityError as exc:  # the credential id is someone's already (unique)
         raise ApplicationError(PasskeyError.ALREADY_REGISTERED, "This passkey is already registered.") from exc
     return passkey
@@ -352,9 +354,10 @@ def passkey_revoke(*, passkey: Passkey, actor: User) -> None:
     locked = Passkey.objects.select_for_update().filter(pk=passkey.pk).first()
     if locked is None:
         return
-    passkey_id = locked.pk
+    passkey_id, owner = locked.pk, locked.user
     locked.delete()
     audit_record(action="passkey.revoked", actor=actor, target_type="accounts.passkey", target_id=passkey_id)
+    mfa_changed_notify(user=owner, change=SignInChange.PASSKEY_REMOVED)
 
 
 # --- GDPR (to be registered in gdpr_exporters / gdpr_erasers) ------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 from celery import Task, shared_task
 from django.core.cache import cache
 
-from accounts.services import passwords, verification
+from accounts.services import mfa_changed, passwords, verification
 
 # Each task takes ids and re-fetches: the account may have been verified, deactivated or
 # erased since it was queued, and then nothing is sent. A redelivered message (same task
@@ -67,3 +67,14 @@ def password_reset_email_send_task(self: Task, user_id: str) -> bool:
 def password_changed_email_send_task(self: Task, user_id: str, changed_at: str) -> bool:
     """Tell the owner their password was changed or reset."""
     return _once(self, lambda: passwords.password_changed_email_send(user_id=user_id, changed_at=changed_at))
+
+
+@shared_task(
+    name="accounts.mfa_changed_email_send",
+    **EMAIL_TASK_OPTIONS,
+)
+def mfa_changed_email_send_task(self: Task, user_id: str, change: str, changed_at: str) -> bool:
+    """Tell the owner a way into their account changed (two-step sign-in, passkeys, Firebase links)."""
+    return _once(
+        self, lambda: mfa_changed.mfa_changed_email_send(user_id=user_id, change=change, changed_at=changed_at)
+    )
