@@ -134,7 +134,6 @@ INSTALLED_APPS = [
     "channels",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
     "axes",
     "guardiannest",
     "guardiannest.api",

@@ -1,4 +1,8 @@
-"""Users and roles. Families and sessions arrive with the identity issue."""
+"""Users and roles: who signs in, and what the API and the admin offer them.
+
+Families, sessions, second factors, passkeys, Firebase links and data exports
+hang off the user, each in its own module of this package.
+"""
 
 from __future__ import annotations
 

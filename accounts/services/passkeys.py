@@ -358,26 +358,3 @@ def passkey_revoke(*, passkey: Passkey, actor: User) -> None:
     locked.delete()
     audit_record(action="passkey.revoked", actor=actor, target_type="accounts.passkey", target_id=passkey_id)
     mfa_changed_notify(user=owner, change=SignInChange.PASSKEY_REMOVED)
-
-
-# --- GDPR (to be registered in gdpr_exporters / gdpr_erasers) ------------------------------------
-
-
-def passkey_export(user: User) -> dict[str, Any]:
-    """The user's passkeys as they see them: names and dates, no key material."""
-    return {
-        "passkeys": [
-            {
-                "id": str(p.pk),
-                "name": p.name,
-                "created_at": p.created_at.isoformat(),
-                "last_used_at": p.last_used_at.isoformat() if p.last_used_at else None,
-            }
-            for p in Passkey.objects.filter(user=user).order_by("-created_at")
-        ]
-    }
-
-
-def passkey_erase(user: User) -> None:
-    """An erased account signs in no more: its passkeys go."""
-    Passkey.objects.filter(user=user).delete()
