@@ -12,14 +12,13 @@ no such email: it had no way in before that one.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from enum import StrEnum
 from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.emails import email_message, email_render, frontend_link
+from accounts.emails import change_notice_send
 from accounts.models import User
 
 
@@ -46,17 +45,6 @@ def mfa_changed_notify(*, user: User, change: SignInChange) -> None:
 
 def mfa_changed_email_send(*, user_id: uuid.UUID | str, change: str, changed_at: str) -> bool:
     """Send it unless the account is gone or inactive meanwhile; True when sent."""
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        return False
-    rendered = email_render(
-        kind="mfa_changed",
-        context={
-            "first_name": user.first_name,
-            "change": SignInChange(change).value,
-            "changed_at": datetime.fromisoformat(changed_at),
-            "link": frontend_link("forgot-password"),
-        },
+    return change_notice_send(
+        user_id=user_id, kind="mfa_changed", changed_at=changed_at, change=SignInChange(change).value
     )
-    email_message(to=user.email, rendered=rendered).send()
-    return True

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 
 from django.conf import settings
@@ -27,7 +26,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.emails import email_message, email_render, frontend_link
+from accounts.emails import change_notice_send, email_message, email_render, frontend_link
 from accounts.models import User, UserSession
 from accounts.services.lockout import lockout_clear, lockout_failure, lockout_guard
 from accounts.services.sessions import session_end_all
@@ -99,19 +98,7 @@ def password_reset_email_send(*, user_id: uuid.UUID | str) -> bool:
 
 def password_changed_email_send(*, user_id: uuid.UUID | str, changed_at: str) -> bool:
     """Tell the owner their password changed, with a way back if it was not them."""
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        return False
-    rendered = email_render(
-        kind="password_changed",
-        context={
-            "first_name": user.first_name,
-            "changed_at": datetime.fromisoformat(changed_at),
-            "link": frontend_link("forgot-password"),
-        },
-    )
-    email_message(to=user.email, rendered=rendered).send()
-    return True
+    return change_notice_send(user_id=user_id, kind="password_changed", changed_at=changed_at)
 
 
 def _enqueue_changed_email(user: User) -> None:
