@@ -5,8 +5,8 @@ and the service account ``FIREBASE_CREDENTIALS``, built on first use and again
 only when those settings change:
 
 * Sign-in (accounts): :func:`verify_id_token` returns :class:`FirebaseClaims`
-  or raises :class:`FirebaseTokenRejected` (the token is no good: 401
-  material) or :class:`FirebaseUnavailable` (we could not ask: not configured,
+  or raises :class:`FirebaseTokenRejected` (the token is no good: a failed
+  sign-in) or :class:`FirebaseUnavailable` (we could not ask: not configured,
   or Google did not answer).
 * Push (messaging/providers/push.py): :func:`fcm_send` sends one
   :class:`FcmPush` and returns FCM's message name, or raises

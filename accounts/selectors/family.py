@@ -54,7 +54,7 @@ def favorite_list_for_parent(*, parent: User) -> QuerySet[FavoriteSitter]:
 
 
 def favorite_get_for_parent(*, sitter_id: UUID, parent: User) -> FavoriteSitter:
-    """The parent's favourite of this sitter; 404 when the sitter is not one of their favourites."""
+    """The parent's favourite of this sitter; not found when the sitter is not one of their favourites."""
     favorite = FavoriteSitter.objects.filter(parent=parent, sitter_id=sitter_id).first()
     if favorite is None:
         raise not_found()

@@ -148,7 +148,7 @@ def _first_free_priority(parent: User) -> int:
 
 
 def _save_contact(contact: EmergencyContact, **kwargs: Any) -> None:
-    """Save, answering a clash on (parent, priority) as 409 rather than a 500."""
+    """Save, answering a clash on (parent, priority) as ``priority_taken`` rather than a database error."""
     try:
         with transaction.atomic():
             contact.save(**kwargs)
@@ -158,7 +158,7 @@ def _save_contact(contact: EmergencyContact, **kwargs: Any) -> None:
 
 @transaction.atomic
 def emergency_contact_create(*, parent: User, actor: User, data: dict[str, Any]) -> EmergencyContact:
-    """Add a contact; without a priority it takes the first free one. A taken priority is a 409."""
+    """Add a contact; without a priority it takes the first free one. A taken priority is a conflict."""
     _lock_family(parent)
     values = {key: value for key, value in data.items() if key in CONTACT_FIELDS}
     if values.get("priority") is None:

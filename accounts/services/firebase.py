@@ -6,14 +6,14 @@ The rules (SECURITY.md, Sign-in):
 * An unknown uid whose email belongs to no account creates a parent account
   and links it. The email counts as verified only when Firebase says so
   (``email_verified``); the account has no usable password.
-* An unknown uid whose email already has an account answers 409
-  ``account_exists`` and links nothing: anyone can put any address on a
+* An unknown uid whose email already has an account is refused with
+  ``account_exists`` (a conflict) and links nothing: anyone can put any address on a
   Firebase account through a provider that does not verify it, so the owner
   signs in with their password and links Firebase from ``auth/firebase/link``.
-* A token without an email (phone, anonymous) cannot create an account (400).
+* A token without an email (phone, anonymous) cannot create an account (bad input).
 * A link made from an unverified email is untrusted: once the address's owner
   proves themselves another way (a password set through reset), it stops
-  signing in (401), so a pre-registered account cannot be shared with its
+  signing in (a failed sign-in), so a pre-registered account cannot be shared with its
   squatter. A later token with the same, verified email trusts it again (and
   marks the account's email verified).
 * An account with MFA on gets the same half-way answer as a right password
@@ -105,7 +105,7 @@ def _refuse(*, client: Client, refusal: _Refusal, email: str | None) -> Applicat
     """
     audit_record(action="auth.login_failed", target=refusal.target, data={"method": METHOD, "reason": refusal.reason})
     if refusal.counts and email:
-        lockout_failure(client=client, email=email, way=METHOD)  # raises 429 when this one locks
+        lockout_failure(client=client, email=email, way=METHOD)  # raises account_locked when this one locks
     return refusal.error
 
 
@@ -259,7 +259,7 @@ def firebase_sign_in(*, client: Client, id_token: str) -> dict[str, Any]:
 def firebase_identity_link(*, user: User, id_token: str) -> tuple[FirebaseIdentity, bool]:
     """Link the Firebase account of a token to the signed-in user; (identity, created).
 
-    The caller is already signed in, so a bad token is bad input (400), not a
+    The caller is already signed in, so a bad token is bad input, not a
     failed sign-in. Linking again to the same user is a no-op that trusts the
     link; a uid linked to someone else is a conflict. Anonymous Firebase users
     are throwaway device identities and never become a way in.

@@ -318,7 +318,7 @@ def mfa_challenge_issue(*, client: Client, user: User) -> dict[str, Any]:
 
 
 def _challenge_redeem(*, client: Client, mfa_token: str) -> User:
-    """The user the token was issued to, once, from the same address; 401 for anything else.
+    """The user the token was issued to, once, from the same address; ``invalid_mfa_token`` for anything else.
 
     Redeemed by deleting it: of two racing redemptions only the one whose
     delete removed the key goes on.

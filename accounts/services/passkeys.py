@@ -138,7 +138,7 @@ def _bad_credential(message: str, field: str = "credential") -> ApplicationError
 
 
 def _client_data(client_data_json: bytes) -> tuple[bytes, object]:
-    """(challenge, origin) from clientDataJSON; malformed → 400."""
+    """(challenge, origin) from clientDataJSON; malformed → bad input."""
     try:
         client_data = parse_client_data_json(client_data_json)
     except _BAD_INPUT as exc:
@@ -341,7 +341,7 @@ def passkey_login(*, client: Client, credential: dict[str, Any]) -> dict[str, st
                 return pair
     logger.info("passkey_login_refused", reason=reason, passkey=str(passkey.pk))
     audit_record(action="auth.login_failed", target=user, data={"method": "passkey"})
-    lockout_failure(client=client, email=user.email, way="passkey")  # raises 429 at the limit
+    lockout_failure(client=client, email=user.email, way="passkey")  # raises account_locked at the limit
     raise _login_refused()
 
 

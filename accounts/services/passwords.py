@@ -134,8 +134,9 @@ def password_reset_confirm(*, client: Client, token: str, password: str) -> Pass
 
     A valid link works even when the account is locked from this address (the
     lock's message sends people here, and a link cannot be guessed); a wrong
-    one counts toward the lock of the account it names and answers 429 once
-    locked. A weak password answers 400 and leaves the link usable.
+    one counts toward the lock of the account it names and is refused as
+    ``account_locked`` once locked. A weak password is bad input and leaves the
+    link usable.
     """
     user_id, signature = token_unpack(token)
     changed: PasswordChanged | None = None

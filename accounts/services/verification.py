@@ -133,7 +133,7 @@ def email_verification_enqueue(*, user: User) -> None:
 
 @transaction.atomic
 def email_verify(*, token: str) -> User:
-    """Mark the address verified; a bad, expired or used token changes nothing and answers 400."""
+    """Mark the address verified; a bad, expired or used token changes nothing and is refused (``invalid_token``)."""
     user_id, signature = token_unpack(token)
     user = None
     if user_id is not None:

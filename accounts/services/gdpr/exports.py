@@ -53,9 +53,10 @@ def data_export_request(*, user: User) -> DataExport:
     """Start building a copy of the user's data; the build runs in a Celery task after commit.
 
     The user row is locked so two racing requests see each other: one wins, the
-    other answers 409 while it is pending (the partial unique index backs this
-    up). A finished export blocks a new one for ``GDPR_EXPORT_INTERVAL_MINUTES``
-    (429): building one asks every app for everything, which is not free.
+    other is refused (``export_in_progress``) while it is pending (the partial
+    unique index backs this up). A finished export blocks a new one for
+    ``GDPR_EXPORT_INTERVAL_MINUTES`` (``throttled``, saying when to come back):
+    building one asks every app for everything, which is not free.
     """
     from accounts.tasks.gdpr import data_export_build_task
 
