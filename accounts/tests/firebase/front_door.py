@@ -15,9 +15,11 @@ points this process's HTTPS traffic at its server for one test.
 
 from __future__ import annotations
 
+import atexit
 import datetime
 import functools
 import ipaddress
+import shutil
 import ssl
 import tempfile
 from http.server import BaseHTTPRequestHandler
@@ -82,6 +84,7 @@ def _authority() -> tuple[Path, ssl.SSLContext]:
         .sign(ca_key, hashes.SHA256())
     )
     folder = Path(tempfile.mkdtemp(prefix="google-front-door-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     (folder / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     (folder / "leaf.pem").write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
     (folder / "leaf.key").write_bytes(
