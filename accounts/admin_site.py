@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
-from accounts.services.lockout import lockout_failure
+from accounts.api.lockout import lockout_failure
 from accounts.services.mfa import totp_code_clean, totp_verify_device
 from guardiannest.errors import ApplicationError
 

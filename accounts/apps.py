@@ -28,9 +28,9 @@ class AccountsConfig(AppConfig):
         gdpr_exporters.register("family", family_export)
         gdpr_erasers.register("family", family_erase)
 
-        # GDPR: the account itself (profile, devices, sessions, audit trail); the tasks module is
-        # imported so the worker registers its tasks whatever autodiscovery looks at.
-        from accounts import tasks_gdpr  # noqa: F401
+        # GDPR: the account itself (profile, devices, sessions, audit trail). The tasks package is
+        # imported so the worker registers every task whatever autodiscovery looks at.
+        from accounts import tasks  # noqa: F401
         from accounts.services.gdpr import accounts_erase, accounts_export
 
         gdpr_exporters.register("accounts", accounts_export)

@@ -2,13 +2,16 @@
 
 Rendering lives apart from sending so a password reset for an unknown address
 can do the same work as one for a known address without anything leaving.
-Each kind has ``templates/email/<kind>.txt`` (the body every client can show)
-and ``templates/email/<kind>.html`` (the alternative), both translatable.
+Each kind has ``email/<kind>.txt`` (the body every client can show) and
+``email/<kind>.html`` (the alternative), both translatable, under templates/
+(``mfa_changed``: under accounts/templates/).
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,11 +21,14 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
+
 # Subjects are code, not templates: a template's trailing newline would end up in a header.
 SUBJECTS = {
     "verify_email": _("Confirm your email address"),
     "password_reset": _("Reset your GuardianNest password"),
     "password_changed": _("Your GuardianNest password was changed"),
+    "mfa_changed": _("A way to sign in to your GuardianNest account changed"),
 }
 
 
@@ -55,3 +61,19 @@ def email_message(*, to: str, rendered: RenderedEmail) -> EmailMultiAlternatives
     message = EmailMultiAlternatives(subject=rendered.subject, body=rendered.text, to=[to])
     message.attach_alternative(rendered.html, "text/html")
     return message
+
+
+def change_notice_send(*, user_id: uuid.UUID | str, kind: str, changed_at: str, **context: Any) -> bool:
+    """Tell the owner that something about their account changed, with the way back if it was not them.
+
+    The way back is the password reset. Nothing goes to an account gone or
+    switched off since the change; True when sent.
+    """
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    context.update(
+        first_name=user.first_name, changed_at=datetime.fromisoformat(changed_at), link=frontend_link("forgot-password")
+    )
+    email_message(to=user.email, rendered=email_render(kind=kind, context=context)).send()
+    return True

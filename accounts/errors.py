@@ -1,9 +1,74 @@
-from enum import StrEnum
+"""Every code accounts refuses with, one enum per subdomain, each code with the kind of refusal it is.
+
+Services and selectors raise :class:`guardiannest.errors.ApplicationError` with
+one of these; the API turns the refusal into a status (guardiannest/api/errors.py).
+A code whose refusal depends on where it is met says so next to it.
+"""
+
+from __future__ import annotations
+
+from guardiannest.errors import ErrorCodes, Refusal
 
 
-class AccountError(StrEnum):
-    EMAIL_TAKEN = "email_taken"
-    INVALID_CREDENTIALS = "invalid_credentials"
-    INVALID_TOKEN = "invalid_token"
-    TOKEN_NOT_VALID = "token_not_valid"
-    NO_ACTIVE_ACCOUNT = "no_active_account"
+class AccountError(ErrorCodes):
+    """Sign-up, password sign-in, tokens, emailed links and the lockout."""
+
+    EMAIL_TAKEN = "email_taken", Refusal.INVALID
+    INVALID_CREDENTIALS = "invalid_credentials", Refusal.UNAUTHENTICATED
+    # A link's token (verification, reset) or the refresh token sent to log out: bad input either way.
+    INVALID_TOKEN = "invalid_token", Refusal.INVALID
+    TOKEN_NOT_VALID = "token_not_valid", Refusal.UNAUTHENTICATED
+    NO_ACTIVE_ACCOUNT = "no_active_account", Refusal.UNAUTHENTICATED
+    # Too many failures from one address against one account (django-axes); ``retry_after`` says when.
+    ACCOUNT_LOCKED = "account_locked", Refusal.RATE_LIMITED
+
+
+class MfaError(ErrorCodes):
+    """The second factor: enrolment, backup codes and the second step of sign-in."""
+
+    # Bad input on the settings screen; a failed sign-in at ``auth/login/mfa`` (raised there as UNAUTHENTICATED).
+    INVALID_CODE = "invalid_code", Refusal.INVALID
+    INVALID_MFA_TOKEN = "invalid_mfa_token", Refusal.UNAUTHENTICATED
+    INVALID_PASSWORD = "invalid_password", Refusal.INVALID
+    ALREADY_ENABLED = "mfa_already_enabled"
+    NOT_ENABLED = "mfa_not_enabled"
+    SETUP_REQUIRED = "mfa_setup_required"
+
+
+class PasskeyError(ErrorCodes):
+    CHALLENGE_INVALID = "passkey_challenge_invalid", Refusal.INVALID
+    VERIFICATION_FAILED = "passkey_verification_failed", Refusal.INVALID
+    ALREADY_REGISTERED = "passkey_already_registered"
+
+
+class FirebaseSignInError(ErrorCodes):
+    """Firebase sign-in and linking.
+
+    A token that does not prove its holder is a failed sign-in; when a signed-in
+    user links one it is bad input (raised there as INVALID).
+    """
+
+    TOKEN_INVALID = "firebase_token_invalid", Refusal.UNAUTHENTICATED
+    TOKEN_EXPIRED = "firebase_token_expired", Refusal.UNAUTHENTICATED
+    TOKEN_REVOKED = "firebase_token_revoked", Refusal.UNAUTHENTICATED
+    USER_DISABLED = "firebase_user_disabled", Refusal.UNAUTHENTICATED
+    LINK_UNTRUSTED = "firebase_link_untrusted", Refusal.UNAUTHENTICATED
+    EMAIL_REQUIRED = "firebase_email_required", Refusal.INVALID
+    EMAIL_UNVERIFIED = "firebase_email_unverified", Refusal.INVALID
+    ACCOUNT_EXISTS = "account_exists"
+    ALREADY_LINKED = "firebase_already_linked"
+    PROVIDER_NOT_ALLOWED = "firebase_provider_not_allowed", Refusal.INVALID
+    UNAVAILABLE = "firebase_unavailable", Refusal.UNAVAILABLE
+
+
+class FamilyError(ErrorCodes):
+    NOT_A_PARENT = "not_a_parent", Refusal.FORBIDDEN
+    PRIORITY_TAKEN = "priority_taken"
+    TOO_MANY_CHILDREN = "too_many_children"
+    NOT_A_SITTER = "not_a_sitter", Refusal.INVALID
+
+
+class GdprError(ErrorCodes):
+    EXPORT_IN_PROGRESS = "export_in_progress"
+    EXPORT_LINK_INVALID = "export_link_invalid", Refusal.FORBIDDEN
+    EXPORT_LINK_EXPIRED = "export_link_expired", Refusal.FORBIDDEN

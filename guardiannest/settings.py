@@ -135,7 +135,6 @@ INSTALLED_APPS = [
     "channels",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
     "axes",
     "guardiannest",
     "guardiannest.api",
@@ -303,8 +302,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOCKOUT_COOLOFF_MINUTES", default
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "guardiannest.api.net.client_ip"
-AXES_USERNAME_CALLABLE = "accounts.services.lockout.username_from_credentials"
-AXES_LOCKOUT_CALLABLE = "accounts.services.lockout.lockout_response"
+AXES_USERNAME_CALLABLE = "accounts.api.lockout.username_from_credentials"
+AXES_LOCKOUT_CALLABLE = "accounts.api.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_SENSITIVE_PARAMETERS = ["password", "code", "otp_token", "id_token", "token"]
 PASSWORD_HASHERS = [

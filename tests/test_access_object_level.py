@@ -38,7 +38,7 @@ def _session_detail(request: pytest.FixtureRequest) -> None:
     from accounts.tests.problems import assert_problem
     from conftest import client_for
 
-    session = session_start(user=request.getfixturevalue("parent"), request=None, method="password")
+    session = session_start(user=request.getfixturevalue("parent"), client=None, method="password")
     intruder = client_for(request.getfixturevalue("other_parent"))
     assert_problem(intruder.delete(f"/api/v1/security/sessions/{session.pk}"), 404, "not_found")
     session.refresh_from_db()

@@ -69,6 +69,7 @@ from schemathesis import GenerationMode
 from accounts.models import Child, DataExport, EmergencyContact, FavoriteSitter, Passkey, User, UserSession
 from accounts.services.auth import tokens_for
 from accounts.tests.factories import ParentFactory, SitterFactory
+from accounts.tests.firebase.front_door import route_google_to
 from accounts.tests.firebase.google import PROJECT_ID, StandIn, rsa_key, serve
 from guardiannest.wsgi import application
 
@@ -238,15 +239,14 @@ def _google() -> Iterator[StandIn]:
 
 
 @pytest.fixture
-def firebase(_google: StandIn, settings: Any, tmp_path: Any) -> StandIn:
+def firebase(_google: StandIn, settings: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> StandIn:
     """Firebase sign-in set up against the stand-in, so ``auth/firebase*`` answer as in production, not 503."""
     credentials = tmp_path / "service-account.json"
     credentials.write_text(json.dumps(_google.service_account()))
     _google.reset()
     settings.FIREBASE_PROJECT_ID = PROJECT_ID
     settings.FIREBASE_CREDENTIALS = str(credentials)
-    settings.FIREBASE_CERTS_URL = _google.certs_url
-    settings.FIREBASE_AUTH_API_BASE = _google.auth_api_base
+    route_google_to(monkeypatch, _google.base_url)
     return _google
 
 

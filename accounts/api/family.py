@@ -24,11 +24,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors_family as selectors
 from accounts.api.permissions import role_permission
 from accounts.api.serializers import PhoneField
 from accounts.models import Role, User
 from accounts.models.family import PRIORITY_MAX, PRIORITY_MIN
+from accounts.selectors import family as selectors
 from accounts.services import family as services
 from guardiannest.api.pagination import CursorPagination
 from guardiannest.api.serializers import CleanTextField, StrictSerializer

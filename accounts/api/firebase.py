@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.api.serializers import MfaChallengeSerializer, TokenPairSerializer
 from accounts.models import FirebaseIdentity, User
 from accounts.services.firebase import firebase_identity_link, firebase_sign_in
+from guardiannest.api.net import client_of
 from guardiannest.api.serializers import StrictSerializer
 
 # Firebase ID tokens are about 1 KB; anything far larger is not one.
@@ -58,7 +59,7 @@ class FirebaseSignInApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(firebase_sign_in(request=request._request, id_token=data.validated_data["id_token"]))
+        return Response(firebase_sign_in(client=client_of(request), id_token=data.validated_data["id_token"]))
 
 
 class FirebaseLinkApi(APIView):

@@ -16,8 +16,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import DataExport, User
+from accounts.selectors.gdpr import data_export_get_for_user
 from accounts.services import gdpr as services
 from accounts.services.gdpr.exports import download_file_name
+from guardiannest.api.net import client_of
 from guardiannest.api.serializers import StrictSerializer
 
 
@@ -48,11 +50,14 @@ class DataExportDetailApi(APIView):
         )
 
         def get_download_url(self, export: DataExport) -> str | None:
-            return services.data_export_download_url(export=export, request=self.context.get("request"))
+            url = services.data_export_download_url(export=export)
+            request = self.context.get("request")
+            # A presigned storage URL is absolute already; build_absolute_uri leaves it as it is.
+            return request.build_absolute_uri(url) if url is not None and request is not None else url
 
     @extend_schema(responses={200: OutputSerializer}, tags=["security"])
     def get(self, request: Request, export_id: UUID) -> Response:
-        export = services.data_export_get_for_user(export_id=export_id, user=cast(User, request.user))
+        export = data_export_get_for_user(export_id=export_id, user=cast(User, request.user))
         return Response(self.OutputSerializer(export, context={"request": request}).data)
 
 
@@ -82,7 +87,7 @@ class DataExportDownloadApi(APIView):
     )
     def get(self, request: Request, export_id: UUID) -> FileResponse:
         user = cast(User, request.user)
-        export = services.data_export_get_for_user(export_id=export_id, user=user)
+        export = data_export_get_for_user(export_id=export_id, user=user)
         signature = str(request.query_params.get("signature", ""))[:200]
         handle = services.data_export_open(export=export, signature=signature, actor=user)
         response = FileResponse(
@@ -106,7 +111,7 @@ class AccountDeleteApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.user_erase(
-            user=cast(User, request.user), password=data.validated_data["password"], request=request._request
+            user=cast(User, request.user), password=data.validated_data["password"], client=client_of(request)
         )
         return Response(status=status.HTTP_202_ACCEPTED)
 

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from accounts.api.serializers import TokenPairSerializer
 from accounts.models import User
 from accounts.services import mfa as services
+from guardiannest.api.net import client_of
 from guardiannest.api.serializers import StrictSerializer
 
 
@@ -92,7 +93,7 @@ class MfaTotpConfirmApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = cast(User, request.user)
-        codes = services.mfa_totp_confirm(request=request._request, user=user, **data.validated_data)
+        codes = services.mfa_totp_confirm(client=client_of(request), user=user, **data.validated_data)
         return Response(BackupCodesOutputSerializer({"backup_codes": codes}).data)
 
 
@@ -110,7 +111,7 @@ class MfaTotpDisableApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.mfa_totp_disable(request=request._request, user=cast(User, request.user), **data.validated_data)
+        services.mfa_totp_disable(client=client_of(request), user=cast(User, request.user), **data.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -128,7 +129,7 @@ class MfaBackupCodesRegenerateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         codes = services.mfa_backup_codes_regenerate(
-            request=request._request, user=cast(User, request.user), **data.validated_data
+            client=client_of(request), user=cast(User, request.user), **data.validated_data
         )
         return Response(BackupCodesOutputSerializer({"backup_codes": codes}).data)
 
@@ -150,7 +151,7 @@ class LoginMfaApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(services.user_login_mfa(request=request._request, **data.validated_data))
+        return Response(services.user_login_mfa(client=client_of(request), **data.validated_data))
 
 
 urlpatterns = [

@@ -20,7 +20,9 @@ from rest_framework.views import APIView
 
 from accounts.api.serializers import TokenPairSerializer
 from accounts.models import Passkey, User
+from accounts.selectors.passkeys import passkey_get_for_user, passkey_list_for_user
 from accounts.services import passkeys as services
+from guardiannest.api.net import client_of
 from guardiannest.api.pagination import CursorPagination
 from guardiannest.api.serializers import StrictSerializer
 
@@ -100,7 +102,7 @@ class PasskeyLoginVerifyApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(services.passkey_login(request=request._request, **data.validated_data))
+        return Response(services.passkey_login(client=client_of(request), **data.validated_data))
 
 
 class PasskeyListApi(APIView):
@@ -112,7 +114,7 @@ class PasskeyListApi(APIView):
     @extend_schema(responses={200: PasskeyOutputSerializer(many=True)}, tags=["auth"])
     def get(self, request: Request) -> Response:
         paginator = self.Pagination()
-        passkeys = services.passkey_list_for_user(user=cast(User, request.user))
+        passkeys = passkey_list_for_user(user=cast(User, request.user))
         page = paginator.paginate_queryset(passkeys, request, view=self)
         return paginator.get_paginated_response(PasskeyOutputSerializer(page, many=True).data)
 
@@ -121,7 +123,7 @@ class PasskeyDetailApi(APIView):
     @extend_schema(responses={204: None}, tags=["auth"])
     def delete(self, request: Request, passkey_id: UUID) -> Response:
         user = cast(User, request.user)
-        passkey = services.passkey_get_for_user(passkey_id=passkey_id, user=user)
+        passkey = passkey_get_for_user(passkey_id=passkey_id, user=user)
         services.passkey_revoke(passkey=passkey, actor=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

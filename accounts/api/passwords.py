@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from accounts.services import passwords, verification
 from accounts.services.sessions import SESSION_CLAIM
+from guardiannest.api.net import client_of
 from guardiannest.api.serializers import StrictSerializer
 
 RESET_ACCEPTED = "If an account uses this address, a link to reset its password is on its way."
@@ -95,7 +96,7 @@ class PasswordResetConfirmApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = passwords.password_reset_confirm(request=request._request, **data.validated_data)
+        result = passwords.password_reset_confirm(client=client_of(request), **data.validated_data)
         body = {"detail": "Your password was reset. Sign in with it.", "sessions_ended": result.sessions_ended}
         return Response(PasswordResultSerializer(body).data)
 
@@ -115,7 +116,7 @@ class PasswordChangeApi(APIView):
         token = request.auth
         current = token.get(SESSION_CLAIM) if token is not None and hasattr(token, "get") else None
         result = passwords.password_change(
-            request=request._request,
+            client=client_of(request),
             user=cast(User, request.user),
             keep_session=str(current) if current else None,
             **data.validated_data,

@@ -12,8 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors
 from accounts.models import User, UserSession
+from accounts.selectors.sessions import session_get_for_user, session_list_for_user
 from accounts.services.sessions import SESSION_CLAIM, session_revoke
 from guardiannest.api.pagination import CursorPagination
 from guardiannest.audit.models import AuditEvent
@@ -45,7 +45,7 @@ class SessionListApi(APIView):
     @extend_schema(responses={200: OutputSerializer(many=True)}, tags=["security"])
     def get(self, request: Request) -> Response:
         paginator = self.Pagination()
-        sessions = selectors.session_list_for_user(user=cast(User, request.user))
+        sessions = session_list_for_user(user=cast(User, request.user))
         page = paginator.paginate_queryset(sessions, request, view=self)
         data = self.OutputSerializer(page, many=True, context={"current": _current_session_id(request)}).data
         return paginator.get_paginated_response(data)
@@ -55,7 +55,7 @@ class SessionDetailApi(APIView):
     @extend_schema(responses={204: None}, tags=["security"])
     def delete(self, request: Request, session_id: UUID) -> Response:
         user = cast(User, request.user)
-        session = selectors.session_get_for_user(session_id=session_id, user=user)
+        session = session_get_for_user(session_id=session_id, user=user)
         session_revoke(session=session, actor=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from accounts.api import serializers as s
 from accounts.models import User
 from accounts.services import auth as services
+from guardiannest.api.net import client_of
 
 
 class RegisterApi(APIView):
@@ -49,7 +50,7 @@ class LoginApi(APIView):
         """A token pair, or with MFA on the challenge to answer at ``auth/login/mfa``."""
         data = s.LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = services.user_login(request=request._request, **data.validated_data)
+        result = services.user_login(client=client_of(request), **data.validated_data)
         return Response(result)
 
 
@@ -64,7 +65,7 @@ class TokenRefreshApi(APIView):
     def post(self, request: Request) -> Response:
         data = s.RefreshSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(services.token_refresh(refresh=data.validated_data["refresh"], request=request._request))
+        return Response(services.token_refresh(refresh=data.validated_data["refresh"], client=client_of(request)))
 
 
 class LogoutApi(APIView):

@@ -1,4 +1,4 @@
-"""Tables of the mfa subdomain.
+"""Tables of the mfa subdomain, and what "MFA is on" means.
 
 The authenticator itself is django-otp's ``TOTPDevice``. Backup codes are ours:
 django-otp's ``StaticToken`` keeps them in plaintext, so a database dump would
@@ -11,8 +11,20 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 __all__ = ["BackupCode"]
+
+
+def mfa_devices() -> models.QuerySet[TOTPDevice]:
+    """The devices that turn MFA on: an authenticator whose first code was confirmed.
+
+    The one definition of "MFA is on". ``User.mfa_enabled`` asks it, the query
+    that loads the user for API authentication is compiled from it
+    (``UserManager.get_for_authentication``), and sign-in and the MFA services
+    read ``User.mfa_enabled``. Backup codes and passkeys do not turn it on.
+    """
+    return TOTPDevice.objects.filter(confirmed=True)
 
 
 class BackupCode(models.Model):

@@ -1,4 +1,8 @@
-"""Users and roles. Families and sessions arrive with the identity issue."""
+"""Users and roles: who signs in, and what the API and the admin offer them.
+
+Families, sessions, second factors, passkeys, Firebase links and data exports
+hang off the user, each in its own module of this package.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,17 @@ from typing import Any, ClassVar
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.models.mfa import mfa_devices
 from guardiannest.fields import phone_field
+
+# Stands for the id while the authentication query is compiled (``UserManager._authentication_query``).
+_ID_MARKER = uuid.UUID("00000000-0000-4000-8000-00000000a117")
+_AUTHENTICATION_SQL: dict[str, tuple[str, tuple[Any, ...], int]] = {}
 
 
 class Role(models.TextChoices):
@@ -39,24 +50,37 @@ class UserManager(BaseUserManager["User"]):
     def get_for_authentication(self, user_id: Any) -> User | None:
         """The user a token names, as API authentication loads it: with ``mfa_on`` in the same query.
 
-        Raw SQL on purpose: this runs on every authenticated request, and compiling
-        the equivalent ORM query (an EXISTS annotation) cost ~2 ms of Python per
-        request in bench/profile_auth_me.py; the raw query costs the round trip.
+        This runs on every authenticated request, and compiling the ORM query
+        (an EXISTS annotation) cost ~2 ms of Python per request in
+        bench/profile_auth_me.py. So it is compiled once per database, from
+        the one definition of "MFA is on" (``mfa_devices``), and run as raw SQL
+        with the id put in its place.
         """
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        users, devices = self.model._meta.db_table, TOTPDevice._meta.db_table
-        sql = (
-            f'SELECT u.*, EXISTS (SELECT 1 FROM "{devices}" d WHERE d.user_id = u.id AND d.confirmed) AS mfa_on '  # noqa: S608 - table names from _meta
-            f'FROM "{users}" u WHERE u.id = %s'
-        )
         try:
             user_uuid = uuid.UUID(str(user_id))
         except ValueError:
             return None
+        connection = connections[self.db]
+        sql, params, slot = self._authentication_query(connection)
         # As each backend stores a UUID (PostgreSQL: uuid; SQLite: 32 hex characters).
-        param = self.model._meta.pk.get_db_prep_value(user_uuid, connections[self.db])
-        return next(iter(self.raw(sql, [param])), None)
+        params[slot] = self.model._meta.pk.get_db_prep_value(user_uuid, connection)
+        return next(iter(self.raw(sql, params)), None)
+
+    def _authentication_query(self, connection: BaseDatabaseWrapper) -> tuple[str, list[Any], int]:
+        """(SQL, parameters, index of the id among them) of ``get_for_authentication``, compiled on first use."""
+        compiled = _AUTHENTICATION_SQL.get(connection.alias)
+        if compiled is None:
+            marker = self.model._meta.pk.get_db_prep_value(_ID_MARKER, connection)
+            query = (
+                self.get_queryset()
+                .annotate(mfa_on=Exists(mfa_devices().filter(user=OuterRef("pk"))))
+                .filter(pk=_ID_MARKER)
+                .order_by()
+            )
+            sql, params = query.query.get_compiler(connection=connection).as_sql()
+            compiled = _AUTHENTICATION_SQL[connection.alias] = (sql, tuple(params), list(params).index(marker))
+        sql, params, slot = compiled
+        return sql, list(params), slot
 
     def get_by_natural_key(self, username: str | None) -> User:
         return self.get(email__iexact=username or "")
@@ -116,12 +140,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def mfa_enabled(self) -> bool:
-        annotated = self.__dict__.get("mfa_on")  # set by UserManager.for_authentication()
+        """Whether sign-in asks this user for a second factor (``accounts.models.mfa.mfa_devices`` says when).
+
+        Read from the row when ``UserManager.get_for_authentication`` loaded it
+        (as ``mfa_on``), otherwise asked of the database now.
+        """
+        annotated = self.__dict__.get("mfa_on")
         if annotated is not None:
             return bool(annotated)
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        return TOTPDevice.objects.filter(user=self, confirmed=True).exists()
+        return mfa_devices().filter(user=self).exists()
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
-from rest_framework import status
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -17,18 +14,23 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.errors import AccountError
 from accounts.models import Role, User, UserSession
-from accounts.services.lockout import counted, locked_error, lockout_clear, was_locked_out
-from accounts.services.mfa import mfa_challenge_issue, mfa_required
+from accounts.services.lockout import lockout_authenticate, lockout_clear
+from accounts.services.mfa import mfa_challenge_issue
 from accounts.services.sessions import SESSION_CLAIM, session_end, session_start, session_touch
 from accounts.services.verification import email_verification_enqueue
-from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
+from guardiannest.client import Client
+from guardiannest.errors import ApplicationError, invalid, invalid_fields
 
 SELF_SERVICE_ROLES = (Role.PARENT, Role.SITTER)
 
 
-def _invalid(field: str, messages: list[str], code: str = ErrorCode.INVALID) -> ApplicationError:
-    return ApplicationError(code, messages[0], status=status.HTTP_400_BAD_REQUEST, errors={field: messages})
+def _email_taken() -> ApplicationError:
+    return invalid("email", "An account with this email already exists.", AccountError.EMAIL_TAKEN)
+
+
+def _refresh_invalid() -> ApplicationError:
+    return invalid("refresh", "The refresh token is invalid or expired.", AccountError.INVALID_TOKEN)
 
 
 @transaction.atomic
@@ -37,21 +39,21 @@ def user_register(
 ) -> User:
     """Create a parent or a sitter. Staff are made by staff, never by sign-up."""
     if role not in SELF_SERVICE_ROLES:
-        raise _invalid("role", ["Choose parent or sitter."])
+        raise invalid("role", "Choose parent or sitter.")
     email = User.objects.normalize_email(email).lower()
     candidate = User(email=email, role=role, first_name=first_name, last_name=last_name, phone=phone)
     try:
         validate_password(password, user=candidate)
     except DjangoValidationError as exc:
-        raise _invalid("password", list(exc.messages)) from exc
+        raise invalid_fields({"password": list(exc.messages)}) from exc
     if User.objects.filter(email__iexact=email).exists():
-        raise _invalid("email", ["An account with this email already exists."], AccountError.EMAIL_TAKEN)
+        raise _email_taken()
     candidate.set_password(password)
     try:
         with transaction.atomic():
             candidate.save()
     except IntegrityError as exc:  # a concurrent sign-up with the same email won the race
-        raise _invalid("email", ["An account with this email already exists."], AccountError.EMAIL_TAKEN) from exc
+        raise _email_taken() from exc
     audit_record(action="user.registered", actor=candidate, target=candidate, data={"role": role})
     email_verification_enqueue(user=candidate)
     return candidate
@@ -60,7 +62,7 @@ def user_register(
 def tokens_for(user: User, *, session: UserSession | None = None) -> dict[str, str]:
     """A fresh token pair for a session (a new one, with no device details, when none is given)."""
     if session is None:
-        session = session_start(user=user, request=None, method="token")
+        session = session_start(user=user, client=None, method="token")
     refresh = RefreshToken.for_user(user)
     refresh[SESSION_CLAIM] = str(session.pk)
     UserSession.objects.filter(pk=session.pk).update(refresh_jti=refresh[jwt_settings.JTI_CLAIM])
@@ -68,10 +70,10 @@ def tokens_for(user: User, *, session: UserSession | None = None) -> dict[str, s
 
 
 def _token_invalid(detail: str = "The refresh token is invalid, expired or already used.") -> ApplicationError:
-    return ApplicationError(AccountError.TOKEN_NOT_VALID, detail, status=status.HTTP_401_UNAUTHORIZED)
+    return ApplicationError(AccountError.TOKEN_NOT_VALID, detail)
 
 
-def token_refresh(*, refresh: str, request: HttpRequest | None = None) -> dict[str, str]:
+def token_refresh(*, refresh: str, client: Client | None = None) -> dict[str, str]:
     """Rotate a refresh token: the presented one dies, a new pair of the same session comes back.
 
     The outstanding-token row is locked while the blacklist is checked and
@@ -93,43 +95,38 @@ def token_refresh(*, refresh: str, request: HttpRequest | None = None) -> dict[s
             raise _token_invalid()
         user = User.objects.filter(pk=presented.get(jwt_settings.USER_ID_CLAIM), is_active=True).first()
         if user is None:
-            raise ApplicationError(
-                AccountError.NO_ACTIVE_ACCOUNT, "No active account for this token.", status=status.HTTP_401_UNAUTHORIZED
-            )
+            raise ApplicationError(AccountError.NO_ACTIVE_ACCOUNT, "No active account for this token.")
         session = UserSession.objects.filter(pk=presented.get(SESSION_CLAIM), user=user, ended_at__isnull=True).first()
         if session is None:
             raise _token_invalid("This session has ended; sign in again.")
         BlacklistedToken.objects.create(token=outstanding)
-        session_touch(session=session, request=request)
+        session_touch(session=session, client=client)
         return tokens_for(user, session=session)
 
 
-def user_login(*, request: HttpRequest, email: str, password: str) -> dict[str, Any]:
+def user_login(*, client: Client, email: str, password: str) -> dict[str, Any]:
     """Check the password and hand out a token pair; every outcome is audited.
 
     With MFA on, a right password earns only the MFA challenge (``mfa_token``);
     tokens come from ``user_login_mfa``. No other way round the second factor.
     """
     email = email.strip().lower()
-    user = counted(lambda: authenticate(request, username=email, password=password))
-    if user is None and was_locked_out(request):
+    try:
+        user = lockout_authenticate(client=client, email=email, password=password)
+    except ApplicationError:  # account_locked: axes refused this account from this address
         audit_record(action="auth.login_locked", target=User.objects.filter(email=email).first())
-        raise locked_error()
+        raise
     if user is None:
         # No email in the log: it outlives erasure and may be someone else's typo.
         # When it names an account, the owner sees the attempt in their security events.
         audit_record(action="auth.login_failed", target=User.objects.filter(email=email).first())
-        raise ApplicationError(
-            AccountError.INVALID_CREDENTIALS,
-            "Email or password is wrong.",
-            status=status.HTTP_401_UNAUTHORIZED,
-        )
+        raise ApplicationError(AccountError.INVALID_CREDENTIALS, "Email or password is wrong.")
     assert isinstance(user, User)
-    if mfa_required(user=user):
+    if user.mfa_enabled:
         # Before lockout_clear: a right password must not wipe the count of wrong MFA codes.
-        return mfa_challenge_issue(request=request, user=user)
-    lockout_clear(request=request, email=email)
-    session = session_start(user=user, request=request, method="password")
+        return mfa_challenge_issue(client=client, user=user)
+    lockout_clear(client=client, email=email)
+    session = session_start(user=user, client=client, method="password")
     pair = tokens_for(user, session=session)
     audit_record(action="auth.login_succeeded", actor=user, target=user, data={"method": "password"})
     return pair
@@ -140,9 +137,9 @@ def user_logout(*, user: User, refresh: str) -> None:
     try:
         token = RefreshToken(refresh)  # type: ignore[arg-type]
     except TokenError as exc:
-        raise _invalid("refresh", ["The refresh token is invalid or expired."], AccountError.INVALID_TOKEN) from exc
+        raise _refresh_invalid() from exc
     if str(token.get("sub")) != str(user.pk):
-        raise _invalid("refresh", ["The refresh token is invalid or expired."], AccountError.INVALID_TOKEN)
+        raise _refresh_invalid()
     token.blacklist()
     session = UserSession.objects.filter(pk=token.get(SESSION_CLAIM), user=user).first()
     if session is not None:
@@ -163,3 +160,12 @@ def user_update(*, user: User, actor: User, data: dict[str, Any]) -> User:
     locked.save(update_fields=[*changed, "updated_at"])
     audit_record(action="user.updated", actor=actor, target=locked, data={"fields": sorted(changed)})
     return locked
+
+
+def user_phone_set(*, user: User, phone: str, actor: User) -> User:
+    """Make ``phone`` (E.164, checked by the caller) the account's phone: the change of ``user_update``, audited alike.
+
+    For other apps that decide a number is the account's (messaging, once the
+    number is proven by SMS): the user row is written by accounts only.
+    """
+    return user_update(user=user, actor=actor, data={"phone": phone})

@@ -8,18 +8,17 @@ name the fields that changed, never their values: the values are the secret.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from rest_framework import status
 
+from accounts.errors import FamilyError
 from accounts.models import Child, EmergencyContact, FavoriteSitter, ParentProfile, Role, User
 from accounts.models.family import PRIORITY_MAX, PRIORITY_MIN, validate_birth_date
-from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import ApplicationError, invalid
 
 MAX_CHILDREN = 20
 PROFILE_FIELDS = ("address", "latitude", "longitude", "phone")
@@ -27,22 +26,9 @@ CHILD_FIELDS = ("first_name", "birth_date", "allergies", "medical_notes", "speci
 CONTACT_FIELDS = ("name", "phone", "relationship", "priority")
 
 
-class FamilyError(StrEnum):
-    NOT_A_PARENT = "not_a_parent"
-    PRIORITY_TAKEN = "priority_taken"
-    TOO_MANY_CHILDREN = "too_many_children"
-    NOT_A_SITTER = "not_a_sitter"
-
-
-def _invalid(field: str, message: str, code: str = ErrorCode.INVALID) -> ApplicationError:
-    return ApplicationError(code, message, status=status.HTTP_400_BAD_REQUEST, errors={field: [message]})
-
-
 def _require_parent(user: User) -> None:
     if user.role != Role.PARENT:
-        raise ApplicationError(
-            FamilyError.NOT_A_PARENT, "Only parents have family data.", status=status.HTTP_403_FORBIDDEN
-        )
+        raise ApplicationError(FamilyError.NOT_A_PARENT, "Only parents have family data.")
 
 
 def _lock_family(parent: User) -> ParentProfile:
@@ -78,7 +64,7 @@ def parent_profile_update(*, parent: User, actor: User, data: dict[str, Any]) ->
         setattr(profile, key, value)
     if (profile.latitude is None) != (profile.longitude is None):
         missing = "longitude" if profile.longitude is None else "latitude"
-        raise _invalid(missing, "Send latitude and longitude together (or both null).")
+        raise invalid(missing, "Send latitude and longitude together (or both null).")
     profile.save(update_fields=[*changed, "updated_at"])
     audit_record(action="family.profile_updated", actor=actor, target=parent, data={"fields": sorted(changed)})
     return profile
@@ -93,7 +79,7 @@ def _check_birth_date(data: dict[str, Any]) -> None:
     try:
         validate_birth_date(data["birth_date"])
     except DjangoValidationError as exc:
-        raise _invalid("birth_date", exc.messages[0]) from exc
+        raise invalid("birth_date", exc.messages[0]) from exc
 
 
 @transaction.atomic
@@ -162,7 +148,7 @@ def _first_free_priority(parent: User) -> int:
 
 
 def _save_contact(contact: EmergencyContact, **kwargs: Any) -> None:
-    """Save, answering a clash on (parent, priority) as 409 rather than a 500."""
+    """Save, answering a clash on (parent, priority) as ``priority_taken`` rather than a database error."""
     try:
         with transaction.atomic():
             contact.save(**kwargs)
@@ -172,7 +158,7 @@ def _save_contact(contact: EmergencyContact, **kwargs: Any) -> None:
 
 @transaction.atomic
 def emergency_contact_create(*, parent: User, actor: User, data: dict[str, Any]) -> EmergencyContact:
-    """Add a contact; without a priority it takes the first free one. A taken priority is a 409."""
+    """Add a contact; without a priority it takes the first free one. A taken priority is a conflict."""
     _lock_family(parent)
     values = {key: value for key, value in data.items() if key in CONTACT_FIELDS}
     if values.get("priority") is None:
@@ -227,7 +213,7 @@ def favorite_add(*, parent: User, actor: User, sitter_id: UUID) -> tuple[Favorit
     _lock_family(parent)
     sitter = User.objects.filter(pk=sitter_id, role=Role.SITTER, is_active=True).first()
     if sitter is None:
-        raise _invalid("sitter_id", "No sitter has this id.", FamilyError.NOT_A_SITTER)
+        raise invalid("sitter_id", "No sitter has this id.", FamilyError.NOT_A_SITTER)
     existing = FavoriteSitter.objects.select_related("sitter").filter(parent=parent, sitter=sitter).first()
     if existing is not None:
         return existing, False

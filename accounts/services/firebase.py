@@ -6,14 +6,14 @@ The rules (SECURITY.md, Sign-in):
 * An unknown uid whose email belongs to no account creates a parent account
   and links it. The email counts as verified only when Firebase says so
   (``email_verified``); the account has no usable password.
-* An unknown uid whose email already has an account answers 409
-  ``account_exists`` and links nothing: anyone can put any address on a
+* An unknown uid whose email already has an account is refused with
+  ``account_exists`` (a conflict) and links nothing: anyone can put any address on a
   Firebase account through a provider that does not verify it, so the owner
   signs in with their password and links Firebase from ``auth/firebase/link``.
-* A token without an email (phone, anonymous) cannot create an account (400).
+* A token without an email (phone, anonymous) cannot create an account (bad input).
 * A link made from an unverified email is untrusted: once the address's owner
   proves themselves another way (a password set through reset), it stops
-  signing in (401), so a pre-registered account cannot be shared with its
+  signing in (a failed sign-in), so a pre-registered account cannot be shared with its
   squatter. A later token with the same, verified email trusts it again (and
   marks the account's email verified).
 * An account with MFA on gets the same half-way answer as a right password
@@ -28,43 +28,28 @@ and the client address; a locked pair is refused before the token is checked.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
-from rest_framework import status
 
 from accounts import firebase_client
-from accounts.errors import AccountError
+from accounts.errors import AccountError, FirebaseSignInError
 from accounts.firebase_client import FirebaseClaims, FirebaseTokenRejected, FirebaseUnavailable, TokenProblem
 from accounts.models import FirebaseIdentity, Role, User
 from accounts.services.auth import tokens_for
 from accounts.services.lockout import lockout_clear, lockout_failure, lockout_guard
-from accounts.services.mfa import mfa_challenge_issue, mfa_required
+from accounts.services.mfa import mfa_challenge_issue
+from accounts.services.mfa_changed import SignInChange, mfa_changed_notify
 from accounts.services.sessions import session_start
-from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.services import audit_record
+from guardiannest.client import Client
+from guardiannest.errors import ApplicationError, Refusal
 
 METHOD = "firebase"
 ANONYMOUS_PROVIDER = "anonymous"
-
-
-class FirebaseSignInError(StrEnum):
-    TOKEN_INVALID = "firebase_token_invalid"
-    TOKEN_EXPIRED = "firebase_token_expired"
-    TOKEN_REVOKED = "firebase_token_revoked"
-    USER_DISABLED = "firebase_user_disabled"
-    LINK_UNTRUSTED = "firebase_link_untrusted"
-    EMAIL_REQUIRED = "firebase_email_required"
-    EMAIL_UNVERIFIED = "firebase_email_unverified"
-    ACCOUNT_EXISTS = "account_exists"
-    ALREADY_LINKED = "firebase_already_linked"
-    PROVIDER_NOT_ALLOWED = "firebase_provider_not_allowed"
-    UNAVAILABLE = "firebase_unavailable"
 
 
 _TOKEN_ERRORS: dict[TokenProblem, tuple[FirebaseSignInError, str]] = {
@@ -90,16 +75,16 @@ class _Refusal(Exception):
         self.counts = counts  # a failed proof of identity: feeds the lockout
 
 
-def _token_error(problem: TokenProblem, *, http_status: int) -> ApplicationError:
+def _token_error(problem: TokenProblem, *, refusal: Refusal | None = None) -> ApplicationError:
+    """A failed sign-in; pass ``Refusal.INVALID`` where the caller is signed in already (linking)."""
     code, detail = _TOKEN_ERRORS[problem]
-    return ApplicationError(code, detail, status=http_status)
+    return ApplicationError(code, detail, refusal=refusal)
 
 
 def _unavailable() -> ApplicationError:
     return ApplicationError(
         FirebaseSignInError.UNAVAILABLE,
         "Firebase sign-in is not available right now; try again later or use your password.",
-        status=status.HTTP_503_SERVICE_UNAVAILABLE,
     )
 
 
@@ -112,7 +97,7 @@ def _user_by_uid(uid: str | None) -> User | None:
     return identity.user if identity is not None else None
 
 
-def _refuse(*, request: HttpRequest, refusal: _Refusal, email: str | None) -> ApplicationError:
+def _refuse(*, client: Client, refusal: _Refusal, email: str | None) -> ApplicationError:
     """Audit a refused sign-in, count it when it was a failed proof, and return the answer to raise.
 
     No email in the audit data: the target names the account the attempt was
@@ -120,7 +105,7 @@ def _refuse(*, request: HttpRequest, refusal: _Refusal, email: str | None) -> Ap
     """
     audit_record(action="auth.login_failed", target=refusal.target, data={"method": METHOD, "reason": refusal.reason})
     if refusal.counts and email:
-        lockout_failure(request=request, email=email, way=METHOD)  # raises 429 when this one locks
+        lockout_failure(client=client, email=email, way=METHOD)  # raises account_locked when this one locks
     return refusal.error
 
 
@@ -141,7 +126,6 @@ def _account_create(*, claims: FirebaseClaims) -> FirebaseIdentity:
             ApplicationError(
                 FirebaseSignInError.EMAIL_REQUIRED,
                 "This Firebase account has no usable email address; sign in with a provider that shares one.",
-                status=status.HTTP_400_BAD_REQUEST,
                 errors={"id_token": ["The token carries no usable email address."]},
             ),
             reason="email_required",
@@ -155,7 +139,6 @@ def _account_create(*, claims: FirebaseClaims) -> FirebaseIdentity:
             ApplicationError(
                 FirebaseSignInError.EMAIL_UNVERIFIED,
                 "Verify this email address with your sign-in provider first, then try again.",
-                status=status.HTTP_400_BAD_REQUEST,
                 errors={"id_token": ["The token's email address is not verified."]},
             ),
             reason="email_unverified",
@@ -191,7 +174,6 @@ def _account_exists() -> ApplicationError:
     return ApplicationError(
         FirebaseSignInError.ACCOUNT_EXISTS,
         "An account with this email already exists. Sign in with your password, then link Firebase.",
-        status=status.HTTP_409_CONFLICT,
     )
 
 
@@ -200,11 +182,7 @@ def _admit(*, identity: FirebaseIdentity, claims: FirebaseClaims) -> User:
     user = identity.user
     if not user.is_active:
         raise _Refusal(
-            ApplicationError(
-                AccountError.NO_ACTIVE_ACCOUNT,
-                "No active account for this sign-in.",
-                status=status.HTTP_401_UNAUTHORIZED,
-            ),
+            ApplicationError(AccountError.NO_ACTIVE_ACCOUNT, "No active account for this sign-in."),
             reason="inactive",
             target=user,
             counts=True,
@@ -213,6 +191,7 @@ def _admit(*, identity: FirebaseIdentity, claims: FirebaseClaims) -> User:
         if not identity.trusted:
             identity.trusted = True
             FirebaseIdentity.objects.filter(pk=identity.pk).update(trusted=True)
+            mfa_changed_notify(user=user, change=SignInChange.FIREBASE_LINKED)
         if user.email_verified_at is None:
             user.email_verified_at = timezone.now()
             user.save(update_fields=["email_verified_at", "updated_at"])
@@ -221,7 +200,6 @@ def _admit(*, identity: FirebaseIdentity, claims: FirebaseClaims) -> User:
             ApplicationError(
                 FirebaseSignInError.LINK_UNTRUSTED,
                 "This Firebase account can no longer sign in here. Sign in with your password and link it again.",
-                status=status.HTTP_401_UNAUTHORIZED,
             ),
             reason="link_untrusted",
             target=user,
@@ -230,7 +208,7 @@ def _admit(*, identity: FirebaseIdentity, claims: FirebaseClaims) -> User:
     return user
 
 
-def firebase_sign_in(*, request: HttpRequest, id_token: str) -> dict[str, Any]:
+def firebase_sign_in(*, client: Client, id_token: str) -> dict[str, Any]:
     """Verify a Firebase ID token and hand out a token pair for its linked (or new) user.
 
     With MFA on, the answer is the MFA challenge instead of tokens, and the
@@ -238,19 +216,19 @@ def firebase_sign_in(*, request: HttpRequest, id_token: str) -> dict[str, Any]:
     """
     hint = firebase_client.unverified_email(id_token)
     if hint:
-        lockout_guard(request=request, email=hint)
+        lockout_guard(client=client, email=hint)
     try:
         claims = firebase_client.verify_id_token(id_token)
     except FirebaseUnavailable as exc:
         raise _unavailable() from exc
     except FirebaseTokenRejected as exc:
         refusal = _Refusal(
-            _token_error(exc.problem, http_status=status.HTTP_401_UNAUTHORIZED),
+            _token_error(exc.problem),
             reason=f"token_{exc.problem.value}",
             target=_user_by_uid(exc.uid) or _user_by_email(exc.email_hint),
             counts=True,
         )
-        raise _refuse(request=request, refusal=refusal, email=exc.email_hint) from exc
+        raise _refuse(client=client, refusal=refusal, email=exc.email_hint) from exc
     email = claims.email or hint
     try:
         with transaction.atomic():
@@ -258,10 +236,10 @@ def firebase_sign_in(*, request: HttpRequest, id_token: str) -> dict[str, Any]:
             if identity is None:
                 identity = _account_create(claims=claims)
             user = _admit(identity=identity, claims=claims)
-            second_factor = mfa_required(user=user)
+            second_factor = user.mfa_enabled
             if not second_factor:
                 FirebaseIdentity.objects.filter(pk=identity.pk).update(last_used_at=timezone.now())
-                session = session_start(user=user, request=request, method=METHOD)
+                session = session_start(user=user, client=client, method=METHOD)
                 pair = tokens_for(user, session=session)
                 audit_record(
                     action="auth.login_succeeded",
@@ -270,18 +248,18 @@ def firebase_sign_in(*, request: HttpRequest, id_token: str) -> dict[str, Any]:
                     data={"method": METHOD, "provider": claims.sign_in_provider},
                 )
     except _Refusal as refusal:
-        raise _refuse(request=request, refusal=refusal, email=email) from refusal
+        raise _refuse(client=client, refusal=refusal, email=email) from refusal
     if second_factor:
-        return mfa_challenge_issue(request=request, user=user)
+        return mfa_challenge_issue(client=client, user=user)
     if email:
-        lockout_clear(request=request, email=email)
+        lockout_clear(client=client, email=email)
     return pair
 
 
 def firebase_identity_link(*, user: User, id_token: str) -> tuple[FirebaseIdentity, bool]:
     """Link the Firebase account of a token to the signed-in user; (identity, created).
 
-    The caller is already signed in, so a bad token is bad input (400), not a
+    The caller is already signed in, so a bad token is bad input, not a
     failed sign-in. Linking again to the same user is a no-op that trusts the
     link; a uid linked to someone else is a conflict. Anonymous Firebase users
     are throwaway device identities and never become a way in.
@@ -291,12 +269,10 @@ def firebase_identity_link(*, user: User, id_token: str) -> tuple[FirebaseIdenti
     except FirebaseUnavailable as exc:
         raise _unavailable() from exc
     except FirebaseTokenRejected as exc:
-        raise _token_error(exc.problem, http_status=status.HTTP_400_BAD_REQUEST) from exc
+        raise _token_error(exc.problem, refusal=Refusal.INVALID) from exc
     if claims.sign_in_provider == ANONYMOUS_PROVIDER:
         raise ApplicationError(
-            FirebaseSignInError.PROVIDER_NOT_ALLOWED,
-            "Anonymous Firebase accounts cannot be linked.",
-            status=status.HTTP_400_BAD_REQUEST,
+            FirebaseSignInError.PROVIDER_NOT_ALLOWED, "Anonymous Firebase accounts cannot be linked."
         )
     with transaction.atomic():
         try:
@@ -308,15 +284,15 @@ def firebase_identity_link(*, user: User, id_token: str) -> tuple[FirebaseIdenti
             existing = FirebaseIdentity.objects.get(uid=claims.uid)
             if existing.user_id != user.pk:
                 raise ApplicationError(
-                    FirebaseSignInError.ALREADY_LINKED,
-                    "This Firebase account is linked to another account.",
-                    status=status.HTTP_409_CONFLICT,
+                    FirebaseSignInError.ALREADY_LINKED, "This Firebase account is linked to another account."
                 ) from None
             if not existing.trusted:
                 existing.trusted = True
                 existing.save(update_fields=["trusted"])
+                mfa_changed_notify(user=user, change=SignInChange.FIREBASE_LINKED)
             return existing, False
         audit_record(action="auth.firebase_linked", actor=user, target=user, data={"provider": claims.sign_in_provider})
+        mfa_changed_notify(user=user, change=SignInChange.FIREBASE_LINKED)
         return identity, True
 
 
@@ -328,3 +304,4 @@ def firebase_identity_unlink(*, identity: FirebaseIdentity, actor: User) -> None
     deleted, _ = FirebaseIdentity.objects.filter(pk=identity.pk).delete()
     if deleted:
         audit_record(action="auth.firebase_unlinked", actor=actor, target=user, data={"provider": provider})
+        mfa_changed_notify(user=user, change=SignInChange.FIREBASE_UNLINKED)

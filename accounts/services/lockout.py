@@ -1,79 +1,91 @@
 """Brute-force lockout (django-axes) on every way in, counted per account + client address.
 
-Password logins go through ``authenticate(request=…)``, which axes watches by
-itself. Every other way in (MFA codes, backup codes, Firebase, password reset)
-reports its failures here, checks the lock before trying, and clears the
-count on success.
+Every way in checks the lock before trying (:func:`lockout_guard`), reports a
+failure (:func:`lockout_failure`) and clears the count on success
+(:func:`lockout_clear`). A password is checked with :func:`lockout_authenticate`:
+Django's ``authenticate``, where axes's backend refuses a locked pair before
+the password is looked at and counts a wrong one.
+
+Axes reads every attempt from a request. The services know the caller only as
+a :class:`~guardiannest.client.Client`, so :func:`_axes_request` makes the
+request axes reads from it, here and nowhere else: the address (read back
+through ``AXES_CLIENT_IP_CALLABLE``, which finds no proxy header on it), the
+browser, and the way in where axes records a path. Axes marks a lock on that
+request; it is read back here and raised as ``account_locked``, the same
+answer whatever way in was locked. Axes's own hooks (whose account an attempt
+is against, how its refusal looks on the admin login) are in
+``accounts/api/lockout.py``.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from axes.handlers.proxy import AxesProxyHandler
 from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.signals import user_login_failed
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
-from rest_framework import status
+from django.http import HttpRequest
 
-from guardiannest.api.errors import PROBLEM_CONTENT_TYPE, ApplicationError, problem
-from guardiannest.api.net import client_ip
+from accounts.errors import AccountError
+from guardiannest.client import Client
+from guardiannest.errors import ApplicationError
 
 T = TypeVar("T")
 
-LOCKED_CODE = "account_locked"
 LOCKED_DETAIL = "Too many failed attempts from here. Try again later or reset your password."
 
 
-def username_from_credentials(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:
-    """Axes's idea of the account: the email, lower-cased, whatever field carried it."""
-    source = credentials or {}
-    value = source.get("username") or source.get("email")
-    return str(value).strip().lower() if value else None
-
-
-def _cooloff_seconds() -> int:
-    return int(settings.AXES_COOLOFF_TIME.total_seconds())
-
-
 def locked_error() -> ApplicationError:
+    """The refusal of a locked account + address, with the cool-off as the time to come back."""
     return ApplicationError(
-        LOCKED_CODE,
-        LOCKED_DETAIL,
-        status=status.HTTP_429_TOO_MANY_REQUESTS,
-        headers={"Retry-After": str(_cooloff_seconds())},
+        AccountError.ACCOUNT_LOCKED, LOCKED_DETAIL, retry_after=int(settings.AXES_COOLOFF_TIME.total_seconds())
     )
 
 
-def lockout_response(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
-    """What axes answers when it refuses (the admin login): our problem shape."""
-    response = HttpResponse(
-        json.dumps(problem(status.HTTP_429_TOO_MANY_REQUESTS, LOCKED_CODE, LOCKED_DETAIL)),
-        status=status.HTTP_429_TOO_MANY_REQUESTS,
-        content_type=PROBLEM_CONTENT_TYPE,
-    )
-    response["Retry-After"] = str(_cooloff_seconds())
-    return response
+def _axes_request(client: Client, *, way: str) -> HttpRequest:
+    """What axes reads an attempt from, made from the client (see the module docstring)."""
+    request = HttpRequest()
+    request.method = "POST"
+    request.META = {"REMOTE_ADDR": client.ip, "HTTP_USER_AGENT": client.user_agent, "PATH_INFO": way}
+    return request
 
 
-def lockout_guard(*, request: HttpRequest, email: str) -> None:
+def _locked(request: HttpRequest) -> bool:
+    return bool(getattr(request, "axes_locked_out", False))
+
+
+def lockout_guard(*, client: Client, email: str) -> None:
     """Refuse before trying anything when this account+address is locked."""
-    if AxesProxyHandler.is_locked(request, {"username": email}):
+    if AxesProxyHandler.is_locked(_axes_request(client, way="guard"), {"username": email}):
         raise locked_error()
 
 
-def lockout_failure(*, request: HttpRequest, email: str, way: str) -> None:
-    """Count a failed attempt that did not go through ``authenticate`` (MFA, Firebase, reset …)."""
+def lockout_failure(*, client: Client, email: str, way: str) -> None:
+    """Count a failed attempt that did not go through :func:`lockout_authenticate` (MFA, Firebase, reset …).
+
+    Raises ``account_locked`` when this failure is the one that locks.
+    """
+    request = _axes_request(client, way=way)
     counted(
         lambda: user_login_failed.send(sender=__name__, credentials={"username": email, "way": way}, request=request)
     )
-    if getattr(request, "axes_locked_out", False):
+    if _locked(request):
         raise locked_error()
+
+
+def lockout_authenticate(*, client: Client, email: str, password: str) -> AbstractBaseUser | None:
+    """The user whose password this is, or None; ``account_locked`` when the pair is (or just got) locked."""
+    request = _axes_request(client, way="password")
+    user = counted(lambda: authenticate(request, username=email, password=password))
+    if user is None and _locked(request):
+        raise locked_error()
+    return user
 
 
 def counted(attempt: Callable[[], T], *, tries: int = 5) -> T:
@@ -95,11 +107,6 @@ def counted(attempt: Callable[[], T], *, tries: int = 5) -> T:
     raise AssertionError("unreachable")
 
 
-def lockout_clear(*, request: HttpRequest, email: str) -> None:
+def lockout_clear(*, client: Client, email: str) -> None:
     """A success on this account from this address wipes its count."""
-    axes_reset(ip=client_ip(request), username=email.strip().lower())
-
-
-def was_locked_out(request: HttpRequest) -> bool:
-    """After ``authenticate`` returned None: was it axes refusing?"""
-    return bool(getattr(request, "axes_locked_out", False))
+    axes_reset(ip=client.ip, username=email.strip().lower())

@@ -16,7 +16,7 @@ Three rules shape this module.
 * A failure is recorded (audit event, lockout count) *after* the transaction
   that checked the code, so the refusal does not roll its own record back.
 
-Sign-in with MFA is two steps: ``user_login`` sees a confirmed device and calls
+Sign-in with MFA is two steps: ``user_login`` sees ``User.mfa_enabled`` and calls
 ``mfa_challenge_issue`` instead of handing out tokens; ``user_login_mfa``
 redeems the opaque, single-use, IP-bound ``mfa_token`` with a code.
 """
@@ -29,7 +29,6 @@ import secrets
 import time
 from base64 import b32encode
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, NoReturn
 from urllib.parse import quote, urlencode
 
@@ -38,29 +37,19 @@ import qrcode.image.svg
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework import status
 
+from accounts.errors import MfaError
 from accounts.models import BackupCode, User
 from accounts.services.lockout import lockout_clear, lockout_failure, lockout_guard
+from accounts.services.mfa_changed import SignInChange, mfa_changed_notify
 from accounts.services.sessions import session_start
-from guardiannest.api.errors import ApplicationError
-from guardiannest.api.net import client_ip
 from guardiannest.audit.services import audit_record
+from guardiannest.client import Client
 from guardiannest.crypto.blind_index import blind_index
-
-
-class MfaError(StrEnum):
-    INVALID_CODE = "invalid_code"
-    INVALID_MFA_TOKEN = "invalid_mfa_token"
-    INVALID_PASSWORD = "invalid_password"
-    ALREADY_ENABLED = "mfa_already_enabled"
-    NOT_ENABLED = "mfa_not_enabled"
-    SETUP_REQUIRED = "mfa_setup_required"
-
+from guardiannest.errors import ApplicationError, Refusal, invalid
 
 ISSUER = "GuardianNest"
 DEVICE_NAME = "authenticator"
@@ -102,21 +91,17 @@ def mfa_code_clean(value: str) -> tuple[str, str] | None:
     return ("backup_code", code) if _BACKUP_RE.match(code) else None
 
 
-def _invalid_input(field: str, message: str) -> ApplicationError:
-    return ApplicationError("invalid", message, status=status.HTTP_400_BAD_REQUEST, errors={field: [message]})
-
-
 def _require_totp_code(value: str) -> str:
     code = totp_code_clean(value)
     if code is None:
-        raise _invalid_input("code", TOTP_CODE_HELP)
+        raise invalid("code", TOTP_CODE_HELP)
     return code
 
 
 def _require_any_code(value: str) -> tuple[str, str]:
     cleaned = mfa_code_clean(value)
     if cleaned is None:
-        raise _invalid_input("code", ANY_CODE_HELP)
+        raise invalid("code", ANY_CODE_HELP)
     return cleaned
 
 
@@ -188,23 +173,24 @@ def _backup_codes_replace(*, user: User) -> list[str]:
     return [f"{code[:5]}-{code[5:]}" for code in codes]
 
 
-def _code_rejected(*, request: HttpRequest, user: User, way: str, actor: User | None, http_status: int) -> NoReturn:
-    """Record a wrong code (audit + lockout count) and refuse. Call outside the checking transaction."""
+def _code_rejected(*, client: Client, user: User, way: str, actor: User | None, signing_in: bool) -> NoReturn:
+    """Record a wrong code (audit + lockout count) and refuse. Call outside the checking transaction.
+
+    On a settings screen a wrong code is bad input in the ``code`` field; at
+    sign-in it is a failed sign-in.
+    """
     with transaction.atomic():
         audit_record(action="auth.mfa_failed", actor=actor, target=user, data={"way": way})
-    lockout_failure(request=request, email=user.email, way=way)  # raises 429 on the failure that locks
+    lockout_failure(client=client, email=user.email, way=way)  # raises account_locked on the failure that locks
     message = "The code is wrong, expired or already used."
-    errors = {"code": [message]} if http_status == status.HTTP_400_BAD_REQUEST else None
-    raise ApplicationError(MfaError.INVALID_CODE, message, status=http_status, errors=errors)
+    if signing_in:
+        raise ApplicationError(MfaError.INVALID_CODE, message, refusal=Refusal.UNAUTHENTICATED)
+    raise invalid("code", message, MfaError.INVALID_CODE)
 
 
 def _lock_user(user: User) -> User:
     """Serialise MFA changes of one account (two setups, or confirm against disable)."""
     return User.objects.select_for_update().get(pk=user.pk)
-
-
-def _has_confirmed_device(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 # --- enrolment -----------------------------------------------------------------------------
@@ -249,7 +235,7 @@ def mfa_totp_setup(*, user: User) -> TotpSetup:
     """
     with transaction.atomic():
         locked = _lock_user(user)
-        if _has_confirmed_device(locked):
+        if locked.mfa_enabled:
             raise ApplicationError(MfaError.ALREADY_ENABLED, "Two-step sign-in is already on; turn it off first.")
         TOTPDevice.objects.filter(user=locked, confirmed=False).delete()
         device = TOTPDevice.objects.create(user=locked, name=DEVICE_NAME, confirmed=False)
@@ -258,13 +244,13 @@ def mfa_totp_setup(*, user: User) -> TotpSetup:
     return TotpSetup(secret=totp_secret(device), otpauth_uri=uri, qr_svg=qr_svg(uri))
 
 
-def mfa_totp_confirm(*, request: HttpRequest, user: User, code: str) -> list[str]:
+def mfa_totp_confirm(*, client: Client, user: User, code: str) -> list[str]:
     """Turn MFA on with the first code from the app; returns the 10 backup codes, shown once."""
     code = _require_totp_code(code)
-    lockout_guard(request=request, email=user.email)
+    lockout_guard(client=client, email=user.email)
     with transaction.atomic():
         locked = _lock_user(user)
-        if _has_confirmed_device(locked):
+        if locked.mfa_enabled:
             raise ApplicationError(MfaError.ALREADY_ENABLED, "Two-step sign-in is already on.")
         if not TOTPDevice.objects.filter(user=locked, confirmed=False).exists():
             raise ApplicationError(MfaError.SETUP_REQUIRED, "Start the set-up first.")
@@ -272,60 +258,51 @@ def mfa_totp_confirm(*, request: HttpRequest, user: User, code: str) -> list[str
             TOTPDevice.objects.filter(user=locked, confirmed=False).update(confirmed=True)
             codes = _backup_codes_replace(user=locked)
             audit_record(action="mfa.enabled", actor=locked, target=locked, data={"method": "totp"})
+            mfa_changed_notify(user=locked, change=SignInChange.TOTP_ENABLED)
             return codes
-    _code_rejected(request=request, user=user, way="totp", actor=user, http_status=status.HTTP_400_BAD_REQUEST)
+    _code_rejected(client=client, user=user, way="totp", actor=user, signing_in=False)
 
 
-def mfa_totp_disable(*, request: HttpRequest, user: User, password: str, code: str) -> None:
+def mfa_totp_disable(*, client: Client, user: User, password: str, code: str) -> None:
     """Turn MFA off: the password and a current code (TOTP, or a backup code for a lost phone)."""
     way, code = _require_any_code(code)
-    lockout_guard(request=request, email=user.email)
-    if not _has_confirmed_device(user):
+    lockout_guard(client=client, email=user.email)
+    if not user.mfa_enabled:
         raise ApplicationError(MfaError.NOT_ENABLED, "Two-step sign-in is not on.")
     if not user.check_password(password):
-        lockout_failure(request=request, email=user.email, way="password")
-        message = "The password is wrong."
-        raise ApplicationError(
-            MfaError.INVALID_PASSWORD, message, status=status.HTTP_400_BAD_REQUEST, errors={"password": [message]}
-        )
+        lockout_failure(client=client, email=user.email, way="password")
+        raise invalid("password", "The password is wrong.", MfaError.INVALID_PASSWORD)
     with transaction.atomic():
         locked = _lock_user(user)
         if _code_spend(user=locked, way=way, code=code):
             TOTPDevice.objects.filter(user=locked).delete()
             BackupCode.objects.filter(user=locked).delete()
             audit_record(action="mfa.disabled", actor=locked, target=locked, data={"way": way})
+            mfa_changed_notify(user=locked, change=SignInChange.TOTP_DISABLED)
             return
-    _code_rejected(request=request, user=user, way=way, actor=user, http_status=status.HTTP_400_BAD_REQUEST)
+    _code_rejected(client=client, user=user, way=way, actor=user, signing_in=False)
 
 
-def mfa_backup_codes_regenerate(*, request: HttpRequest, user: User, code: str) -> list[str]:
+def mfa_backup_codes_regenerate(*, client: Client, user: User, code: str) -> list[str]:
     """A new set of backup codes for a current TOTP code; every old code dies."""
     code = _require_totp_code(code)
-    lockout_guard(request=request, email=user.email)
+    lockout_guard(client=client, email=user.email)
     with transaction.atomic():
         locked = _lock_user(user)
-        if not _has_confirmed_device(locked):
+        if not locked.mfa_enabled:
             raise ApplicationError(MfaError.NOT_ENABLED, "Two-step sign-in is not on.")
         if totp_verify(user=locked, code=code):
             codes = _backup_codes_replace(user=locked)
             audit_record(action="mfa.backup_codes_regenerated", actor=locked, target=locked)
+            mfa_changed_notify(user=locked, change=SignInChange.BACKUP_CODES_REGENERATED)
             return codes
-    _code_rejected(request=request, user=user, way="totp", actor=user, http_status=status.HTTP_400_BAD_REQUEST)
-
-
-def mfa_backup_codes_remaining(*, user: User) -> int:
-    return BackupCode.objects.filter(user=user, used_at__isnull=True).count()
+    _code_rejected(client=client, user=user, way="totp", actor=user, signing_in=False)
 
 
 # --- sign-in, second step ------------------------------------------------------------------
 
 
-def mfa_required(*, user: User) -> bool:
-    """Sign-in asks for a second factor exactly when a confirmed device exists."""
-    return _has_confirmed_device(user)
-
-
-def mfa_challenge_issue(*, request: HttpRequest, user: User) -> dict[str, Any]:
+def mfa_challenge_issue(*, client: Client, user: User) -> dict[str, Any]:
     """The half-way answer to a right password: an opaque token, not a JWT, good for one ``login/mfa``.
 
     It lives in the cache for five minutes, names only the user and the
@@ -334,38 +311,36 @@ def mfa_challenge_issue(*, request: HttpRequest, user: User) -> dict[str, Any]:
     token = secrets.token_urlsafe(32)
     cache.set(
         _MFA_TOKEN_PREFIX + token,
-        {"user_id": str(user.pk), "ip": client_ip(request)},
+        {"user_id": str(user.pk), "ip": client.ip},
         timeout=MFA_TOKEN_TTL_SECONDS,
     )
     return {"mfa_required": True, "mfa_token": token, "methods": list(METHODS)}
 
 
-def _challenge_redeem(*, request: HttpRequest, mfa_token: str) -> User:
-    """The user the token was issued to, once, from the same address; 401 for anything else.
+def _challenge_redeem(*, client: Client, mfa_token: str) -> User:
+    """The user the token was issued to, once, from the same address; ``invalid_mfa_token`` for anything else.
 
     Redeemed by deleting it: of two racing redemptions only the one whose
     delete removed the key goes on.
     """
-    invalid = ApplicationError(
-        MfaError.INVALID_MFA_TOKEN,
-        "The sign-in step has expired or was already used; sign in again.",
-        status=status.HTTP_401_UNAUTHORIZED,
+    refused = ApplicationError(
+        MfaError.INVALID_MFA_TOKEN, "The sign-in step has expired or was already used; sign in again."
     )
     if not mfa_token or len(mfa_token) > _MFA_TOKEN_MAX_LENGTH or not _TOKEN_SHAPE.fullmatch(mfa_token):
-        raise invalid
+        raise refused
     key = _MFA_TOKEN_PREFIX + mfa_token
     entry = cache.get(key)
     if not isinstance(entry, dict) or not cache.delete(key):
-        raise invalid
-    if entry.get("ip") != client_ip(request):
-        raise invalid
+        raise refused
+    if entry.get("ip") != client.ip:
+        raise refused
     user = User.objects.filter(pk=str(entry.get("user_id")), is_active=True).first()
     if user is None:
-        raise invalid
+        raise refused
     return user
 
 
-def user_login_mfa(*, request: HttpRequest, mfa_token: str, code: str) -> dict[str, str]:
+def user_login_mfa(*, client: Client, mfa_token: str, code: str) -> dict[str, str]:
     """Finish a sign-in with a TOTP or backup code; a session starts with method ``password+<way>``.
 
     The token is spent whatever happens next: a wrong code means signing in
@@ -374,14 +349,14 @@ def user_login_mfa(*, request: HttpRequest, mfa_token: str, code: str) -> dict[s
     from accounts.services.auth import tokens_for  # auth imports this module for user_login
 
     way, code = _require_any_code(code)
-    user = _challenge_redeem(request=request, mfa_token=mfa_token)
-    lockout_guard(request=request, email=user.email)
+    user = _challenge_redeem(client=client, mfa_token=mfa_token)
+    lockout_guard(client=client, email=user.email)
     with transaction.atomic():
         if _code_spend(user=user, way=way, code=code):
             method = f"password+{way}"
-            session = session_start(user=user, request=request, method=method)
+            session = session_start(user=user, client=client, method=method)
             pair = tokens_for(user, session=session)
             audit_record(action="auth.login_succeeded", actor=user, target=user, data={"method": method})
-            lockout_clear(request=request, email=user.email)
+            lockout_clear(client=client, email=user.email)
             return pair
-    _code_rejected(request=request, user=user, way=way, actor=None, http_status=status.HTTP_401_UNAUTHORIZED)
+    _code_rejected(client=client, user=user, way=way, actor=None, signing_in=True)

@@ -21,20 +21,14 @@ import re
 import secrets
 import time
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Any, TypeVar
-from uuid import UUID
 
 import nh3
 import structlog
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.utils import timezone
-from rest_framework import status
-from rest_framework.exceptions import NotFound
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -61,13 +55,15 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from accounts.errors import AccountError
+from accounts.errors import AccountError, PasskeyError
 from accounts.models import Passkey, User
 from accounts.services.auth import tokens_for
 from accounts.services.lockout import lockout_clear, lockout_failure, lockout_guard
+from accounts.services.mfa_changed import SignInChange, mfa_changed_notify
 from accounts.services.sessions import session_start
-from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
+from guardiannest.client import Client
+from guardiannest.errors import ApplicationError, invalid
 
 logger = structlog.get_logger("accounts.passkeys")
 T = TypeVar("T")
@@ -81,12 +77,6 @@ ALGORITHMS = [
     COSEAlgorithmIdentifier.RSASSA_PKCS1_v1_5_SHA_256,
 ]
 NAME_MAX_LENGTH = 64
-
-
-class PasskeyError(StrEnum):
-    CHALLENGE_INVALID = "passkey_challenge_invalid"
-    VERIFICATION_FAILED = "passkey_verification_failed"
-    ALREADY_REGISTERED = "passkey_already_registered"
 
 
 # --- configuration -------------------------------------------------------------------------
@@ -144,11 +134,11 @@ def _redeem(key: str) -> dict[str, Any] | None:
 
 
 def _bad_credential(message: str, field: str = "credential") -> ApplicationError:
-    return ApplicationError(ErrorCode.INVALID, message, status=status.HTTP_400_BAD_REQUEST, errors={field: [message]})
+    return invalid(field, message)
 
 
 def _client_data(client_data_json: bytes) -> tuple[bytes, object]:
-    """(challenge, origin) from clientDataJSON; malformed → 400."""
+    """(challenge, origin) from clientDataJSON; malformed → bad input."""
     try:
         client_data = parse_client_data_json(client_data_json)
     except _BAD_INPUT as exc:
@@ -219,9 +209,7 @@ def passkey_register(*, user: User, credential: dict[str, Any], name: str) -> Pa
     state = _redeem(_register_key(user))
     if state is None:
         raise ApplicationError(
-            PasskeyError.CHALLENGE_INVALID,
-            "No registration is pending, or it expired: ask for new options.",
-            status=status.HTTP_400_BAD_REQUEST,
+            PasskeyError.CHALLENGE_INVALID, "No registration is pending, or it expired: ask for new options."
         )
     try:
         verified = verify_registration_response(
@@ -234,9 +222,7 @@ def passkey_register(*, user: User, credential: dict[str, Any], name: str) -> Pa
         )
     except _BAD_INPUT as exc:
         logger.info("passkey_registration_refused", reason=str(exc)[:200])
-        raise ApplicationError(
-            PasskeyError.VERIFICATION_FAILED, "The passkey could not be verified.", status=status.HTTP_400_BAD_REQUEST
-        ) from exc
+        raise ApplicationError(PasskeyError.VERIFICATION_FAILED, "The passkey could not be verified.") from exc
     credential_id = bytes_to_base64url(verified.credential_id)
     transports = [t.value for t in parsed.response.transports or []]
     try:
@@ -254,10 +240,9 @@ def passkey_register(*, user: User, credential: dict[str, Any], name: str) -> Pa
             )
             data = {"aaguid": verified.aaguid, "backed_up": verified.credential_backed_up}
             audit_record(action="passkey.registered", actor=user, target=passkey, data=data)
+            mfa_changed_notify(user=user, change=SignInChange.PASSKEY_ADDED)
     except IntegrityError as exc:  # the credential id is someone's already (unique)
-        raise ApplicationError(
-            PasskeyError.ALREADY_REGISTERED, "This passkey is already registered.", status=status.HTTP_409_CONFLICT
-        ) from exc
+        raise ApplicationError(PasskeyError.ALREADY_REGISTERED, "This passkey is already registered.") from exc
     return passkey
 
 
@@ -291,9 +276,7 @@ def passkey_login_options(*, email: str | None = None) -> dict[str, Any]:
 
 
 def _login_refused() -> ApplicationError:
-    return ApplicationError(
-        AccountError.INVALID_CREDENTIALS, "The passkey sign-in failed.", status=status.HTTP_401_UNAUTHORIZED
-    )
+    return ApplicationError(AccountError.INVALID_CREDENTIALS, "The passkey sign-in failed.")
 
 
 def _check_assertion(passkey: Passkey, parsed: AuthenticationCredential, state: dict[str, Any], origin: object) -> int:
@@ -315,7 +298,7 @@ def _check_assertion(passkey: Passkey, parsed: AuthenticationCredential, state: 
     return verified.new_sign_count
 
 
-def passkey_login(*, request: HttpRequest, credential: dict[str, Any]) -> dict[str, str]:
+def passkey_login(*, client: Client, credential: dict[str, Any]) -> dict[str, str]:
     """Verify an assertion and open a session; every outcome is audited.
 
     The challenge is spent first, whatever follows. A failure with a
@@ -335,7 +318,7 @@ def passkey_login(*, request: HttpRequest, credential: dict[str, Any]) -> dict[s
         raise _login_refused()
     user = passkey.user
     try:
-        lockout_guard(request=request, email=user.email)
+        lockout_guard(client=client, email=user.email)
     except ApplicationError:
         audit_record(action="auth.login_locked", target=user, data={"method": "passkey"})
         raise
@@ -351,30 +334,18 @@ def passkey_login(*, request: HttpRequest, credential: dict[str, Any]) -> dict[s
                 locked.sign_count = new_sign_count
                 locked.last_used_at = timezone.now()
                 locked.save(update_fields=["sign_count", "last_used_at"])
-                session = session_start(user=user, request=request, method="passkey")
+                session = session_start(user=user, client=client, method="passkey")
                 pair = tokens_for(user, session=session)
-                lockout_clear(request=request, email=user.email)
+                lockout_clear(client=client, email=user.email)
                 audit_record(action="auth.login_succeeded", actor=user, target=user, data={"method": "passkey"})
                 return pair
     logger.info("passkey_login_refused", reason=reason, passkey=str(passkey.pk))
     audit_record(action="auth.login_failed", target=user, data={"method": "passkey"})
-    lockout_failure(request=request, email=user.email, way="passkey")  # raises 429 at the limit
+    lockout_failure(client=client, email=user.email, way="passkey")  # raises account_locked at the limit
     raise _login_refused()
 
 
-# --- the user's own list ------------------------------------------------------------------------
-
-
-def passkey_list_for_user(*, user: User) -> QuerySet[Passkey]:
-    return Passkey.objects.filter(user=user).order_by("-created_at")
-
-
-def passkey_get_for_user(*, passkey_id: UUID, user: User) -> Passkey:
-    """The user's own passkey; anyone else's is simply not found."""
-    passkey = Passkey.objects.filter(pk=passkey_id, user=user).first()
-    if passkey is None:
-        raise NotFound()
-    return passkey
+# --- revoking ---------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -383,29 +354,7 @@ def passkey_revoke(*, passkey: Passkey, actor: User) -> None:
     locked = Passkey.objects.select_for_update().filter(pk=passkey.pk).first()
     if locked is None:
         return
-    passkey_id = locked.pk
+    passkey_id, owner = locked.pk, locked.user
     locked.delete()
     audit_record(action="passkey.revoked", actor=actor, target_type="accounts.passkey", target_id=passkey_id)
-
-
-# --- GDPR (to be registered in gdpr_exporters / gdpr_erasers) ------------------------------------
-
-
-def passkey_export(user: User) -> dict[str, Any]:
-    """The user's passkeys as they see them: names and dates, no key material."""
-    return {
-        "passkeys": [
-            {
-                "id": str(p.pk),
-                "name": p.name,
-                "created_at": p.created_at.isoformat(),
-                "last_used_at": p.last_used_at.isoformat() if p.last_used_at else None,
-            }
-            for p in passkey_list_for_user(user=user)
-        ]
-    }
-
-
-def passkey_erase(user: User) -> None:
-    """An erased account signs in no more: its passkeys go."""
-    Passkey.objects.filter(user=user).delete()
+    mfa_changed_notify(user=owner, change=SignInChange.PASSKEY_REMOVED)

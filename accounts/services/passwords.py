@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 
 from django.conf import settings
@@ -25,11 +24,9 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
-from rest_framework import status
 
-from accounts.emails import email_message, email_render, frontend_link
+from accounts.emails import change_notice_send, email_message, email_render, frontend_link
 from accounts.models import User, UserSession
 from accounts.services.lockout import lockout_clear, lockout_failure, lockout_guard
 from accounts.services.sessions import session_end_all
@@ -39,8 +36,9 @@ from accounts.services.verification import (
     token_pack,
     token_unpack,
 )
-from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
+from guardiannest.client import Client
+from guardiannest.errors import invalid, invalid_fields
 
 
 class PasswordResetTokenGeneratorWithTtl(ExpiringTokenGenerator):
@@ -59,17 +57,11 @@ class PasswordChanged:
     sessions_ended: int
 
 
-def _invalid(field: str, messages: list[str]) -> ApplicationError:
-    return ApplicationError(
-        ErrorCode.INVALID, messages[0], status=status.HTTP_400_BAD_REQUEST, errors={field: messages}
-    )
-
-
 def _validate(password: str, *, user: User, field: str) -> None:
     try:
         validate_password(password, user=user)
     except DjangoValidationError as exc:
-        raise _invalid(field, list(exc.messages)) from exc
+        raise invalid_fields({field: list(exc.messages)}) from exc
 
 
 # --- emails -----------------------------------------------------------------------------------
@@ -106,23 +98,11 @@ def password_reset_email_send(*, user_id: uuid.UUID | str) -> bool:
 
 def password_changed_email_send(*, user_id: uuid.UUID | str, changed_at: str) -> bool:
     """Tell the owner their password changed, with a way back if it was not them."""
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        return False
-    rendered = email_render(
-        kind="password_changed",
-        context={
-            "first_name": user.first_name,
-            "changed_at": datetime.fromisoformat(changed_at),
-            "link": frontend_link("forgot-password"),
-        },
-    )
-    email_message(to=user.email, rendered=rendered).send()
-    return True
+    return change_notice_send(user_id=user_id, kind="password_changed", changed_at=changed_at)
 
 
 def _enqueue_changed_email(user: User) -> None:
-    from accounts.tasks import password_changed_email_send_task
+    from accounts.tasks.emails import password_changed_email_send_task
 
     transaction.on_commit(partial(password_changed_email_send_task.delay, str(user.pk), timezone.now().isoformat()))
 
@@ -144,18 +124,19 @@ def password_reset_request(*, email: str) -> None:
     # Rendered for both, sent for neither here: the worker sends a fresh one.
     password_reset_message(user=user or User(id=uuid.uuid4(), email=email))
     if user is not None:
-        from accounts.tasks import password_reset_email_send_task
+        from accounts.tasks.emails import password_reset_email_send_task
 
         transaction.on_commit(partial(password_reset_email_send_task.delay, str(user.pk)))
 
 
-def password_reset_confirm(*, request: HttpRequest, token: str, password: str) -> PasswordChanged:
+def password_reset_confirm(*, client: Client, token: str, password: str) -> PasswordChanged:
     """Set a new password with a reset link; every session ends and no token is handed out.
 
     A valid link works even when the account is locked from this address (the
     lock's message sends people here, and a link cannot be guessed); a wrong
-    one counts toward the lock of the account it names and answers 429 once
-    locked. A weak password answers 400 and leaves the link usable.
+    one counts toward the lock of the account it names and is refused as
+    ``account_locked`` once locked. A weak password is bad input and leaves the
+    link usable.
     """
     user_id, signature = token_unpack(token)
     changed: PasswordChanged | None = None
@@ -179,9 +160,9 @@ def password_reset_confirm(*, request: HttpRequest, token: str, password: str) -
     if changed is None:
         if named is not None:
             audit_record(action="auth.password_reset_failed", target=named)
-            lockout_failure(request=request, email=named.email, way="password_reset")
+            lockout_failure(client=client, email=named.email, way="password_reset")
         raise invalid_token_error()
-    lockout_clear(request=request, email=changed.user.email)
+    lockout_clear(client=client, email=changed.user.email)
     return changed
 
 
@@ -190,7 +171,7 @@ def password_reset_confirm(*, request: HttpRequest, token: str, password: str) -
 
 def password_change(
     *,
-    request: HttpRequest,
+    client: Client,
     user: User,
     old_password: str,
     new_password: str,
@@ -201,11 +182,11 @@ def password_change(
     The old password is checked first, under the account's lock: a stolen
     access token must not become a way to guess it.
     """
-    lockout_guard(request=request, email=user.email)
+    lockout_guard(client=client, email=user.email)
     if not user.check_password(old_password):
         audit_record(action="auth.password_change_failed", actor=user, target=user)
-        lockout_failure(request=request, email=user.email, way="password_change")
-        raise _invalid("old_password", ["The current password is wrong."])
+        lockout_failure(client=client, email=user.email, way="password_change")
+        raise invalid("old_password", "The current password is wrong.")
     _validate(new_password, user=user, field="new_password")
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
@@ -214,5 +195,5 @@ def password_change(
         ended = session_end_all(user=locked, reason=UserSession.EndReason.PASSWORD_CHANGED, keep=keep_session)
         audit_record(action="auth.password_changed", actor=locked, target=locked, data={"sessions_ended": ended})
         _enqueue_changed_email(locked)
-    lockout_clear(request=request, email=locked.email)
+    lockout_clear(client=client, email=locked.email)
     return PasswordChanged(user=locked, sessions_ended=ended)

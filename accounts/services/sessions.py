@@ -5,36 +5,36 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import User, UserSession
 from guardiannest import context
-from guardiannest.api.net import client_ip
 from guardiannest.audit.services import audit_record
+from guardiannest.client import Client
 
 SESSION_CLAIM = "sid"
 # Writing last_used_at on every refresh would be a write per request burst; once a minute is enough.
 TOUCH_INTERVAL_SECONDS = 60
 
 
-def _device(request: HttpRequest | None) -> tuple[str | None, str]:
-    if request is None:
+def _device(client: Client | None) -> tuple[str | None, str]:
+    """(address, browser) of a session; with no client (a session made by code), the address of the current request."""
+    if client is None:
         return context.client_ip.get(), ""
-    return client_ip(request) or None, str(request.headers.get("User-Agent", ""))[:300]
+    return client.ip or None, client.user_agent[:300]
 
 
-def session_start(*, user: User, request: HttpRequest | None, method: str) -> UserSession:
-    ip, user_agent = _device(request)
+def session_start(*, user: User, client: Client | None, method: str) -> UserSession:
+    ip, user_agent = _device(client)
     return UserSession.objects.create(user=user, ip=ip, user_agent=user_agent, method=method)
 
 
-def session_touch(*, session: UserSession, request: HttpRequest | None) -> None:
+def session_touch(*, session: UserSession, client: Client | None) -> None:
     now = timezone.now()
     if (now - session.last_used_at).total_seconds() < TOUCH_INTERVAL_SECONDS:
         return
-    ip, _ = _device(request)
+    ip, _ = _device(client)
     UserSession.objects.filter(pk=session.pk).update(last_used_at=now, ip=ip or session.ip)
 
 

@@ -26,13 +26,12 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
-from rest_framework import status
 
 from accounts.emails import email_message, email_render, frontend_link
 from accounts.errors import AccountError
 from accounts.models import User
-from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import ApplicationError, invalid
 
 TOKEN_SEPARATOR = "."
 TOKEN_MAX_LENGTH = 200
@@ -96,10 +95,7 @@ def token_unpack(token: str) -> tuple[uuid.UUID | None, str]:
 
 
 def invalid_token_error() -> ApplicationError:
-    detail = "This link is invalid, has expired or was already used."
-    return ApplicationError(
-        AccountError.INVALID_TOKEN, detail, status=status.HTTP_400_BAD_REQUEST, errors={"token": [detail]}
-    )
+    return invalid("token", "This link is invalid, has expired or was already used.", AccountError.INVALID_TOKEN)
 
 
 def email_verification_message(*, user: User) -> EmailMultiAlternatives:
@@ -130,14 +126,14 @@ def email_verification_send(*, user_id: uuid.UUID | str) -> bool:
 
 def email_verification_enqueue(*, user: User) -> None:
     """Send the verification email from a worker once the caller's transaction commits."""
-    from accounts.tasks import email_verification_send_task
+    from accounts.tasks.emails import email_verification_send_task
 
     transaction.on_commit(partial(email_verification_send_task.delay, str(user.pk)))
 
 
 @transaction.atomic
 def email_verify(*, token: str) -> User:
-    """Mark the address verified; a bad, expired or used token changes nothing and answers 400."""
+    """Mark the address verified; a bad, expired or used token changes nothing and is refused (``invalid_token``)."""
     user_id, signature = token_unpack(token)
     user = None
     if user_id is not None:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role, User
 from accounts.tests.factories import ParentFactory
@@ -45,16 +44,6 @@ def test_database_refuses_what_save_would_never_write(parent: User, changes: dic
 def test_email_is_unique(parent: User) -> None:
     with pytest.raises(IntegrityError):
         ParentFactory(email="PARENT@example.com")
-
-
-def test_mfa_enabled_needs_a_confirmed_totp_device(parent: User) -> None:
-    device = TOTPDevice.objects.create(user=parent, name="phone", confirmed=False)
-    assert parent.mfa_enabled is False
-
-    device.confirmed = True
-    device.save()
-
-    assert parent.mfa_enabled is True
 
 
 def test_names_and_email_verified() -> None:

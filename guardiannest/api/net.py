@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
+from rest_framework.request import Request
+
+from guardiannest.client import Client
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -22,3 +25,9 @@ def client_ip(request: HttpRequest) -> str:
     if not forwarded:
         return remote
     return forwarded[-min(count, len(forwarded))]
+
+
+def client_of(request: HttpRequest | Request) -> Client:
+    """The caller as services see them: the address (:func:`client_ip`) and the User-Agent."""
+    raw = request._request if isinstance(request, Request) else request
+    return Client(ip=client_ip(raw), user_agent=str(raw.headers.get("User-Agent", "")))

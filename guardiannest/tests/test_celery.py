@@ -24,7 +24,7 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import User
 from accounts.services.auth import tokens_for
-from accounts.tasks import flush_expired_tokens
+from accounts.tasks.tokens import flush_expired_tokens
 from guardiannest import embedded
 from guardiannest.api.models import IdempotencyRecord
 from guardiannest.api.tasks import idempotency_purge_expired

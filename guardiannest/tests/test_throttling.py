@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from conftest import client_for
-from guardiannest.api.net import client_ip
+from guardiannest.api.net import client_ip, client_of
+from guardiannest.client import Client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("guardiannest.tests.urls")]
 
@@ -75,3 +77,13 @@ def test_client_ip_takes_the_right_most_untrusted_hop(rf, settings) -> None:
     settings.TRUSTED_PROXY_COUNT = 9
     assert client_ip(request) == "1.1.1.1"
     assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.1")) == "10.0.0.1"
+
+
+def test_services_see_the_caller_as_the_untrusted_hop_and_its_browser(rf, settings) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = rf.post(
+        "/", HTTP_X_FORWARDED_FOR="198.51.100.9, 203.0.113.7", REMOTE_ADDR="10.0.0.1", HTTP_USER_AGENT="Firefox/130"
+    )
+
+    assert client_of(request) == client_of(Request(request)) == Client(ip="203.0.113.7", user_agent="Firefox/130")
+    assert client_of(rf.get("/", REMOTE_ADDR="10.0.0.1")) == Client(ip="10.0.0.1", user_agent="")

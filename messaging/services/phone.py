@@ -40,6 +40,7 @@ from django.utils.translation import gettext
 from rest_framework import status
 
 from accounts.models import User
+from accounts.services.auth import user_phone_set
 from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
 from guardiannest.crypto.blind_index import blind_index
@@ -197,9 +198,7 @@ def phone_verification_confirm(*, user: User, code: str) -> PhoneVerification:
         else:
             verification.verified_at = now
             verification.save(update_fields=["verified_at"])
-            if locked.phone != verification.phone:
-                locked.phone = verification.phone
-                locked.save(update_fields=["phone", "updated_at"])
+            user_phone_set(user=locked, phone=verification.phone, actor=user)
             audit_record(action="phone.verified", actor=user, target=verification)
     if refusal is not None:
         raise _refuse(refusal)

@@ -10,22 +10,18 @@ pointing at the kept, anonymised user row). ``accounts_data`` holds the
 from accounts.services.gdpr.accounts_data import accounts_erase, accounts_export
 from accounts.services.gdpr.erasure import user_deactivate, user_erase, user_erase_confirmed
 from accounts.services.gdpr.exports import (
-    GdprError,
     data_export_build,
     data_export_download_url,
-    data_export_get_for_user,
     data_export_open,
     data_export_purge_expired,
     data_export_request,
 )
 
 __all__ = [
-    "GdprError",
     "accounts_erase",
     "accounts_export",
     "data_export_build",
     "data_export_download_url",
-    "data_export_get_for_user",
     "data_export_open",
     "data_export_purge_expired",
     "data_export_request",

@@ -2,73 +2,31 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from django.contrib.auth import get_user_model
 from django.db import models, transaction
-from django_otp import devices_for_user
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import DataExport, User, UserSession
+from accounts.models import BackupCode, DataExport, FirebaseIdentity, Passkey, User, UserSession
 from accounts.services.gdpr.exports import delete_files
 from guardiannest.audit.selectors import audit_event_list_for_user
 
-# Subdomain modules of accounts whose tables hang off the user and hold nothing but the person's ways
-# to sign in: exported by an allow-list of columns (their secrets stay here), deleted on erasure.
+# The person's ways to sign in besides the authenticator app, each with the columns they see in their
+# export (keys, hashes, salts, credential ids and Firebase uids never leave); every row goes on erasure.
+# A new table of this kind is added here (accounts/tests/gdpr/test_tables_covered.py fails until it is).
 # Family data has its own exporter and eraser ("family", accounts/services/family.py).
-DEVICE_SUBDOMAINS = ("mfa", "passkeys", "firebase")
-OwnedModel = tuple[type[models.Model], list[str]]
-# The columns of those tables a person sees in their export; secrets (keys, hashes, uids) never.
-DEVICE_EXPORT_FIELDS = (
-    "id",
-    "aaguid",
-    "name",
-    "label",
-    "nickname",
-    "provider",
-    "sign_in_provider",
-    "transports",
-    "device_type",
-    "backed_up",
-    "confirmed",
-    "created_at",
-    "linked_at",
-    "last_used_at",
-    "used_at",
+SIGN_IN_TABLES: tuple[tuple[type[models.Model], tuple[str, ...]], ...] = (
+    (BackupCode, ("id", "created_at", "used_at")),
+    (Passkey, ("id", "name", "transports", "aaguid", "backed_up", "created_at", "last_used_at")),
+    (FirebaseIdentity, ("id", "provider", "created_at", "last_used_at")),
 )
 
 
-def _owned_models() -> list[OwnedModel]:
-    """(model, its fields to the user) of every table the owned subdomain modules list in ``__all__``.
-
-    Looked up by name, not imported, so a subdomain being built elsewhere is
-    picked up when it lands and ignored until then.
-    """
-    user_model = get_user_model()
-    found: list[OwnedModel] = []
-    for subdomain in DEVICE_SUBDOMAINS:
-        module = importlib.import_module(f"accounts.models.{subdomain}")
-        for name in getattr(module, "__all__", []):
-            model = getattr(module, name, None)
-            if not isinstance(model, type) or not issubclass(model, models.Model) or model._meta.abstract:
-                continue
-            links = [
-                field.name
-                for field in model._meta.get_fields()
-                if (field.many_to_one or field.one_to_one) and field.concrete and field.related_model is user_model
-            ]
-            if links:
-                found.append((model, links))
-    return found
-
-
-def _rows(model: type[models.Model], owner: str, user: User) -> list[dict[str, Any]]:
-    """The user's rows of a table, allow-listed columns only, read through the instance (which decrypts)."""
-    fields = [field for field in model._meta.concrete_fields if field.name in DEVICE_EXPORT_FIELDS]
+def _rows(model: type[models.Model], fields: tuple[str, ...], user: User) -> list[dict[str, Any]]:
+    """The user's rows of a table, those columns only, read through the instance (which decrypts)."""
     return [
-        {field.name: getattr(row, field.attname) for field in fields}
-        for row in model._default_manager.filter(**{owner: user}).order_by("pk")
+        {name: getattr(row, name) for name in fields} for row in model._default_manager.filter(user=user).order_by("pk")
     ]
 
 
@@ -89,11 +47,11 @@ def accounts_export(user: User) -> dict[str, Any]:
     devices: dict[str, list[dict[str, Any]]] = {
         "otp": [
             {"type": device._meta.model_name, "name": device.name, "confirmed": device.confirmed}
-            for device in devices_for_user(user, confirmed=None)
+            for device in TOTPDevice.objects.filter(user=user).order_by("pk")
         ]
     }
-    for model, links in _owned_models():
-        devices[model._meta.label_lower] = _rows(model, "user" if "user" in links else links[0], user)
+    for model, fields in SIGN_IN_TABLES:
+        devices[model._meta.label_lower] = _rows(model, fields, user)
     events = []
     for event in audit_event_list_for_user(user=user).order_by("id"):
         own = event.actor_id == user.pk
@@ -120,8 +78,8 @@ def accounts_export(user: User) -> dict[str, Any]:
 def accounts_erase(user: User) -> None:
     """The "accounts" part of an erasure: everything of the person in this app but the user row and audit trail.
 
-    Deletes exports (their files after commit), one-time-password devices,
-    passkeys and Firebase links; keeps the ended sessions without
+    Deletes exports (their files after commit), the authenticator app, and
+    every table of ``SIGN_IN_TABLES`` (backup codes, passkeys, Firebase links); keeps the ended sessions without
     their addresses and browsers; drops the lockout records, which name the
     account by its email. Runs before the user row is anonymised.
     """
@@ -129,11 +87,9 @@ def accounts_erase(user: User) -> None:
     DataExport.objects.filter(user=user).delete()
     if files:
         transaction.on_commit(lambda: delete_files(files))
-    for device in devices_for_user(user, confirmed=None):
-        device.delete()
-    for model, links in _owned_models():
-        for field in links:
-            model._default_manager.filter(**{field: user}).delete()
+    TOTPDevice.objects.filter(user=user).delete()
+    for model, _ in SIGN_IN_TABLES:
+        model._default_manager.filter(user=user).delete()
     UserSession.objects.filter(user=user).update(ip=None, user_agent="")
     for log in (AccessAttempt, AccessFailureLog, AccessLog):
         log.objects.filter(username=user.email).delete()

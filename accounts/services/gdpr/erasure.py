@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.http import HttpRequest
-from rest_framework import status
 
 from accounts.models import User, UserSession
 from accounts.services.lockout import lockout_clear, lockout_failure, lockout_guard
 from accounts.services.sessions import session_end_all
-from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
+from guardiannest.client import Client
+from guardiannest.errors import invalid
 from guardiannest.registries import gdpr_erasers
 
 
@@ -27,24 +26,19 @@ def user_deactivate(*, user: User, actor: User) -> bool:
     return True
 
 
-def user_erase(*, user: User, password: str, request: HttpRequest) -> None:
+def user_erase(*, user: User, password: str, client: Client) -> None:
     """Erase the caller's account after they confirm with their password.
 
     A wrong password counts toward the lockout like a failed sign-in (way
     ``delete_account``): a stolen access token must not be enough to destroy an
     account, nor to guess its password.
     """
-    lockout_guard(request=request, email=user.email)
+    lockout_guard(client=client, email=user.email)
     if not user.check_password(password):
         audit_record(action="account.erase_refused", actor=user, target=user)
-        lockout_failure(request=request, email=user.email, way="delete_account")
-        raise ApplicationError(
-            ErrorCode.INVALID,
-            "The password is wrong.",
-            status=status.HTTP_400_BAD_REQUEST,
-            errors={"password": ["The password is wrong."]},
-        )
-    lockout_clear(request=request, email=user.email)
+        lockout_failure(client=client, email=user.email, way="delete_account")
+        raise invalid("password", "The password is wrong.")
+    lockout_clear(client=client, email=user.email)
     user_erase_confirmed(user=user)
 
 

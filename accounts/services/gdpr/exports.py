@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from enum import StrEnum
 from functools import partial
 from typing import Any
 from uuid import UUID
@@ -16,15 +15,13 @@ from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework import status
-from rest_framework.exceptions import NotFound
 
+from accounts.errors import GdprError
 from accounts.models import DataExport, User
-from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import ApplicationError, ErrorCode, not_found
 from guardiannest.registries import gdpr_exporters
 
 logger = structlog.get_logger("accounts.gdpr")
@@ -35,12 +32,6 @@ LINK_SALT = "accounts.gdpr.export-download"
 LINK_MAX_SECONDS = 600
 # A pending export older than this is a build that died (task time limit is 300 s): it no longer blocks.
 STALE_PENDING = timedelta(minutes=30)
-
-
-class GdprError(StrEnum):
-    EXPORT_IN_PROGRESS = "export_in_progress"
-    EXPORT_LINK_INVALID = "export_link_invalid"
-    EXPORT_LINK_EXPIRED = "export_link_expired"
 
 
 def export_interval() -> timedelta:
@@ -55,17 +46,6 @@ def link_seconds() -> int:
     return min(int(getattr(settings, "GDPR_EXPORT_LINK_SECONDS", 300)), LINK_MAX_SECONDS)
 
 
-# --- reads ---------------------------------------------------------------------------------
-
-
-def data_export_get_for_user(*, export_id: UUID | str, user: User) -> DataExport:
-    """The user's own export; anyone else's is simply not found."""
-    export = DataExport.objects.filter(pk=export_id, user=user).first()
-    if export is None:
-        raise NotFound()
-    return export
-
-
 # --- export ----------------------------------------------------------------------------------
 
 
@@ -73,11 +53,12 @@ def data_export_request(*, user: User) -> DataExport:
     """Start building a copy of the user's data; the build runs in a Celery task after commit.
 
     The user row is locked so two racing requests see each other: one wins, the
-    other answers 409 while it is pending (the partial unique index backs this
-    up). A finished export blocks a new one for ``GDPR_EXPORT_INTERVAL_MINUTES``
-    (429): building one asks every app for everything, which is not free.
+    other is refused (``export_in_progress``) while it is pending (the partial
+    unique index backs this up). A finished export blocks a new one for
+    ``GDPR_EXPORT_INTERVAL_MINUTES`` (``throttled``, saying when to come back):
+    building one asks every app for everything, which is not free.
     """
-    from accounts.tasks_gdpr import data_export_build_task
+    from accounts.tasks.gdpr import data_export_build_task
 
     now = timezone.now()
     with transaction.atomic():
@@ -93,8 +74,7 @@ def data_export_request(*, user: User) -> DataExport:
             raise ApplicationError(
                 ErrorCode.THROTTLED,
                 "You asked for a copy of your data recently; try again later.",
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-                headers={"Retry-After": str(wait)},
+                retry_after=wait,
             )
         try:
             with transaction.atomic():
@@ -203,12 +183,13 @@ def data_export_signature(*, export: DataExport) -> str:
     return TimestampSigner(salt=LINK_SALT).sign(value)[len(value) + 1 :]
 
 
-def data_export_download_url(*, export: DataExport, request: HttpRequest | None) -> str | None:
+def data_export_download_url(*, export: DataExport) -> str | None:
     """A short-lived link to the file, or None until it is ready.
 
     With S3 configured, a presigned URL of the storage itself (expiring in the
-    same time, served as an attachment); otherwise our download endpoint with a
-    ``TimestampSigner`` signature, which still wants the owner's token.
+    same time, served as an attachment); otherwise the path of our download
+    endpoint with a ``TimestampSigner`` signature, which still wants the
+    owner's token (the API makes it absolute).
     """
     if export.status != DataExport.Status.READY or not export.file_name:
         return None
@@ -222,8 +203,7 @@ def data_export_download_url(*, export: DataExport, request: HttpRequest | None)
         )
         return url
     path = reverse("accounts:data-export-download", kwargs={"export_id": export.pk})
-    path = f"{path}?signature={data_export_signature(export=export)}"
-    return request.build_absolute_uri(path) if request is not None else path
+    return f"{path}?signature={data_export_signature(export=export)}"
 
 
 def data_export_open(*, export: DataExport, signature: str, actor: User) -> Any:
@@ -231,15 +211,11 @@ def data_export_open(*, export: DataExport, signature: str, actor: User) -> Any:
     try:
         TimestampSigner(salt=LINK_SALT).unsign(f"{_link_value(export)}:{signature}", max_age=link_seconds())
     except SignatureExpired as exc:
-        raise ApplicationError(
-            GdprError.EXPORT_LINK_EXPIRED, "This link has expired; ask for a new one.", status=status.HTTP_403_FORBIDDEN
-        ) from exc
+        raise ApplicationError(GdprError.EXPORT_LINK_EXPIRED, "This link has expired; ask for a new one.") from exc
     except BadSignature as exc:
-        raise ApplicationError(
-            GdprError.EXPORT_LINK_INVALID, "This link is not valid.", status=status.HTTP_403_FORBIDDEN
-        ) from exc
+        raise ApplicationError(GdprError.EXPORT_LINK_INVALID, "This link is not valid.") from exc
     if export.status != DataExport.Status.READY or not export.file_name or not default_storage.exists(export.file_name):
-        raise NotFound()
+        raise not_found()
     audit_record(action="account.export_downloaded", actor=actor, target=actor, data={"export": str(export.pk)})
     return default_storage.open(export.file_name, "rb")
 

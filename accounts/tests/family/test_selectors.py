@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Child, User
-from accounts.selectors_family import child_medical_read_for, family_address_read_for
+from accounts.selectors.family import child_medical_read_for, family_address_read_for
 from accounts.tests.family.factories import ParentProfileFactory
 from conftest import client_for
 from guardiannest.audit.models import AuditEvent

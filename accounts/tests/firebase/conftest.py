@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.tests.firebase.front_door import route_google_to
 from accounts.tests.firebase.google import PROJECT_ID, StandIn, rsa_key, serve
 
 SIGN_IN = "/api/v1/auth/firebase"
@@ -27,14 +28,14 @@ def _google(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StandIn,
 
 
 @pytest.fixture
-def google(_google: tuple[StandIn, Path], settings: Any) -> StandIn:
-    """Google as seen by firebase-admin, reset for each test, with our settings pointing at it."""
+def google(_google: tuple[StandIn, Path], settings: Any, monkeypatch: pytest.MonkeyPatch) -> StandIn:
+    """Google as seen by firebase-admin, reset for each test: our settings name its project and credentials,
+    and HTTPS to Google's hosts reaches it."""
     stand_in, credentials = _google
     stand_in.reset()
     settings.FIREBASE_PROJECT_ID = PROJECT_ID
     settings.FIREBASE_CREDENTIALS = str(credentials)
-    settings.FIREBASE_CERTS_URL = stand_in.certs_url
-    settings.FIREBASE_AUTH_API_BASE = stand_in.auth_api_base
+    route_google_to(monkeypatch, stand_in.base_url)
     return stand_in
 
 

@@ -1,13 +1,16 @@
 """Google's side of Firebase Authentication, on a loopback port: what firebase-admin talks to.
 
-* ``GET /certs``: the ID-token signing certificates, ``{kid: PEM}``, as
-  ``https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com``.
-* ``POST /token``: Google's OAuth 2.0 token endpoint for the service account's
-  signed JWT grant (the SDK needs an access token for the user look-up); the
-  grant is verified with the service account's public key.
-* ``POST /v1/projects/<project>/accounts:lookup``: the Identity Toolkit user
-  look-up that ``check_revoked=True`` makes; answers the user record
+The SDK calls Google's own URLs; the server is their front door (front_door.py):
+
+* ``GET https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com``:
+  the ID-token signing certificates, ``{kid: PEM}``.
+* ``POST https://identitytoolkit.googleapis.com/v1/projects/<project>/accounts:lookup``:
+  the user look-up that ``check_revoked=True`` makes; answers the user record
   (``disabled``, ``validSince``) or no user.
+* ``POST /token`` on the loopback port itself: Google's OAuth 2.0 token
+  endpoint for the service account's signed JWT grant, named by the service
+  account's ``token_uri`` (the SDK needs an access token for the user
+  look-up); the grant is verified with the service account's public key.
 
 ID tokens are signed here like Google signs them: RS256 with a ``kid``
 naming one of the served certificates, and Firebase's claims.
@@ -21,7 +24,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -31,7 +34,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from accounts.tests.firebase.front_door import FrontDoor
+
 PROJECT_ID = "guardiannest-test"
+CERTS = ("www.googleapis.com", "/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com")
+LOOKUP = ("identitytoolkit.googleapis.com", f"/v1/projects/{PROJECT_ID}/accounts:lookup")
 KID = "stand-in-key-1"
 ACCESS_TOKEN = "stand-in-oauth-access-token"
 SERVICE_ACCOUNT_EMAIL = f"firebase-adminsdk@{PROJECT_ID}.iam.gserviceaccount.com"
@@ -93,14 +100,6 @@ class StandIn:
         self.users = {}
         self.certs_status = 200
         self.lookups = []
-
-    @property
-    def certs_url(self) -> str:
-        return f"{self.base_url}/certs"
-
-    @property
-    def auth_api_base(self) -> str:
-        return f"{self.base_url}/v1"
 
     def add_user(
         self,
@@ -180,7 +179,7 @@ class StandIn:
         }
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(FrontDoor):
     stand_in: StandIn
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -199,7 +198,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
     def do_GET(self) -> None:
-        if self.path != "/certs":
+        if (self.google_host, self.path) != CERTS:
             return self._send(404, {"error": "not found"})
         if self.stand_in.certs_status != 200:
             return self._send(self.stand_in.certs_status, {"error": "unavailable"})
@@ -207,9 +206,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self._body()
-        if self.path == "/token":
+        if (self.google_host, self.path) == ("", "/token"):
             return self._token(body)
-        if self.path == f"/v1/projects/{PROJECT_ID}/accounts:lookup":
+        if (self.google_host, self.path) == LOOKUP:
             return self._lookup(body)
         return self._send(404, {"error": {"code": 404, "message": "NOT_FOUND", "status": "NOT_FOUND"}})
 

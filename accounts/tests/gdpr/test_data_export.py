@@ -13,9 +13,10 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
+from accounts.errors import GdprError
 from accounts.models import BackupCode, DataExport, Passkey, User
-from accounts.services.gdpr import GdprError, data_export_request
-from accounts.tasks_gdpr import data_export_build_task, data_export_purge_expired_task
+from accounts.services.gdpr import data_export_request
+from accounts.tasks.gdpr import data_export_build_task, data_export_purge_expired_task
 from accounts.tests.gdpr.helpers import BUILD_TASK, EXPORT, queued, sign_in
 from accounts.tests.problems import assert_problem
 from conftest import client_for, race

@@ -13,10 +13,10 @@ from django.core.signing import TimestampSigner, b62_encode
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.errors import GdprError
 from accounts.models import DataExport, User
-from accounts.services.gdpr import GdprError
 from accounts.services.gdpr.exports import LINK_SALT, data_export_signature, link_seconds
-from accounts.tasks_gdpr import data_export_build_task
+from accounts.tasks.gdpr import data_export_build_task
 from accounts.tests.gdpr.helpers import EXPORT, sign_in
 from accounts.tests.problems import assert_problem
 from guardiannest.audit.models import AuditEvent

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import BackupCode, Child, DataExport, FirebaseIdentity, Passkey, User, UserSession
 from accounts.services.gdpr import user_erase_confirmed
-from accounts.tasks_gdpr import data_export_build_task
+from accounts.tasks.gdpr import data_export_build_task
 from accounts.tests.factories import PASSWORD
 from accounts.tests.gdpr.helpers import DELETE_ACCOUNT, EXPORT, sign_in
 from accounts.tests.problems import assert_problem

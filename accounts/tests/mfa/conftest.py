@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 import pytest
-from django.http import HttpRequest
-from django.test import RequestFactory
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tests.mfa.factories import TOTPDeviceFactory, wait_for_fresh_step
 from conftest import client_for
+from guardiannest.client import Client
 
 
 @pytest.fixture
@@ -25,7 +24,6 @@ def mfa_parent_api(parent: User, device: TOTPDevice) -> APIClient:
 
 
 @pytest.fixture
-def http_request(rf: RequestFactory) -> HttpRequest:
-    """A request from 127.0.0.1, as the services receive it from a view."""
-    request: HttpRequest = rf.post("/api/v1/auth/login/mfa", REMOTE_ADDR="127.0.0.1")
-    return request
+def caller() -> Client:
+    """Who calls, as the services receive it from a view: an address and a browser."""
+    return Client(ip="127.0.0.1", user_agent="pytest")

@@ -9,7 +9,6 @@ from rest_framework.test import APIClient
 
 from accounts.errors import AccountError
 from accounts.models import Passkey, User
-from accounts.services.passkeys import passkey_erase, passkey_export
 from accounts.tests.passkeys.authenticator import SoftAuthenticator
 from accounts.tests.passkeys.conftest import BASE, login, register
 from accounts.tests.problems import assert_problem
@@ -65,17 +64,3 @@ def test_listing_is_paginated_newest_first(parent_api: APIClient) -> None:
     assert [p["name"] for p in first["results"]] == ["Device 2", "Device 1"]
     assert first["next"] is not None
     assert [p["name"] for p in parent_api.get(first["next"]).json()["results"]] == ["Device 0"]
-
-
-def test_the_export_shows_no_key_material_and_erasure_removes_every_passkey(
-    parent: User, other_parent: User, registered: Passkey
-) -> None:
-    register(client_for(other_parent), SoftAuthenticator())
-
-    exported = passkey_export(parent)
-    assert [p["id"] for p in exported["passkeys"]] == [str(registered.pk)]
-    assert set(exported["passkeys"][0]) == {"id", "name", "created_at", "last_used_at"}
-
-    passkey_erase(parent)
-    assert not Passkey.objects.filter(user=parent).exists()
-    assert Passkey.objects.filter(user=other_parent).count() == 1

@@ -9,8 +9,8 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from accounts.errors import PasskeyError
 from accounts.models import Passkey, User
-from accounts.services.passkeys import PasskeyError
 from accounts.tests.passkeys.authenticator import SoftAuthenticator
 from accounts.tests.passkeys.conftest import BASE, login_options, register, register_options
 from accounts.tests.problems import assert_problem

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.services.passwords import password_reset_tokens
 from accounts.services.verification import email_verification_tokens, token_pack
-from accounts.tasks import email_verification_send_task
+from accounts.tasks.emails import email_verification_send_task
 from accounts.tests.factories import PASSWORD, ParentFactory
 from accounts.tests.passwords.helpers import link_in, queued, run_queued
 from accounts.tests.problems import assert_problem

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from accounts.models import User, UserSession
 from accounts.services.passwords import password_reset_tokens
 from accounts.services.verification import email_verification_tokens, token_pack
-from accounts.tasks import password_reset_email_send_task
+from accounts.tasks.emails import password_reset_email_send_task
 from accounts.tests.factories import PASSWORD, ParentFactory
 from accounts.tests.passwords.helpers import link_in, queued, refresh_works, run_queued, sign_in
 from accounts.tests.problems import assert_problem

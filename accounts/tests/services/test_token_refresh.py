@@ -13,7 +13,7 @@ from guardiannest.api.errors import ApplicationError
 def test_refresh_keeps_the_session_id(parent: User) -> None:
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    session = session_start(user=parent, request=None, method="password")
+    session = session_start(user=parent, client=None, method="password")
     pair = tokens_for(parent, session=session)
     rotated = token_refresh(refresh=pair["refresh"])
     assert RefreshToken(rotated["refresh"])["sid"] == str(session.pk)  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
 from accounts.services.auth import tokens_for, user_logout
-from guardiannest.api.errors import ApplicationError
+from guardiannest.errors import ApplicationError, Refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def test_user_logout_refuses_another_users_token(parent: User, other_parent: Use
     with pytest.raises(ApplicationError) as caught:
         user_logout(user=parent, refresh=tokens_for(other_parent)["refresh"])
 
-    assert (caught.value.code, caught.value.status) == ("invalid_token", 400)
+    assert (caught.value.code, caught.value.refusal) == ("invalid_token", Refusal.INVALID)
     assert not BlacklistedToken.objects.exists()
 
 

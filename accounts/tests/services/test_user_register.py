@@ -5,7 +5,7 @@ import pytest
 from accounts.models import Role, User
 from accounts.services.auth import user_register
 from accounts.tests.factories import PASSWORD
-from guardiannest.api.errors import ApplicationError
+from guardiannest.errors import ApplicationError, Refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def test_user_register_never_makes_staff(role: str) -> None:
     with pytest.raises(ApplicationError) as caught:
         register(role=role)
 
-    assert caught.value.status == 400
+    assert caught.value.refusal == Refusal.INVALID
     assert list(caught.value.errors or {}) == ["role"]
     assert not User.objects.exists()
 
@@ -46,5 +46,5 @@ def test_user_register_refuses_a_taken_email_whatever_its_case(parent: User) -> 
     with pytest.raises(ApplicationError) as caught:
         register(email="PARENT@example.com")
 
-    assert (caught.value.code, caught.value.status) == ("email_taken", 400)
+    assert (caught.value.code, caught.value.refusal) == ("email_taken", Refusal.INVALID)
     assert User.objects.count() == 1

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from accounts.tests.firebase.front_door import route_google_to
 from messaging.tests.providers.stand_ins import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -54,11 +55,12 @@ def _google(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[GoogleSt
 
 
 @pytest.fixture
-def fcm(_google: tuple[GoogleStandIn, Path], settings: Any) -> GoogleStandIn:
-    """FCM and Google's token endpoint as firebase-admin sees them, with our settings pointing at them."""
+def fcm(_google: tuple[GoogleStandIn, Path], settings: Any, monkeypatch: pytest.MonkeyPatch) -> GoogleStandIn:
+    """FCM and Google's token endpoint as firebase-admin sees them: our settings name the project and
+    credentials, and HTTPS to Google's hosts reaches the stand-in."""
     stand_in, credentials = _google
     stand_in.reset()
     settings.FIREBASE_PROJECT_ID = FCM_PROJECT
     settings.FIREBASE_CREDENTIALS = str(credentials)
-    settings.FIREBASE_FCM_API_BASE = stand_in.base_url
+    route_google_to(monkeypatch, stand_in.base_url)
     return stand_in

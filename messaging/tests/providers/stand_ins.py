@@ -7,9 +7,12 @@ test numbers: ``+15005550001`` 400 code 21211 (invalid ``To``), ``+15005550009``
 400 code 21614 (not a mobile number). ``fail_next`` queues a status (500, 429 …)
 for the next requests.
 
-Google: ``POST /token`` is the OAuth 2.0 token endpoint for a service
-account's signed JWT grant (checked with the service account's public key);
-``POST /v1/projects/<project>/messages:send`` is FCM HTTP v1, answering
+Google: ``POST /token`` on the loopback port is the OAuth 2.0 token endpoint
+for a service account's signed JWT grant (named by its ``token_uri``, checked
+with the service account's public key); ``POST
+https://fcm.googleapis.com/v1/projects/<project>/messages:send``, reached
+through the server as Google's front door (accounts/tests/firebase/front_door.py),
+is FCM HTTP v1, answering
 ``{"name": "projects/<p>/messages/<n>"}``, or by the token's first word the
 errors FCM gives: ``unregistered…`` 404 UNREGISTERED, ``invalid…`` 400
 INVALID_ARGUMENT about the token, ``badpayload…`` 400 INVALID_ARGUMENT about a
@@ -33,6 +36,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from accounts.tests.firebase.front_door import FrontDoor
+
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "stand-in-twilio-auth-token"
 FROM_NUMBER = "+15005550006"
@@ -45,6 +50,7 @@ SERVICE_ACCOUNT_EMAIL = f"push-sender@{FCM_PROJECT}.iam.gserviceaccount.com"
 # google-auth addresses the signed grant to Google's token endpoint whatever token_uri says.
 GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
 FCM_ERROR_TYPE = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
+FCM_HOST = "fcm.googleapis.com"
 
 
 @dataclass
@@ -212,15 +218,15 @@ class GoogleStandIn:
         }
 
 
-class _GoogleHandler(_Handler):
+class _GoogleHandler(FrontDoor, _Handler):
     stand_in: GoogleStandIn
 
     def do_POST(self) -> None:
         body = self.read_body()
-        if self.path == "/token":
+        if (self.google_host, self.path) == ("", "/token"):
             return self._token(body)
         self.stand_in.received.append(Received(self.path, self.headers, body))
-        if self.path != f"/v1/projects/{FCM_PROJECT}/messages:send":
+        if (self.google_host, self.path) != (FCM_HOST, f"/v1/projects/{FCM_PROJECT}/messages:send"):
             return self.send_json(404, _fcm_error(404, "NOT_FOUND", "Not found", None))
         if self.headers.get("Authorization") != f"Bearer {ACCESS_TOKEN}":
             return self.send_json(401, _fcm_error(401, "UNAUTHENTICATED", "Request had invalid credentials.", None))

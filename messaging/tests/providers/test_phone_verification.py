@@ -91,6 +91,8 @@ def test_the_right_code_verifies_the_number_as_the_accounts_phone(
     assert parent.phone == PHONE
     assert phone_verified_at(user=parent) is not None
     assert AuditEvent.objects.filter(action="phone.verified", actor_id=parent.pk).exists()
+    # accounts wrote the number, audited as a change of the account's phone
+    assert AuditEvent.objects.get(action="user.updated", target_id=str(parent.pk)).data == {"fields": ["phone"]}
     # the code is spent
     assert_problem(parent_api.post(CONFIRM, {"code": _code(twilio)}, format="json"), 409, "no_pending_verification")
 

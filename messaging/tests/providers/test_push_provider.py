@@ -191,11 +191,3 @@ def test_a_missing_credentials_file_is_temporary_until_it_is_fixed(fcm: GoogleSt
         FcmPushProvider().send_push(_rich(), idempotency_key="delivery-12")
 
     assert fcm.sends == []
-
-
-def test_the_sdk_endpoint_is_put_back_after_the_client_is_built(fcm: GoogleStandIn) -> None:
-    from firebase_admin import messaging
-
-    FcmPushProvider().send_push(_rich(), idempotency_key="delivery-13")
-
-    assert messaging._MessagingService.FCM_URL == "https://fcm.googleapis.com/v1/projects/{0}/messages:send"

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import BackupCode, User
 from accounts.services.mfa import backup_code_use, mfa_totp_confirm, mfa_totp_setup
 from accounts.tests.mfa.factories import TOTPDeviceFactory, totp_code, wait_for_fresh_step
 from accounts.tests.mfa.helpers import actions_on, failures_counted, last_event
-from guardiannest.api.errors import ApplicationError
+from guardiannest.client import Client
+from guardiannest.errors import ApplicationError, Refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +21,10 @@ def _pending_device(user: User) -> TOTPDevice:
     return device
 
 
-def test_the_first_code_turns_mfa_on_and_hands_out_ten_backup_codes(http_request: HttpRequest, parent: User) -> None:
+def test_the_first_code_turns_mfa_on_and_hands_out_ten_backup_codes(caller: Client, parent: User) -> None:
     device = _pending_device(parent)
 
-    codes = mfa_totp_confirm(request=http_request, user=parent, code=totp_code(device))
+    codes = mfa_totp_confirm(client=caller, user=parent, code=totp_code(device))
 
     device.refresh_from_db()
     assert device.confirmed is True
@@ -36,10 +36,10 @@ def test_the_first_code_turns_mfa_on_and_hands_out_ten_backup_codes(http_request
     assert (event.actor_id, event.data) == (parent.pk, {"method": "totp"})
 
 
-def test_backup_codes_are_stored_hashed_only(http_request: HttpRequest, parent: User) -> None:
+def test_backup_codes_are_stored_hashed_only(caller: Client, parent: User) -> None:
     device = _pending_device(parent)
 
-    codes = mfa_totp_confirm(request=http_request, user=parent, code=totp_code(device))
+    codes = mfa_totp_confirm(client=caller, user=parent, code=totp_code(device))
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM accounts_backupcode")
@@ -50,14 +50,18 @@ def test_backup_codes_are_stored_hashed_only(http_request: HttpRequest, parent: 
     assert len({row.salt for row in BackupCode.objects.filter(user=parent)}) == 10
 
 
-def test_a_wrong_code_changes_nothing_and_counts_as_a_failure(http_request: HttpRequest, parent: User) -> None:
+def test_a_wrong_code_changes_nothing_and_counts_as_a_failure(caller: Client, parent: User) -> None:
     device = _pending_device(parent)
     wrong = f"{(int(totp_code(device)) + 1) % 1_000_000:06d}"
 
     with pytest.raises(ApplicationError) as caught:
-        mfa_totp_confirm(request=http_request, user=parent, code=wrong)
+        mfa_totp_confirm(client=caller, user=parent, code=wrong)
 
-    assert (caught.value.code, caught.value.status, list(caught.value.errors or {})) == ("invalid_code", 400, ["code"])
+    assert (caught.value.code, caught.value.refusal, list(caught.value.errors or {})) == (
+        "invalid_code",
+        Refusal.INVALID,
+        ["code"],
+    )
     device.refresh_from_db()
     assert device.confirmed is False
     assert BackupCode.objects.filter(user=parent).count() == 0
@@ -66,33 +70,33 @@ def test_a_wrong_code_changes_nothing_and_counts_as_a_failure(http_request: Http
     assert failures_counted(parent) == 1
 
 
-def test_confirm_without_setup_is_a_conflict(http_request: HttpRequest, parent: User) -> None:
+def test_confirm_without_setup_is_a_conflict(caller: Client, parent: User) -> None:
     with pytest.raises(ApplicationError) as caught:
-        mfa_totp_confirm(request=http_request, user=parent, code="123456")
+        mfa_totp_confirm(client=caller, user=parent, code="123456")
 
-    assert (caught.value.code, caught.value.status) == ("mfa_setup_required", 409)
+    assert (caught.value.code, caught.value.refusal) == ("mfa_setup_required", Refusal.CONFLICT)
 
 
-def test_confirm_when_already_on_is_a_conflict_and_keeps_the_codes(http_request: HttpRequest, parent: User) -> None:
+def test_confirm_when_already_on_is_a_conflict_and_keeps_the_codes(caller: Client, parent: User) -> None:
     device = _pending_device(parent)
-    codes = mfa_totp_confirm(request=http_request, user=parent, code=totp_code(device))
+    codes = mfa_totp_confirm(client=caller, user=parent, code=totp_code(device))
 
     with pytest.raises(ApplicationError) as caught:
-        mfa_totp_confirm(request=http_request, user=parent, code=totp_code(device, steps=1))
+        mfa_totp_confirm(client=caller, user=parent, code=totp_code(device, steps=1))
 
-    assert (caught.value.code, caught.value.status) == ("mfa_already_enabled", 409)
+    assert (caught.value.code, caught.value.refusal) == ("mfa_already_enabled", Refusal.CONFLICT)
     assert backup_code_use(user=parent, code=codes[0].replace("-", "")) is True
 
 
-def test_a_malformed_code_is_refused_before_anything_is_checked(http_request: HttpRequest, parent: User) -> None:
+def test_a_malformed_code_is_refused_before_anything_is_checked(caller: Client, parent: User) -> None:
     TOTPDeviceFactory(user=parent, confirmed=False)
 
     with pytest.raises(ApplicationError) as caught:
-        mfa_totp_confirm(request=http_request, user=parent, code="12345a")
+        mfa_totp_confirm(client=caller, user=parent, code="12345a")
 
-    assert (caught.value.code, caught.value.status, caught.value.errors) == (
+    assert (caught.value.code, caught.value.refusal, caught.value.errors) == (
         "invalid",
-        400,
+        Refusal.INVALID,
         {"code": ["Enter the 6-digit code from your authenticator app."]},
     )
     assert failures_counted(parent) == 0

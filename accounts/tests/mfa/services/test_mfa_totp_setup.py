@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import User
 from accounts.services.mfa import mfa_totp_setup, qr_svg
 from accounts.tests.mfa.helpers import actions_on
-from guardiannest.api.errors import ApplicationError
+from guardiannest.errors import ApplicationError, Refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -55,5 +55,5 @@ def test_setup_is_refused_while_mfa_is_on(parent: User, device: TOTPDevice) -> N
     with pytest.raises(ApplicationError) as caught:
         mfa_totp_setup(user=parent)
 
-    assert (caught.value.code, caught.value.status) == ("mfa_already_enabled", 409)
+    assert (caught.value.code, caught.value.refusal) == ("mfa_already_enabled", Refusal.CONFLICT)
     assert list(TOTPDevice.objects.filter(user=parent)) == [device]

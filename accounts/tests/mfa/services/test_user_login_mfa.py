@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
-from django.http import HttpRequest
-from django.test import RequestFactory
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User, UserSession
@@ -14,27 +12,30 @@ from accounts.services.mfa import MFA_TOKEN_TTL_SECONDS, mfa_challenge_issue, us
 from accounts.tests.factories import PASSWORD
 from accounts.tests.mfa.factories import backup_codes_for, totp_code
 from accounts.tests.mfa.helpers import actions_on, failures_counted, last_event
-from guardiannest.api.errors import ApplicationError
+from guardiannest.client import Client
+from guardiannest.errors import ApplicationError, Refusal
 
 pytestmark = pytest.mark.django_db
+
+HERE = Client(ip="127.0.0.1")
 
 
 def _wrong(device: TOTPDevice) -> str:
     return f"{(int(totp_code(device)) + 1) % 1_000_000:06d}"
 
 
-def _token(rf: RequestFactory, user: User) -> str:
+def _token(user: User) -> str:
     """A challenge as a right password would earn it, without going through the password check."""
-    return str(mfa_challenge_issue(request=rf.post("/"), user=user)["mfa_token"])
+    return str(mfa_challenge_issue(client=HERE, user=user)["mfa_token"])
 
 
-def _challenge(request: HttpRequest, user: User) -> str:
-    answer = user_login(request=request, email=user.email, password=PASSWORD)
+def _challenge(client: Client, user: User) -> str:
+    answer = user_login(client=client, email=user.email, password=PASSWORD)
     return str(answer["mfa_token"])
 
 
-def test_a_right_password_earns_only_the_challenge(http_request: HttpRequest, parent: User, device: TOTPDevice) -> None:
-    answer = user_login(request=http_request, email=parent.email, password=PASSWORD)
+def test_a_right_password_earns_only_the_challenge(caller: Client, parent: User, device: TOTPDevice) -> None:
+    answer = user_login(client=caller, email=parent.email, password=PASSWORD)
 
     assert set(answer) == {"mfa_required", "mfa_token", "methods"}
     assert answer["mfa_required"] is True
@@ -43,16 +44,16 @@ def test_a_right_password_earns_only_the_challenge(http_request: HttpRequest, pa
     assert "auth.login_succeeded" not in actions_on(parent)
 
 
-def test_without_a_confirmed_device_login_hands_out_tokens(http_request: HttpRequest, parent: User) -> None:
+def test_without_a_confirmed_device_login_hands_out_tokens(caller: Client, parent: User) -> None:
     TOTPDevice.objects.create(user=parent, name="pending", confirmed=False)
 
-    assert set(user_login(request=http_request, email=parent.email, password=PASSWORD)) == {"access", "refresh"}
+    assert set(user_login(client=caller, email=parent.email, password=PASSWORD)) == {"access", "refresh"}
 
 
 def test_the_token_is_opaque_short_lived_and_names_only_user_and_address(
-    http_request: HttpRequest, parent: User, device: TOTPDevice
+    caller: Client, parent: User, device: TOTPDevice
 ) -> None:
-    token = _challenge(http_request, parent)
+    token = _challenge(caller, parent)
 
     assert token.count(".") != 2  # not a JWT
     key = cache.make_key(f"mfatoken:{token}")
@@ -61,10 +62,10 @@ def test_the_token_is_opaque_short_lived_and_names_only_user_and_address(
     assert cache.get(f"mfatoken:{token}") == {"user_id": str(parent.pk), "ip": "127.0.0.1"}
 
 
-def test_a_totp_code_finishes_the_sign_in(http_request: HttpRequest, parent: User, device: TOTPDevice) -> None:
-    token = _challenge(http_request, parent)
+def test_a_totp_code_finishes_the_sign_in(caller: Client, parent: User, device: TOTPDevice) -> None:
+    token = _challenge(caller, parent)
 
-    pair = user_login_mfa(request=http_request, mfa_token=token, code=totp_code(device))
+    pair = user_login_mfa(client=caller, mfa_token=token, code=totp_code(device))
 
     assert set(pair) == {"access", "refresh"}
     session = UserSession.objects.get(user=parent)
@@ -72,127 +73,121 @@ def test_a_totp_code_finishes_the_sign_in(http_request: HttpRequest, parent: Use
     assert last_event(parent, "auth.login_succeeded").data == {"method": "password+totp"}
 
 
-def test_a_backup_code_finishes_the_sign_in_once(http_request: HttpRequest, parent: User, device: TOTPDevice) -> None:
+def test_a_backup_code_finishes_the_sign_in_once(caller: Client, parent: User, device: TOTPDevice) -> None:
 
     codes = backup_codes_for(parent)
 
-    user_login_mfa(request=http_request, mfa_token=_challenge(http_request, parent), code=codes[0].upper())
+    user_login_mfa(client=caller, mfa_token=_challenge(caller, parent), code=codes[0].upper())
     with pytest.raises(ApplicationError) as caught:
-        user_login_mfa(request=http_request, mfa_token=_challenge(http_request, parent), code=codes[0])
+        user_login_mfa(client=caller, mfa_token=_challenge(caller, parent), code=codes[0])
 
     assert UserSession.objects.get(user=parent).method == "password+backup_code"
     assert last_event(parent, "auth.login_succeeded").data == {"method": "password+backup_code"}
-    assert (caught.value.code, caught.value.status) == ("invalid_code", 401)
+    assert (caught.value.code, caught.value.refusal) == ("invalid_code", Refusal.UNAUTHENTICATED)
     assert last_event(parent, "auth.mfa_failed").data == {"way": "backup_code"}
 
 
-def test_the_token_is_single_use(http_request: HttpRequest, parent: User, device: TOTPDevice) -> None:
-    token = _challenge(http_request, parent)
-    user_login_mfa(request=http_request, mfa_token=token, code=totp_code(device))
+def test_the_token_is_single_use(caller: Client, parent: User, device: TOTPDevice) -> None:
+    token = _challenge(caller, parent)
+    user_login_mfa(client=caller, mfa_token=token, code=totp_code(device))
 
     with pytest.raises(ApplicationError) as caught:
-        user_login_mfa(request=http_request, mfa_token=token, code=totp_code(device, steps=1))
+        user_login_mfa(client=caller, mfa_token=token, code=totp_code(device, steps=1))
 
-    assert (caught.value.code, caught.value.status) == ("invalid_mfa_token", 401)
+    assert (caught.value.code, caught.value.refusal) == ("invalid_mfa_token", Refusal.UNAUTHENTICATED)
     assert UserSession.objects.filter(user=parent).count() == 1
 
 
 def test_a_wrong_code_spends_the_token_and_counts_toward_the_lockout(
-    http_request: HttpRequest, parent: User, device: TOTPDevice
+    caller: Client, parent: User, device: TOTPDevice
 ) -> None:
-    token = _challenge(http_request, parent)
+    token = _challenge(caller, parent)
 
     with pytest.raises(ApplicationError) as wrong:
-        user_login_mfa(request=http_request, mfa_token=token, code=_wrong(device))
+        user_login_mfa(client=caller, mfa_token=token, code=_wrong(device))
     with pytest.raises(ApplicationError) as again:
-        user_login_mfa(request=http_request, mfa_token=token, code=totp_code(device))
+        user_login_mfa(client=caller, mfa_token=token, code=totp_code(device))
 
-    assert (wrong.value.code, wrong.value.status) == ("invalid_code", 401)
-    assert (again.value.code, again.value.status) == ("invalid_mfa_token", 401)
+    assert (wrong.value.code, wrong.value.refusal) == ("invalid_code", Refusal.UNAUTHENTICATED)
+    assert (again.value.code, again.value.refusal) == ("invalid_mfa_token", Refusal.UNAUTHENTICATED)
     assert failures_counted(parent) == 1
     event = last_event(parent, "auth.mfa_failed")
     assert (event.actor_id, event.data) == (None, {"way": "totp"})
     assert UserSession.objects.filter(user=parent).count() == 0
 
 
-def test_the_token_is_bound_to_the_address_that_gave_the_password(
-    rf: RequestFactory, parent: User, device: TOTPDevice
-) -> None:
-    token = _challenge(rf.post("/", REMOTE_ADDR="127.0.0.1"), parent)
+def test_the_token_is_bound_to_the_address_that_gave_the_password(parent: User, device: TOTPDevice) -> None:
+    token = _challenge(HERE, parent)
 
     with pytest.raises(ApplicationError) as caught:
-        user_login_mfa(request=rf.post("/", REMOTE_ADDR="203.0.113.7"), mfa_token=token, code=totp_code(device))
+        user_login_mfa(client=Client(ip="203.0.113.7"), mfa_token=token, code=totp_code(device))
 
-    assert (caught.value.code, caught.value.status) == ("invalid_mfa_token", 401)
+    assert (caught.value.code, caught.value.refusal) == ("invalid_mfa_token", Refusal.UNAUTHENTICATED)
     assert UserSession.objects.filter(user=parent).count() == 0
 
 
-def test_a_token_of_a_since_deactivated_account_is_refused(
-    http_request: HttpRequest, parent: User, device: TOTPDevice
-) -> None:
-    token = _challenge(http_request, parent)
+def test_a_token_of_a_since_deactivated_account_is_refused(caller: Client, parent: User, device: TOTPDevice) -> None:
+    token = _challenge(caller, parent)
     User.objects.filter(pk=parent.pk).update(is_active=False)
 
     with pytest.raises(ApplicationError) as caught:
-        user_login_mfa(request=http_request, mfa_token=token, code=totp_code(device))
+        user_login_mfa(client=caller, mfa_token=token, code=totp_code(device))
 
     assert caught.value.code == "invalid_mfa_token"
 
 
 @pytest.mark.parametrize("token", ["", "x" * 129, "not-a-token-we-issued"])
-def test_unknown_tokens_are_refused(http_request: HttpRequest, parent: User, device: TOTPDevice, token: str) -> None:
+def test_unknown_tokens_are_refused(caller: Client, parent: User, device: TOTPDevice, token: str) -> None:
     with pytest.raises(ApplicationError) as caught:
-        user_login_mfa(request=http_request, mfa_token=token, code=totp_code(device))
+        user_login_mfa(client=caller, mfa_token=token, code=totp_code(device))
 
-    assert (caught.value.code, caught.value.status) == ("invalid_mfa_token", 401)
+    assert (caught.value.code, caught.value.refusal) == ("invalid_mfa_token", Refusal.UNAUTHENTICATED)
 
 
 def test_a_locked_account_and_address_is_refused_even_with_the_right_code(
-    settings, rf: RequestFactory, parent: User, device: TOTPDevice
+    settings, parent: User, device: TOTPDevice
 ) -> None:
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         with pytest.raises(ApplicationError):
-            user_login_mfa(request=rf.post("/"), mfa_token=_challenge(rf.post("/"), parent), code=_wrong(device))
+            user_login_mfa(client=HERE, mfa_token=_challenge(HERE, parent), code=_wrong(device))
     with pytest.raises(ApplicationError) as locking:
-        user_login_mfa(request=rf.post("/"), mfa_token=_token(rf, parent), code=_wrong(device))
-    token = _token(rf, parent)  # as if earned just before the lock: the password step refuses now (below)
+        user_login_mfa(client=HERE, mfa_token=_token(parent), code=_wrong(device))
+    token = _token(parent)  # as if earned just before the lock: the password step refuses now (below)
 
     with pytest.raises(ApplicationError) as caught:
-        user_login_mfa(request=rf.post("/"), mfa_token=token, code=totp_code(device))
+        user_login_mfa(client=HERE, mfa_token=token, code=totp_code(device))
 
-    assert (locking.value.code, locking.value.status) == ("account_locked", 429)
-    assert (caught.value.code, caught.value.status) == ("account_locked", 429)
+    assert (locking.value.code, locking.value.refusal) == ("account_locked", Refusal.RATE_LIMITED)
+    assert (caught.value.code, caught.value.refusal) == ("account_locked", Refusal.RATE_LIMITED)
     assert UserSession.objects.filter(user=parent).count() == 0
     with pytest.raises(ApplicationError) as password:
-        user_login(request=rf.post("/"), email=parent.email, password=PASSWORD)
-    assert password.value.status == 429
+        user_login(client=HERE, email=parent.email, password=PASSWORD)
+    assert password.value.refusal == Refusal.RATE_LIMITED
 
 
-def test_another_address_is_not_locked_out_by_those_failures(
-    settings, rf: RequestFactory, parent: User, device: TOTPDevice
-) -> None:
+def test_another_address_is_not_locked_out_by_those_failures(settings, parent: User, device: TOTPDevice) -> None:
     for _ in range(settings.AXES_FAILURE_LIMIT):
         with pytest.raises(ApplicationError):
             user_login_mfa(
-                request=rf.post("/"),
-                mfa_token=_token(rf, parent),
+                client=HERE,
+                mfa_token=_token(parent),
                 code=_wrong(device),
             )
-    elsewhere = rf.post("/", REMOTE_ADDR="198.51.100.4")
+    elsewhere = Client(ip="198.51.100.4")
 
-    pair = user_login_mfa(request=elsewhere, mfa_token=_challenge(elsewhere, parent), code=totp_code(device))
+    pair = user_login_mfa(client=elsewhere, mfa_token=_challenge(elsewhere, parent), code=totp_code(device))
 
     assert set(pair) == {"access", "refresh"}
 
 
 def test_a_success_clears_the_count_but_a_right_password_does_not(
-    http_request: HttpRequest, parent: User, device: TOTPDevice
+    caller: Client, parent: User, device: TOTPDevice
 ) -> None:
     with pytest.raises(ApplicationError):
-        user_login_mfa(request=http_request, mfa_token=_challenge(http_request, parent), code=_wrong(device))
-    _challenge(http_request, parent)
+        user_login_mfa(client=caller, mfa_token=_challenge(caller, parent), code=_wrong(device))
+    _challenge(caller, parent)
     assert failures_counted(parent) == 1
 
-    user_login_mfa(request=http_request, mfa_token=_challenge(http_request, parent), code=totp_code(device))
+    user_login_mfa(client=caller, mfa_token=_challenge(caller, parent), code=totp_code(device))
 
     assert failures_counted(parent) == 0

@@ -1,3 +1,5 @@
+"""Account emails sent by a worker: each task takes ids, re-fetches, and sends at most once."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -6,18 +8,9 @@ from typing import Any
 
 from celery import Task, shared_task
 from django.core.cache import cache
-from django.core.management import call_command
 
-from accounts.services import passwords, verification
+from accounts.services import mfa_changed, passwords, verification
 
-
-@shared_task(name="accounts.flush_expired_tokens")
-def flush_expired_tokens() -> None:
-    """The outstanding-token table grows forever unless expired rows are flushed."""
-    call_command("flushexpiredtokens")
-
-
-# --- account emails -----------------------------------------------------------------------------
 # Each task takes ids and re-fetches: the account may have been verified, deactivated or
 # erased since it was queued, and then nothing is sent. A redelivered message (same task
 # id, e.g. after a worker died) sends nothing twice: a mark in the cache, written after the
@@ -74,3 +67,14 @@ def password_reset_email_send_task(self: Task, user_id: str) -> bool:
 def password_changed_email_send_task(self: Task, user_id: str, changed_at: str) -> bool:
     """Tell the owner their password was changed or reset."""
     return _once(self, lambda: passwords.password_changed_email_send(user_id=user_id, changed_at=changed_at))
+
+
+@shared_task(
+    name="accounts.mfa_changed_email_send",
+    **EMAIL_TASK_OPTIONS,
+)
+def mfa_changed_email_send_task(self: Task, user_id: str, change: str, changed_at: str) -> bool:
+    """Tell the owner a way into their account changed (two-step sign-in, passkeys, Firebase links)."""
+    return _once(
+        self, lambda: mfa_changed.mfa_changed_email_send(user_id=user_id, change=change, changed_at=changed_at)
+    )

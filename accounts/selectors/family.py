@@ -15,10 +15,10 @@ from decimal import Decimal
 from uuid import UUID
 
 from django.db.models import QuerySet
-from rest_framework.exceptions import NotFound
 
 from accounts.models import Child, EmergencyContact, FavoriteSitter, ParentProfile, User
 from guardiannest.audit.services import audit_record
+from guardiannest.errors import not_found
 
 
 def child_list_for_parent(*, parent: User) -> QuerySet[Child]:
@@ -29,7 +29,7 @@ def child_get_for_parent(*, child_id: UUID, parent: User) -> Child:
     """The parent's own child; another family's is simply not found."""
     child = Child.objects.filter(pk=child_id, parent=parent).first()
     if child is None:
-        raise NotFound()
+        raise not_found()
     return child
 
 
@@ -40,7 +40,7 @@ def emergency_contact_list_for_parent(*, parent: User) -> QuerySet[EmergencyCont
 def emergency_contact_get_for_parent(*, contact_id: UUID, parent: User) -> EmergencyContact:
     contact = EmergencyContact.objects.filter(pk=contact_id, parent=parent).first()
     if contact is None:
-        raise NotFound()
+        raise not_found()
     return contact
 
 
@@ -54,10 +54,10 @@ def favorite_list_for_parent(*, parent: User) -> QuerySet[FavoriteSitter]:
 
 
 def favorite_get_for_parent(*, sitter_id: UUID, parent: User) -> FavoriteSitter:
-    """The parent's favourite of this sitter; 404 when the sitter is not one of their favourites."""
+    """The parent's favourite of this sitter; not found when the sitter is not one of their favourites."""
     favorite = FavoriteSitter.objects.filter(parent=parent, sitter_id=sitter_id).first()
     if favorite is None:
-        raise NotFound()
+        raise not_found()
     return favorite
 
 

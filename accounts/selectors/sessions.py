@@ -5,9 +5,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.db.models import QuerySet
-from rest_framework.exceptions import NotFound
 
 from accounts.models import User, UserSession
+from guardiannest.errors import not_found
 
 
 def session_list_for_user(*, user: User) -> QuerySet[UserSession]:
@@ -18,5 +18,5 @@ def session_get_for_user(*, session_id: UUID, user: User) -> UserSession:
     """The user's own active session; anyone else's is simply not found."""
     session = UserSession.objects.filter(pk=session_id, user=user, ended_at__isnull=True).first()
     if session is None:
-        raise NotFound()
+        raise not_found()
     return session

@@ -1,8 +1,4 @@
-"""Celery tasks of the GDPR flows: thin wrappers around ``accounts.services.gdpr``.
-
-Imported by ``AccountsConfig.ready`` so the worker registers them whatever
-module autodiscovery looks at.
-"""
+"""Celery tasks of the GDPR flows: thin wrappers around ``accounts.services.gdpr``."""
 
 from __future__ import annotations
 
