@@ -65,7 +65,9 @@ class FamilyError(ErrorCodes):
     NOT_A_PARENT = "not_a_parent", Refusal.FORBIDDEN
     PRIORITY_TAKEN = "priority_taken"
     TOO_MANY_CHILDREN = "too_many_children"
-    NOT_A_SITTER = "not_a_sitter", Refusal.INVALID
+    # Declared as sitters declares it (the caller is not a sitter); a favourite naming a non-sitter is bad input,
+    # raised through invalid(), which makes any code an INVALID refusal naming the field.
+    NOT_A_SITTER = "not_a_sitter", Refusal.FORBIDDEN
 
 
 class GdprError(ErrorCodes):

@@ -17,21 +17,6 @@ nothing else in the domain knows a status code.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
-
-# TRANSITION: statuses still passed by unconverted callers; removed with the ``legacy`` argument.
-_LEGACY_STATUS = {
-    400: "invalid",
-    401: "unauthenticated",
-    403: "forbidden",
-    404: "not_found",
-    409: "conflict",
-    422: "unprocessable",
-    413: "too_large",
-    415: "unsupported",
-    429: "rate_limited",
-    503: "unavailable",
-}
 
 
 class Refusal(StrEnum):
@@ -97,27 +82,21 @@ class ApplicationError(Exception):
 
     def __init__(
         self,
-        code: ErrorCodes | str,  # TRANSITION: ErrorCodes only, once every app is converted
+        code: ErrorCodes,
         detail: str,
         *,
         errors: dict[str, list[str]] | None = None,
         retry_after: int | None = None,
         refusal: Refusal | None = None,
-        **legacy: Any,  # TRANSITION: status=/headers= until every app is converted; removed after
     ) -> None:
-        if "status" in legacy:
-            refusal = Refusal(_LEGACY_STATUS[int(legacy["status"])])
-        if "Retry-After" in (legacy.get("headers") or {}):
-            retry_after = int(legacy["headers"]["Retry-After"])
         if not isinstance(code, ErrorCodes):
-            refusal = refusal or Refusal.CONFLICT
-        assert isinstance(code, ErrorCodes) or refusal is not None
+            raise TypeError(f"error codes are declared in an ErrorCodes enum, not given as {code!r}")
         super().__init__(detail)
         self.code = code
         self.detail = detail
         self.errors = errors
         self.retry_after = retry_after
-        self.refusal = refusal or code.refusal  # type: ignore[union-attr]  # TRANSITION
+        self.refusal = refusal or code.refusal
 
     def __repr__(self) -> str:
         return f"ApplicationError({str(self.code)!r}, {self.detail!r}, refusal={str(self.refusal)!r})"

@@ -17,3 +17,10 @@ class ChatError(ErrorCodes):
 class NotificationError(ErrorCodes):
     CANNOT_DISABLE = "cannot_disable", Refusal.INVALID
     INVALID_TOKEN = "invalid_token", Refusal.INVALID
+
+
+class PhoneError(ErrorCodes):
+    INVALID_CODE = "invalid_code", Refusal.INVALID
+    CODE_EXPIRED = "code_expired"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+    NO_PENDING_VERIFICATION = "no_pending_verification"

@@ -28,7 +28,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from guardiannest.api.errors import PROBLEM_CONTENT_TYPE
-from guardiannest.api.exceptions import IdempotencyKeyReused
 from guardiannest.api.models import IdempotencyRecord
 from guardiannest.errors import ApplicationError, ErrorCode
 
@@ -93,7 +92,9 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
         record, claimed = _claim(request, key, fingerprint)
         if not claimed:
             if record.fingerprint != fingerprint:
-                raise IdempotencyKeyReused()
+                raise ApplicationError(
+                    ErrorCode.IDEMPOTENCY_KEY_REUSED, "This Idempotency-Key was used with another request."
+                )
             answered = _await_answer(record)
             if answered is None:
                 raise ApplicationError(

@@ -13,13 +13,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role, User
-from guardiannest.api.errors import ApplicationError
+from guardiannest.errors import ApplicationError, ErrorCodes
 from guardiannest.api.idempotency import idempotent
 from guardiannest.api.pagination import CursorPagination
 from guardiannest.api.serializers import StrictSerializer
 
 calls = {"count": 0}
 _lock = threading.Lock()
+
+
+class ThingError(ErrorCodes):
+    CONFLICT = "thing_conflict"
 
 
 class ThingInput(StrictSerializer):
@@ -39,7 +43,7 @@ class CreateThingApi(APIView):
             calls["count"] += 1
         time.sleep(data.validated_data["delay"])
         if data.validated_data["fail"] == "conflict":
-            raise ApplicationError("thing_conflict", "That thing is in the way.")
+            raise ApplicationError(ThingError.CONFLICT, "That thing is in the way.")
         if data.validated_data["fail"] == "crash":
             raise RuntimeError("boom")
         user = User.objects.create_user(data.validated_data["email"], "x" * 12, role=Role.PARENT)

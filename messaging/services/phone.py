@@ -29,21 +29,21 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 import structlog
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
-from rest_framework import status
 
 from accounts.models import User
 from accounts.services.auth import user_phone_set
-from guardiannest.api.errors import ApplicationError, ErrorCode
 from guardiannest.audit.services import audit_record
 from guardiannest.crypto.blind_index import blind_index
+from guardiannest.errors import ApplicationError, ErrorCode, invalid
+from messaging.errors import PhoneError
 from messaging.models import PhoneVerification
 from messaging.providers.base import DeliveryError, SmsMessage
 from messaging.providers.registry import sms_provider
@@ -59,13 +59,6 @@ _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])")
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-class PhoneError(StrEnum):
-    INVALID_CODE = "invalid_code"
-    CODE_EXPIRED = "code_expired"
-    TOO_MANY_ATTEMPTS = "too_many_attempts"
-    NO_PENDING_VERIFICATION = "no_pending_verification"
-
-
 @dataclass(frozen=True)
 class PhoneVerificationStarted:
     phone: str
@@ -74,9 +67,7 @@ class PhoneVerificationStarted:
 
 def _rate() -> tuple[int, int]:
     """(SMS allowed, per seconds) from the ``sms`` throttle rate: ``5/hour``, ``10/15m`` …"""
-    from rest_framework.settings import api_settings
-
-    rate = str(api_settings.DEFAULT_THROTTLE_RATES.get(THROTTLE_SCOPE) or DEFAULT_RATE)
+    rate = str(settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get(THROTTLE_SCOPE) or DEFAULT_RATE)
     match = _RATE.match(rate)
     if match is None:
         match = _RATE.match(DEFAULT_RATE)
@@ -106,8 +97,7 @@ def _spend_number_budget(phone: str) -> None:
         raise ApplicationError(
             ErrorCode.THROTTLED,
             "Too many codes were sent to this number: try again later.",
-            status=status.HTTP_429_TOO_MANY_REQUESTS,
-            headers={"Retry-After": str(wait)},
+            retry_after=wait,
         )
 
 
@@ -159,7 +149,7 @@ def phone_verification_start(*, user: User, phone: str) -> PhoneVerificationStar
 def _refuse(code: PhoneError) -> ApplicationError:
     if code is PhoneError.INVALID_CODE:
         message = "The code is not right."
-        return ApplicationError(code, message, status=status.HTTP_400_BAD_REQUEST, errors={"code": [message]})
+        return invalid("code", message, code)
     detail = {
         PhoneError.CODE_EXPIRED: "The code has expired: ask for a new one.",
         PhoneError.TOO_MANY_ATTEMPTS: "Too many wrong codes: ask for a new one.",
