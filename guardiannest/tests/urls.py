@@ -13,10 +13,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role, User
-from guardiannest.errors import ApplicationError, ErrorCodes
 from guardiannest.api.idempotency import idempotent
 from guardiannest.api.pagination import CursorPagination
 from guardiannest.api.serializers import StrictSerializer
+from guardiannest.errors import ApplicationError, ErrorCodes
 
 calls = {"count": 0}
 _lock = threading.Lock()

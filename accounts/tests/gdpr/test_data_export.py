@@ -20,8 +20,8 @@ from accounts.tasks.gdpr import data_export_build_task, data_export_purge_expire
 from accounts.tests.gdpr.helpers import BUILD_TASK, EXPORT, queued, sign_in
 from accounts.tests.problems import assert_problem
 from conftest import client_for, race
-from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.models import AuditEvent
+from guardiannest.errors import ApplicationError
 from guardiannest.registries import gdpr_exporters
 
 pytestmark = pytest.mark.django_db

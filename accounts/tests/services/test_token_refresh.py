@@ -6,7 +6,7 @@ from accounts.models import User
 from accounts.services.auth import token_refresh, tokens_for
 from accounts.services.sessions import session_start
 from conftest import race
-from guardiannest.api.errors import ApplicationError
+from guardiannest.errors import ApplicationError
 
 
 @pytest.mark.django_db

@@ -18,8 +18,8 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.tests.problems import assert_problem
 from conftest import client_for, race
-from guardiannest.api.errors import ApplicationError
 from guardiannest.audit.models import AuditEvent
+from guardiannest.errors import ApplicationError
 from messaging.models import PhoneVerification
 from messaging.services.phone import phone_verification_confirm, phone_verified_at
 from messaging.tests.providers.stand_ins import INVALID_NUMBER, TwilioStandIn
