@@ -40,6 +40,7 @@ SDK_OWNERS = {
     "google": "accounts/firebase_client.py",  # google-auth, under firebase-admin
     "twilio": "messaging/providers/sms.py",
     "boto3": "files/storage.py",
+    "stripe": "payments/stripe_client.py",
     "botocore": "files/storage.py",
 }
 # What STYLE.md names a selector: ``<entity>_get``, ``<entity>_list``, ``…_get_for_<who>``, ``…_list_for_<who>``.

@@ -22,7 +22,7 @@ def domain_modules(package: ModuleType) -> list[str]:
     names = []
     for path in root.rglob("*.py"):
         parts = path.relative_to(root).with_suffix("").parts
-        if EDGES & set(parts) or parts[-1].startswith("admin"):
+        if EDGES & set(parts) or parts[0].startswith("admin"):
             continue
         names.append(".".join([package.__name__, *(parts[:-1] if parts[-1] == "__init__" else parts)]))
     return sorted(names)

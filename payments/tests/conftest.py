@@ -26,7 +26,10 @@ def localstripe_server() -> Iterator[LocalStripe]:
     """One localstripe per test process (each xdist worker has its own), on a free loopback port."""
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "localstripe", "--port", str(port)],
+        # --from-scratch: localstripe otherwise loads /tmp/localstripe.pickle, which every running
+        # localstripe rewrites on each change; a second process (the other xdist worker) can read it
+        # half-written and die at start.
+        [sys.executable, "-m", "localstripe", "--port", str(port), "--from-scratch"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

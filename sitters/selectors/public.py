@@ -24,10 +24,10 @@ from typing import Any
 from uuid import UUID
 
 from django.db import connection
-from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import ParentProfile, Role
+from files.storage import AbsoluteUrls
 from guardiannest.errors import not_found
 from sitters import cache
 from sitters.selectors.search import sitter_profile_statement
@@ -46,7 +46,7 @@ def etag_of(body: dict[str, Any]) -> str:
     return f'"{hashlib.sha256(canonical.encode()).hexdigest()[:32]}"'
 
 
-def public_profile_base(*, sitter_id: UUID, request: HttpRequest | None = None) -> dict[str, Any]:
+def public_profile_base(*, sitter_id: UUID, request: AbsoluteUrls | None = None) -> dict[str, Any]:
     """``{"body", "etag", "search_point"}`` of a visible sitter, from the cache or one query; NotFound otherwise."""
     today = timezone.localdate()
     cached, stamp = cache.profile_cached(sitter_id, today=today)
@@ -74,7 +74,7 @@ def _viewer_point(viewer: Any) -> tuple[float, float] | None:
     return query_point(float(point[0]), float(point[1]))
 
 
-def public_profile_get(*, sitter_id: UUID, viewer: Any, request: HttpRequest | None = None) -> PublicProfile:
+def public_profile_get(*, sitter_id: UUID, viewer: Any, request: AbsoluteUrls | None = None) -> PublicProfile:
     """The profile as ``viewer`` sees it: with ``distance_km`` for a parent whose family has coordinates."""
     base = public_profile_base(sitter_id=sitter_id, request=request)
     point = _viewer_point(viewer)

@@ -6,13 +6,13 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import F, QuerySet
-from django.http import HttpRequest
 
+from files.storage import AbsoluteUrls
 from sitters.models import Review
 from sitters.selectors.public import public_profile_base
 
 
-def review_list_for_sitter(*, sitter_id: UUID, request: HttpRequest | None = None) -> QuerySet[Review, Any]:
+def review_list_for_sitter(*, sitter_id: UUID, request: AbsoluteUrls | None = None) -> QuerySet[Review, Any]:
     """Plain rows ``{id, rating, comment, author_first_name, created_at}``; NotFound for an invisible sitter."""
     public_profile_base(
         sitter_id=sitter_id, request=request

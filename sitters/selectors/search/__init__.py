@@ -18,9 +18,9 @@ from typing import Any
 from uuid import UUID
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.http import HttpRequest
 from django.utils import timezone
 
+from files.storage import AbsoluteUrls
 from sitters import cache
 from sitters.selectors.search.query import Filters, SearchQuery
 from sitters.selectors.search.rows import search_result_from_row, ttl_for_links
@@ -73,7 +73,7 @@ def sitter_search_statement(
     )
 
 
-def _search_database(query: SearchQuery, today: date, request: HttpRequest | None, using: str) -> SearchPage:
+def _search_database(query: SearchQuery, today: date, request: AbsoluteUrls | None, using: str) -> SearchPage:
     sql, params = sitter_search_statement(query=query, today=today, using=using)
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
@@ -83,7 +83,7 @@ def _search_database(query: SearchQuery, today: date, request: HttpRequest | Non
 
 
 def sitter_search(
-    *, query: SearchQuery, request: HttpRequest | None = None, using: str = DEFAULT_DB_ALIAS
+    *, query: SearchQuery, request: AbsoluteUrls | None = None, using: str = DEFAULT_DB_ALIAS
 ) -> SearchPage:
     """One page of results, from the search cache when it is current, else from the database."""
     today = timezone.localdate()

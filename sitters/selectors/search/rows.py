@@ -12,11 +12,10 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
-
 from files import policies
 from files.models import Purpose, StoredFile
 from files.services.links import file_link
+from files.storage import AbsoluteUrls
 from guardiannest.money import money
 from sitters.models import VerificationStatus, age_groups_from_mask
 from sitters.selectors.search.geo import round_km
@@ -46,7 +45,7 @@ def _rating(value: Any) -> float | None:
     return float(round(Decimal(str(value)), 2))
 
 
-def _photo_url(row: tuple[Any, ...], sitter_id: str, request: HttpRequest | None) -> str | None:
+def _photo_url(row: tuple[Any, ...], sitter_id: str, request: AbsoluteUrls | None) -> str | None:
     if row[_PHOTO_ID] is None:
         return None
     owner_id = row[_INDEX["photo_owner_id"]]
@@ -69,7 +68,7 @@ def _date(value: Any) -> str | None:
     return None if value is None else str(value)[:10]
 
 
-def public_profile_from_row(row: tuple[Any, ...], request: HttpRequest | None) -> dict[str, Any]:
+def public_profile_from_row(row: tuple[Any, ...], request: AbsoluteUrls | None) -> dict[str, Any]:
     """``GET sitters/{id}``'s body (without ``distance_km``); never the location or the service radius."""
     sitter_id = str(_uuid(row[_SID]))
     badges = _json(row[_INDEX["certifications"]]) or []
@@ -92,7 +91,7 @@ def public_profile_from_row(row: tuple[Any, ...], request: HttpRequest | None) -
     }
 
 
-def search_result_from_row(row: tuple[Any, ...], request: HttpRequest | None) -> dict[str, Any]:
+def search_result_from_row(row: tuple[Any, ...], request: AbsoluteUrls | None) -> dict[str, Any]:
     result = public_profile_from_row(row, request)
     result["distance_km"] = round_km(float(row[_DIST]))
     return result
