@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from accounts.tests.firebase.front_door import route_google_to
+from accounts.tests.front_door import route_google_to
 from messaging.tests.providers.stand_ins import (
     ACCOUNT_SID,
     AUTH_TOKEN,

@@ -11,7 +11,7 @@ Google: ``POST /token`` on the loopback port is the OAuth 2.0 token endpoint
 for a service account's signed JWT grant (named by its ``token_uri``, checked
 with the service account's public key); ``POST
 https://fcm.googleapis.com/v1/projects/<project>/messages:send``, reached
-through the server as Google's front door (accounts/tests/firebase/front_door.py),
+through the server as Google's front door (accounts/tests/front_door.py),
 is FCM HTTP v1, answering
 ``{"name": "projects/<p>/messages/<n>"}``, or by the token's first word the
 errors FCM gives: ``unregistered…`` 404 UNREGISTERED, ``invalid…`` 400
@@ -36,7 +36,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from accounts.tests.firebase.front_door import FrontDoor
+from accounts.tests.front_door import FrontDoor
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "stand-in-twilio-auth-token"
