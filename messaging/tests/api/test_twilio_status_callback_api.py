@@ -17,8 +17,8 @@ from twilio.request_validator import RequestValidator
 from accounts.models import User
 from accounts.tests.problems import assert_problem
 from messaging.models import Delivery, Notification
-from messaging.tests.providers.conftest import STATUS_CALLBACK_URL
-from messaging.tests.providers.stand_ins import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn
+from messaging.tests.providers_helpers import STATUS_CALLBACK_URL
+from messaging.tests.stand_ins import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn
 
 CALLBACK = "/api/v1/messaging/twilio/status"
 SID = "SM" + "ab" * 16

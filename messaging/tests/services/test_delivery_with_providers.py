@@ -13,8 +13,8 @@ from accounts.models import User
 from messaging.models import Delivery, Device, Notification
 from messaging.providers.sms import IDEMPOTENCY_HEADER
 from messaging.services.delivery import delivery_send
-from messaging.tests.providers.conftest import STATUS_CALLBACK_URL
-from messaging.tests.providers.stand_ins import AUTH_TOKEN, GoogleStandIn, TwilioStandIn
+from messaging.tests.providers_helpers import STATUS_CALLBACK_URL
+from messaging.tests.stand_ins import AUTH_TOKEN, GoogleStandIn, TwilioStandIn
 
 
 def _delivery(user: User, channel: str, address: str, payload: dict[str, Any]) -> Delivery:

@@ -15,7 +15,7 @@ from messaging.models import Delivery
 from messaging.services.delivery import MAX_ATTEMPTS, REDRIVE_GRACE, delivery_send, lost_after
 from messaging.services.notifications import notify
 from messaging.tasks import deliver, redrive_deliveries
-from messaging.tests.notifications.conftest import Broker
+from messaging.tests.notifications_helpers import Broker
 
 pytestmark = pytest.mark.django_db
 

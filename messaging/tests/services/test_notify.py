@@ -16,7 +16,7 @@ from messaging.kinds import all_kinds, get_kind
 from messaging.models import Delivery, Notification, NotificationPreference
 from messaging.services.notifications import NotifyRequest, notify, notify_bulk
 from messaging.services.preferences import preferences_update
-from messaging.tests.notifications.conftest import Broker, verify_phone
+from messaging.tests.notifications_helpers import Broker, verify_phone
 
 pytestmark = pytest.mark.django_db
 

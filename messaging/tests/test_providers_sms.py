@@ -11,8 +11,8 @@ import pytest
 from messaging.providers.base import PermanentFailure, SmsMessage, TemporaryFailure
 from messaging.providers.registry import sms_provider
 from messaging.providers.sms import IDEMPOTENCY_HEADER, TwilioSmsProvider
-from messaging.tests.providers.conftest import STATUS_CALLBACK_URL
-from messaging.tests.providers.stand_ins import (
+from messaging.tests.providers_helpers import STATUS_CALLBACK_URL
+from messaging.tests.stand_ins import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     FROM_NUMBER,

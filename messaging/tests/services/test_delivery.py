@@ -19,7 +19,7 @@ from messaging.services.notifications import notify
 from messaging.services.preferences import preferences_update
 from messaging.tasks import deliver
 from messaging.tests.factories import DeliveryFactory
-from messaging.tests.notifications.conftest import ScriptedSmtpHandler, outbox_files, verify_phone
+from messaging.tests.notifications_helpers import ScriptedSmtpHandler, outbox_files, verify_phone
 
 pytestmark = pytest.mark.django_db
 
@@ -201,7 +201,7 @@ def test_a_permanent_failure_is_never_retried(
 
 
 def test_an_unreachable_server_is_a_temporary_failure(parent: User, settings: Any) -> None:
-    from messaging.tests.notifications.conftest import _free_port
+    from messaging.tests.notifications_helpers import _free_port
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", _free_port(), 2

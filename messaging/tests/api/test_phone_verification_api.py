@@ -22,7 +22,7 @@ from guardiannest.audit.models import AuditEvent
 from guardiannest.errors import ApplicationError
 from messaging.models import PhoneVerification
 from messaging.services.phone import phone_verification_confirm, phone_verified_at
-from messaging.tests.providers.stand_ins import INVALID_NUMBER, TwilioStandIn
+from messaging.tests.stand_ins import INVALID_NUMBER, TwilioStandIn
 
 START = "/api/v1/phone/verification"
 CONFIRM = "/api/v1/phone/verification/confirm"

@@ -13,7 +13,7 @@ from accounts.models import User
 from conftest import client_for
 from messaging.models import Conversation, Notification
 from messaging.services.chat import OFFLINE_KIND, conversation_start
-from messaging.tests.chat.conftest import read_url, send
+from messaging.tests.chat_helpers import read_url, send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,7 +10,7 @@ import pytest
 from messaging.providers.base import AddressGone, PermanentFailure, PushAction, PushMessage, TemporaryFailure
 from messaging.providers.push import ANDROID_CLICK_ACTION, FcmPushProvider
 from messaging.providers.registry import push_provider
-from messaging.tests.providers.stand_ins import ACCESS_TOKEN, FCM_PROJECT, GoogleStandIn
+from messaging.tests.stand_ins import ACCESS_TOKEN, FCM_PROJECT, GoogleStandIn
 
 TOKEN = "fcm-token-" + "a" * 140
 IMAGE = "https://cdn.guardiannest.example/sitters/ana.jpg"

@@ -14,7 +14,7 @@ from accounts.tests.problems import assert_problem
 from conftest import client_for
 from messaging.models import Conversation, Message
 from messaging.services.chat import conversation_start, message_send
-from messaging.tests.chat.conftest import messages_url, read_url, send
+from messaging.tests.chat_helpers import messages_url, read_url, send
 
 pytestmark = pytest.mark.django_db
 

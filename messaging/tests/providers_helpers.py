@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from accounts.tests.front_door import route_google_to
-from messaging.tests.providers.stand_ins import (
+from messaging.tests.stand_ins import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     FCM_PROJECT,
