@@ -1,7 +1,7 @@
 """``GET search/sitters``: the limits that keep search from locating anyone, and the horizon's last day.
 
 Whole-km radii and a query point rounded to 3 decimals (with each sitter's
-fuzzed search point, see ``test_profile_search_point.py``) leave nothing to
+fuzzed search point, see ``api/test_profile_search_point_api.py``) leave nothing to
 learn from probing a search's edges; ``end`` stops a day short of the
 availability horizon; ``rating_avg`` is one JSON type wherever it appears.
 """
@@ -17,7 +17,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from sitters.tests.factories import SitterProfileFactory
-from sitters.tests.test_search_api import ids, north_of_berlin, search, sitter_at
+from sitters.tests.search_helpers import ids, north_of_berlin, search, sitter_at
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from sitters.models import VerificationStatus
 from sitters.selectors.search import Filters, SearchQuery
 from sitters.selectors.search.sql import profile_sql, search_sql
 
-SEARCH_SQL_SOURCES = sorted((Path(__file__).resolve().parent.parent / "selectors" / "search").glob("*.py"))
+SEARCH_SQL_SOURCES = sorted((Path(__file__).resolve().parents[2] / "selectors" / "search").glob("*.py"))
 # ``FROM table alias`` / ``JOIN table alias``; derived tables (``(...) page``) are not tables.
 _TABLE_ALIAS = re.compile(r"\b(?:FROM|JOIN)\s+([a-z_][a-z0-9_]*)\s+([a-z])\b")
 _REFERENCE = re.compile(r"\b([a-z])\.([a-z_][a-z0-9_]*)\b")

@@ -19,7 +19,7 @@ from accounts.tests.problems import assert_problem
 from guardiannest.errors import ApplicationError, Refusal
 from sitters.selectors.search import Filters, SearchQuery, sitter_search
 from sitters.selectors.search.query import MAX_LIST_ITEMS
-from sitters.tests.test_search_api import BERLIN, URL, north_of_berlin, sitter_at
+from sitters.tests.search_helpers import BERLIN, URL, north_of_berlin, sitter_at
 
 
 def _soon(hours: float) -> Any:

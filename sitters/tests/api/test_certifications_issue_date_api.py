@@ -1,4 +1,4 @@
-"""Certification services: dates judged in the sitter's own zone; staff's document review and the caches."""
+"""A certification's issue date is judged by the sitter's own today, not UTC's (create and change)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tests.problems import assert_problem
-from files.models import StoredFile
-from guardiannest.audit.models import AuditEvent
-from guardiannest.errors import ApplicationError, Refusal
 from sitters.models import Certification
 from sitters.services.calendar import local_today
-from sitters.services.certifications import certification_document_review
-from sitters.tests.factories import CertificationFactory, SitterProfileFactory, StoredFileFactory
+from sitters.tests.factories import CertificationFactory, SitterProfileFactory
 
 URL = "/api/v1/sitters/me/certifications"
 AUCKLAND = "Pacific/Auckland"  # UTC+12/+13: its today starts 11 to 13 hours before UTC's
@@ -79,32 +74,3 @@ def test_a_change_of_the_issue_date_is_judged_the_same_way(sitter_api: APIClient
     assert_refused(late, "issued_at")
     certification.refresh_from_db()
     assert certification.issued_at == auckland_today
-
-
-def test_approving_a_document_shows_the_badge_and_forgets_the_cached_profile(
-    sitter: User, staff: User, django_capture_on_commit_callbacks: Any
-) -> None:
-    """The StoredFile observer forgets the caches (the review service saves the file): nothing is done twice."""
-    profile = SitterProfileFactory(user=sitter)
-    document = StoredFileFactory(owner=sitter, purpose="certification")
-    certification = CertificationFactory(sitter=profile, document=document)
-    version_key = f"sitters:profile-version:{profile.pk}"
-    cache.set(version_key, "before")
-
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        certification_document_review(certification=certification, actor=staff, approved=True)
-        assert cache.get(version_key) == "before"  # forgotten only after commit
-
-    assert cache.get(version_key) not in (None, "before")
-    assert len(callbacks) == 1  # one invalidation, the observer's
-    document.refresh_from_db()
-    assert (document.review, document.reviewed_by) == (StoredFile.Review.APPROVED, staff)
-    assert AuditEvent.objects.filter(action="file.reviewed", target_id=str(document.pk)).count() == 1
-
-
-def test_a_certification_without_a_document_has_nothing_to_review(sitter: User, staff: User) -> None:
-    certification = CertificationFactory(sitter=SitterProfileFactory(user=sitter), document=None)
-    with pytest.raises(ApplicationError) as raised:
-        certification_document_review(certification=certification, actor=staff, approved=True)
-    assert (raised.value.refusal, raised.value.code) == (Refusal.CONFLICT, "document_invalid")
-    assert not AuditEvent.objects.filter(action="file.reviewed").exists()
