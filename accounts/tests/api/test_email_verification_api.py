@@ -18,7 +18,7 @@ from accounts.services.passwords import password_reset_tokens
 from accounts.services.verification import email_verification_tokens, token_pack
 from accounts.tasks.emails import email_verification_send_task
 from accounts.tests.factories import PASSWORD, ParentFactory
-from accounts.tests.passwords_helpers import link_in, queued, run_queued
+from accounts.tests.helpers import link_in, queued, run_queued
 from accounts.tests.problems import assert_problem
 from guardiannest.audit.models import AuditEvent
 

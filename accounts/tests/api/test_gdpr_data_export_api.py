@@ -17,7 +17,8 @@ from accounts.errors import GdprError
 from accounts.models import BackupCode, DataExport, Passkey, User
 from accounts.services.gdpr import data_export_request
 from accounts.tasks.gdpr import data_export_build_task, data_export_purge_expired_task
-from accounts.tests.gdpr_helpers import BUILD_TASK, EXPORT, queued, sign_in
+from accounts.tests.gdpr_helpers import BUILD_TASK, EXPORT
+from accounts.tests.helpers import queued, sign_in
 from accounts.tests.problems import assert_problem
 from conftest import client_for, race
 from guardiannest.audit.models import AuditEvent

@@ -17,7 +17,8 @@ from accounts.errors import GdprError
 from accounts.models import DataExport, User
 from accounts.services.gdpr.exports import LINK_SALT, data_export_signature, link_seconds
 from accounts.tasks.gdpr import data_export_build_task
-from accounts.tests.gdpr_helpers import EXPORT, sign_in
+from accounts.tests.gdpr_helpers import EXPORT
+from accounts.tests.helpers import sign_in
 from accounts.tests.problems import assert_problem
 from guardiannest.audit.models import AuditEvent
 

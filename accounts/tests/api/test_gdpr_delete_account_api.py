@@ -17,7 +17,8 @@ from accounts.models import BackupCode, Child, DataExport, FirebaseIdentity, Pas
 from accounts.services.gdpr import user_erase_confirmed
 from accounts.tasks.gdpr import data_export_build_task
 from accounts.tests.factories import PASSWORD
-from accounts.tests.gdpr_helpers import DELETE_ACCOUNT, EXPORT, sign_in
+from accounts.tests.gdpr_helpers import DELETE_ACCOUNT, EXPORT
+from accounts.tests.helpers import sign_in
 from accounts.tests.problems import assert_problem
 from guardiannest.audit.models import AuditEvent
 from guardiannest.registries import gdpr_erasers

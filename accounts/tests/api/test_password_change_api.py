@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User, UserSession
 from accounts.tests.factories import PASSWORD
-from accounts.tests.passwords_helpers import queued, refresh_works, run_queued, sign_in
+from accounts.tests.helpers import queued, refresh_works, run_queued, sign_in
 from accounts.tests.problems import assert_problem
 from guardiannest.audit.models import AuditEvent
 

@@ -20,7 +20,7 @@ from accounts.services.passwords import password_reset_tokens
 from accounts.services.verification import email_verification_tokens, token_pack
 from accounts.tasks.emails import password_reset_email_send_task
 from accounts.tests.factories import PASSWORD, ParentFactory
-from accounts.tests.passwords_helpers import link_in, queued, refresh_works, run_queued, sign_in
+from accounts.tests.helpers import link_in, queued, refresh_works, run_queued, sign_in
 from accounts.tests.problems import assert_problem
 from conftest import race
 from guardiannest.audit.models import AuditEvent

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from accounts.models import User, UserSession
 from accounts.services.gdpr import user_deactivate
 from accounts.tests.factories import StaffFactory
-from accounts.tests.gdpr_helpers import sign_in
+from accounts.tests.helpers import sign_in
 from accounts.tests.problems import assert_problem
 from guardiannest.audit.models import AuditEvent
 

@@ -1,4 +1,4 @@
-"""What the password and verification tests share: queued tasks, links in emails, devices."""
+"""What the accounts tests share: queued tasks, links in emails, devices signed in for real."""
 
 from __future__ import annotations
 
