@@ -25,7 +25,7 @@ credentials and ``httpTimeout``, ``auth.Client``, ``messaging.send``. The SDK
 (7.x) offers no option for Google's URLs, so they are Google's; it reaches
 them through ``requests``, which honours the usual proxy and CA-bundle
 variables (that is how the tests reach their stand-ins:
-accounts/tests/firebase/front_door.py). Its emulator switch
+accounts/tests/front_door.py). Its emulator switch
 (FIREBASE_AUTH_EMULATOR_HOST) turns signature checks off, so it is refused.
 """
 

@@ -98,7 +98,7 @@ def _data_export_download(request: pytest.FixtureRequest) -> None:
 
 def _child_detail(request: pytest.FixtureRequest) -> None:
     from accounts.models import Child
-    from accounts.tests.family.factories import ChildFactory
+    from accounts.tests.factories import ChildFactory
     from accounts.tests.problems import assert_problem
     from conftest import client_for
 
@@ -113,7 +113,7 @@ def _child_detail(request: pytest.FixtureRequest) -> None:
 
 def _emergency_contact_detail(request: pytest.FixtureRequest) -> None:
     from accounts.models import EmergencyContact
-    from accounts.tests.family.factories import EmergencyContactFactory
+    from accounts.tests.factories import EmergencyContactFactory
     from accounts.tests.problems import assert_problem
     from conftest import client_for
 
@@ -128,7 +128,7 @@ def _emergency_contact_detail(request: pytest.FixtureRequest) -> None:
 
 def _favorite_detail(request: pytest.FixtureRequest) -> None:
     from accounts.models import FavoriteSitter
-    from accounts.tests.family.factories import FavoriteSitterFactory
+    from accounts.tests.factories import FavoriteSitterFactory
     from accounts.tests.problems import assert_problem
     from conftest import client_for
 

@@ -69,8 +69,8 @@ from schemathesis import GenerationMode
 from accounts.models import Child, DataExport, EmergencyContact, FavoriteSitter, Passkey, User, UserSession
 from accounts.services.auth import tokens_for
 from accounts.tests.factories import ParentFactory, SitterFactory
-from accounts.tests.firebase.front_door import route_google_to
-from accounts.tests.firebase.google import PROJECT_ID, StandIn, rsa_key, serve
+from accounts.tests.front_door import route_google_to
+from accounts.tests.google import PROJECT_ID, StandIn, rsa_key, serve
 from guardiannest.wsgi import application
 
 pytestmark = pytest.mark.slow
@@ -231,7 +231,7 @@ def wsgi_in_test_transaction(db: None) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def _google() -> Iterator[StandIn]:
-    """Google's side of Firebase on a loopback port (accounts/tests/firebase/google.py)."""
+    """Google's side of Firebase on a loopback port (accounts/tests/google.py)."""
     stand_in, server = serve(rsa_key(), rsa_key())
     yield stand_in
     server.shutdown()

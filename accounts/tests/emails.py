@@ -9,7 +9,7 @@ from django.core import mail
 
 from accounts.emails import SUBJECTS
 from accounts.services.mfa_changed import SignInChange
-from accounts.tests.passwords.helpers import queued, run_queued
+from accounts.tests.helpers import queued, run_queued
 
 MFA_CHANGED_TASK = "accounts.mfa_changed_email_send"
 # What each change says, as the owner reads it.

@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
-from messaging.tests.notifications.conftest import Broker
+from messaging.tests.notifications_helpers import Broker
 from sitters.models import CheckKind, CheckStatus, VerificationCheck
 from sitters.services import verification as services
 from sitters.tasks.verification import verification_check_start_task, verification_checks_redrive_task

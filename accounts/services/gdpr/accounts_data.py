@@ -14,7 +14,7 @@ from guardiannest.audit.selectors import audit_event_list_for_user
 
 # The person's ways to sign in besides the authenticator app, each with the columns they see in their
 # export (keys, hashes, salts, credential ids and Firebase uids never leave); every row goes on erasure.
-# A new table of this kind is added here (accounts/tests/gdpr/test_tables_covered.py fails until it is).
+# A new table of this kind is added here (accounts/tests/services/test_gdpr_tables_covered.py fails until it is).
 # Family data has its own exporter and eraser ("family", accounts/services/family.py).
 SIGN_IN_TABLES: tuple[tuple[type[models.Model], tuple[str, ...]], ...] = (
     (BackupCode, ("id", "created_at", "used_at")),
