@@ -111,6 +111,23 @@ def test_service_modules_hold_no_selectors(app: str) -> None:
 
 
 @pytest.mark.parametrize("app", APPS)
+def test_selectors_do_not_reach_into_services(app: str) -> None:
+    """Services write and may read through selectors; a selector calling a service would hide a write in a read."""
+    package = ROOT / app / "selectors"
+    paths = [*(_python_files(package) if package.is_dir() else []), ROOT / app / "selectors.py"]
+    found = [
+        f"{_where(path, node)} {module}"
+        for path in paths
+        if path.is_file()
+        for node in ast.walk(ast.parse(path.read_text()))
+        for module in _imported(node)
+        if module == f"{app}.services" or module.startswith(f"{app}.services.")
+    ]
+
+    assert found == [], f"{app}: a selector reads; move what it needs from services into {app}/selectors"
+
+
+@pytest.mark.parametrize("app", APPS)
 def test_the_domain_imports_nothing_of_http(app: str) -> None:
     """Services, selectors and the rest of the domain speak the domain: no DRF, no ``guardiannest.api``."""
     found = [

@@ -1,12 +1,8 @@
-"""Files speak the domain: codes declare their kind of refusal, and no domain module knows DRF or a request."""
+"""Files speak the domain: each code declares its kind of refusal (tests/test_layers.py checks the layers)."""
 
 from __future__ import annotations
 
-import pytest
-
-import files
 from files.errors import FileError
-from files.tests.layers import domain_modules, http_leaks
 from guardiannest.api.errors import http_status
 from guardiannest.errors import ApplicationError
 
@@ -27,8 +23,3 @@ STATUS_SEEN_BY_CLIENTS = {
 
 def test_each_code_answers_the_status_clients_know() -> None:
     assert {code.value: http_status(ApplicationError(code, "no")) for code in FileError} == STATUS_SEEN_BY_CLIENTS
-
-
-@pytest.mark.parametrize("module", domain_modules(files))
-def test_no_domain_module_imports_drf_or_takes_a_request(module: str) -> None:
-    assert http_leaks(module) == []

@@ -13,7 +13,7 @@ read against today's date, so expiry needs no job:
 The badge shows while the certification is unexpired and its document
 approved (``valid`` or ``expiring``). That rule lives here once, as its two
 conditions (:func:`unexpired`, :func:`confirmed`); search reads the same two
-as SQL (:func:`badge_sql`, written beside them). ``test_badge_rule.py`` runs
+as SQL (:func:`badge_sql`, written beside them). ``sitters/tests/selectors/test_badge_rule.py`` runs
 both over every combination of states.
 """
 
