@@ -119,6 +119,10 @@ def _valid_email(email: str | None) -> bool:
     return True
 
 
+def _identity_by_uid(uid: str) -> FirebaseIdentity | None:
+    return FirebaseIdentity.objects.select_related("user").filter(uid=uid).first()
+
+
 def _account_create(*, claims: FirebaseClaims) -> FirebaseIdentity:
     """A new parent account for a Firebase user we have never seen, whose email is free."""
     if not _valid_email(claims.email):
@@ -148,6 +152,9 @@ def _account_create(*, claims: FirebaseClaims) -> FirebaseIdentity:
     email = User.objects.normalize_email(claims.email).lower()
     existing = _user_by_email(email)
     if existing is not None:
+        # A concurrent first sign-in with this uid may have committed the account a moment ago: use its link.
+        if (winner := _identity_by_uid(claims.uid)) is not None:
+            return winner
         raise _Refusal(_account_exists(), reason="account_exists", target=existing, counts=False)
     user = User(email=email, role=Role.PARENT, email_verified_at=timezone.now() if claims.email_verified else None)
     user.set_unusable_password()
@@ -159,7 +166,7 @@ def _account_create(*, claims: FirebaseClaims) -> FirebaseIdentity:
             )
     except IntegrityError:
         # A concurrent first sign-in won: with this uid (use its link) or this email (someone else's now).
-        identity_or_none = FirebaseIdentity.objects.select_related("user").filter(uid=claims.uid).first()
+        identity_or_none = _identity_by_uid(claims.uid)
         if identity_or_none is None:
             raise _Refusal(
                 _account_exists(), reason="account_exists", target=_user_by_email(email), counts=False
@@ -232,7 +239,7 @@ def firebase_sign_in(*, client: Client, id_token: str) -> dict[str, Any]:
     email = claims.email or hint
     try:
         with transaction.atomic():
-            identity = FirebaseIdentity.objects.select_related("user").filter(uid=claims.uid).first()
+            identity = _identity_by_uid(claims.uid)
             if identity is None:
                 identity = _account_create(claims=claims)
             user = _admit(identity=identity, claims=claims)
