@@ -334,8 +334,11 @@ def install_cleanup() -> None:
 
 # --- GuardianNest setup -------------------------------------------------------------------------
 
-BENCH_DB = "guardiannest_bench"
-BENCH_REDIS_URL = "redis://127.0.0.1:6379/15"
+# BENCH_DB moves every benchmark to another database (two people benchmarking on one machine).
+BENCH_DB = os.environ.get("BENCH_DB", "guardiannest_bench")
+# Redis db 15 by default (a stock Redis has 16); BENCH_REDIS_URL moves every benchmark elsewhere,
+# e.g. off a database that a test run on the same Redis flushes.
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 BENCH_EMAIL = "bench.user@example.com"
 BENCH_PASSWORD = "bench-password-0123456789"
 # A rate no benchmark reaches: the throttles still count (their Redis round
