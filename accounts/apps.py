@@ -27,3 +27,9 @@ class AccountsConfig(AppConfig):
 
         gdpr_exporters.register("accounts", accounts_export)
         gdpr_erasers.register("accounts", accounts_erase)
+
+        # Realtime: a socket lives only as long as its session.
+        from accounts.selectors import session_ids_live
+        from guardiannest.realtime.sessions import session_checks
+
+        session_checks.register("accounts", session_ids_live)
