@@ -158,17 +158,18 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.gzip.GZipMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions, session users and flash messages only off the JSON API (guardiannest.middleware).
+    "guardiannest.middleware.BrowserSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "guardiannest.middleware.BrowserAuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "guardiannest.middleware.BrowserMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "guardiannest.middleware.HtmlCSPMiddleware",
     "guardiannest.middleware.PrivateResponseMiddleware",
     "guardiannest.middleware.ResponseTimeMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "guardiannest.middleware.MetricsMiddleware",  # django-prometheus' After middleware, the metrics dashboards read
     # Last: turns a lockout raised by the admin login into its answer.
     "axes.middleware.AxesMiddleware",
 ]
