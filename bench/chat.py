@@ -51,6 +51,7 @@ from bench._harness import (
     summarize,
     wait_for_quiet,
 )
+from bench.http_servers import gunicorn_argv
 
 _MAKE_USERS = """
 import json
@@ -135,25 +136,6 @@ def realtime_argv(app: str = "guardiannest.asgi:application") -> list[str]:
         "--no-access-log",
         "--log-level=warning",
         "--timeout-graceful-shutdown=5",
-    ]
-
-
-def gunicorn_argv(app: str, workers: int = 2) -> list[str]:
-    return [
-        python(),
-        "-m",
-        "gunicorn",
-        "--workers",
-        str(workers),
-        "--worker-class",
-        "sync",
-        "--bind",
-        "127.0.0.1:{port}",
-        "--log-level",
-        "warning",
-        "--graceful-timeout",
-        "5",
-        app,
     ]
 
 
@@ -273,7 +255,7 @@ def main() -> None:
     env["REALTIME_SOCKETS_PER_USER"] = "1000"
     prepare_app(env)
     setup = shell(env, _MAKE_USERS.format(count=args.sockets))
-    web = Server("gunicorn", gunicorn_argv("bench.wsgi_chat:application"), env=env, ready_path="/health/live")
+    web = Server("gunicorn", gunicorn_argv("bench.wsgi_chat:application", 2), env=env, ready_path="/health/live")
     realtime = Server(name="uvicorn", argv=realtime_argv(), env=env, ready_path="/health/live")
     background = wait_for_quiet(args.quiet, args.max_wait)
     try:
