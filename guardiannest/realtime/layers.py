@@ -43,6 +43,8 @@ import redis
 from channels.layers import InMemoryChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer
 from channels_redis.utils import _consistent_hash, decode_hosts
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 
 class EmbeddedChannelLayer(InMemoryChannelLayer):
@@ -89,6 +91,10 @@ class SyncPublisher:
         options.setdefault("socket_timeout", 2)
         options.setdefault("health_check_interval", 30)
         options.setdefault("client_name", client_name or f"gn-publisher-{os.getpid()}")
+        # A kept connection goes stale when Redis restarts or drops it: reconnect and send again, once
+        # (an event sent twice is dropped by clients, which know envelope ids; one not sent is lost).
+        options.setdefault("retry", Retry(NoBackoff(), 1))
+        options.setdefault("retry_on_error", [redis.ConnectionError, redis.TimeoutError])
         address = options.pop("address", None)
         if address is not None:
             return redis.Redis.from_url(address, **options)

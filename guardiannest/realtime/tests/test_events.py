@@ -88,3 +88,18 @@ def test_a_failing_layer_is_logged_not_raised(settings) -> None:
 def test_no_layer_configured_is_a_no_op(settings) -> None:
     settings.CHANNEL_LAYERS = {}
     assert events.broadcast(["user.x"], "t", {})["data"] == {}
+
+
+def test_a_publisher_connection_redis_dropped_is_replaced_and_the_event_still_goes_out() -> None:
+    layer = get_channel_layer()
+    assert isinstance(layer, RedisPubSubLayer)
+    listener = GroupListener(["user.dropped"])
+    events.broadcast(["user.dropped"], "first", {})
+    assert listener.next_envelope()["type"] == "first"
+    # when Redis drops the publisher's kept connection (a restart, a timeout, CLIENT KILL)
+    client = layer.publisher.client_for(layer.group_channel("user.dropped"))
+    client.client_kill_filter(_id=client.client_id())
+    # then the next event still goes out, on a new connection
+    events.broadcast(["user.dropped"], "second", {})
+    assert listener.next_envelope()["type"] == "second"
+    listener.close()
