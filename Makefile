@@ -61,6 +61,8 @@ bench: $(VENV)/.dev-installed
 	$(PY) bench/http_servers.py
 	$(PY) bench/login.py
 	$(PY) bench/chat.py
+	$(PY) bench/realtime.py
+	$(PY) bench/realtime_memory.py
 	$(PY) bench/files.py
 	$(PY) bench/search.py
 

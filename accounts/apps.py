@@ -46,3 +46,9 @@ class AccountsConfig(AppConfig):
         beat_entries.register(
             "purge-expired-data-exports", {"task": "accounts.data_export_purge_expired", "schedule": crontab(minute=41)}
         )
+
+        # Realtime: a socket lives only as long as its session.
+        from accounts.selectors.sessions import session_ids_live
+        from guardiannest.realtime.sessions import session_checks
+
+        session_checks.register("accounts", session_ids_live)

@@ -224,6 +224,9 @@ class Server:
         return self.base_url + path
 
     def start(self) -> Server:
+        if self.proc is not None:
+            # Starting twice would orphan the first process group (``with server.start():`` did exactly that).
+            raise BenchError(f"{self.name} is already running (pid {self.proc.pid})")
         argv = [part.replace("{port}", str(self.port)) for part in self.argv]
         handle, name = tempfile.mkstemp(prefix=f"bench-{self.name}-", suffix=".log")
         self.log_path = Path(name)
@@ -239,6 +242,7 @@ class Server:
                 start_new_session=True,  # own process group: stop() reaches every worker
             )
         _LIVE.add(self)
+        _STARTED_GROUPS[self.proc.pid] = self.name
         try:
             self._wait_ready()
         except BaseException:
@@ -298,6 +302,8 @@ class Server:
             os.killpg(proc.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=5)
+        if group_alive(proc.pid, wait=5.0):
+            log(f"WARNING {self.name}: processes of group {proc.pid} survived SIGKILL")
         if self.log_path is not None:
             if keep_log or self.keep_log:
                 log(f"{self.name} log kept at {self.log_path}")
@@ -306,19 +312,50 @@ class Server:
         log(f"stopped {self.name}")
 
     def __enter__(self) -> Server:
-        return self.start()
+        return self if self.proc is not None else self.start()
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self.stop(keep_log=exc_type is not None)
 
 
+# Every process group a benchmark started (leader pid -> name), checked at exit.
+_STARTED_GROUPS: dict[int, str] = {}
+
+
+def group_alive(pgid: int, wait: float = 0.0) -> bool:
+    """Whether any process of the group is still alive (zombies the kernel still lists count until reaped)."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        if time.monotonic() >= deadline:
+            return True
+        time.sleep(0.1)
+
+
+def leftover_groups() -> dict[int, str]:
+    """The groups this benchmark started that still have a process: must be empty when it ends."""
+    return {pgid: name for pgid, name in _STARTED_GROUPS.items() if group_alive(pgid)}
+
+
 def stop_all() -> None:
-    """Stop every server still running (at exit, on a signal, after an error)."""
+    """Stop every server still running (at exit, on a signal, after an error), then check none is left."""
     for server in list(_LIVE):
         try:
             server.stop(keep_log=True)
         except Exception as exc:
             log(f"could not stop {server.name}: {exc}")
+    left = leftover_groups()
+    for pgid, name in left.items():
+        log(f"WARNING {name} (process group {pgid}) is still running; killing it")
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
+    if _STARTED_GROUPS and not left:
+        log(f"no process left behind ({len(_STARTED_GROUPS)} process groups started and stopped)")
 
 
 def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -335,7 +372,8 @@ def install_cleanup() -> None:
 
 # --- GuardianNest setup -------------------------------------------------------------------------
 
-BENCH_DB = "guardiannest_bench"
+# BENCH_DB moves every benchmark to another database (two people benchmarking on one machine).
+BENCH_DB = os.environ.get("BENCH_DB", "guardiannest_bench")
 # Stock Redis has 16 databases, numbered 0-15 (`databases 16` in redis.conf). The tests use 9 and
 # up (guardiannest/settings_test.py: 9, 10, 11 for `make test`); the benchmarks keep the top ones.
 STOCK_REDIS_DATABASES = 16
@@ -374,7 +412,8 @@ def redis_check(url: str) -> None:
         raise BenchError(f"{url}: this Redis has {databases} databases (0-{databases - 1}); see bench/README.md")
 
 
-BENCH_REDIS_URL = bench_redis_url(BENCH_REDIS_DB)
+# BENCH_REDIS_URL moves every benchmark elsewhere, e.g. off a database a test run on the same Redis flushes.
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL") or bench_redis_url(BENCH_REDIS_DB)
 BENCH_EMAIL = "bench.user@example.com"
 BENCH_PASSWORD = "bench-password-0123456789"
 # A rate no benchmark reaches: the throttles still count (their Redis round

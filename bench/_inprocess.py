@@ -160,14 +160,18 @@ def _wsgi_handler(urlconf: str | None) -> Callable[..., Any]:
     return UrlconfHandler()
 
 
-def handler(middleware: list[str] | None = None, urlconf: str | None = None) -> WsgiCaller:
-    """A WSGI handler with its own middleware chain; handlers built this way can be interleaved."""
+def wsgi_application(middleware: list[str] | None = None, urlconf: str | None = None) -> Callable[..., Any]:
+    """A Django WSGI application with its own middleware chain and URLconf (several can live in one process)."""
     from django.test.utils import override_settings
 
     overrides = {} if middleware is None else {"MIDDLEWARE": middleware}
     with override_settings(**overrides):  # the chain is built here, from the settings of the moment
-        application = _wsgi_handler(urlconf)
-    return WsgiCaller(application)
+        return _wsgi_handler(urlconf)
+
+
+def handler(middleware: list[str] | None = None, urlconf: str | None = None) -> WsgiCaller:
+    """A WSGI handler with its own middleware chain; handlers built this way can be interleaved."""
+    return WsgiCaller(wsgi_application(middleware, urlconf))
 
 
 @dataclass

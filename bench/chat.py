@@ -1,14 +1,25 @@
-"""Chat latency: message POST → the recipient's socket, next to a bare Redis pub/sub round trip.
+"""Chat latency: message POST → the recipient's socket, next to its same-work floor, in one run.
 
-Run: ``.venv/bin/python bench/chat.py`` — prints one JSON object.
+Run: ``.venv/bin/python bench/chat.py`` — prints one JSON object (progress on stderr).
 
-Production shape on loopback: gunicorn (2 sync workers) takes the POSTs,
-uvicorn (1 worker) holds the sockets, Redis carries the channel layer. 200
-sitters each hold one open socket; one parent sends messages to them in turn
-and each latency runs from the start of the POST to the moment the recipient's
-socket yields the ``message.created`` envelope. In the same run, a bare
-redis-py publish → subscribe round trip gives the floor. Notifications
-enqueued per second are measured in-process with ``notify`` in a loop.
+Production shape on loopback: gunicorn (2 sync workers, ``bench.wsgi_chat``) takes
+the POSTs, one uvicorn realtime process (compose.yaml's flags) holds the sockets,
+PostgreSQL and Redis as configured for the benchmarks (bench/README.md). ``--sockets``
+sitters each hold one open socket (pinging every 20 s, as apps do); one parent
+sends messages to them in turn.
+
+Measured, interleaved (each round runs the three in a new random order):
+
+- ``chat``: ``POST /api/v1/conversations/{id}/messages`` → the recipient's socket
+  yields ``message.created``; also when the POST itself answered;
+- ``floor``: the same-work path under the same gunicorn workers
+  (bench/urls_bare.py ``FloorMessageApi``, no middleware): PyJWT decode of the
+  same token, one INSERT, one redis-py PUBLISH → a bare redis-py subscriber;
+- ``bare_redis``: a redis-py publish → subscribe round trip, the floor of any hop.
+
+Every request opens its own connection (gunicorn's sync workers close after
+each response), for chat and floor alike. Every process started is stopped,
+and the run checks that none is left behind.
 """
 
 from __future__ import annotations
@@ -16,9 +27,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -29,17 +42,26 @@ from bench._harness import (
     cores,
     emit,
     install_cleanup,
+    leftover_groups,
     log,
     prepare_app,
     python,
+    ratio,
+    stop_all,
     summarize,
+    wait_for_quiet,
 )
+from bench.http_servers import gunicorn_argv
 
 _MAKE_USERS = """
 import json
+from django.db import connection
 from accounts.models import User
 from accounts.services.auth import tokens_for
 from messaging.services.chat import conversation_start
+from bench.floor import FLOOR_TABLE_SQL
+with connection.cursor() as cursor:
+    cursor.execute(FLOOR_TABLE_SQL)
 parent = User.objects.filter(email="chat-parent@bench.example").first() or User.objects.create_user(
     "chat-parent@bench.example", None, role="parent", first_name="P", last_name="B")
 rows = []
@@ -67,7 +89,7 @@ print("BENCH-JSON " + json.dumps({{"count": len(users), "seconds": elapsed}}))
 """
 
 
-def shell(env: dict[str, str], code: str) -> dict:
+def shell(env: dict[str, str], code: str) -> dict[str, Any]:
     import subprocess
 
     result = subprocess.run(
@@ -81,120 +103,185 @@ def shell(env: dict[str, str], code: str) -> dict:
     )
     for line in result.stdout.splitlines():
         if line.startswith("BENCH-JSON "):
-            return json.loads(line.removeprefix("BENCH-JSON "))
+            return dict(json.loads(line.removeprefix("BENCH-JSON ")))
     raise SystemExit(f"manage.py shell failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}")
 
 
-async def chat_latencies(web: Server, realtime: Server, setup: dict, messages: int) -> list[float]:
-    import httpx
+async def http(port: int, method: str, path: str, token: str, body: bytes = b"") -> tuple[int, bytes]:
+    """One HTTP/1.1 request on a new connection, read to the end (a small client: its cost is in every figure)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = (
+        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    writer.write(head.encode() + body)
+    data = await reader.read()
+    writer.close()
+    status = int(data[9:12]) if data[:5] == b"HTTP/" else 0
+    return status, data.partition(b"\r\n\r\n")[2]
+
+
+def realtime_argv(app: str = "guardiannest.asgi:application") -> list[str]:
+    """uvicorn as compose.yaml runs the realtime service."""
+    return [
+        python(),
+        "-m",
+        "uvicorn",
+        app,
+        "--host=127.0.0.1",
+        "--port={port}",
+        "--ws=websockets-sansio",
+        "--ws-max-size=65536",
+        "--lifespan=off",
+        "--no-access-log",
+        "--log-level=warning",
+        "--timeout-graceful-shutdown=5",
+    ]
+
+
+async def run(web: Server, realtime: Server, setup: dict[str, Any], messages: int) -> dict[str, list[float]]:
+    import redis.asyncio as aioredis
     import websockets
 
+    from bench.floor import floor_channel
+
     sitters = setup["sitters"]
-    async with httpx.AsyncClient(base_url=web.base_url, timeout=10) as http:
-        sockets = []
-        for sitter in sitters:
-            ticket = await http.post("/api/v1/realtime/ticket", headers={"Authorization": f"Bearer {sitter['access']}"})
-            ticket.raise_for_status()
-            url = realtime.base_url.replace("http", "ws") + f"/ws/v1?ticket={ticket.json()['ticket']}"
-            sockets.append(await websockets.connect(url, max_queue=None))
-        log(f"{len(sockets)} sockets open")
-        latencies: list[float] = []
-        parent_auth = {"Authorization": f"Bearer {setup['parent']}"}
-        try:
-            for n in range(messages):
-                index = n % len(sitters)
-                socket = sockets[index]
-                started = time.perf_counter()
-                response = await http.post(
-                    f"/api/v1/conversations/{sitters[index]['conversation']}/messages",
-                    json={"body": f"bench message {n}"},
-                    headers=parent_auth,
-                )
-                if response.status_code != 201:
-                    raise SystemExit(f"message POST failed: {response.status_code} {response.text[:300]}")
-                while True:
-                    envelope = json.loads(await asyncio.wait_for(socket.recv(), timeout=10))
-                    if envelope.get("type") == "message.created":
-                        break
-                latencies.append((time.perf_counter() - started) * 1000)
-        finally:
-            for socket in sockets:
-                await socket.close()
-    return latencies
+    parent_token = setup["parent"]
+    sockets = []
+    for sitter in sitters:
+        status, body = await http(web.port, "POST", "/api/v1/realtime/ticket", sitter["access"])
+        if status != 201:
+            raise SystemExit(f"ticket: {status} {body[:200]!r}")
+        url = realtime.base_url.replace("http", "ws") + f"/ws/v1?ticket={json.loads(body)['ticket']}"
+        sockets.append(await websockets.connect(url, max_queue=None))
+    log(f"{len(sockets)} sockets open")
 
-
-async def redis_round_trips(count: int) -> list[float]:
-    import redis.asyncio as redis
-
-    client = redis.from_url(BENCH_REDIS_URL)
-    pubsub = client.pubsub()
-    await pubsub.subscribe("bench.roundtrip")
-    await pubsub.get_message(timeout=1)  # the subscribe confirmation
-    latencies: list[float] = []
-    for n in range(count):
-        started = time.perf_counter()
-        await client.publish("bench.roundtrip", str(n))
+    async def keep_alive() -> None:
         while True:
-            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5)
+            await asyncio.sleep(20)
+            for socket in sockets:
+                await socket.send('{"type":"ping"}')
+
+    redis = aioredis.from_url(BENCH_REDIS_URL)
+    floor = redis.pubsub()
+    await floor.subscribe(*[floor_channel(sitter["conversation"]) for sitter in sitters])
+    bare = redis.pubsub()
+    await bare.subscribe("bench.roundtrip")
+    for _ in range(len(sitters) + 1):
+        await floor.get_message(timeout=2)
+    await bare.get_message(timeout=2)
+    pinger = asyncio.create_task(keep_alive())
+    figures: dict[str, list[float]] = {
+        "chat_post_to_socket": [],
+        "chat_post_answered": [],
+        "floor_post_to_subscriber": [],
+        "floor_post_answered": [],
+        "bare_redis_roundtrip": [],
+    }
+
+    async def socket_event(index: int) -> float:
+        while True:
+            envelope = json.loads(await asyncio.wait_for(sockets[index].recv(), timeout=10))
+            if envelope.get("type") == "message.created":
+                return time.perf_counter()
+
+    async def subscriber_event() -> float:
+        while True:
+            message = await floor.get_message(ignore_subscribe_messages=True, timeout=10)
             if message is not None:
-                break
-        latencies.append((time.perf_counter() - started) * 1000)
-    await pubsub.aclose()
-    await client.aclose()
-    return latencies
+                return time.perf_counter()
+
+    async def timed_post(kind: str, index: int, n: int) -> None:
+        conversation = sitters[index]["conversation"]
+        body = json.dumps({"body": f"bench message {n}: see you at six"}).encode()
+        if kind == "chat":
+            path, waiter = f"/api/v1/conversations/{conversation}/messages", socket_event(index)
+        else:
+            path, waiter = f"/bench/floor/{conversation}/messages", subscriber_event()
+        received = asyncio.create_task(waiter)
+        started = time.perf_counter()
+        status, answer = await http(web.port, "POST", path, parent_token, body)
+        answered = time.perf_counter()
+        if status != 201:
+            received.cancel()
+            raise SystemExit(f"{kind} POST: {status} {answer[:300]!r}")
+        arrived = await received
+        delivered = "chat_post_to_socket" if kind == "chat" else "floor_post_to_subscriber"
+        figures[delivered].append((arrived - started) * 1000)
+        figures[f"{kind}_post_answered"].append((answered - started) * 1000)
+
+    async def bare_roundtrip(n: int) -> None:
+        started = time.perf_counter()
+        await redis.publish("bench.roundtrip", str(n))
+        while await bare.get_message(ignore_subscribe_messages=True, timeout=5) is None:
+            pass
+        figures["bare_redis_roundtrip"].append((time.perf_counter() - started) * 1000)
+
+    shuffler = random.Random(20241207)
+    try:
+        for warm in range(20):
+            await timed_post("chat", warm % len(sitters), warm)
+            await timed_post("floor", warm % len(sitters), warm)
+        for values in figures.values():
+            values.clear()
+        for n in range(messages):
+            index = n % len(sitters)
+            steps = [timed_post("chat", index, n), timed_post("floor", index, n), bare_roundtrip(n)]
+            shuffler.shuffle(steps)
+            for step in steps:  # coroutines run only when awaited: one at a time, in this order
+                await step
+            if (n + 1) % 100 == 0:
+                log(f"{n + 1}/{messages} rounds")
+    finally:
+        pinger.cancel()
+        for socket in sockets:
+            await socket.close()
+        await floor.aclose()
+        await bare.aclose()
+        await redis.aclose()
+    return figures
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sockets", type=int, default=200)
     parser.add_argument("--messages", type=int, default=400)
+    parser.add_argument("--quiet", type=float, default=0.25, help="wait while others use more CPU (default 0.25)")
+    parser.add_argument("--max-wait", type=float, default=60, help="seconds to wait for quiet (default 60)")
     args = parser.parse_args()
     install_cleanup()
     env = app_env()
     env["THROTTLE_CHAT"] = "1000000/min"
+    env["REALTIME_SOCKETS_PER_USER"] = "1000"
     prepare_app(env)
     setup = shell(env, _MAKE_USERS.format(count=args.sockets))
-    web = Server(
-        name="gunicorn",
-        argv=[python(), "-m", "gunicorn", "-w", "2", "-b", "127.0.0.1:{port}", "guardiannest.wsgi:application"],
-        env=env,
-        ready_path="/health/live",
-    )
-    realtime = Server(
-        name="uvicorn",
-        argv=[
-            python(),
-            "-m",
-            "uvicorn",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "{port}",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-            "guardiannest.asgi:application",
-        ],
-        env=env,
-        ready_path="/health/live",
-    )
-    with web.start(), realtime.start():
-        chat = asyncio.run(chat_latencies(web, realtime, setup, args.messages))
-    bare = asyncio.run(redis_round_trips(args.messages))
+    web = Server("gunicorn", gunicorn_argv("bench.wsgi_chat:application", 2), env=env, ready_path="/health/live")
+    realtime = Server(name="uvicorn", argv=realtime_argv(), env=env, ready_path="/health/live")
+    background = wait_for_quiet(args.quiet, args.max_wait)
+    try:
+        with web, realtime:
+            figures = asyncio.run(run(web, realtime, setup, args.messages))
+    finally:
+        stop_all()
     enqueued = shell(env, _NOTIFY.format(count=args.sockets))
-    chat_summary, bare_summary = summarize(chat, digits=2), summarize(bare, digits=3)
+    left = leftover_groups()
+    summaries = {name: summarize(values, digits=2) for name, values in figures.items()}
+    chat, floor = summaries["chat_post_to_socket"], summaries["floor_post_to_subscriber"]
     emit(
         {
             "benchmark": "chat",
             "cores": cores(),
+            "background_cpu_busy_at_start": background,
             "open_sockets": args.sockets,
             "messages": args.messages,
-            "chat_post_to_socket_ms": chat_summary,
-            "bare_redis_pubsub_roundtrip_ms": bare_summary,
-            "chat_p50_over_bare_p50": round(chat_summary["p50"] / bare_summary["p50"], 1)
-            if bare_summary["p50"]
-            else None,
+            "units": "milliseconds",
+            **{f"{name}_ms": summary for name, summary in summaries.items()},
+            "chat_p50_over_floor_p50": ratio(chat["p50"], floor["p50"], 2),
+            "chat_p99_over_floor_p99": ratio(chat["p99"], floor["p99"], 2),
+            "chat_p50_over_bare_redis_p50": ratio(chat["p50"], summaries["bare_redis_roundtrip"]["p50"], 1),
+            "goals": {"chat_p50_within_2x_of_floor": bool(chat["p50"] and chat["p50"] <= 2 * (floor["p50"] or 0))},
             "notifications_enqueued_per_s": round(enqueued["count"] / enqueued["seconds"], 1),
+            "processes_left_behind": sorted(left.values()),
         }
     )
 

@@ -2,8 +2,10 @@
 
 Measures, in one run, with wrk on 127.0.0.1:
 
-- gunicorn, 2 sync workers: GET /health/live, GET /api/v1/auth/me (JWT), and a
-  bare DRF APIView with no middleware (bench/settings_bare.py);
+- gunicorn, 2 sync workers: GET /health/live, GET /api/v1/auth/me (JWT), a
+  bare DRF APIView with no middleware (bench/settings_bare.py), and the
+  same-work view of auth/me (bench/urls_bare.py ``SameWorkMeApi``: PyJWT decode,
+  the same user query, one Redis pipeline, no middleware), its fair baseline;
 - uvicorn, 2 workers: the same three, plus a raw ASGI app (bench/bare_asgi.py).
 
 Prints one JSON object on stdout (progress goes to stderr). See bench/README.md.
@@ -43,6 +45,7 @@ from bench._harness import (
 from bench._wrk import LoadConfig, measure
 
 BARE_DRF_PATH = "/bench/bare"  # bench/urls_bare.py (not imported here: it needs Django set up)
+SAME_WORK_ME_PATH = "/bench/me"  # bench/urls_bare.py: auth/me's essential work, no middleware
 HEALTH_PATH = "/health/live"
 ME_PATH = "/api/v1/auth/me"
 LOGIN_PATH = "/api/v1/auth/login"
@@ -129,7 +132,8 @@ def run(config: LoadConfig, workers: int, quiet: float, max_wait: float) -> dict
             gunicorn_argv("bench.wsgi_bare:application", workers),
             bare,
             BARE_DRF_PATH,
-            [("bare_drf", BARE_DRF_PATH, False)],
+            # The fair baseline of auth/me: its essential work and nothing else (bench/urls_bare.py).
+            [("bare_drf", BARE_DRF_PATH, False), ("same_work_me", SAME_WORK_ME_PATH, True)],
         ),
         (
             "uvicorn",
@@ -178,6 +182,8 @@ def run(config: LoadConfig, workers: int, quiet: float, max_wait: float) -> dict
         return side.get(key, {}).get("rps")
 
     ratios = {
+        "health_live_vs_bare_drf_gunicorn": ratio(rps(gunicorn, "health_live"), rps(gunicorn, "bare_drf")),
+        "auth_me_vs_same_work_me_gunicorn": ratio(rps(gunicorn, "auth_me"), rps(gunicorn, "same_work_me")),
         "auth_me_vs_bare_drf_gunicorn": ratio(rps(gunicorn, "auth_me"), rps(gunicorn, "bare_drf")),
         "auth_me_vs_bare_drf_uvicorn": ratio(rps(uvicorn, "auth_me"), rps(uvicorn, "bare_drf")),
         "gunicorn_vs_uvicorn_auth_me": ratio(rps(gunicorn, "auth_me"), rps(uvicorn, "auth_me")),
@@ -206,6 +212,10 @@ def run(config: LoadConfig, workers: int, quiet: float, max_wait: float) -> dict
         "servers": results,
         "ratios": ratios,
         "goals": {
+            # Issue 12: the middleware stack costs at most 15% of a bare DRF view ...
+            "health_live_at_least_0.85x_bare_drf": (ratios["health_live_vs_bare_drf_gunicorn"] or 0) >= 0.85,
+            # ... and auth/me keeps 80% of a view doing only its essential work.
+            "auth_me_at_least_0.8x_same_work_view": (ratios["auth_me_vs_same_work_me_gunicorn"] or 0) >= 0.8,
             # The authenticated endpoint keeps at least 70% of what DRF alone serves.
             "auth_me_at_least_0.7x_bare_drf": (ratios["auth_me_vs_bare_drf_gunicorn"] or 0) >= 0.7,
             # Serving the Django HTTP path from gunicorn is worth it: 5x uvicorn on /auth/me.

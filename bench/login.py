@@ -90,7 +90,7 @@ def main() -> None:
         env=env,
         ready_path="/health/live",
     )
-    with server.start():
+    with server:
         for n in range(args.count):
             started = time.perf_counter()
             status, body = post(

@@ -6,11 +6,17 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import structlog
 from csp.middleware import CSPMiddleware
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.functional import SimpleLazyObject, empty
+from django_prometheus.middleware import PrometheusAfterMiddleware
+from django_prometheus.utils import Time, TimeSince
 
 from guardiannest import context, stats
 from guardiannest.api.net import client_ip
@@ -125,3 +131,90 @@ class HtmlCSPMiddleware(CSPMiddleware):
         if not str(response.get("Content-Type", "")).startswith("text/html"):
             return response
         return super().process_response(request, response)
+
+
+# --- the API's JSON paths skip what only browsers (the admin) need ----------------------------------
+
+# Answered with JSON to bearer tokens (or to nobody): no session, no Django messages, no OTP-verified user.
+# /health/services and /metrics accept a staff session, and the docs are HTML: they keep the full chain.
+_JSON_API = re.compile(r"^/(api/v1/|health/(live|ready)/?$)")
+
+
+def json_api_path(request: HttpRequest) -> bool:
+    return _JSON_API.match(request.path_info) is not None
+
+
+class BrowserSessionMiddleware(SessionMiddleware):
+    """Sessions for the admin and the staff pages; the JSON API authenticates with bearer tokens only.
+
+    Loading a session store and setting its cookie machinery up cost ~25 µs of
+    every API request (bench/profile_auth_me.py), for nothing.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        if not json_api_path(request):
+            super().process_request(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if not hasattr(request, "session"):
+            return response
+        return super().process_response(request, response)
+
+
+class BrowserAuthenticationMiddleware(AuthenticationMiddleware):
+    """``request.user`` from the session, where there is one; DRF sets it from the token on API requests."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if hasattr(request, "session"):
+            super().process_request(request)
+
+
+class BrowserMessageMiddleware(MessageMiddleware):
+    """Django's flash messages are the admin's; API answers never carry them."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if hasattr(request, "session"):
+            super().process_request(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if not hasattr(request, "_messages"):
+            return response
+        return super().process_response(request, response)
+
+
+class MetricsMiddleware(PrometheusAfterMiddleware):
+    """django-prometheus' per-view metrics, the ones dashboards read, for less.
+
+    Kept: requests by method, responses by status (and by status, view and
+    method), latency by view and method, exceptions. Left out: transport,
+    AJAX, request and response body-size histograms, charset, streaming,
+    template names (~10 metric updates a request, ~80 µs in all, measured in
+    bench/profile_auth_me.py). Labelled children are kept, not looked up each time.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._children: dict[tuple[Any, ...], Any] = {}
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        key = (id(metric), *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels) if labels else metric
+        return child
+
+    def process_request(self, request: HttpRequest) -> None:
+        self._child(self.metrics.requests_by_method, self._method(request)).inc()
+        request.prometheus_after_middleware_event = Time()  # type: ignore[attr-defined]
+
+    def process_view(self, request: HttpRequest, view_func: Any, *view_args: Any, **view_kwargs: Any) -> None:
+        return None
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        method, view, status = self._method(request), self._get_view_name(request), str(response.status_code)
+        self._child(self.metrics.responses_by_status, status).inc()
+        self._child(self.metrics.responses_by_status_view_method, status, view, method).inc()
+        started = getattr(request, "prometheus_after_middleware_event", None)
+        if started is not None:
+            self._child(self.metrics.requests_latency_by_view_method, view, method).observe(TimeSince(started))
+        return response

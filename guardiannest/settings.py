@@ -158,17 +158,18 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.gzip.GZipMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions, session users and flash messages only off the JSON API (guardiannest.middleware).
+    "guardiannest.middleware.BrowserSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "guardiannest.middleware.BrowserAuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "guardiannest.middleware.BrowserMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "guardiannest.middleware.HtmlCSPMiddleware",
     "guardiannest.middleware.PrivateResponseMiddleware",
     "guardiannest.middleware.ResponseTimeMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "guardiannest.middleware.MetricsMiddleware",  # django-prometheus' After middleware, the metrics dashboards read
     # Last: turns a lockout raised by the admin login into its answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -264,10 +265,11 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+    # Redis pub/sub: one PUBLISH per event whatever the group's size; chosen by measurement (bench/README.md).
     CHANNEL_LAYERS: dict[str, Any] = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{CACHE_KEY_PREFIX}:asgi", "capacity": 1000, "expiry": 30},
+            "BACKEND": "guardiannest.realtime.layers.RedisPubSubLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{CACHE_KEY_PREFIX}:asgi"},
         }
     }
 else:
@@ -338,7 +340,23 @@ SIMPLE_JWT = {
     "USER_ID_CLAIM": "sub",
 }
 
+# --- realtime (websockets) ---------------------------------------------------------------
+
 REALTIME_TICKET_TTL = 30  # seconds; a websocket ticket is single use
+# Open sockets one user may hold at once, over every realtime process (a phone, a tablet, a few tabs).
+REALTIME_SOCKETS_PER_USER: int = env.int("REALTIME_SOCKETS_PER_USER", default=10)
+# Envelopes waiting for one socket; a client that falls this far behind is closed (it catches up on reconnect).
+REALTIME_SEND_QUEUE: int = env.int("REALTIME_SEND_QUEUE", default=256)
+# Seconds without any frame from the client (apps ping every 30 s) before the socket is closed.
+REALTIME_HEARTBEAT_TIMEOUT: float = env.float("REALTIME_HEARTBEAT_TIMEOUT", default=75)
+# Seconds between re-checks of each socket's session and user (ended, deactivated, demoted) in the database.
+REALTIME_SESSION_RECHECK: float = env.float("REALTIME_SESSION_RECHECK", default=30)
+# Seconds of events kept per group for a reconnecting client (``?since=``).
+REALTIME_REPLAY_WINDOW: int = env.int("REALTIME_REPLAY_WINDOW", default=300)
+# Client frames: the largest accepted (bytes), and a token bucket per socket (frames per second, burst).
+REALTIME_MAX_FRAME: int = env.int("REALTIME_MAX_FRAME", default=16_384)
+REALTIME_CLIENT_RATE: float = env.float("REALTIME_CLIENT_RATE", default=10)
+REALTIME_CLIENT_BURST: int = env.int("REALTIME_CLIENT_BURST", default=30)
 
 # --- email verification and password reset ---------------------------------------------
 

@@ -53,6 +53,8 @@ if REDIS_URL:
     REDIS_URL = _per_worker_redis(REDIS_URL)
     CACHES["default"]["LOCATION"] = REDIS_URL
     CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [REDIS_URL]
+    # Pub/sub channels are not per database: name them after it, so test runs sharing a Redis never cross.
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"gntest-db{REDIS_URL.rsplit('/', 1)[-1]}:asgi"
     CELERY_BROKER_URL = REDIS_URL
 
 # Test-only models for guardiannest.crypto.

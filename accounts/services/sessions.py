@@ -12,6 +12,7 @@ from accounts.models import User, UserSession
 from guardiannest import context
 from guardiannest.audit.services import audit_record
 from guardiannest.client import Client
+from guardiannest.realtime.events import CloseReason, sockets_close_on_commit
 
 SESSION_CLAIM = "sid"
 # Writing last_used_at on every refresh would be a write per request burst; once a minute is enough.
@@ -56,13 +57,14 @@ def session_end(*, session: UserSession, reason: str) -> bool:
     locked.end_reason = reason
     locked.save(update_fields=["ended_at", "end_reason"])
     _kill_refresh(locked)
+    sockets_close_on_commit(reason=CloseReason.SESSION_ENDED, session_ids=[locked.pk])
     return True
 
 
 @transaction.atomic
 def session_end_all(*, user: User, reason: str, keep: UUID | str | None = None) -> int:
     """End every session of the user but ``keep``; returns how many ended."""
-    ended = 0
+    ended = []
     for session in UserSession.objects.select_for_update().filter(user=user, ended_at__isnull=True):
         if keep is not None and str(session.pk) == str(keep):
             continue
@@ -70,8 +72,9 @@ def session_end_all(*, user: User, reason: str, keep: UUID | str | None = None) 
         session.end_reason = reason
         session.save(update_fields=["ended_at", "end_reason"])
         _kill_refresh(session)
-        ended += 1
-    return ended
+        ended.append(session.pk)
+    sockets_close_on_commit(reason=CloseReason.SESSION_ENDED, session_ids=ended)
+    return len(ended)
 
 
 @transaction.atomic

@@ -11,22 +11,24 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 
+from guardiannest.realtime.sessions import session_is_live
 from guardiannest.realtime.tickets import ticket_redeem
 
 
 @database_sync_to_async
-def _user_for_ticket(ticket: str) -> Any:
-    user_id = ticket_redeem(ticket=ticket)
-    if user_id is None:
-        return AnonymousUser()
-    try:
-        return get_user_model().objects.get(pk=user_id, is_active=True)
-    except get_user_model().DoesNotExist:
-        return AnonymousUser()
+def _access_for_ticket(ticket: str) -> tuple[Any, str | None]:
+    """The ticket's user (AnonymousUser unless active and the session still live) and session id."""
+    redeemed = ticket_redeem(ticket=ticket)
+    if redeemed is None or not session_is_live(redeemed.session_id):
+        return AnonymousUser(), None
+    user = get_user_model().objects.filter(pk=redeemed.user_id, is_active=True).first()
+    if user is None:
+        return AnonymousUser(), None
+    return user, redeemed.session_id
 
 
 class TicketAuthMiddleware:
-    """Put ``scope["user"]`` from the ``?ticket=`` query parameter; never from a JWT."""
+    """Put ``scope["user"]`` and ``scope["session_id"]`` from the ``?ticket=`` query parameter; never from a JWT."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
@@ -34,7 +36,8 @@ class TicketAuthMiddleware:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         ticket = (query.get("ticket") or [""])[0]
-        scope = dict(scope, user=await _user_for_ticket(ticket) if ticket else AnonymousUser())
+        user, session_id = await _access_for_ticket(ticket) if ticket else (AnonymousUser(), None)
+        scope = dict(scope, user=user, session_id=session_id)
         return await self.inner(scope, receive, send)
 
 

@@ -1,45 +1,50 @@
 """Who has a socket open right now, so a message can fall back to push when nobody does.
 
-A counter per user in the cache (Redis in production), raised on connect and
-lowered on disconnect, with a TTL that open sockets refresh on every ping: a
-process that died without disconnecting stops counting within the TTL.
+Each open socket holds a place in its user's set of sockets (guardiannest.realtime.store),
+claimed on connect, refreshed by the client's heartbeat and released on
+disconnect. A place that is not refreshed expires after the heartbeat timeout,
+so a process that died without closing its sockets stops counting by then.
 """
 
 from __future__ import annotations
 
+import uuid
 from uuid import UUID
 
-from django.core.cache import cache
+from channels.layers import get_channel_layer
+from django.conf import settings
 
-PRESENCE_TTL = 120  # seconds; clients ping every 30 s or so
-
-
-def _key(user_id: UUID | str) -> str:
-    return f"presence:{user_id}"
+from guardiannest.realtime.store import Store, store_for
 
 
-def presence_join(*, user_id: UUID | str) -> None:
-    key = _key(user_id)
-    cache.add(key, 0, timeout=PRESENCE_TTL)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=PRESENCE_TTL)
-    cache.touch(key, timeout=PRESENCE_TTL)
+def presence_ttl() -> float:
+    """Seconds a socket counts as open without a heartbeat: the heartbeat timeout, and a margin for the check."""
+    return float(settings.REALTIME_HEARTBEAT_TIMEOUT) + 15
 
 
-def presence_refresh(*, user_id: UUID | str) -> None:
-    cache.touch(_key(user_id), timeout=PRESENCE_TTL)
+def _store() -> Store | None:
+    layer = get_channel_layer()
+    return None if layer is None else store_for(layer)
 
 
-def presence_leave(*, user_id: UUID | str) -> None:
-    key = _key(user_id)
-    try:
-        if cache.decr(key) <= 0:
-            cache.delete(key)
-    except ValueError:
-        pass
+def presence_join(*, user_id: UUID | str, socket_id: str | None = None) -> str | None:
+    """Count one more open socket for the user (limit included); its id, or None when the limit refuses it."""
+    store = _store()
+    if store is None:
+        return None
+    socket_id = socket_id or uuid.uuid4().hex
+    admitted = store.socket_claim_sync(
+        user_id=str(user_id), socket_id=socket_id, limit=settings.REALTIME_SOCKETS_PER_USER, ttl=presence_ttl()
+    )
+    return socket_id if admitted else None
+
+
+def presence_leave(*, user_id: UUID | str, socket_id: str) -> None:
+    store = _store()
+    if store is not None:
+        store.socket_release_sync(user_id=str(user_id), socket_id=socket_id)
 
 
 def user_is_online(*, user_id: UUID | str) -> bool:
-    return int(cache.get(_key(user_id)) or 0) > 0
+    store = _store()
+    return store is not None and store.sockets_open(user_id=str(user_id)) > 0

@@ -20,10 +20,14 @@ def ws_app() -> Any:
 
 @pytest.fixture
 def socket_for() -> Callable[..., WebsocketCommunicator]:
-    def make(user: User | None, *, origin: str | None = None, ticket: str | None = None) -> WebsocketCommunicator:
+    def make(
+        user: User | None, *, origin: str | None = None, ticket: str | None = None, query: str = ""
+    ) -> WebsocketCommunicator:
         if ticket is None and user is not None:
             ticket = ticket_issue(user_id=user.pk)
         path = f"/ws/v1?ticket={ticket}" if ticket else "/ws/v1"
+        if query:
+            path += ("&" if ticket else "?") + query
         headers = [(b"origin", origin.encode())] if origin else []
         return WebsocketCommunicator(ws_app(), path, headers=headers)
 

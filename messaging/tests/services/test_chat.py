@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import connection
 
 from accounts.models import User
@@ -16,6 +14,7 @@ from guardiannest.audit.models import AuditEvent
 from guardiannest.errors import ApplicationError, Refusal
 from guardiannest.realtime.groups import user_group
 from guardiannest.realtime.presence import presence_join
+from guardiannest.realtime.testing import GroupListener
 from messaging.models import Conversation, Message, Notification
 from messaging.services.chat import (
     OFFLINE_KIND,
@@ -30,12 +29,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _listen(*groups: str) -> Any:
-    """A channel-layer channel in ``groups``; returns a function that reads its next envelope."""
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    for group in groups:
-        async_to_sync(layer.group_add)(group, channel)
-    return lambda: async_to_sync(layer.receive)(channel)["envelope"]
+    """A listener on ``groups``; returns a function that reads its next envelope."""
+    return GroupListener(groups).next_envelope
 
 
 # --- conversations ------------------------------------------------------------------------------

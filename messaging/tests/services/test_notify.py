@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
 from accounts.models import User
 from accounts.tests.factories import ParentFactory
 from guardiannest.realtime.groups import user_group
+from guardiannest.realtime.testing import GroupListener
 from messaging.kinds import all_kinds, get_kind
 from messaging.models import Delivery, Notification, NotificationPreference
 from messaging.services.notifications import NotifyRequest, notify, notify_bulk
@@ -215,16 +214,12 @@ def test_emergency_deliveries_go_to_the_critical_queue(
 def test_notification_created_is_broadcast_to_the_users_sockets_after_commit(
     parent: User, django_capture_on_commit_callbacks: Any
 ) -> None:
-    layer = get_channel_layer()
-    assert layer is not None
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(user_group(parent.pk), channel)
+    listener = GroupListener([user_group(parent.pk)])
 
     with django_capture_on_commit_callbacks(execute=True):
         notification = notify(user=parent, kind="booking.accepted", context=BOOKING)
 
-    message = async_to_sync(layer.receive)(channel)
-    envelope = message["envelope"]
+    envelope = listener.next_envelope()
     assert envelope["type"] == "notification.created"
     assert envelope["data"]["id"] == str(notification.pk)
     assert envelope["data"]["title"] == "Sam Sitter accepted your booking"

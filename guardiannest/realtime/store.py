@@ -1,0 +1,256 @@
+"""What the realtime processes share beyond the channel layer: open sockets per user, and recent events.
+
+Two stores with one interface, picked by the channel layer in use:
+
+- :class:`RedisStore`, next to a :class:`~guardiannest.realtime.layers.RedisPubSubLayer`
+  (on the same Redis shard as each group's pub/sub channel, so an event is
+  recorded and published in one round trip);
+- :class:`LocalStore`, in process, for the embedded default and any other
+  layer (one process holds every socket there).
+
+Open sockets: a sorted set per user, member = socket, score = when it expires
+unless its heartbeat refreshes it. A process that dies without closing its
+sockets stops counting within the heartbeat timeout. It serves the per-user
+socket limit and :func:`guardiannest.realtime.presence.user_is_online`.
+
+Recent events: a Redis stream per group holding the envelopes published to
+it in the last ``REALTIME_REPLAY_WINDOW`` seconds (trimmed by age on each
+write, and gone with the group's last event). A reconnecting client gets
+them replayed (guardiannest.realtime.replay).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+from channels.layers import BaseChannelLayer
+
+from guardiannest.realtime.layers import RedisPubSubLayer
+
+# Claim a place among a user's open sockets: drop the expired ones, refuse past the limit, add or refresh this one.
+_CLAIM = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if not redis.call('ZSCORE', KEYS[1], ARGV[3]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """An envelope kept for replay: when it was stored (ms), its id, its JSON text."""
+
+    at_ms: int
+    event_id: str
+    text: str
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class RedisStore:
+    def __init__(self, layer: RedisPubSubLayer) -> None:
+        self.layer = layer
+        self._async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[aioredis.Redis]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    # --- keys, and the shard each lives on ---
+
+    def sockets_key(self, user_id: str) -> str:
+        return f"{self.layer.prefix}:sockets:{user_id}"
+
+    def replay_key(self, group: str) -> str:
+        return f"{self.layer.prefix}:replay:{group}"
+
+    def _shard(self, name: str) -> int:
+        from channels_redis.utils import _consistent_hash
+
+        return _consistent_hash(name, len(self.layer.hosts))
+
+    def _async_client(self, name: str) -> aioredis.Redis:
+        loop = asyncio.get_running_loop()
+        clients = self._async_clients.get(loop)
+        if clients is None:
+            clients = self._async_clients[loop] = [self._make_async_client(host) for host in self.layer.hosts]
+        return clients[self._shard(name)]
+
+    @staticmethod
+    def _make_async_client(host: dict[str, Any]) -> aioredis.Redis:
+        options = dict(host)
+        options.setdefault("socket_connect_timeout", 2)
+        options.setdefault("socket_timeout", 5)
+        address = options.pop("address", None)
+        if address is not None:
+            return aioredis.Redis.from_url(address, **options)
+        return aioredis.Redis(**options)
+
+    # --- open sockets ---
+
+    async def socket_claim(self, *, user_id: str, socket_id: str, limit: int, ttl: float) -> bool:
+        key = self.sockets_key(user_id)
+        now = time.time()
+        admitted = await self._async_client(key).eval(
+            _CLAIM, 1, key, now, now + ttl, socket_id, limit, int(ttl * 1000) + 1000
+        )
+        return bool(admitted)
+
+    def socket_claim_sync(self, *, user_id: str, socket_id: str, limit: int, ttl: float) -> bool:
+        key = self.sockets_key(user_id)
+        now = time.time()
+        client = self.layer.publisher.client_for(key)
+        return bool(client.eval(_CLAIM, 1, key, now, now + ttl, socket_id, limit, int(ttl * 1000) + 1000))
+
+    async def socket_refresh(self, *, user_id: str, socket_id: str, ttl: float) -> None:
+        key = self.sockets_key(user_id)
+        async with self._async_client(key).pipeline(transaction=False) as pipeline:
+            pipeline.zadd(key, {socket_id: time.time() + ttl})
+            pipeline.pexpire(key, int(ttl * 1000) + 1000)
+            await pipeline.execute()
+
+    async def socket_release(self, *, user_id: str, socket_id: str) -> None:
+        key = self.sockets_key(user_id)
+        await self._async_client(key).zrem(key, socket_id)
+
+    def socket_release_sync(self, *, user_id: str, socket_id: str) -> None:
+        key = self.sockets_key(user_id)
+        self.layer.publisher.client_for(key).zrem(key, socket_id)
+
+    def sockets_open(self, *, user_id: str) -> int:
+        key = self.sockets_key(user_id)
+        return int(self.layer.publisher.client_for(key).zcount(key, time.time(), "+inf"))
+
+    # --- recent events ---
+
+    def publish(
+        self, *, groups: Sequence[str], message: dict[str, Any], record: RecordedEvent | None, window: int
+    ) -> None:
+        """Publish ``message`` to each group and, when ``record`` is given, keep it for replay: one round trip."""
+
+        def keep(pipeline: Any, group: str) -> None:
+            if record is None:
+                return
+            key = self.replay_key(group)
+            pipeline.xadd(key, {"i": record.event_id, "e": record.text}, minid=record.at_ms - window * 1000)
+            pipeline.pexpire(key, window * 1000)
+
+        self.layer.publisher.group_send_many([(group, message) for group in groups], extra=keep)
+
+    async def recorded_since(self, *, groups: Iterable[str], since_ms: int, limit: int) -> list[RecordedEvent]:
+        """Envelopes kept for ``groups`` since ``since_ms`` (at most ``limit`` per group): one round trip per shard."""
+        pipelines: dict[int, Any] = {}
+        for group in groups:
+            client = self._async_client(self.layer.group_channel(group))
+            pipeline = pipelines.setdefault(id(client), client.pipeline(transaction=False))
+            pipeline.xrange(self.replay_key(group), min=since_ms, count=limit)
+        found: list[RecordedEvent] = []
+        for pipeline in pipelines.values():
+            entries: list[Any]
+            for entries in await pipeline.execute():
+                for entry_id, fields in entries:
+                    at_ms = int(entry_id.split(b"-", 1)[0])
+                    found.append(RecordedEvent(at_ms, fields[b"i"].decode(), fields[b"e"].decode()))
+        return found
+
+
+class LocalStore:
+    """The same in process, for a single process holding every socket (the embedded default)."""
+
+    def __init__(self, layer: BaseChannelLayer) -> None:
+        self.layer = layer
+        self._lock = threading.Lock()
+        self._sockets: dict[str, dict[str, float]] = {}
+        self._events: dict[str, deque[RecordedEvent]] = {}
+
+    def socket_claim_sync(self, *, user_id: str, socket_id: str, limit: int, ttl: float) -> bool:
+        now = time.time()
+        with self._lock:
+            sockets = self._sockets.setdefault(user_id, {})
+            for stale in [socket for socket, expires in sockets.items() if expires <= now]:
+                del sockets[stale]
+            if socket_id not in sockets and len(sockets) >= limit:
+                return False
+            sockets[socket_id] = now + ttl
+            return True
+
+    async def socket_claim(self, *, user_id: str, socket_id: str, limit: int, ttl: float) -> bool:
+        return self.socket_claim_sync(user_id=user_id, socket_id=socket_id, limit=limit, ttl=ttl)
+
+    async def socket_refresh(self, *, user_id: str, socket_id: str, ttl: float) -> None:
+        with self._lock:
+            self._sockets.setdefault(user_id, {})[socket_id] = time.time() + ttl
+
+    def socket_release_sync(self, *, user_id: str, socket_id: str) -> None:
+        with self._lock:
+            sockets = self._sockets.get(user_id, {})
+            sockets.pop(socket_id, None)
+            if not sockets:
+                self._sockets.pop(user_id, None)
+
+    async def socket_release(self, *, user_id: str, socket_id: str) -> None:
+        self.socket_release_sync(user_id=user_id, socket_id=socket_id)
+
+    def sockets_open(self, *, user_id: str) -> int:
+        now = time.time()
+        with self._lock:
+            return sum(1 for expires in self._sockets.get(user_id, {}).values() if expires > now)
+
+    def publish(
+        self, *, groups: Sequence[str], message: dict[str, Any], record: RecordedEvent | None, window: int
+    ) -> None:
+        from asgiref.sync import async_to_sync
+
+        if record is not None:
+            oldest = record.at_ms - window * 1000
+            with self._lock:
+                for group in groups:
+                    events = self._events.setdefault(group, deque())
+                    events.append(record)
+                    while events and events[0].at_ms < oldest:
+                        events.popleft()
+
+        async def send_all() -> None:
+            for group in groups:
+                await self.layer.group_send(group, message)
+
+        async_to_sync(send_all)()  # one hop for every group
+
+    async def recorded_since(self, *, groups: Iterable[str], since_ms: int, limit: int) -> list[RecordedEvent]:
+        with self._lock:
+            return [
+                event
+                for group in groups
+                for event in list(self._events.get(group, ()))[-limit:]
+                if event.at_ms >= since_ms
+            ]
+
+
+Store = RedisStore | LocalStore
+
+_local_stores: weakref.WeakKeyDictionary[Any, LocalStore] = weakref.WeakKeyDictionary()
+_redis_stores: weakref.WeakKeyDictionary[Any, RedisStore] = weakref.WeakKeyDictionary()
+
+
+def store_for(layer: BaseChannelLayer) -> Store:
+    """The store that goes with a channel layer (one per layer object: settings overrides in tests get a new one)."""
+    if isinstance(layer, RedisPubSubLayer):
+        found = _redis_stores.get(layer)
+        if found is None:
+            found = _redis_stores[layer] = RedisStore(layer)
+        return found
+    local = _local_stores.get(layer)
+    if local is None:
+        local = _local_stores[layer] = LocalStore(layer)
+    return local
