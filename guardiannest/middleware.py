@@ -210,7 +210,7 @@ class MetricsMiddleware(PrometheusAfterMiddleware):
     def process_view(self, request: HttpRequest, view_func: Any, *view_args: Any, **view_kwargs: Any) -> None:
         return None
 
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:  # type: ignore[override]
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         method, view, status = self._method(request), self._get_view_name(request), str(response.status_code)
         self._child(self.metrics.responses_by_status, status).inc()
         self._child(self.metrics.responses_by_status_view_method, status, view, method).inc()
