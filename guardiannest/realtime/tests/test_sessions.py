@@ -18,7 +18,7 @@ from accounts.services.passwords import password_reset_tokens
 from accounts.services.verification import token_pack
 from accounts.tests.factories import PASSWORD
 from guardiannest.realtime.consumers import CloseCode
-from guardiannest.realtime.tests.conftest import ws_app
+from guardiannest.realtime.tests.conftest import Communicator, ws_app
 from guardiannest.realtime.tickets import SESSION_CLAIM
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,7 +46,7 @@ async def sign_in(user: User) -> SignedIn:
 
 async def open_socket(device: SignedIn) -> WebsocketCommunicator:
     ticket = await sync_to_async(device.ticket)()
-    socket = WebsocketCommunicator(ws_app(), f"/ws/v1?ticket={ticket}")
+    socket = Communicator(ws_app(), f"/ws/v1?ticket={ticket}")
     connected, _ = await socket.connect()
     assert connected
     return socket
@@ -132,7 +132,7 @@ async def test_a_ticket_of_an_ended_session_opens_nothing(parent: User) -> None:
     device = await sign_in(parent)
     ticket = await sync_to_async(device.ticket)()
     await sync_to_async(UserSession.objects.filter(pk=device.session.pk).update)(ended_at=timezone.now())
-    connected, code = await WebsocketCommunicator(ws_app(), f"/ws/v1?ticket={ticket}").connect()
+    connected, code = await Communicator(ws_app(), f"/ws/v1?ticket={ticket}").connect()
     assert not connected and code == CloseCode.UNAUTHENTICATED
 
 
