@@ -2,7 +2,7 @@
 
 On the data of ``bench/search_data`` (loaded once into ``gn_bench_search``,
 reused while current), with the app as in production (gunicorn, 2 sync
-workers, DEBUG off, pool on, JSON logs at WARNING; Redis db 32):
+workers, DEBUG off, pool on, JSON logs at WARNING; Redis db 14, `SEARCH_REDIS_DB`):
 
 - ``endpoint``: typical searches (SEARCHES below), each request timed alone
   from a Python client (http.client), so p50/p95 are per-request latencies.
