@@ -112,7 +112,7 @@ capture_output = False
 
 
 def _debug() -> bool:
-    return os.environ.get("DEBUG", "true").strip().lower() in {"1", "true", "yes", "on", "y"}
+    return os.environ.get("DEBUG", "false").strip().lower() in {"1", "true", "yes", "on", "y"}
 
 
 def _json_logging() -> dict[str, Any] | None:

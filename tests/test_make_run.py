@@ -33,8 +33,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def call(base: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict | str]:
+def call(
+    base: str, path: str, body: dict | None = None, token: str | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict | str]:
     request = urllib.request.Request(base + path, data=json.dumps(body).encode() if body is not None else None)
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
     if body is not None:
         request.add_header("Content-Type", "application/json")
     if token:
@@ -50,15 +54,8 @@ def call(base: str, path: str, body: dict | None = None, token: str | None = Non
         return status, raw
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    var = tmp_path_factory.mktemp("var")
-    env = {"PATH": os.environ["PATH"], "VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "guardiannest.settings"}
-    for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo"], ["seed_demo"]):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
-        )
-        assert result.returncode == 0, result.stderr
+def serve(env: dict[str, str]) -> Iterator[str]:
+    """``manage.py serve`` on a free port with exactly ``env``; yields its base URL, stops it after."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "manage.py", "serve", "--port", str(port)],
@@ -82,6 +79,37 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(15)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    var = tmp_path_factory.mktemp("var")
+    env = {"PATH": os.environ["PATH"], "VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "guardiannest.settings"}
+    for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo"], ["seed_demo"]):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+        )
+        assert result.returncode == 0, result.stderr
+    yield from serve(env)
+
+
+def assert_problem_404(base: str, path: str) -> None:
+    status, body = call(base, path, headers={"X-Request-ID": "probe-404", "Accept": "text/html"})
+    assert status == 404 and isinstance(body, dict), body
+    assert body["code"] == "not_found" and body["request_id"] == "probe-404"
+
+
+def test_debug_is_off_and_an_unknown_path_answers_problem_json(server: str) -> None:
+    """The embedded default is no debug server: no HTML page listing the routes, to anyone."""
+    for path in ("/nope", "/api/v1/nope", "/admin-nope/x", "/static/nope.css", "/api/schema/nope"):
+        assert_problem_404(server, path)
+
+
+def test_even_with_debug_asked_for_an_unknown_path_answers_problem_json(tmp_path: Path) -> None:
+    env = {"PATH": os.environ["PATH"], "VAR_DIR": str(tmp_path), "DEBUG": "true"}
+    for base in serve({**env, "DJANGO_SETTINGS_MODULE": "guardiannest.settings"}):
+        assert_problem_404(base, "/nope")
+        assert_problem_404(base, "/api/v1/nope")
 
 
 def test_health_docs_and_admin_answer(server: str) -> None:

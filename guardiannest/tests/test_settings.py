@@ -58,6 +58,13 @@ def test_nothing_set_runs_the_embedded_default(tmp_path: Path) -> None:
     assert "FileSystemStorage" in values["STORAGES"]
 
 
+def test_debug_is_off_unless_asked_for(tmp_path: Path) -> None:
+    assert read({}, ["DEBUG", "DEV_DEFAULTS"], tmp_path) == {"DEBUG": "False", "DEV_DEFAULTS": "True"}
+    assert read({"DEBUG": "true"}, ["DEBUG"], tmp_path) == {"DEBUG": "True"}
+    # A deployment never gets the laptop defaults, whatever else it forgot.
+    assert read(PRODUCTION, ["DEBUG", "DEV_DEFAULTS"], tmp_path) == {"DEBUG": "False", "DEV_DEFAULTS": "False"}
+
+
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "JWT_SECRET", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"])
 def test_production_refuses_to_start_without_a_secret_and_names_it(missing: str, tmp_path: Path) -> None:
     env = {key: value for key, value in PRODUCTION.items() if key != missing}
