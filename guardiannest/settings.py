@@ -81,6 +81,10 @@ if not DEV_DEFAULTS and not ALLOWED_HOSTS:
 TRUSTED_PROXY: bool = env.bool("TRUSTED_PROXY", default=False)
 # How many proxies append to X-Forwarded-For; 0 means the header is ignored.
 TRUSTED_PROXY_COUNT: int = env.int("TRUSTED_PROXY_COUNT", default=1 if TRUSTED_PROXY else 0)
+# The peers those proxies connect from (addresses or networks; "*" = any peer, as in compose where
+# web and realtime publish no port). A forwarded header from any other peer is ignored. This is the
+# one rule for the client address: no server we start rewrites it (guardiannest.api.net.client_ip).
+TRUSTED_PROXY_IPS: list[str] = env.list("FORWARDED_ALLOW_IPS", default=["*"])
 if TRUSTED_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)

@@ -81,16 +81,20 @@ def serve(env: dict[str, str]) -> Iterator[str]:
         process.wait(15)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    var = tmp_path_factory.mktemp("var")
+def seeded(var: Path, *, twice: bool = False) -> dict[str, str]:
+    """`make run`'s environment on a fresh ``var``, migrated and seeded (``twice``: seeding is safe to repeat)."""
     env = {"PATH": os.environ["PATH"], "VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "guardiannest.settings"}
-    for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo"], ["seed_demo"]):
+    for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo"], *([["seed_demo"]] if twice else [])):
         result = subprocess.run(
             [sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
         )
         assert result.returncode == 0, result.stderr
-    yield from serve(env)
+    return env
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from serve(seeded(tmp_path_factory.mktemp("var"), twice=True))
 
 
 def assert_problem_404(base: str, path: str) -> None:
@@ -167,6 +171,31 @@ def test_the_main_flows_work_on_sqlite_without_redis(server: str) -> None:
     assert call(server, "/api/v1/security/events", token=parent)[0] == 200
     assert call(server, "/api/v1/auth/passkeys", token=parent)[0] == 200
     assert call(server, "/api/v1/security/export", {}, token=parent)[0] == 202
+
+
+def test_a_loopback_client_cannot_pick_its_address_with_x_forwarded_for(tmp_path: Path) -> None:
+    """uvicorn's proxy headers trust loopback by default; ours trust no one unless a proxy is configured.
+
+    A server of its own: the shared one has spent this address's login budget on other tests.
+    """
+    for server in serve(seeded(tmp_path)):
+        assert_lockout_holds_whatever_the_forwarded_for(server)
+
+
+def assert_lockout_holds_whatever_the_forwarded_for(server: str) -> None:
+    email = "sitter.julia@guardiannest.demo"
+    wrong = [call(server, "/api/v1/auth/login", {"email": email, "password": "wrong-password-1"}) for _ in range(5)]
+    assert [status for status, _ in wrong] == [401] * 4 + [429], wrong
+    assert call(server, "/api/v1/auth/login", {"email": email, "password": "guardian-demo-2026"})[0] == 429
+
+    status, _ = call(
+        server,
+        "/api/v1/auth/login",
+        {"email": email, "password": "guardian-demo-2026"},
+        headers={"X-Forwarded-For": "203.0.113.7"},
+    )
+
+    assert status == 429, "a spoofed X-Forwarded-For got past the lock"
 
 
 def next_weekday_evening(weekday: int, start_hour: int, end_hour: int) -> tuple[str, str]:

@@ -163,3 +163,21 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "allowed"),
+    [
+        ({}, "''"),
+        ({"FORWARDED_ALLOW_IPS": "*"}, "''"),
+        ({"TRUSTED_PROXY": "true", "FORWARDED_ALLOW_IPS": "10.0.0.0/8"}, "'10.0.0.0/8'"),
+    ],
+)
+def test_gunicorn_trusts_forwarded_headers_only_from_configured_proxies(
+    env: dict[str, str], allowed: str, tmp_path: Path
+) -> None:
+    """gunicorn's own default trusts 127.0.0.1: ours trusts nobody unless TRUSTED_PROXY names the proxies."""
+    code = "import runpy; print(repr(runpy.run_path('deploy/gunicorn.conf.py')['forwarded_allow_ips']))"
+    result = run({**env, "LOG_FORMAT": "console"}, code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == allowed
