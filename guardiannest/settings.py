@@ -439,6 +439,11 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# With Redis unreachable these throttles refuse (503 + Retry-After) instead of letting calls through
+# uncounted: they guard passwords, one-time codes and paid messages (guardiannest.api.throttling).
+THROTTLE_FAIL_CLOSED_SCOPES: frozenset[str] = frozenset({"login", "register", "otp", "reset", "sms"})
+THROTTLE_UNAVAILABLE_RETRY_AFTER = 30  # seconds
+
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 IDEMPOTENCY_WAIT_SECONDS = 10.0  # a concurrent duplicate waits this long for the first answer
 
