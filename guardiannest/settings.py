@@ -531,6 +531,23 @@ TWILIO_API_BASE: str = env.str("TWILIO_API_BASE", default="")  # tests point thi
 # reports are asked for at this URL and their X-Twilio-Signature is checked against it (behind a
 # proxy the URL Django sees differs). Empty: no status reports are asked for, and any that come are refused.
 TWILIO_STATUS_CALLBACK_URL: str = env.str("TWILIO_STATUS_CALLBACK_URL", default="")
+# SMS pumping (messaging/services/phone.py): codes go only to these destinations, given as E.164
+# country calling codes, longest match wins ("49" Germany, "1" North America, "1876" Jamaica alone).
+# The default is the EU/EEA, the UK, Switzerland and the US/Canada.
+SMS_ALLOWED_COUNTRIES: list[str] = [
+    code.strip()
+    for code in env.str(
+        "SMS_ALLOWED_COUNTRIES",
+        default="49,43,41,33,31,32,352,44,353,45,46,47,358,354,34,351,39,356,30,357,48,420,421,36,40,359,385,386,370,371,372,1",
+    ).split(",")
+    if code.strip()
+]
+# Spending ceilings on SMS codes, whoever asks: all destinations together, and each country
+# (SMS_BUDGET_COUNTRIES overrides one country: "49=500/hour,1=50/hour"). Past one the answer is 429,
+# the provider is not called, and guardiannest_sms_budget_exhausted_total counts it.
+SMS_BUDGET_GLOBAL: str = env.str("SMS_BUDGET_GLOBAL", default="1000/hour")
+SMS_BUDGET_PER_COUNTRY: str = env.str("SMS_BUDGET_PER_COUNTRY", default="200/hour")
+SMS_BUDGET_COUNTRIES: dict[str, str] = env.dict("SMS_BUDGET_COUNTRIES", default={})
 
 FIREBASE_PROJECT_ID: str = env.str("FIREBASE_PROJECT_ID", default="")
 FIREBASE_CREDENTIALS: str = env.str("FIREBASE_CREDENTIALS", default="")  # path to a service-account JSON
