@@ -32,8 +32,11 @@ TESTING: bool = env.bool("GN_TESTING", default=False)
 # The laptop conveniences of the embedded default (``make run``: no database and no Redis configured, or
 # DEBUG asked for): development secrets, localhost hosts, plain HTTP and static files straight from the
 # apps. They never bring DEBUG's pages with them, and a deployment (a database or Redis set) never gets them.
+# An SQLite DATABASE_URL (the migrations check) is no deployment.
 _SERVICE_VARIABLES = ("DATABASE_URL", "DATABASE_URL_FILE", "DB_HOST", "REDIS_URL", "REDIS_URL_FILE", "REDIS_HOST")
-DEV_DEFAULTS: bool = DEBUG or not any(os.environ.get(name) for name in _SERVICE_VARIABLES)
+DEV_DEFAULTS: bool = DEBUG or not any(
+    os.environ.get(name) and not os.environ[name].startswith("sqlite:") for name in _SERVICE_VARIABLES
+)
 
 
 def secret(name: str, *, dev_default: str | None = None, required: bool = True) -> str:
