@@ -4,7 +4,7 @@ With nothing set, the platform runs in its *embedded default*: SQLite under
 ``var/``, local-memory cache, in-memory channel layer, an in-process Celery
 worker and beat, local files and email/SMS/push written to ``var/outbox``.
 Setting an integration's variables switches that integration to the real
-service. DEBUG is off unless asked for. Once a database or Redis is configured
+service. DEBUG is off unless asked for. Once a server database is configured
 a missing secret stops start-up and names the variable. Any secret may also be
 read from ``<NAME>_FILE`` (Docker secrets).
 """
@@ -29,13 +29,13 @@ env = environ.Env()
 # Off unless asked for: a debug page lists every route and echoes settings to whoever reaches the port.
 DEBUG: bool = env.bool("DEBUG", default=False)
 TESTING: bool = env.bool("GN_TESTING", default=False)
-# The laptop conveniences of the embedded default (``make run``: no database and no Redis configured, or
-# DEBUG asked for): development secrets, localhost hosts, plain HTTP and static files straight from the
-# apps. They never bring DEBUG's pages with them, and a deployment (a database or Redis set) never gets them.
-# An SQLite DATABASE_URL (the migrations check) is no deployment.
-_SERVICE_VARIABLES = ("DATABASE_URL", "DATABASE_URL_FILE", "DB_HOST", "REDIS_URL", "REDIS_URL_FILE", "REDIS_HOST")
+# The laptop conveniences of the embedded default (``make run``: no server database configured, or DEBUG
+# asked for): development secrets, localhost hosts, plain HTTP and static files straight from the apps.
+# They never bring DEBUG's pages with them, and a deployment (PostgreSQL configured) never gets them.
+# A deployment is a server database: SQLite (the embedded default, the migrations check) never is one.
+_DATABASE_VARIABLES = ("DATABASE_URL", "DATABASE_URL_FILE", "DB_HOST")
 DEV_DEFAULTS: bool = DEBUG or not any(
-    os.environ.get(name) and not os.environ[name].startswith("sqlite:") for name in _SERVICE_VARIABLES
+    os.environ.get(name) and not os.environ[name].startswith("sqlite:") for name in _DATABASE_VARIABLES
 )
 
 

@@ -63,6 +63,9 @@ def test_debug_is_off_unless_asked_for(tmp_path: Path) -> None:
     assert read({"DEBUG": "true"}, ["DEBUG"], tmp_path) == {"DEBUG": "True"}
     # A deployment never gets the laptop defaults, whatever else it forgot.
     assert read(PRODUCTION, ["DEBUG", "DEV_DEFAULTS"], tmp_path) == {"DEBUG": "False", "DEV_DEFAULTS": "False"}
+    # `make test`'s migrations check: SQLite with the test Redis exported is still no deployment.
+    sqlite_check = {"DATABASE_URL": "sqlite://:memory:", "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    assert read(sqlite_check, ["DEV_DEFAULTS"], tmp_path) == {"DEV_DEFAULTS": "True"}
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "JWT_SECRET", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"])
