@@ -54,16 +54,20 @@ def call(
         return status, raw
 
 
-def serve(env: dict[str, str]) -> Iterator[str]:
-    """``manage.py serve`` on a free port with exactly ``env``; yields its base URL, stops it after."""
+def serve(env: dict[str, str], log: Path | None = None) -> Iterator[str]:
+    """``manage.py serve`` on a free port with exactly ``env``; yields its base URL, stops it after.
+
+    Its output goes to ``log`` when given (the caller reads the log lines), else nowhere.
+    """
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with log.open("wb") if log else open(os.devnull, "wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_make_run import ROOT, free_port
+from tests.test_make_run import ROOT, free_port, serve
 
 METRICS_TOKEN = "redis-down-metrics-token"
 
@@ -103,63 +102,44 @@ def test_a_server_whose_redis_stops_mid_run(redis_server: tuple[subprocess.Popen
             [sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
         )
         assert result.returncode == 0, result.stderr
-    server_port = free_port()
     log = tmp_path / "server.log"
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(
-            [sys.executable, "manage.py", "serve", "--port", str(server_port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{server_port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if call(base, "/health/live")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("manage.py serve did not answer within 30 s")
-        credentials = {"email": "parent.anna@guardiannest.demo", "password": "guardian-demo-2026"}
-        status, _, tokens = call(base, "/api/v1/auth/login", credentials)
-        assert status == 200, tokens
-        bearer = {"Authorization": f"Bearer {tokens['access']}"}  # type: ignore[index]
-        assert call(base, "/api/v1/auth/me", headers=bearer)[0] == 200
-
-        # when: Redis goes away under the running server
-        redis.kill()
-        redis.wait(10)
-
-        # then: reads keep working, uncounted
-        status, _, me = call(base, "/api/v1/auth/me", headers=bearer)
-        assert status == 200, me
-        # sign-in, one-time codes and SMS refuse, and say when to come back
-        for path, body, headers in (
-            ("/api/v1/auth/login", credentials, {}),
-            ("/api/v1/phone/verification", {"phone": "+4915123456789"}, bearer),
-            ("/api/v1/phone/verification/confirm", {"code": "123456"}, bearer),
-        ):
-            status, answer_headers, problem = call(base, path, body, headers)
-            assert status == 503, (path, problem, answer_headers)
-            assert problem["code"] == "service_unavailable" and int(answer_headers.get("retry-after", 0)) > 0, (
-                answer_headers
-            )  # type: ignore[index]
-        # readiness names the failing check
-        status, _, ready = call(base, "/health/ready")
-        assert status == 503 and ready["checks"]["redis"] == {"status": "failing"}  # type: ignore[index]
-        assert ready["checks"]["database"]["status"] == "ok"  # type: ignore[index]
-        # and operators can count what went through uncounted, and what was refused
-        status, _, metrics = call(base, "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
-        assert status == 200
-        assert 'guardiannest_throttle_store_unavailable_total{outcome="allowed",scope="user"}' in str(metrics)
-        assert 'guardiannest_throttle_store_unavailable_total{outcome="refused",scope="login"}' in str(metrics)
-    finally:
-        server.terminate()
-        server.wait(15)
+    for base in serve(env, log):
+        assert_reads_go_on_and_guarded_calls_refuse_once_redis_stops(base, redis)
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
     warnings = [line for line in lines if line.get("event") == "throttle_store_unavailable"]
     assert {line["scope"] for line in warnings} >= {"user", "login", "sms", "otp"}
+
+
+def assert_reads_go_on_and_guarded_calls_refuse_once_redis_stops(base: str, redis: subprocess.Popen[bytes]) -> None:
+    credentials = {"email": "parent.anna@guardiannest.demo", "password": "guardian-demo-2026"}
+    status, _, tokens = call(base, "/api/v1/auth/login", credentials)
+    assert status == 200, tokens
+    bearer = {"Authorization": f"Bearer {tokens['access']}"}  # type: ignore[index]
+    assert call(base, "/api/v1/auth/me", headers=bearer)[0] == 200
+
+    # when: Redis goes away under the running server
+    redis.kill()
+    redis.wait(10)
+
+    # then: reads keep working, uncounted
+    status, _, me = call(base, "/api/v1/auth/me", headers=bearer)
+    assert status == 200, me
+    # sign-in, one-time codes and SMS refuse, and say when to come back
+    for path, body, headers in (
+        ("/api/v1/auth/login", credentials, {}),
+        ("/api/v1/phone/verification", {"phone": "+4915123456789"}, bearer),
+        ("/api/v1/phone/verification/confirm", {"code": "123456"}, bearer),
+    ):
+        status, answer_headers, problem = call(base, path, body, headers)
+        assert status == 503, (path, problem, answer_headers)
+        assert problem["code"] == "service_unavailable", problem  # type: ignore[index]
+        assert int(answer_headers.get("retry-after", 0)) > 0, answer_headers
+    # readiness names the failing check
+    status, _, ready = call(base, "/health/ready")
+    assert status == 503 and ready["checks"]["redis"] == {"status": "failing"}  # type: ignore[index]
+    assert ready["checks"]["database"]["status"] == "ok"  # type: ignore[index]
+    # and operators can count what went through uncounted, and what was refused
+    status, _, metrics = call(base, "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert status == 200
+    assert 'guardiannest_throttle_store_unavailable_total{outcome="allowed",scope="user"}' in str(metrics)
+    assert 'guardiannest_throttle_store_unavailable_total{outcome="refused",scope="login"}' in str(metrics)
