@@ -10,7 +10,7 @@ export HOST PORT
 .PHONY: run test lint typecheck migrations-check pytest services bench clean help
 
 help:
-	@echo "make run   - serve the embedded default on http://$(HOST):$(PORT) (SQLite, no services needed)"
+	@echo "make run   - serve the embedded default on http://$(HOST):$(PORT) (SQLite, no services needed, DEBUG off)"
 	@echo "make test  - lint, type-check, migrations check and the test suite on PostgreSQL + Redis"
 	@echo "make bench - run the benchmarks in bench/ (each prints one JSON object)"
 

@@ -16,8 +16,8 @@ GUNICORN_GRACEFUL_TIMEOUT      seconds in-flight requests get on shutdown (30)
 GUNICORN_MAX_REQUESTS          requests before a worker is recycled (2000) ...
 GUNICORN_MAX_REQUESTS_JITTER   ... plus up to this many, so they don't all restart
                                at once (200)
-FORWARDED_ALLOW_IPS            front-ends whose X-Forwarded-Proto gunicorn trusts
-                               (gunicorn reads it itself; default 127.0.0.1,::1)
+FORWARDED_ALLOW_IPS            front-ends whose forwarded headers count, only with
+                               TRUSTED_PROXY on (default then ``*``); none without
 LOG_LEVEL, LOG_FORMAT          as for the app; with JSON logs gunicorn's own lines
                                are JSON too
 PROMETHEUS_MULTIPROC_DIR       when set, /metrics adds up every worker's figures
@@ -99,9 +99,14 @@ control_socket_disable = True
 
 proc_name = "guardiannest-web"
 
-# forwarded_allow_ips is deliberately not set here: gunicorn reads
-# FORWARDED_ALLOW_IPS from the environment (default 127.0.0.1,::1), and compose
-# sets it to the proxy's network only.
+
+def _trusted_proxy() -> bool:
+    return os.environ.get("TRUSTED_PROXY", "false").strip().lower() in {"1", "true", "yes", "on", "y"}
+
+
+# The app's one rule (TRUSTED_PROXY, FORWARDED_ALLOW_IPS; guardiannest.api.net.client_ip): forwarded
+# headers count only from the configured proxies, never from gunicorn's default (127.0.0.1,::1).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*") if _trusted_proxy() else ""
 
 # --- logging ------------------------------------------------------------------------------
 
@@ -112,7 +117,7 @@ capture_output = False
 
 
 def _debug() -> bool:
-    return os.environ.get("DEBUG", "true").strip().lower() in {"1", "true", "yes", "on", "y"}
+    return os.environ.get("DEBUG", "false").strip().lower() in {"1", "true", "yes", "on", "y"}
 
 
 def _json_logging() -> dict[str, Any] | None:

@@ -37,6 +37,11 @@ _PDF_ACTIVE = {
 }
 _PDF_NAME = re.compile(rb"/[A-Za-z0-9#]+")
 _PDF_VERSION = re.compile(rb"^%PDF-[12]\.\d")
+_PDF_STREAM = re.compile(rb"\bstream\r?\n")
+_PDF_FILTER = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[A-Za-z0-9#]+)")
+# An object stream expands at most this much per compressed byte, and to at most this in all (a bomb stops here).
+_PDF_INFLATE_RATIO = 100
+_PDF_INFLATE_MAX = 64 * 1024 * 1024
 
 
 def sniff(head: bytes) -> str | None:
@@ -171,13 +176,53 @@ def _check_pdf(data: bytes) -> None:
         raise _corrupt()
     if data[end + 5 :].strip(b"\r\n\t \x00"):
         raise _polyglot()
-    names = {_decode_pdf_name(name) for name in _PDF_NAME.findall(data)}
-    if names & _PDF_ACTIVE:
-        raise refused(FileError.ACTIVE_CONTENT, "PDFs with scripts, actions or embedded files are not accepted.")
+    for part in (data, *_pdf_object_streams(data)):
+        names = {_decode_pdf_name(name) for name in _PDF_NAME.findall(part)}
+        if names & _PDF_ACTIVE:
+            raise refused(FileError.ACTIVE_CONTENT, "PDFs with scripts, actions or embedded files are not accepted.")
+
+
+def _pdf_object_streams(data: bytes) -> list[bytes]:
+    """The objects packed in compressed object streams (``/Type /ObjStm``), inflated.
+
+    PDF 1.5 lets objects (an ``/OpenAction`` with ``/JS`` among them) live inside a
+    Flate-compressed stream, where a scan of the raw bytes cannot see their names.
+    Each object stream is inflated, within a size budget, and handed back to be
+    scanned like the rest. One with another filter, or that does not inflate, is
+    refused: we cannot see what it holds.
+    """
+    inflated: list[bytes] = []
+    budget = min(_PDF_INFLATE_MAX, max(len(data), 1) * _PDF_INFLATE_RATIO)
+    for match in _PDF_STREAM.finditer(data):
+        header_start = data.rfind(b"obj", max(0, match.start() - 4096), match.start())
+        header = _decode_pdf_name(data[header_start if header_start >= 0 else match.start() : match.start()])
+        if b"/ObjStm" not in header:
+            continue
+        end = data.find(b"endstream", match.end())
+        if end < 0:
+            raise _corrupt()
+        body = data[match.end() : end]
+        filters = _PDF_FILTER.search(header)
+        names = _PDF_NAME.findall(filters.group(1)) if filters else []
+        if names not in ([], [b"/FlateDecode"], [b"/Fl"]):
+            raise refused(FileError.ACTIVE_CONTENT, "PDFs with object streams we cannot read are not accepted.")
+        if not names:
+            inflated.append(body)
+            continue
+        inflater = zlib.decompressobj()
+        try:
+            chunk = inflater.decompress(body, budget + 1)
+        except zlib.error:
+            raise _corrupt() from None
+        if len(chunk) > budget or inflater.unconsumed_tail:
+            raise refused(FileError.ACTIVE_CONTENT, "PDFs with object streams this large are not accepted.")
+        budget -= len(chunk)
+        inflated.append(chunk)
+    return inflated
 
 
 def _decode_pdf_name(name: bytes) -> bytes:
-    """``/J#61vaScript`` is ``/JavaScript``: decode the escapes a PDF name may use."""
+    """``/J#61vaScript`` is ``/JavaScript``: decode the escapes a PDF name (or a run of them) may use."""
     if b"#" not in name:
         return name
     return re.sub(rb"#([0-9A-Fa-f]{2})", lambda match: bytes([int(match.group(1), 16)]), name)

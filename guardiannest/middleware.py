@@ -218,3 +218,24 @@ class MetricsMiddleware(PrometheusAfterMiddleware):
         if started is not None:
             self._child(self.metrics.requests_latency_by_view_method, view, method).observe(TimeSince(started))
         return response
+
+
+class UnmatchedPathMiddleware:
+    """A path no route matches answers the problem+json 404, with its request id, in every mode.
+
+    Django answers it through ``handler404`` only with DEBUG off; in DEBUG it renders its HTML
+    page listing every route. A 404 from a matched view (which renders its own) is left alone.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if response.status_code != 404 or getattr(request, "resolver_match", None) is not None:
+            return response
+        if str(response.get("Content-Type", "")).startswith("application/problem+json"):
+            return response
+        from guardiannest.api.errors import not_found  # the error module imports this one
+
+        return not_found(request)

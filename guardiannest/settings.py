@@ -4,8 +4,9 @@ With nothing set, the platform runs in its *embedded default*: SQLite under
 ``var/``, local-memory cache, in-memory channel layer, an in-process Celery
 worker and beat, local files and email/SMS/push written to ``var/outbox``.
 Setting an integration's variables switches that integration to the real
-service. With ``DEBUG`` off a missing secret stops start-up and names the
-variable. Any secret may also be read from ``<NAME>_FILE`` (Docker secrets).
+service. DEBUG is off unless asked for. Once a server database is configured
+a missing secret stops start-up and names the variable. Any secret may also be
+read from ``<NAME>_FILE`` (Docker secrets).
 """
 
 from __future__ import annotations
@@ -25,14 +26,23 @@ VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
 env = environ.Env()
 
-DEBUG: bool = env.bool("DEBUG", default=True)
+# Off unless asked for: a debug page lists every route and echoes settings to whoever reaches the port.
+DEBUG: bool = env.bool("DEBUG", default=False)
 TESTING: bool = env.bool("GN_TESTING", default=False)
+# The laptop conveniences of the embedded default (``make run``: no server database configured, or DEBUG
+# asked for): development secrets, localhost hosts, plain HTTP and static files straight from the apps.
+# They never bring DEBUG's pages with them, and a deployment (PostgreSQL configured) never gets them.
+# A deployment is a server database: SQLite (the embedded default, the migrations check) never is one.
+_DATABASE_VARIABLES = ("DATABASE_URL", "DATABASE_URL_FILE", "DB_HOST")
+DEV_DEFAULTS: bool = DEBUG or not any(
+    os.environ.get(name) and not os.environ[name].startswith("sqlite:") for name in _DATABASE_VARIABLES
+)
 
 
 def secret(name: str, *, dev_default: str | None = None, required: bool = True) -> str:
     """Read a secret from ``NAME`` or from the file named by ``NAME_FILE``.
 
-    In DEBUG the ``dev_default`` stands in; with DEBUG off a required secret
+    With the development defaults (DEV_DEFAULTS) the ``dev_default`` stands in; otherwise a required secret
     that is missing stops start-up with a message naming the variable.
     """
     file_name = os.environ.get(f"{name}_FILE")
@@ -44,7 +54,7 @@ def secret(name: str, *, dev_default: str | None = None, required: bool = True) 
     value = os.environ.get(name, "")
     if value:
         return value
-    if DEBUG and dev_default is not None:
+    if DEV_DEFAULTS and dev_default is not None:
         return dev_default
     if required:
         raise ImproperlyConfigured(f"The secret {name} is not set (set {name} or {name}_FILE).")
@@ -65,31 +75,35 @@ SECRET_KEY = secret("SECRET_KEY", dev_default="dev-insecure-secret-key-for-the-e
 # --- hosts, proxies, HTTPS ---------------------------------------------------
 
 ALLOWED_HOSTS: list[str] = env.list(
-    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else []
+    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEV_DEFAULTS else []
 )
-if not DEBUG and not ALLOWED_HOSTS:
+if not DEV_DEFAULTS and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 
 # Only behind a proxy that overwrites X-Forwarded-Proto may we trust it.
 TRUSTED_PROXY: bool = env.bool("TRUSTED_PROXY", default=False)
 # How many proxies append to X-Forwarded-For; 0 means the header is ignored.
 TRUSTED_PROXY_COUNT: int = env.int("TRUSTED_PROXY_COUNT", default=1 if TRUSTED_PROXY else 0)
+# The peers those proxies connect from (addresses or networks; "*" = any peer, as in compose where
+# web and realtime publish no port). A forwarded header from any other peer is ignored. This is the
+# one rule for the client address: no server we start rewrites it (guardiannest.api.net.client_ip).
+TRUSTED_PROXY_IPS: list[str] = env.list("FORWARDED_ALLOW_IPS", default=["*"])
 if TRUSTED_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
 
-SECURE_SSL_REDIRECT: bool = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_SSL_REDIRECT: bool = env.bool("SECURE_SSL_REDIRECT", default=not DEV_DEFAULTS)
 # Load balancers probe over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^health/"]
-SECURE_HSTS_SECONDS: int = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD: bool = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SECURE_HSTS_SECONDS: int = env.int("SECURE_HSTS_SECONDS", default=0 if DEV_DEFAULTS else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEV_DEFAULTS
+SECURE_HSTS_PRELOAD: bool = env.bool("SECURE_HSTS_PRELOAD", default=not DEV_DEFAULTS)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = not DEV_DEFAULTS
+CSRF_COOKIE_SECURE = not DEV_DEFAULTS
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -103,7 +117,7 @@ for _origin in CSRF_TRUSTED_ORIGINS:
 
 CORS_ALLOWED_ORIGINS: list[str] = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_ALLOWED_ORIGIN_REGEXES: list[str] = (
-    [r"^http://localhost(:\d+)?$", r"^http://127\.0\.0\.1(:\d+)?$"] if DEBUG else []
+    [r"^http://localhost(:\d+)?$", r"^http://127\.0\.0\.1(:\d+)?$"] if DEV_DEFAULTS else []
 )
 CORS_URLS_REGEX = r"^/(api|health)/.*$"
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After", "ETag"]
@@ -170,6 +184,8 @@ MIDDLEWARE = [
     "guardiannest.middleware.PrivateResponseMiddleware",
     "guardiannest.middleware.ResponseTimeMiddleware",
     "guardiannest.middleware.MetricsMiddleware",  # django-prometheus' After middleware, the metrics dashboards read
+    # Inside every header-setting middleware: an unmatched path's 404 is problem+json, DEBUG or not.
+    "guardiannest.middleware.UnmatchedPathMiddleware",
     # Last: turns a lockout raised by the admin login into its answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -322,7 +338,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "admin:login"
 
 JWT_SECRET = secret("JWT_SECRET", dev_default="dev-insecure-jwt-secret-for-the-embedded-default-only")
-if not DEBUG and len(JWT_SECRET) < 32:
+if not DEV_DEFAULTS and len(JWT_SECRET) < 32:
     raise ImproperlyConfigured("JWT_SECRET must be at least 32 characters.")
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": _duration(env.str("JWT_EXPIRES_IN", default="15m")),
@@ -444,6 +460,11 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# With Redis unreachable these throttles refuse (503 + Retry-After) instead of letting calls through
+# uncounted: they guard passwords, one-time codes and paid messages (guardiannest.api.throttling).
+THROTTLE_FAIL_CLOSED_SCOPES: frozenset[str] = frozenset({"login", "register", "otp", "reset", "sms"})
+THROTTLE_UNAVAILABLE_RETRY_AFTER = 30  # seconds
+
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 IDEMPOTENCY_WAIT_SECONDS = 10.0  # a concurrent duplicate waits this long for the first answer
 
@@ -494,12 +515,13 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if not DEBUG and not TESTING
+            if not DEV_DEFAULTS and not TESTING
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+# The embedded default serves static files (admin, Swagger UI) from the apps, collected or not.
+WHITENOISE_USE_FINDERS = DEV_DEFAULTS
 
 # --- email, SMS, push, payments: each switched on by its own variables ------------------
 
@@ -530,6 +552,23 @@ TWILIO_API_BASE: str = env.str("TWILIO_API_BASE", default="")  # tests point thi
 # reports are asked for at this URL and their X-Twilio-Signature is checked against it (behind a
 # proxy the URL Django sees differs). Empty: no status reports are asked for, and any that come are refused.
 TWILIO_STATUS_CALLBACK_URL: str = env.str("TWILIO_STATUS_CALLBACK_URL", default="")
+# SMS pumping (messaging/services/phone.py): codes go only to these destinations, given as E.164
+# country calling codes, longest match wins ("49" Germany, "1" North America, "1876" Jamaica alone).
+# The default is the EU/EEA, the UK, Switzerland and the US/Canada.
+SMS_ALLOWED_COUNTRIES: list[str] = [
+    code.strip()
+    for code in env.str(
+        "SMS_ALLOWED_COUNTRIES",
+        default="49,43,41,33,31,32,352,44,353,45,46,47,358,354,34,351,39,356,30,357,48,420,421,36,40,359,385,386,370,371,372,1",
+    ).split(",")
+    if code.strip()
+]
+# Spending ceilings on SMS codes, whoever asks: all destinations together, and each country
+# (SMS_BUDGET_COUNTRIES overrides one country: "49=500/hour,1=50/hour"). Past one the answer is 429,
+# the provider is not called, and guardiannest_sms_budget_exhausted_total counts it.
+SMS_BUDGET_GLOBAL: str = env.str("SMS_BUDGET_GLOBAL", default="1000/hour")
+SMS_BUDGET_PER_COUNTRY: str = env.str("SMS_BUDGET_PER_COUNTRY", default="200/hour")
+SMS_BUDGET_COUNTRIES: dict[str, str] = env.dict("SMS_BUDGET_COUNTRIES", default={})
 
 FIREBASE_PROJECT_ID: str = env.str("FIREBASE_PROJECT_ID", default="")
 FIREBASE_CREDENTIALS: str = env.str("FIREBASE_CREDENTIALS", default="")  # path to a service-account JSON
@@ -590,7 +629,7 @@ STRIPE_MAX_NETWORK_RETRIES: int = env.int("STRIPE_MAX_NETWORK_RETRIES", default=
 METRICS_TOKEN = secret("METRICS_TOKEN", required=False)
 PROMETHEUS_EXPORT_MIGRATIONS = False
 LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO")
-LOG_FORMAT: str = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+LOG_FORMAT: str = env.str("LOG_FORMAT", default="console" if DEV_DEFAULTS else "json")
 SENTRY_DSN = secret("SENTRY_DSN", required=False)
 if SENTRY_DSN:
     import sentry_sdk

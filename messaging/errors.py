@@ -24,3 +24,5 @@ class PhoneError(ErrorCodes):
     CODE_EXPIRED = "code_expired"
     TOO_MANY_ATTEMPTS = "too_many_attempts"
     NO_PENDING_VERIFICATION = "no_pending_verification"
+    EMAIL_NOT_VERIFIED = "email_not_verified", Refusal.FORBIDDEN  # no SMS before the email is proven
+    COUNTRY_NOT_SUPPORTED = "country_not_supported", Refusal.INVALID  # outside SMS_ALLOWED_COUNTRIES

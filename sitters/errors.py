@@ -23,6 +23,7 @@ class SitterError(ErrorCodes):
     # A document that cannot back what it is given for (not the sitter's, not ready, rejected).
     DOCUMENT_INVALID = "document_invalid", Refusal.INVALID
     CERTIFICATION_EXISTS = "certification_exists"
+    DOCUMENT_IN_USE = "document_in_use"  # one document backs one certification
     PROFILE_INCOMPLETE = "profile_incomplete"
     REVIEW_EXISTS = "review_exists"
     REQUIRED = "required", Refusal.INVALID

@@ -33,8 +33,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def call(base: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict | str]:
+def call(
+    base: str, path: str, body: dict | None = None, token: str | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict | str]:
     request = urllib.request.Request(base + path, data=json.dumps(body).encode() if body is not None else None)
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
     if body is not None:
         request.add_header("Content-Type", "application/json")
     if token:
@@ -50,23 +54,20 @@ def call(base: str, path: str, body: dict | None = None, token: str | None = Non
         return status, raw
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    var = tmp_path_factory.mktemp("var")
-    env = {"PATH": os.environ["PATH"], "VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "guardiannest.settings"}
-    for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo"], ["seed_demo"]):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
-        )
-        assert result.returncode == 0, result.stderr
+def serve(env: dict[str, str], log: Path | None = None) -> Iterator[str]:
+    """``manage.py serve`` on a free port with exactly ``env``; yields its base URL, stops it after.
+
+    Its output goes to ``log`` when given (the caller reads the log lines), else nowhere.
+    """
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with log.open("wb") if log else open(os.devnull, "wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -82,6 +83,41 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(15)
+
+
+def seeded(var: Path, *, twice: bool = False) -> dict[str, str]:
+    """`make run`'s environment on a fresh ``var``, migrated and seeded (``twice``: seeding is safe to repeat)."""
+    env = {"PATH": os.environ["PATH"], "VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "guardiannest.settings"}
+    for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo"], *([["seed_demo"]] if twice else [])):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+        )
+        assert result.returncode == 0, result.stderr
+    return env
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from serve(seeded(tmp_path_factory.mktemp("var"), twice=True))
+
+
+def assert_problem_404(base: str, path: str) -> None:
+    status, body = call(base, path, headers={"X-Request-ID": "probe-404", "Accept": "text/html"})
+    assert status == 404 and isinstance(body, dict), body
+    assert body["code"] == "not_found" and body["request_id"] == "probe-404"
+
+
+def test_debug_is_off_and_an_unknown_path_answers_problem_json(server: str) -> None:
+    """The embedded default is no debug server: no HTML page listing the routes, to anyone."""
+    for path in ("/nope", "/api/v1/nope", "/admin-nope/x", "/static/nope.css", "/api/schema/nope"):
+        assert_problem_404(server, path)
+
+
+def test_even_with_debug_asked_for_an_unknown_path_answers_problem_json(tmp_path: Path) -> None:
+    env = {"PATH": os.environ["PATH"], "VAR_DIR": str(tmp_path), "DEBUG": "true"}
+    for base in serve({**env, "DJANGO_SETTINGS_MODULE": "guardiannest.settings"}):
+        assert_problem_404(base, "/nope")
+        assert_problem_404(base, "/api/v1/nope")
 
 
 def test_health_docs_and_admin_answer(server: str) -> None:
@@ -139,6 +175,31 @@ def test_the_main_flows_work_on_sqlite_without_redis(server: str) -> None:
     assert call(server, "/api/v1/security/events", token=parent)[0] == 200
     assert call(server, "/api/v1/auth/passkeys", token=parent)[0] == 200
     assert call(server, "/api/v1/security/export", {}, token=parent)[0] == 202
+
+
+def test_a_loopback_client_cannot_pick_its_address_with_x_forwarded_for(tmp_path: Path) -> None:
+    """uvicorn's proxy headers trust loopback by default; ours trust no one unless a proxy is configured.
+
+    A server of its own: the shared one has spent this address's login budget on other tests.
+    """
+    for server in serve(seeded(tmp_path)):
+        assert_lockout_holds_whatever_the_forwarded_for(server)
+
+
+def assert_lockout_holds_whatever_the_forwarded_for(server: str) -> None:
+    email = "sitter.julia@guardiannest.demo"
+    wrong = [call(server, "/api/v1/auth/login", {"email": email, "password": "wrong-password-1"}) for _ in range(5)]
+    assert [status for status, _ in wrong] == [401] * 4 + [429], wrong
+    assert call(server, "/api/v1/auth/login", {"email": email, "password": "guardian-demo-2026"})[0] == 429
+
+    status, _ = call(
+        server,
+        "/api/v1/auth/login",
+        {"email": email, "password": "guardian-demo-2026"},
+        headers={"X-Forwarded-For": "203.0.113.7"},
+    )
+
+    assert status == 429, "a spoofed X-Forwarded-For got past the lock"
 
 
 def next_weekday_evening(weekday: int, start_hour: int, end_hour: int) -> tuple[str, str]:

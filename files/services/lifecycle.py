@@ -69,6 +69,22 @@ def file_review(*, file: StoredFile, actor: Any, approved: bool) -> StoredFile:
     return locked
 
 
+def file_review_reopen(*, file: StoredFile, actor: Any, reason: str) -> bool:
+    """Send an approved document back to staff: what it was approved for has changed. True if it was approved.
+
+    An approval covers the record the document backs as it was when staff looked (a certification's
+    kind and dates): once that record changes, the approval no longer says anything about it.
+    """
+    with transaction.atomic():
+        reopened = StoredFile.objects.filter(pk=file.pk, review=StoredFile.Review.APPROVED).update(
+            review=StoredFile.Review.PENDING, reviewed_by=None, reviewed_at=None, updated_at=timezone.now()
+        )
+        if reopened:
+            file.refresh_from_db(fields=["review", "reviewed_by", "reviewed_at", "updated_at"])
+            audit_record(action="file.review_reopened", actor=actor, target=file, data={"reason": reason})
+    return bool(reopened)
+
+
 # --- GDPR ------------------------------------------------------------------------------------
 
 

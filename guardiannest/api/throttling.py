@@ -3,6 +3,12 @@
 DRF's stock throttles read, append and write a list, which lets concurrent
 requests slip through; these count a fixed window with ``add`` + ``incr``, both
 atomic on Redis, and tell the client how long to wait.
+
+When the counter store cannot be reached, a throttle cannot count. Everyday
+calls go on uncounted (fail open: a metric and a log line say so), but the
+scopes that guard credentials and cost money (``THROTTLE_FAIL_CLOSED_SCOPES``:
+login, one-time codes, SMS, ...) refuse with 503 and Retry-After: an unlimited
+password or SMS endpoint is worse than a short outage of it.
 """
 
 from __future__ import annotations
@@ -10,11 +16,24 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import structlog
+from django.conf import settings
 from django.core.cache import cache
+from prometheus_client import Counter
+from redis.exceptions import RedisError
 from rest_framework import throttling
 from rest_framework.request import Request
 
 from guardiannest.api.net import client_ip
+from guardiannest.errors import ApplicationError, ErrorCode
+
+logger = structlog.get_logger("guardiannest.throttling")
+
+UNCOUNTED = Counter(
+    "guardiannest_throttle_store_unavailable_total",
+    "Throttle checks made while the counter store (Redis) was unreachable, by scope and outcome.",
+    ["scope", "outcome"],
+)
 
 
 def count_in_window(key: str, ttl: int) -> int:
@@ -61,7 +80,24 @@ class WindowThrottle(throttling.SimpleRateThrottle):
         window_start = int(now // self.duration) * self.duration
         window_key = f"throttle:{key}:{window_start}"
         self._wait = window_start + self.duration - now
-        return count_in_window(window_key, self.duration + 1) <= self.num_requests
+        try:
+            return count_in_window(window_key, self.duration + 1) <= self.num_requests
+        except (RedisError, OSError) as exc:
+            return self._store_unavailable(exc)
+
+    def _store_unavailable(self, exc: Exception) -> bool:
+        """Fail open for everyday scopes, closed for the guarded ones (module docstring)."""
+        scope = str(self.scope or "")
+        closed = scope in settings.THROTTLE_FAIL_CLOSED_SCOPES
+        UNCOUNTED.labels(scope=scope, outcome="refused" if closed else "allowed").inc()
+        logger.warning("throttle_store_unavailable", scope=scope, refused=closed, error=type(exc).__name__)
+        if closed:
+            raise ApplicationError(
+                ErrorCode.SERVICE_UNAVAILABLE,
+                "This is unavailable for a moment. Please try again shortly.",
+                retry_after=settings.THROTTLE_UNAVAILABLE_RETRY_AFTER,
+            ) from exc
+        return True
 
     def wait(self) -> float | None:
         return getattr(self, "_wait", None)

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import APIException
 from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,9 +27,27 @@ def live(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def _is_staff(request: HttpRequest) -> bool:
+    """A staff session (the admin) or a staff bearer token; a bad token is simply not staff."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_staff:
+        return True
+    if not request.headers.get("Authorization", "").startswith("Bearer "):
+        return False
+    try:
+        authenticated = JWTAuthentication().authenticate(Request(request))
+    except APIException:  # an expired, revoked or forged token: not staff, and readiness still answers
+        return False
+    return authenticated is not None and bool(authenticated[0].is_staff)
+
+
 @never_cache
 def ready(request: HttpRequest) -> JsonResponse:
+    """Each check by name, ok or failing. Only staff see timings and errors: an exception's text
+    names database hosts and users, which is nobody else's business."""
     healthy, report = run_readiness()
+    if not _is_staff(request):
+        report = {name: {"status": check["status"]} for name, check in report.items()}
     return JsonResponse({"status": "ok" if healthy else "failing", "checks": report}, status=200 if healthy else 503)
 
 

@@ -56,10 +56,10 @@ class BrowserOriginValidator(OriginValidator):
 
 
 def allowed_origins() -> list[str]:
-    """Our own hosts over HTTPS, the CORS allowlist, and in DEBUG any local port."""
+    """Our own hosts over HTTPS, the CORS allowlist, and with the development defaults any local port."""
     origins = list(settings.CORS_ALLOWED_ORIGINS) + list(settings.CSRF_TRUSTED_ORIGINS)
     origins += [f"https://{host}" for host in settings.ALLOWED_HOSTS if host and host not in {"*", "testserver"}]
-    if settings.DEBUG:
+    if settings.DEV_DEFAULTS:
         origins += ["localhost", "127.0.0.1"]  # no scheme: any scheme and port
     return origins
 

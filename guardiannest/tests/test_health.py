@@ -82,6 +82,21 @@ def test_ready_is_503_and_names_redis_when_it_is_down(api: APIClient, settings) 
     assert body["checks"]["database"]["status"] == "ok"
 
 
+def test_ready_tells_anonymous_callers_ok_or_failing_and_staff_the_details(
+    api: APIClient, staff_api: APIClient, settings
+) -> None:
+    """A failing database's exception names its host and user: only staff may read it."""
+    settings.REDIS_URL = f"redis://secret-host.internal:{closed_port()}/0"
+
+    anonymous = api.get("/health/ready").json()["checks"]
+    staff = staff_api.get("/health/ready").json()["checks"]
+
+    assert anonymous["redis"] == {"status": "failing"} and anonymous["database"] == {"status": "ok"}
+    assert "secret-host" not in str(anonymous)
+    assert staff["redis"]["status"] == "failing" and staff["redis"]["error"]
+    assert "time_ms" in staff["database"]
+
+
 def test_ready_is_503_and_names_the_broker_when_it_is_down(api: APIClient, settings) -> None:
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port()}/0"
     response = api.get("/health/ready")

@@ -58,6 +58,16 @@ def test_nothing_set_runs_the_embedded_default(tmp_path: Path) -> None:
     assert "FileSystemStorage" in values["STORAGES"]
 
 
+def test_debug_is_off_unless_asked_for(tmp_path: Path) -> None:
+    assert read({}, ["DEBUG", "DEV_DEFAULTS"], tmp_path) == {"DEBUG": "False", "DEV_DEFAULTS": "True"}
+    assert read({"DEBUG": "true"}, ["DEBUG"], tmp_path) == {"DEBUG": "True"}
+    # A deployment never gets the laptop defaults, whatever else it forgot.
+    assert read(PRODUCTION, ["DEBUG", "DEV_DEFAULTS"], tmp_path) == {"DEBUG": "False", "DEV_DEFAULTS": "False"}
+    # `make test`'s migrations check: SQLite with the test Redis exported is still no deployment.
+    sqlite_check = {"DATABASE_URL": "sqlite://:memory:", "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    assert read(sqlite_check, ["DEV_DEFAULTS"], tmp_path) == {"DEV_DEFAULTS": "True"}
+
+
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "JWT_SECRET", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"])
 def test_production_refuses_to_start_without_a_secret_and_names_it(missing: str, tmp_path: Path) -> None:
     env = {key: value for key, value in PRODUCTION.items() if key != missing}
@@ -156,3 +166,21 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "allowed"),
+    [
+        ({}, "''"),
+        ({"FORWARDED_ALLOW_IPS": "*"}, "''"),
+        ({"TRUSTED_PROXY": "true", "FORWARDED_ALLOW_IPS": "10.0.0.0/8"}, "'10.0.0.0/8'"),
+    ],
+)
+def test_gunicorn_trusts_forwarded_headers_only_from_configured_proxies(
+    env: dict[str, str], allowed: str, tmp_path: Path
+) -> None:
+    """gunicorn's own default trusts 127.0.0.1: ours trusts nobody unless TRUSTED_PROXY names the proxies."""
+    code = "import runpy; print(repr(runpy.run_path('deploy/gunicorn.conf.py')['forwarded_allow_ips']))"
+    result = run({**env, "LOG_FORMAT": "console"}, code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == allowed

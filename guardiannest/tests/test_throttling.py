@@ -87,3 +87,10 @@ def test_services_see_the_caller_as_the_untrusted_hop_and_its_browser(rf, settin
 
     assert client_of(request) == client_of(Request(request)) == Client(ip="203.0.113.7", user_agent="Firefox/130")
     assert client_of(rf.get("/", REMOTE_ADDR="10.0.0.1")) == Client(ip="10.0.0.1", user_agent="")
+
+
+def test_forwarded_for_counts_only_from_a_configured_proxy(rf, settings) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_IPS = ["10.0.0.0/8"]
+    assert client_ip(rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.7", REMOTE_ADDR="10.1.2.3")) == "203.0.113.7"
+    assert client_ip(rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.7", REMOTE_ADDR="127.0.0.1")) == "127.0.0.1"

@@ -13,6 +13,11 @@ their account's phone. The rules, each because of a cost or an attack:
   per-account ``sms`` scope on the API, each number has its own counter in the
   cache with the same rate, whatever account asks. Past it the answer is 429
   and the provider is never called.
+* SMS pumping (bots sending codes to premium numbers for a share of the fee)
+  is bounded whatever the number of accounts: only an account with a verified
+  email may ask, only destinations in ``SMS_ALLOWED_COUNTRIES`` are texted, and
+  a global and a per-country budget (``SMS_BUDGET_*``) cap the spend; a budget
+  that stops a send is counted in ``guardiannest_sms_budget_exhausted_total``.
 * The SMS goes to the provider straight after commit, not through the
   notification outbox: an outbox row would keep the readable code at rest.
   A failed send is logged and leaves the row to expire; the person asks again.
@@ -37,6 +42,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
+from prometheus_client import Counter
 
 from accounts.models import User
 from accounts.services.auth import user_phone_set
@@ -58,6 +64,12 @@ DEFAULT_RATE = "5/hour"
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])")
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
+BUDGET_EXHAUSTED = Counter(
+    "guardiannest_sms_budget_exhausted_total",
+    "SMS codes not sent because a spending budget was used up, by budget and destination country code.",
+    ["budget", "country"],
+)
+
 
 @dataclass(frozen=True)
 class PhoneVerificationStarted:
@@ -65,40 +77,72 @@ class PhoneVerificationStarted:
     expires_at: datetime
 
 
-def _rate() -> tuple[int, int]:
-    """(SMS allowed, per seconds) from the ``sms`` throttle rate: ``5/hour``, ``10/15m`` …"""
-    rate = str(settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get(THROTTLE_SCOPE) or DEFAULT_RATE)
-    match = _RATE.match(rate)
-    if match is None:
-        match = _RATE.match(DEFAULT_RATE)
-        assert match is not None
+def _parse_rate(rate: str) -> tuple[int, int]:
+    """(SMS allowed, per seconds) from a throttle-style rate: ``5/hour``, ``10/15m`` …"""
+    match = _RATE.match(rate) or _RATE.match(DEFAULT_RATE)
+    assert match is not None
     count, multiplier, unit = match.groups()
     return int(count), int(multiplier or 1) * _PERIODS[unit]
 
 
-def _spend_number_budget(phone: str) -> None:
-    """Count one SMS to ``phone`` in the current window; raise 429 once the window is full.
+def _rate() -> tuple[int, int]:
+    """The per-number rate: the rate of the API's ``sms`` throttle scope."""
+    return _parse_rate(
+        str(settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get(THROTTLE_SCOPE) or DEFAULT_RATE)
+    )
+
+
+def _spend(key: str, rate: tuple[int, int]) -> int | None:
+    """Count one SMS against ``key`` in the current window; the seconds to wait once the window is full.
 
     ``add`` then ``incr`` are each atomic on Redis, so racing requests cannot
-    both take the last slot. The key holds a keyed hash of the number, not the number.
+    both take the last slot.
     """
-    allowed, period = _rate()
+    allowed, period = rate
     now = time.time()
     window = int(now // period) * period
-    key = f"sms-number:{blind_index(phone, purpose='messaging.sms.number')}:{window}"
-    cache.add(key, 0, timeout=period + 1)
+    window_key = f"{key}:{window}"
+    cache.add(window_key, 0, timeout=period + 1)
     try:
-        count = cache.incr(key)
+        count = cache.incr(window_key)
     except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=period + 1)
+        cache.add(window_key, 1, timeout=period + 1)
         count = 1
-    if count > allowed:
-        wait = max(1, int(window + period - now + 0.999))
+    return max(1, int(window + period - now + 0.999)) if count > allowed else None
+
+
+def _spend_number_budget(phone: str) -> None:
+    """One SMS to ``phone``; 429 once the number has had its window's worth (the key holds a keyed hash)."""
+    wait = _spend(f"sms-number:{blind_index(phone, purpose='messaging.sms.number')}", _rate())
+    if wait is not None:
         raise ApplicationError(
-            ErrorCode.THROTTLED,
-            "Too many codes were sent to this number: try again later.",
-            retry_after=wait,
+            ErrorCode.THROTTLED, "Too many codes were sent to this number: try again later.", retry_after=wait
         )
+
+
+def destination_country(phone: str) -> str:
+    """The allowed country calling code ``phone`` (E.164) belongs to; refused outside the allowlist."""
+    digits = phone.removeprefix("+")
+    matches = [code for code in settings.SMS_ALLOWED_COUNTRIES if code and digits.startswith(code)]
+    if not matches:
+        raise invalid("phone", "We cannot send text messages to this country.", PhoneError.COUNTRY_NOT_SUPPORTED)
+    return max(matches, key=len)
+
+
+def _spend_platform_budgets(country: str) -> None:
+    """One SMS against this country's budget and the global one; 429 (and a metric) when either is spent."""
+    country_rate = settings.SMS_BUDGET_COUNTRIES.get(country) or settings.SMS_BUDGET_PER_COUNTRY
+    for budget, key, rate in (
+        ("country", f"sms-budget:country:{country}", country_rate),
+        ("global", "sms-budget:global", settings.SMS_BUDGET_GLOBAL),
+    ):
+        wait = _spend(key, _parse_rate(str(rate)))
+        if wait is not None:
+            BUDGET_EXHAUSTED.labels(budget=budget, country=country).inc()
+            logger.warning("sms_budget_exhausted", budget=budget, country=country)
+            raise ApplicationError(
+                ErrorCode.THROTTLED, "We cannot send more codes right now: try again later.", retry_after=wait
+            )
 
 
 def _new_code() -> str:
@@ -129,10 +173,16 @@ def _send(*, verification_id: str, phone: str, code: str) -> None:
 def phone_verification_start(*, user: User, phone: str) -> PhoneVerificationStarted:
     """Send a new code to ``phone`` (E.164, already validated); the user's earlier codes stop counting.
 
-    Raises 429 when the number has had its SMS for the window; the per-account
+    Refuses an account whose email is not verified (403) and a destination
+    outside ``SMS_ALLOWED_COUNTRIES`` (400); raises 429 when the number, its
+    country or the platform has had its SMS for the window. The per-account
     limit is the API's ``sms`` throttle scope.
     """
+    if user.email_verified_at is None:
+        raise ApplicationError(PhoneError.EMAIL_NOT_VERIFIED, "Verify your email address before adding a phone.")
+    country = destination_country(phone)
     _spend_number_budget(phone)
+    _spend_platform_budgets(country)
     code = _new_code()
     now = timezone.now()
     with transaction.atomic():

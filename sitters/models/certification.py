@@ -51,6 +51,8 @@ class Certification(models.Model):
                 condition=~models.Q(kind=CertificationKind.OTHER),
                 name="sitters_certification_one_per_kind",
             ),
+            # One document backs one certification: an approved certificate cannot lend its badge to others.
+            models.UniqueConstraint(fields=["document"], name="sitters_certification_one_document"),
         ]
         indexes = [
             # Search: "has an unexpired <kind>"; reminders: "expires within 30 days".

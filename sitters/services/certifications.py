@@ -6,6 +6,12 @@ partial unique constraint backs it up). Each change is audited and forgets
 the sitter's cached public profile and searches after commit: the badges
 and the certification filter of search read these rows.
 
+Staff approve a certification by approving its document, and that approval
+covers the certification as it stood: its kind, its dates and its document.
+Any change of those, and any new use of a document, sends the document back
+to review (pending: no badge) until staff look again. One document backs one
+certification (a unique constraint, answered as 409 ``document_in_use``).
+
 Reminders: :func:`certification_reminders_send` claims each certification
 with a conditional UPDATE of ``reminder_sent_for`` to the expiry date it
 reminds, in the same transaction as the notification. A second run, or a
@@ -29,7 +35,7 @@ from django.utils import timezone
 from accounts.models import User
 from files.models import Purpose, StoredFile
 from files.selectors import file_get_usable
-from files.services.lifecycle import file_review
+from files.services.lifecycle import file_review, file_review_reopen
 from guardiannest.audit.services import audit_record
 from guardiannest.errors import ApplicationError, Refusal, invalid, not_found
 from messaging.services.notifications import notify
@@ -80,13 +86,39 @@ def _check(sitter: SitterProfile, values: dict[str, Any], *, exclude: UUID | Non
             raise _exists(values["kind"])
 
 
+def _in_use() -> ApplicationError:
+    return ApplicationError(
+        SitterError.DOCUMENT_IN_USE,
+        "This document already backs another certification: upload the certificate for this one.",
+        errors={"document_id": ["This document backs another certification."]},
+    )
+
+
+def _check_document_free(document: StoredFile | None, *, exclude: UUID | None = None) -> None:
+    if document is None:
+        return
+    others = Certification.objects.filter(document=document)
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    if others.exists():
+        raise _in_use()
+
+
 def _save(certification: Certification, **kwargs: Any) -> None:
-    """Save, answering a clash on the one-per-kind constraint as 409 rather than a 500."""
+    """Save, answering a clash on a uniqueness constraint as 409 rather than a 500."""
     try:
         with transaction.atomic():
             certification.save(**kwargs)
     except IntegrityError as exc:
+        if "sitters_certification_one_document" in str(exc) or "document_id" in str(exc):
+            raise _in_use() from exc
         raise _exists(certification.kind) from exc
+
+
+def _back_to_review(certification: Certification, actor: User, reason: str) -> None:
+    """What staff approved is no longer what the certification says: its badge waits for them again."""
+    if certification.document is not None:
+        file_review_reopen(file=certification.document, actor=actor, reason=reason)
 
 
 def certification_create(
@@ -105,8 +137,11 @@ def certification_create(
             raise not_found()
         values = {"kind": kind, "issued_at": issued_at, "expires_at": expires_at}
         _check(locked, values)
-        certification = Certification(sitter=locked, document=_document(locked, document_id), **values)
+        document = _document(locked, document_id)
+        _check_document_free(document)
+        certification = Certification(sitter=locked, document=document, **values)
         _save(certification)
+        _back_to_review(certification, actor, "sitter.certification_created")
         sitter_changed_on_commit(locked.pk)
         audit_record(action="sitter.certification_created", actor=actor, target=certification, data={"kind": kind})
     return certification
@@ -129,8 +164,9 @@ def certification_update(*, certification: Certification, actor: User, **fields:
             if key in fields and getattr(locked, key) != fields[key]:
                 setattr(locked, key, fields[key])
                 changed.append(key)
-        if "document_id" in fields and locked.document_id != fields["document_id"]:
+        if "document_id" in fields and str(locked.document_id) != str(fields["document_id"]):
             locked.document = _document(sitter, fields["document_id"])
+            _check_document_free(locked.document, exclude=locked.pk)
             changed.append("document")
         if not changed:
             return locked
@@ -140,6 +176,7 @@ def certification_update(*, certification: Certification, actor: User, **fields:
             exclude=locked.pk,
         )
         _save(locked, update_fields=[*changed, "updated_at"])
+        _back_to_review(locked, actor, "sitter.certification_updated")
         sitter_changed_on_commit(sitter.pk)
         audit_record(action="sitter.certification_updated", actor=actor, target=locked, data={"fields": changed})
     return locked

@@ -23,6 +23,7 @@ CLIENT_STATUSES = {
     "already_verified": 409,
     "document_invalid": 400,
     "certification_exists": 409,
+    "document_in_use": 409,
     "profile_incomplete": 409,
     "review_exists": 409,
     "required": 400,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 import pytest
@@ -265,3 +266,57 @@ def test_uploads_are_throttled_per_user(parent_api: APIClient, settings: Any, si
     assert response["status"] == 429
     assert StoredFile.objects.count() == 2
     assert upload(sitter_api, samples.png(), name="d.png").status_code == 201  # someone else's quota
+
+
+def pdf_with_object_stream(objects: bytes, *, filter_name: bytes = b"/FlateDecode") -> bytes:
+    """A PDF 1.5 whose catalog lives in a compressed object stream (``/Type /ObjStm``), as real writers do."""
+    body = zlib.compress(objects) if filter_name == b"/FlateDecode" else objects.hex().encode() + b">"
+    return (
+        b"%PDF-1.5\n"
+        b"4 0 obj << /Type /ObjStm /N 1 /First 4 /Filter "
+        + filter_name
+        + b" /Length "
+        + str(len(body)).encode()
+        + b" >>\nstream\n"
+        + body
+        + b"\nendstream\nendobj\n"
+        b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+        b"trailer << /Root 1 0 R >>\n%%EOF\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "objects",
+    [
+        b"1 0 << /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>",
+        b"1 0 << /Type /Catalog /Pages 2 0 R /OpenAction << /S /Launch /F (calc.exe) >> >>",
+        b"1 0 << /Type /Catalog /Names << /J#61vaScript 5 0 R >> >>",
+    ],
+)
+def test_a_pdf_hiding_active_content_in_a_compressed_object_stream_is_refused(
+    parent_api: APIClient, objects: bytes
+) -> None:
+    response = upload(
+        parent_api, pdf_with_object_stream(objects), "id_document", name="id.pdf", content_type="application/pdf"
+    )
+
+    assert_problem(response, 415, "file_active_content")
+    assert not StoredFile.objects.exists()
+
+
+def test_a_pdf_with_an_object_stream_it_cannot_read_is_refused(parent_api: APIClient) -> None:
+    data = pdf_with_object_stream(b"1 0 << /OpenAction << /JS (x) >> >>", filter_name=b"/ASCIIHexDecode")
+
+    assert_problem(
+        upload(parent_api, data, "id_document", name="id.pdf", content_type="application/pdf"),
+        415,
+        "file_active_content",
+    )
+
+
+def test_a_clean_pdf_with_an_object_stream_is_accepted(parent_api: APIClient) -> None:
+    data = pdf_with_object_stream(b"1 0 << /Type /Catalog /Pages 2 0 R >>")
+
+    response = upload(parent_api, data, "id_document", name="id.pdf", content_type="application/pdf")
+
+    assert response.status_code == 201, response.content

@@ -42,6 +42,10 @@ class Command(BaseCommand):
                 log_config=None,
                 access_log=False,
                 ws_max_size=65_536,
+                # uvicorn would take X-Forwarded-For from any loopback peer by default: a local
+                # client could pick its own address. The app alone reads that header, from the
+                # configured proxies only (guardiannest.api.net.client_ip).
+                proxy_headers=False,
             )
         finally:
             if jobs is not None:

@@ -13,9 +13,12 @@ from typing import Any
 import pytest
 from django.contrib.auth.hashers import check_password
 from django.db import connection
+from django.utils import timezone
+from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from accounts.tests.factories import ParentFactory, SitterFactory
 from accounts.tests.problems import assert_problem
 from conftest import client_for, race
 from guardiannest.audit.models import AuditEvent
@@ -28,6 +31,22 @@ START = "/api/v1/phone/verification"
 CONFIRM = "/api/v1/phone/verification/confirm"
 PHONE = "+14155550123"
 OTHER_PHONE = "+14155550124"
+
+
+@pytest.fixture
+def parent(db: Any) -> User:
+    """Only an account with a verified email may ask for an SMS: the personas here have one."""
+    return ParentFactory(email="parent@example.com", email_verified_at=timezone.now())
+
+
+@pytest.fixture
+def other_parent(db: Any) -> User:
+    return ParentFactory(email="other.parent@example.com", email_verified_at=timezone.now())
+
+
+@pytest.fixture
+def sitter(db: Any) -> User:
+    return SitterFactory(email="sitter@example.com", email_verified_at=timezone.now())
 
 
 def _sms_rate(settings: Any, rate: str) -> None:
@@ -286,3 +305,74 @@ def test_gdpr_erasure_removes_the_accounts_verifications(
     phone_verifications_erase(parent)
 
     assert list(PhoneVerification.objects.values_list("user", flat=True)) == [other_parent.pk]
+
+
+# --- SMS pumping: bots aim codes at premium numbers, from as many accounts as they like ---------------
+
+
+def _exhausted(budget: str, country: str) -> float:
+    labels = {"budget": budget, "country": country}
+    return REGISTRY.get_sample_value("guardiannest_sms_budget_exhausted_total", labels) or 0.0
+
+
+@pytest.mark.django_db
+def test_an_account_without_a_verified_email_gets_no_sms(
+    twilio: TwilioStandIn, django_capture_on_commit_callbacks: Any
+) -> None:
+    bot = ParentFactory(email="bot@example.com")
+
+    response = _start(client_for(bot), django_capture_on_commit_callbacks)
+
+    assert_problem(response, 403, "email_not_verified")
+    assert twilio.messages == [] and PhoneVerification.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("phone", ["+8823451234567", "+2551234567890", "+79161234567"])
+def test_destinations_outside_the_allowlist_get_no_sms(
+    twilio: TwilioStandIn, parent_api: APIClient, phone: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    """International networks and countries we do not serve: favourites of SMS pumping."""
+    response = _start(parent_api, django_capture_on_commit_callbacks, phone=phone)
+
+    assert_problem(response, 400, "country_not_supported")
+    assert twilio.messages == []
+
+
+@pytest.mark.django_db
+def test_a_countrys_budget_stops_sends_from_any_number_of_accounts_and_is_counted(
+    twilio: TwilioStandIn, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.SMS_BUDGET_PER_COUNTRY = "3/hour"
+    settings.SMS_BUDGET_COUNTRIES = {"49": "100/hour"}
+    before = _exhausted("country", "1")
+    bots = [ParentFactory(email_verified_at=timezone.now()) for _ in range(4)]
+
+    codes = [
+        _start(client_for(bot), django_capture_on_commit_callbacks, phone=f"+1415555020{n}").status_code
+        for n, bot in enumerate(bots)
+    ]
+
+    assert codes == [202, 202, 202, 429]
+    assert len(twilio.messages) == 3
+    assert _exhausted("country", "1") == before + 1
+    # another country has its own budget (here raised for Germany)
+    assert _start(client_for(bots[3]), django_capture_on_commit_callbacks, phone="+4915123456789").status_code == 202
+
+
+@pytest.mark.django_db
+def test_the_global_budget_stops_sends_to_every_country_and_is_counted(
+    twilio: TwilioStandIn, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.SMS_BUDGET_GLOBAL = "2/hour"
+    before = _exhausted("global", "44")
+    bots = [ParentFactory(email_verified_at=timezone.now()) for _ in range(3)]
+
+    codes = [
+        _start(client_for(bot), django_capture_on_commit_callbacks, phone=phone).status_code
+        for bot, phone in zip(bots, ["+4915123456789", "+14155550123", "+447700900123"], strict=True)
+    ]
+
+    assert codes == [202, 202, 429]
+    assert len(twilio.messages) == 2
+    assert _exhausted("global", "44") == before + 1

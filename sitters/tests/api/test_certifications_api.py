@@ -74,14 +74,18 @@ def test_create_list_get_patch_delete(
     assert [item["id"] for item in listing["results"]] == [created["id"]]
     assert listing["next"] is None
 
-    # patch: expiring within 30 days still shows the badge
+    # patch: the approval covered the old dates, so the badge waits for staff again
     before = profile_version(sitter.pk)
     with django_capture_on_commit_callbacks(execute=True):
         response = sitter_api.patch(f"{URL}/{created['id']}", {"expires_at": days(10)}, format="json")
     assert response.status_code == 200, response.content
-    assert response.json()["status"] == "expiring" and response.json()["badge"] is True
+    assert response.json()["status"] == "unconfirmed" and response.json()["badge"] is False
     assert profile_version(sitter.pk) != before
     assert AuditEvent.objects.get(action="sitter.certification_updated").data == {"fields": ["expires_at"]}
+    # approved again: expiring within 30 days still shows the badge
+    file_review(file=document, actor=staff, approved=True)
+    detail = sitter_api.get(f"{URL}/{created['id']}").json()
+    assert detail["status"] == "expiring" and detail["badge"] is True
 
     # delete
     with django_capture_on_commit_callbacks(execute=True):
@@ -196,3 +200,62 @@ def test_parents_are_refused(parent_api: APIClient, sitter: User) -> None:
 
 def test_another_sitters_certification_is_not_found(request: pytest.FixtureRequest) -> None:
     CASES["sitters:certification-detail"](request)
+
+
+# --- forged badges: an approval covers what staff saw, and one document backs one certification ---------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"kind": "cpr"}, {"issued_at": Days(-30)}, {"expires_at": Days(3000)}, {"expires_at": None}],
+)
+def test_any_edit_of_an_approved_certification_sends_it_back_to_review(
+    sitter_api: APIClient, profile: Any, change: dict[str, Any]
+) -> None:
+    """The attack: staff approve a first-aid certificate; the sitter turns it into another kind or dates."""
+    certification = CertificationFactory(sitter=profile)
+    assert sitter_api.get(f"{URL}/{certification.pk}").json()["badge"] is True
+
+    response = sitter_api.patch(f"{URL}/{certification.pk}", resolved(change), format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["badge"] is False and response.json()["status"] == "unconfirmed"
+    certification.document.refresh_from_db()
+    assert certification.document.review == "pending" and certification.document.reviewed_by is None
+    assert AuditEvent.objects.filter(action="file.review_reopened", target_id=str(certification.document_id)).exists()
+
+
+def test_one_document_backs_one_certification(sitter_api: APIClient, profile: Any) -> None:
+    """The attack: attach an approved document to other certifications, and their badges follow."""
+    approved = CertificationFactory(sitter=profile)
+    document_id = str(approved.document_id)
+
+    created = sitter_api.post(URL, {"kind": "cpr", "issued_at": days(-10), "document_id": document_id}, format="json")
+    other = sitter_api.post(URL, {"kind": "driving", "issued_at": days(-10)}, format="json").json()
+    patched = sitter_api.patch(f"{URL}/{other['id']}", {"document_id": document_id}, format="json")
+
+    assert_problem(created, 409, "document_in_use")
+    assert_problem(patched, 409, "document_in_use")
+    assert list(Certification.objects.filter(document_id=document_id)) == [approved]
+    assert sitter_api.get(f"{URL}/{approved.pk}").json()["badge"] is True  # the honest one keeps its badge
+
+
+def test_the_database_refuses_a_second_certification_on_one_document(profile: Any) -> None:
+    from django.db import IntegrityError, transaction
+
+    approved = CertificationFactory(sitter=profile)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CertificationFactory(sitter=profile, kind="cpr", document=approved.document)
+
+
+def test_a_detached_approved_document_reattached_waits_for_review(sitter_api: APIClient, profile: Any) -> None:
+    approved = CertificationFactory(sitter=profile)
+    document = approved.document
+    assert sitter_api.delete(f"{URL}/{approved.pk}").status_code == 204
+
+    response = sitter_api.post(
+        URL, {"kind": "cpr", "issued_at": days(-10), "document_id": str(document.pk)}, format="json"
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["badge"] is False
