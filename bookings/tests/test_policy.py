@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bookings import policy
-from bookings.transitions import TRANSITIONS, Party, allowed
 from bookings.models import BookingStatus
+from bookings.transitions import TRANSITIONS, Party, allowed
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
