@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
@@ -70,8 +71,6 @@ def _payment_status(booking: Booking) -> str | None:
 
 
 def booking_data(booking: Booking) -> dict[str, Any]:
-    from zoneinfo import ZoneInfo
-
     zone = ZoneInfo(booking.timezone)
     return {
         "id": booking.pk,
@@ -79,8 +78,9 @@ def booking_data(booking: Booking) -> dict[str, Any]:
         "parent_id": booking.parent_id,
         "sitter_id": booking.sitter_id,
         "child_ids": [child.pk for child in booking.children.all()],
-        "start": booking.starts_at.astimezone(zone),
-        "end": booking.ends_at.astimezone(zone),
+        # Strings, so DRF keeps the sitter's offset instead of converting to the server's zone.
+        "start": booking.starts_at.astimezone(zone).isoformat(),
+        "end": booking.ends_at.astimezone(zone).isoformat(),
         "timezone": booking.timezone,
         "hourly_rate": money(booking.hourly_rate, booking.currency),
         "price": money(booking.price_amount, booking.currency),
