@@ -12,7 +12,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -185,66 +185,71 @@ class PlaceSerializer(StrictSerializer):
     longitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180)
 
 
-class BookingAcceptApi(APIView):
-    permission_classes = [IsAuthenticated]
+class BookingActionApi(APIView):
+    """One move of a booking: validate the body (if any), call the service, answer the booking as it is now."""
 
-    @extend_schema(request=None, responses={200: BookingSerializer}, tags=TAGS)
+    permission_classes = [IsAuthenticated]
+    input_serializer: type[StrictSerializer] | None = None
+
+    def act(self, booking_id: UUID, actor: User, values: dict[str, Any]) -> object:
+        raise NotImplementedError
+
     def post(self, request: Request, booking_id: UUID) -> Response:
-        services.booking_accept(booking_id=booking_id, actor=caller(request))
+        values: dict[str, Any] = {}
+        if self.input_serializer is not None:
+            data = self.input_serializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            values = dict(data.validated_data)
+        self.act(booking_id, caller(request), values)
         return _answer(booking_id, caller(request))
 
 
-class BookingDeclineApi(APIView):
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(request=ReasonSerializer, responses={200: BookingSerializer}, tags=TAGS)
-    def post(self, request: Request, booking_id: UUID) -> Response:
-        data = ReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.booking_decline(booking_id=booking_id, actor=caller(request), reason=data.validated_data["reason"])
-        return _answer(booking_id, caller(request))
+def _schema(body: type[StrictSerializer] | None) -> Any:
+    return extend_schema_view(post=extend_schema(request=body, responses={200: BookingSerializer}, tags=TAGS))
 
 
-class BookingCancelApi(APIView):
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(request=ReasonSerializer, responses={200: BookingSerializer}, tags=TAGS)
-    def post(self, request: Request, booking_id: UUID) -> Response:
-        data = ReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.booking_cancel(booking_id=booking_id, actor=caller(request), reason=data.validated_data["reason"])
-        return _answer(booking_id, caller(request))
+@_schema(None)
+class BookingAcceptApi(BookingActionApi):
+    def act(self, booking_id: UUID, actor: User, values: dict[str, Any]) -> object:
+        return services.booking_accept(booking_id=booking_id, actor=actor)
 
 
-class BookingCheckInApi(APIView):
-    permission_classes = [IsAuthenticated]
+@_schema(ReasonSerializer)
+class BookingDeclineApi(BookingActionApi):
+    input_serializer = ReasonSerializer
 
-    @extend_schema(request=PlaceSerializer, responses={200: BookingSerializer}, tags=TAGS)
-    def post(self, request: Request, booking_id: UUID) -> Response:
-        data = PlaceSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.booking_check_in(booking_id=booking_id, actor=caller(request), **data.validated_data)
-        return _answer(booking_id, caller(request))
+    def act(self, booking_id: UUID, actor: User, values: dict[str, Any]) -> object:
+        return services.booking_decline(booking_id=booking_id, actor=actor, reason=values["reason"])
 
 
-class BookingCheckOutApi(APIView):
-    permission_classes = [IsAuthenticated]
+@_schema(ReasonSerializer)
+class BookingCancelApi(BookingActionApi):
+    input_serializer = ReasonSerializer
 
-    @extend_schema(request=PlaceSerializer, responses={200: BookingSerializer}, tags=TAGS)
-    def post(self, request: Request, booking_id: UUID) -> Response:
-        data = PlaceSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.booking_check_out(booking_id=booking_id, actor=caller(request), **data.validated_data)
-        return _answer(booking_id, caller(request))
+    def act(self, booking_id: UUID, actor: User, values: dict[str, Any]) -> object:
+        return services.booking_cancel(booking_id=booking_id, actor=actor, reason=values["reason"])
 
 
-class BookingHoursConfirmApi(APIView):
-    permission_classes = [IsAuthenticated]
+@_schema(PlaceSerializer)
+class BookingCheckInApi(BookingActionApi):
+    input_serializer = PlaceSerializer
 
-    @extend_schema(request=None, responses={200: BookingSerializer}, tags=TAGS)
-    def post(self, request: Request, booking_id: UUID) -> Response:
-        services.booking_hours_confirm(booking_id=booking_id, actor=caller(request))
-        return _answer(booking_id, caller(request))
+    def act(self, booking_id: UUID, actor: User, values: dict[str, Any]) -> object:
+        return services.booking_check_in(booking_id=booking_id, actor=actor, **values)
+
+
+@_schema(PlaceSerializer)
+class BookingCheckOutApi(BookingActionApi):
+    input_serializer = PlaceSerializer
+
+    def act(self, booking_id: UUID, actor: User, values: dict[str, Any]) -> object:
+        return services.booking_check_out(booking_id=booking_id, actor=actor, **values)
+
+
+@_schema(None)
+class BookingHoursConfirmApi(BookingActionApi):
+    def act(self, booking_id: UUID, actor: User, values: dict[str, Any]) -> object:
+        return services.booking_hours_confirm(booking_id=booking_id, actor=actor)
 
 
 urlpatterns = [
