@@ -1,3 +1,5 @@
+"""Booking requests and their whole lifecycle, cancellation policy, recurring series, check-in/out, reminders."""
+
 from django.apps import AppConfig
 
 
@@ -12,7 +14,11 @@ class BookingsConfig(AppConfig):
         # The notifications of a booking's life; a request's push offers accept and decline.
         from django.utils.translation import gettext_lazy as _
 
+        from bookings import tasks  # noqa: F401  (workers register the tasks)
+        from bookings.services.payments import booking_payment_changed
+        from guardiannest.registries import beat_entries
         from messaging.kinds import Category, Channel, Kind, KindAction, register
+        from payments.handlers import payment_handlers
 
         email, push, sms = Channel.EMAIL, Channel.PUSH, Channel.SMS
         needs, data = ("booking_id", "other_name", "starts_at"), ("booking_id",)
@@ -30,4 +36,9 @@ class BookingsConfig(AppConfig):
             Kind("booking.reminder", Category.BOOKING, frozenset({push, sms}), needs, data),
             Kind("booking.cancelled", Category.BOOKING, frozenset({email, push, sms}), needs, data),
             Kind("booking.completed", Category.BOOKING, frozenset({email, push}), needs, data),
+        )
+        # A payment authorised later (the parent approved it with their bank) confirms the booking.
+        payment_handlers.register("bookings", booking_payment_changed)
+        beat_entries.register(
+            "bookings-expire-unanswered", {"task": "bookings.booking_expire_unanswered", "schedule": 60.0}
         )

@@ -624,6 +624,24 @@ if not Decimal(0) <= PLATFORM_FEE_PERCENT <= Decimal(100):
 STRIPE_TIMEOUT: float = env.float("STRIPE_TIMEOUT", default=10.0)
 STRIPE_MAX_NETWORK_RETRIES: int = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 
+# --- bookings (bookings/) -----------------------------------------------------------------------
+# What GET config tells the apps, and what the booking services apply (bookings/policy.py).
+BOOKING_MIN_MINUTES: int = env.int("BOOKING_MIN_MINUTES", default=60)
+# An unanswered request expires after this long; one starting within BOOKING_LAST_MINUTE_HOURS sooner.
+BOOKING_REQUEST_EXPIRY_MINUTES: int = env.int("BOOKING_REQUEST_EXPIRY_MINUTES", default=24 * 60)
+BOOKING_LAST_MINUTE_HOURS: int = env.int("BOOKING_LAST_MINUTE_HOURS", default=24)
+BOOKING_LAST_MINUTE_EXPIRY_MINUTES: int = env.int("BOOKING_LAST_MINUTE_EXPIRY_MINUTES", default=60)
+# A parent's cancellation: the first tier whose hours_before_start the cancellation is at least
+# that far ahead of the start sets the fee (a share of the price). A sitter's cancellation is free.
+BOOKING_CANCELLATION_POLICY: tuple[dict[str, int], ...] = (
+    {"hours_before_start": 24, "fee_percent": 0},
+    {"hours_before_start": 2, "fee_percent": env.int("BOOKING_LATE_CANCELLATION_FEE_PERCENT", default=50)},
+    {"hours_before_start": 0, "fee_percent": 100},
+)
+# Check-in opens this many minutes before the start; farther than this from the family's home is flagged.
+BOOKING_CHECK_IN_OPENS_MINUTES: int = env.int("BOOKING_CHECK_IN_OPENS_MINUTES", default=30)
+BOOKING_CHECK_IN_FLAG_KM: float = env.float("BOOKING_CHECK_IN_FLAG_KM", default=1.0)
+
 # --- observability -------------------------------------------------------------------------
 
 METRICS_TOKEN = secret("METRICS_TOKEN", required=False)

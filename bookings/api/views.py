@@ -1,0 +1,265 @@
+"""Bookings over HTTP (API.md, Bookings): a thin layer over bookings.services and bookings.selectors.
+
+Every action answers the booking as it is after the move (200); a repeated
+move answers it unchanged; a move the transitions table does not allow is a
+409 with its code. Another party's booking is 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, extend_schema_view
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from bookings import policy, selectors, services
+from bookings.models import Booking, BookingStatus, HoursStatus
+from guardiannest.api.idempotency import idempotent
+from guardiannest.api.pagination import CursorPagination
+from guardiannest.api.serializers import StrictSerializer
+from guardiannest.money import money
+
+TAGS = ["bookings"]
+
+
+def caller(request: Request) -> User:
+    return cast(User, request.user)
+
+
+@extend_schema_serializer(component_name="BookingMoney")
+class MoneyOutSerializer(serializers.Serializer):
+    amount = serializers.IntegerField()
+    currency = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="Booking")
+class BookingSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=BookingStatus.choices)
+    parent_id = serializers.UUIDField()
+    sitter_id = serializers.UUIDField()
+    child_ids = serializers.ListField(child=serializers.UUIDField())
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    timezone = serializers.CharField(help_text="The sitter's time zone; start and end are shown in it.")
+    hourly_rate = MoneyOutSerializer()
+    price = MoneyOutSerializer(help_text="Rate x real elapsed time, computed by the server.")
+    notes = serializers.CharField()
+    payment_status = serializers.CharField(allow_null=True, help_text="Null until the sitter accepts.")
+    cancellation_fee = MoneyOutSerializer()
+    cancel_reason = serializers.CharField()
+    hours_status = serializers.ChoiceField(choices=HoursStatus.choices)
+    expires_at = serializers.DateTimeField()
+    checked_in_at = serializers.DateTimeField(allow_null=True)
+    checked_out_at = serializers.DateTimeField(allow_null=True)
+    check_in_flagged = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+def _payment_status(booking: Booking) -> str | None:
+    if booking.payment is not None:
+        return booking.payment.status
+    return "requires_payment_method" if booking.status == BookingStatus.ACCEPTED else None
+
+
+def booking_data(booking: Booking) -> dict[str, Any]:
+    zone = ZoneInfo(booking.timezone)
+    return {
+        "id": booking.pk,
+        "status": booking.status,
+        "parent_id": booking.parent_id,
+        "sitter_id": booking.sitter_id,
+        "child_ids": [child.pk for child in booking.children.all()],
+        # Strings, so DRF keeps the sitter's offset instead of converting to the server's zone.
+        "start": booking.starts_at.astimezone(zone).isoformat(),
+        "end": booking.ends_at.astimezone(zone).isoformat(),
+        "timezone": booking.timezone,
+        "hourly_rate": money(booking.hourly_rate, booking.currency),
+        "price": money(booking.price_amount, booking.currency),
+        "notes": booking.notes,
+        "payment_status": _payment_status(booking),
+        "cancellation_fee": money(booking.cancellation_fee_amount, booking.currency),
+        "cancel_reason": booking.cancel_reason,
+        "hours_status": booking.hours_status,
+        "expires_at": booking.expires_at,
+        "checked_in_at": booking.checked_in_at,
+        "checked_out_at": booking.checked_out_at,
+        "check_in_flagged": booking.check_in_flagged,
+        "created_at": booking.created_at,
+    }
+
+
+def _answer(booking_id: UUID, user: User, status: int = 200) -> Response:
+    booking = selectors.booking_get_for_user(booking_id=booking_id, user=user)
+    return Response(BookingSerializer(booking_data(booking)).data, status=status)
+
+
+@extend_schema_serializer(component_name="PlatformConfig")
+class ConfigSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    min_booking_minutes = serializers.IntegerField()
+    platform_fee_percent = serializers.FloatField()
+    cancellation_policy = serializers.ListField(child=serializers.DictField())
+    request_expiry_minutes = serializers.IntegerField()
+    last_minute_request_expiry_minutes = serializers.IntegerField()
+    last_minute_hours = serializers.IntegerField()
+    check_in_opens_minutes = serializers.IntegerField()
+
+
+class ConfigApi(APIView):
+    """What apps must not hard-code: currency, minimum booking, fee, cancellation policy, request expiry."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    @extend_schema(responses={200: ConfigSerializer}, tags=["config"])
+    def get(self, request: Request) -> Response:
+        return Response(ConfigSerializer(policy.config()).data)
+
+
+@extend_schema_serializer(component_name="BookingCreateInput")
+class BookingCreateSerializer(StrictSerializer):
+    sitter_id = serializers.UUIDField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    child_ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=10)
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+
+class BookingListApi(APIView):
+    permission_classes = [IsAuthenticated]
+    pagination_class = CursorPagination
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=BookingStatus.values)],
+        responses={200: BookingSerializer(many=True)},
+        tags=TAGS,
+    )
+    def get(self, request: Request) -> Response:
+        rows = selectors.booking_list_for_user(user=caller(request), status=request.query_params.get("status"))
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(rows, request, self) or []
+        return paginator.get_paginated_response(BookingSerializer([booking_data(b) for b in page], many=True).data)
+
+    @extend_schema(request=BookingCreateSerializer, responses={201: BookingSerializer}, tags=TAGS)
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = BookingCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        booking = services.booking_create(
+            parent=caller(request),
+            sitter_id=values["sitter_id"],
+            starts_at=values["start"],
+            ends_at=values["end"],
+            child_ids=values["child_ids"],
+            notes=values["notes"],
+        )
+        return _answer(booking.pk, caller(request), status=201)
+
+
+class BookingDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: BookingSerializer}, tags=TAGS)
+    def get(self, request: Request, booking_id: UUID) -> Response:
+        return _answer(booking_id, caller(request))
+
+
+@extend_schema_serializer(component_name="BookingReasonInput")
+class ReasonSerializer(StrictSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+
+
+@extend_schema_serializer(component_name="BookingPlaceInput")
+class PlaceSerializer(StrictSerializer):
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180)
+
+
+class BookingActionApi(APIView):
+    """One move of a booking: validate the body (if any), call the service, answer the booking as it is now."""
+
+    permission_classes = [IsAuthenticated]
+    input_serializer: type[StrictSerializer] | None = None
+
+    def act(self, booking_id: UUID, actor: User, values: dict[str, Any]) -> object:
+        raise NotImplementedError
+
+    def post(self, request: Request, booking_id: UUID) -> Response:
+        values: dict[str, Any] = {}
+        if self.input_serializer is not None:
+            data = self.input_serializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            values = dict(data.validated_data)
+        self.act(booking_id, caller(request), values)
+        return _answer(booking_id, caller(request))
+
+
+def _schema(body: type[StrictSerializer] | None) -> Any:
+    return extend_schema_view(post=extend_schema(request=body, responses={200: BookingSerializer}, tags=TAGS))
+
+
+@_schema(None)
+class BookingAcceptApi(BookingActionApi):
+    def act(self, booking_id: UUID, actor: User, values: dict[str, Any]) -> object:
+        return services.booking_accept(booking_id=booking_id, actor=actor)
+
+
+@_schema(ReasonSerializer)
+class BookingDeclineApi(BookingActionApi):
+    input_serializer = ReasonSerializer
+
+    def act(self, booking_id: UUID, actor: User, values: dict[str, Any]) -> object:
+        return services.booking_decline(booking_id=booking_id, actor=actor, reason=values["reason"])
+
+
+@_schema(ReasonSerializer)
+class BookingCancelApi(BookingActionApi):
+    input_serializer = ReasonSerializer
+
+    def act(self, booking_id: UUID, actor: User, values: dict[str, Any]) -> object:
+        return services.booking_cancel(booking_id=booking_id, actor=actor, reason=values["reason"])
+
+
+@_schema(PlaceSerializer)
+class BookingCheckInApi(BookingActionApi):
+    input_serializer = PlaceSerializer
+
+    def act(self, booking_id: UUID, actor: User, values: dict[str, Any]) -> object:
+        return services.booking_check_in(booking_id=booking_id, actor=actor, **values)
+
+
+@_schema(PlaceSerializer)
+class BookingCheckOutApi(BookingActionApi):
+    input_serializer = PlaceSerializer
+
+    def act(self, booking_id: UUID, actor: User, values: dict[str, Any]) -> object:
+        return services.booking_check_out(booking_id=booking_id, actor=actor, **values)
+
+
+@_schema(None)
+class BookingHoursConfirmApi(BookingActionApi):
+    def act(self, booking_id: UUID, actor: User, values: dict[str, Any]) -> object:
+        return services.booking_hours_confirm(booking_id=booking_id, actor=actor)
+
+
+urlpatterns = [
+    path("config", ConfigApi.as_view(), name="config"),
+    path("bookings", BookingListApi.as_view(), name="list"),
+    path("bookings/<uuid:booking_id>", BookingDetailApi.as_view(), name="detail"),
+    path("bookings/<uuid:booking_id>/accept", BookingAcceptApi.as_view(), name="accept"),
+    path("bookings/<uuid:booking_id>/decline", BookingDeclineApi.as_view(), name="decline"),
+    path("bookings/<uuid:booking_id>/cancel", BookingCancelApi.as_view(), name="cancel"),
+    path("bookings/<uuid:booking_id>/check-in", BookingCheckInApi.as_view(), name="check-in"),
+    path("bookings/<uuid:booking_id>/check-out", BookingCheckOutApi.as_view(), name="check-out"),
+    path("bookings/<uuid:booking_id>/hours/confirm", BookingHoursConfirmApi.as_view(), name="hours-confirm"),
+]
