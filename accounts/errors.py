@@ -21,6 +21,9 @@ class AccountError(ErrorCodes):
     NO_ACTIVE_ACCOUNT = "no_active_account", Refusal.UNAUTHENTICATED
     # Too many failures from one address against one account (django-axes); ``retry_after`` says when.
     ACCOUNT_LOCKED = "account_locked", Refusal.RATE_LIMITED
+    # Changing a way to sign in (passkey, Firebase link, authenticator) needs a verified email and a fresh proof.
+    EMAIL_UNVERIFIED = "email_unverified", Refusal.FORBIDDEN
+    STEP_UP_REQUIRED = "step_up_required", Refusal.FORBIDDEN
 
 
 class MfaError(ErrorCodes):

@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class UserSession(models.Model):
@@ -30,6 +31,10 @@ class UserSession(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     method = models.CharField(max_length=20, default="password", help_text="How the user signed in.")
+    authenticated_at = models.DateTimeField(
+        default=timezone.now,
+        help_text="When the user last proved themselves here (sign-in or step-up); a refresh does not count.",
+    )
     refresh_jti = models.CharField(max_length=255, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=20, choices=EndReason.choices, blank=True)

@@ -283,6 +283,17 @@ def mfa_totp_disable(*, client: Client, user: User, password: str, code: str) ->
     _code_rejected(client=client, user=user, way=way, actor=user, signing_in=False)
 
 
+def mfa_code_verify(*, client: Client, user: User, code: str) -> str:
+    """Spend a TOTP or backup code of the user to prove them again (step-up); returns the way it matched.
+
+    A wrong code is bad input in ``code``, audited and counted like any other.
+    """
+    way, code = _require_any_code(code)
+    if user.mfa_enabled and _code_spend(user=user, way=way, code=code):
+        return way
+    _code_rejected(client=client, user=user, way=way, actor=user, signing_in=False)
+
+
 def mfa_backup_codes_regenerate(*, client: Client, user: User, code: str) -> list[str]:
     """A new set of backup codes for a current TOTP code; every old code dies."""
     code = _require_totp_code(code)

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
+from django.utils import timezone
 
 from accounts.models import Role, User
 
@@ -17,6 +20,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     role = Role.PARENT
     password = factory.django.Password(PASSWORD)
+
+    class Params:
+        # An owner who proved the mailbox (a day ago): may add passkeys, Firebase links and authenticators.
+        verified = factory.Trait(email_verified_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=1)))
 
 
 class ParentFactory(UserFactory):

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.models import User
+from accounts.tests.factories import ParentFactory
 from accounts.tests.passkeys.authenticator import ORIGIN, RP_ID, SoftAuthenticator
 
 BASE = "/api/v1/auth/passkeys"
@@ -50,3 +52,14 @@ def login_verify(api: APIClient, credential: Any, **extra: Any) -> Any:
 def login(api: APIClient, device: SoftAuthenticator, email: str | None = None, **get: Any) -> Any:
     """Both sign-in steps; returns the verify response."""
     return login_verify(api, device.get(login_options(api, email), **get))
+
+
+@pytest.fixture
+def parent(db: Any) -> User:
+    """The parent persona with a verified email: only such an account may change how it signs in."""
+    return ParentFactory(email="parent@example.com", verified=True)
+
+
+@pytest.fixture
+def other_parent(db: Any) -> User:
+    return ParentFactory(email="other.parent@example.com", verified=True)
