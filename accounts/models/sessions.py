@@ -6,14 +6,18 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+# The JWT claim naming the session a token belongs to (set on every pair by ``accounts.services.auth.tokens_for``).
+SESSION_CLAIM = "sid"
+
 
 class UserSession(models.Model):
     """One signed-in device: a refresh-token family, from sign-in to its end.
 
     Each rotation leaves the family's id (the ``sid`` claim) unchanged and
     records the newest refresh token's id here, so ending the session can kill
-    the one refresh token still alive. Access tokens are short-lived and are
-    not checked against sessions.
+    the one refresh token still alive. An access token is good only while its
+    session is: API authentication loads the user and checks the session in
+    one query (``UserManager.get_for_authentication``).
     """
 
     class EndReason(models.TextChoices):

@@ -9,11 +9,12 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import User, UserSession
+from accounts.models.sessions import SESSION_CLAIM
 from guardiannest import context
 from guardiannest.audit.services import audit_record
 from guardiannest.client import Client
 
-SESSION_CLAIM = "sid"
+__all__ = ["SESSION_CLAIM", "session_end", "session_end_all", "session_revoke", "session_start", "session_touch"]
 # Writing last_used_at on every refresh would be a write per request burst; once a minute is enough.
 TOUCH_INTERVAL_SECONDS = 60
 
