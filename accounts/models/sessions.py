@@ -27,6 +27,8 @@ class UserSession(models.Model):
         PASSWORD_RESET = "password_reset"
         DEACTIVATED = "deactivated"
         ERASED = "erased"
+        # A refresh token already rotated was presented again: two holders, so neither keeps the session.
+        REFRESH_REUSED = "refresh_reused"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sessions")
