@@ -24,6 +24,8 @@ class AccountError(ErrorCodes):
     # Changing a way to sign in (passkey, Firebase link, authenticator) needs a verified email and a fresh proof.
     EMAIL_UNVERIFIED = "email_unverified", Refusal.FORBIDDEN
     STEP_UP_REQUIRED = "step_up_required", Refusal.FORBIDDEN
+    # A staff account signing in without a second factor: it must enrol an authenticator first.
+    STAFF_MFA_REQUIRED = "staff_mfa_required", Refusal.FORBIDDEN
 
 
 class MfaError(ErrorCodes):

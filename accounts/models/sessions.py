@@ -10,6 +10,17 @@ from django.utils import timezone
 SESSION_CLAIM = "sid"
 
 
+# Sign-in methods that prove one factor only. A staff account never holds a session made by one of these:
+# staff powers (verifying sitters, reading ID documents, the emergency desk) need a second factor.
+# "password+totp", "password+backup_code" and "passkey" (possession plus user verification) prove two.
+SINGLE_FACTOR_METHODS = frozenset({"password", "firebase"})
+
+
+def staff_second_factor_missing(*, is_staff: bool, method: str) -> bool:
+    """Whether a session signed in by ``method`` is refused to an account because it is staff."""
+    return is_staff and method in SINGLE_FACTOR_METHODS
+
+
 class UserSession(models.Model):
     """One signed-in device: a refresh-token family, from sign-in to its end.
 

@@ -19,7 +19,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models.mfa import mfa_devices
-from accounts.models.sessions import SESSION_CLAIM, UserSession
+from accounts.models.sessions import SESSION_CLAIM, UserSession, staff_second_factor_missing
 from guardiannest.fields import phone_field
 
 # Stands for the id while the authentication query is compiled (``UserManager._authentication_query``).
@@ -57,7 +57,8 @@ class UserManager(BaseUserManager["User"]):
         while the session named by the token's ``sid`` claim is live, so an
         access token dies with its session (logout, revoke, password change or
         reset, deactivation) instead of living on to its expiry. The session's
-        sign-in method rides along as ``session_method``.
+        sign-in method rides along as ``session_method``; a staff account's
+        token from a one-factor sign-in is refused.
 
         This runs on every authenticated request, and compiling the ORM query
         cost ~2 ms of Python per request in bench/profile_auth_me.py. So it is
@@ -76,7 +77,12 @@ class UserManager(BaseUserManager["User"]):
         for slot, value in zip(slots, (user_uuid, session_uuid), strict=True):
             for index in slot:
                 params[index] = pk.get_db_prep_value(value, connection)
-        return next(iter(self.raw(sql, params)), None)
+        user = next(iter(self.raw(sql, params)), None)
+        if user is not None and staff_second_factor_missing(
+            is_staff=user.is_staff, method=str(user.__dict__.get("session_method"))
+        ):
+            return None  # a staff token from a one-factor sign-in made before that was refused
+        return user
 
     def _authentication_query(
         self, connection: BaseDatabaseWrapper

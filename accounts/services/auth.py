@@ -17,7 +17,7 @@ from accounts.errors import AccountError
 from accounts.models import Role, User, UserSession
 from accounts.services.lockout import lockout_authenticate, lockout_clear
 from accounts.services.mfa import mfa_challenge_issue
-from accounts.services.sessions import SESSION_CLAIM, session_end, session_start, session_touch
+from accounts.services.sessions import SESSION_CLAIM, session_end, session_start, session_touch, staff_mfa_check
 from accounts.services.verification import email_verification_enqueue
 from guardiannest.audit.services import audit_record
 from guardiannest.client import Client
@@ -107,6 +107,7 @@ def token_refresh(*, refresh: str, client: Client | None = None) -> dict[str, st
             ).first()
             if session is None:
                 raise _token_invalid("This session has ended; sign in again.")
+            staff_mfa_check(user=user, method=session.method)
             BlacklistedToken.objects.create(token=outstanding)
             session_touch(session=session, client=client)
             return tokens_for(user, session=session)
