@@ -13,7 +13,6 @@ from guardiannest.errors import ErrorCodes, Refusal
 class AccountError(ErrorCodes):
     """Sign-up, password sign-in, tokens, emailed links and the lockout."""
 
-    EMAIL_TAKEN = "email_taken", Refusal.INVALID
     INVALID_CREDENTIALS = "invalid_credentials", Refusal.UNAUTHENTICATED
     # A link's token (verification, reset) or the refresh token sent to log out: bad input either way.
     INVALID_TOKEN = "invalid_token", Refusal.INVALID

@@ -26,10 +26,6 @@ from guardiannest.errors import ApplicationError, invalid, invalid_fields
 SELF_SERVICE_ROLES = (Role.PARENT, Role.SITTER)
 
 
-def _email_taken() -> ApplicationError:
-    return invalid("email", "An account with this email already exists.", AccountError.EMAIL_TAKEN)
-
-
 def _refresh_invalid() -> ApplicationError:
     return invalid("refresh", "The refresh token is invalid or expired.", AccountError.INVALID_TOKEN)
 
@@ -38,7 +34,13 @@ def _refresh_invalid() -> ApplicationError:
 def user_register(
     *, email: str, password: str, role: str, first_name: str = "", last_name: str = "", phone: str = ""
 ) -> User:
-    """Create a parent or a sitter. Staff are made by staff, never by sign-up."""
+    """Create a parent or a sitter. Staff are made by staff, never by sign-up.
+
+    An address that already has an account gets the same answer as a new one
+    (an unsaved user with a fresh id) and creates nothing, so sign-up tells
+    nobody which addresses have accounts; the attempt is in the owner's
+    security events, and the owner can always reset the password.
+    """
     if role not in SELF_SERVICE_ROLES:
         raise invalid("role", "Choose parent or sitter.")
     email = User.objects.normalize_email(email).lower()
@@ -47,14 +49,17 @@ def user_register(
         validate_password(password, user=candidate)
     except DjangoValidationError as exc:
         raise invalid_fields({"password": list(exc.messages)}) from exc
-    if User.objects.filter(email__iexact=email).exists():
-        raise _email_taken()
-    candidate.set_password(password)
-    try:
-        with transaction.atomic():
-            candidate.save()
-    except IntegrityError as exc:  # a concurrent sign-up with the same email won the race
-        raise _email_taken() from exc
+    candidate.set_password(password)  # also for a taken address: the answer takes as long either way
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                candidate.save()
+        except IntegrityError:  # a concurrent sign-up with the same email won the race
+            existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        audit_record(action="user.register_taken", target=existing)
+        return User(email=email, role=role)
     audit_record(action="user.registered", actor=candidate, target=candidate, data={"role": role})
     email_verification_enqueue(user=candidate)
     return candidate
