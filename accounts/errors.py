@@ -37,6 +37,8 @@ class MfaError(ErrorCodes):
     ALREADY_ENABLED = "mfa_already_enabled"
     NOT_ENABLED = "mfa_not_enabled"
     SETUP_REQUIRED = "mfa_setup_required"
+    # The account's ceiling of wrong codes from all addresses was reached; a password reset lifts it.
+    GUESSING_STOPPED = "mfa_guessing_stopped", Refusal.FORBIDDEN
 
 
 class PasskeyError(ErrorCodes):

@@ -29,6 +29,7 @@ from django.utils import timezone
 from accounts.emails import change_notice_send, email_message, email_render, frontend_link
 from accounts.models import User, UserSession
 from accounts.services.lockout import lockout_clear, lockout_failure, lockout_guard
+from accounts.services.mfa import mfa_guessing_clear
 from accounts.services.sessions import session_end_all
 from accounts.services.step_up import sign_in_credentials_purge
 from accounts.services.verification import (
@@ -166,6 +167,7 @@ def password_reset_confirm(*, client: Client, token: str, password: str) -> Pass
             lockout_failure(client=client, email=named.email, way="password_reset")
         raise invalid_token_error()
     lockout_clear(client=client, email=changed.user.email)
+    mfa_guessing_clear(user=changed.user)
     return changed
 
 
