@@ -25,6 +25,8 @@ class AccountError(ErrorCodes):
     STEP_UP_REQUIRED = "step_up_required", Refusal.FORBIDDEN
     # A staff account signing in without a second factor: it must enrol an authenticator first.
     STAFF_MFA_REQUIRED = "staff_mfa_required", Refusal.FORBIDDEN
+    # A role change staff may not make this way (to or from staff, or granting staff without being a superuser).
+    ROLE_NOT_ALLOWED = "role_not_allowed", Refusal.FORBIDDEN
 
 
 class MfaError(ErrorCodes):
