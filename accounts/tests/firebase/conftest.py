@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.models import User
-from accounts.tests.factories import ParentFactory
+from accounts.tests import verified_personas
 from accounts.tests.firebase.front_door import route_google_to
 from accounts.tests.firebase.google import PROJECT_ID, StandIn, rsa_key, serve
 
@@ -51,12 +50,6 @@ def sign_in(api: APIClient, id_token: Any, **extra: Any) -> Any:
     return api.post(SIGN_IN, {"id_token": id_token}, format="json", **extra)
 
 
-@pytest.fixture
-def parent(db: Any) -> User:
-    """The parent persona with a verified email: only such an account may change how it signs in."""
-    return ParentFactory(email="parent@example.com", verified=True)
-
-
-@pytest.fixture
-def other_parent(db: Any) -> User:
-    return ParentFactory(email="other.parent@example.com", verified=True)
+# Here the personas have a verified email: the tests change how they sign in.
+parent = verified_personas.parent
+other_parent = verified_personas.other_parent

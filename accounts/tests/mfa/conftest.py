@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from accounts.tests.factories import ParentFactory
+from accounts.tests import verified_personas
 from accounts.tests.mfa.factories import TOTPDeviceFactory, wait_for_fresh_step
 from conftest import client_for
 from guardiannest.client import Client
@@ -32,12 +30,6 @@ def caller() -> Client:
     return Client(ip="127.0.0.1", user_agent="pytest")
 
 
-@pytest.fixture
-def parent(db: Any) -> User:
-    """The parent persona with a verified email: only such an account may change how it signs in."""
-    return ParentFactory(email="parent@example.com", verified=True)
-
-
-@pytest.fixture
-def other_parent(db: Any) -> User:
-    return ParentFactory(email="other.parent@example.com", verified=True)
+# Here the personas have a verified email: the tests change how they sign in.
+parent = verified_personas.parent
+other_parent = verified_personas.other_parent

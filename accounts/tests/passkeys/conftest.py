@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.models import User
-from accounts.tests.factories import ParentFactory
+from accounts.tests import verified_personas
 from accounts.tests.passkeys.authenticator import ORIGIN, RP_ID, SoftAuthenticator
 
 BASE = "/api/v1/auth/passkeys"
@@ -54,12 +53,6 @@ def login(api: APIClient, device: SoftAuthenticator, email: str | None = None, *
     return login_verify(api, device.get(login_options(api, email), **get))
 
 
-@pytest.fixture
-def parent(db: Any) -> User:
-    """The parent persona with a verified email: only such an account may change how it signs in."""
-    return ParentFactory(email="parent@example.com", verified=True)
-
-
-@pytest.fixture
-def other_parent(db: Any) -> User:
-    return ParentFactory(email="other.parent@example.com", verified=True)
+# Here the personas have a verified email: the tests change how they sign in.
+parent = verified_personas.parent
+other_parent = verified_personas.other_parent
