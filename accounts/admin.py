@@ -1,18 +1,21 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from accounts.models import BackupCode, FirebaseIdentity, Passkey, User
+from accounts.models import BackupCode, FirebaseIdentity, Passkey, Role, User
 from accounts.models.family import Child, EmergencyContact, FavoriteSitter, ParentProfile
 from accounts.services import family as family_services
 from accounts.services.firebase import firebase_identity_unlink
 from accounts.services.passkeys import passkey_revoke
+from accounts.services.roles import user_role_change, user_staff_grant
 from guardiannest.admin import ReadOnlyAdmin
+from guardiannest.errors import ApplicationError
 
 
 @admin.register(User)
@@ -22,6 +25,8 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["role", "is_active", "is_staff"]
     search_fields = ["email", "first_name", "last_name"]
     readonly_fields = ["id", "date_joined", "updated_at", "last_login", "email_verified_at"]
+    # Who the account is and what it may do change only through audited services (the actions below).
+    protected_fields = ["email", "role", "is_active", "is_staff", "is_superuser"]
     fieldsets = (
         (None, {"fields": ("id", "email", "password", "role")}),
         ("Person", {"fields": ("first_name", "last_name", "phone", "email_verified_at")}),
@@ -29,15 +34,44 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ("date_joined", "last_login", "updated_at")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "role", "password1", "password2")}),)
-    actions = ["deactivate"]
+    actions = ["deactivate", "make_parent", "make_sitter", "grant_staff"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
+        """On an existing account the protected fields are read-only; creating one still names email and role."""
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if obj is None else [*fields, *self.protected_fields]
+
+    def _each(self, request: HttpRequest, queryset: QuerySet[User], change: Callable[[User], bool], done: str) -> None:
+        count = 0
+        for user in queryset:
+            try:
+                count += bool(change(user))
+            except ApplicationError as exc:
+                self.message_user(request, f"{user}: {exc.detail}", level=messages.WARNING)
+        self.message_user(request, f"{count} account(s) {done}.")
 
     @admin.action(description="Deactivate (sign out of every device)", permissions=["change"])
     def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         """Through the service, so every session ends and each one is audited (unticking is_active does neither)."""
         from accounts.services.gdpr import user_deactivate
 
-        done = sum(user_deactivate(user=user, actor=cast(User, request.user)) for user in queryset)
-        self.message_user(request, f"{done} account(s) deactivated.")
+        actor = cast(User, request.user)
+        self._each(request, queryset, lambda user: user_deactivate(user=user, actor=actor), "deactivated")
+
+    @admin.action(description="Change role to parent", permissions=["change"])
+    def make_parent(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        actor = cast(User, request.user)
+        self._each(request, queryset, lambda u: user_role_change(user=u, role=Role.PARENT, actor=actor), "changed")
+
+    @admin.action(description="Change role to sitter", permissions=["change"])
+    def make_sitter(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        actor = cast(User, request.user)
+        self._each(request, queryset, lambda u: user_role_change(user=u, role=Role.SITTER, actor=actor), "changed")
+
+    @admin.action(description="Grant staff (superusers only)", permissions=["change"])
+    def grant_staff(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        actor = cast(User, request.user)
+        self._each(request, queryset, lambda user: user_staff_grant(user=user, actor=actor), "made staff")
 
 
 @admin.register(Passkey)

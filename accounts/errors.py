@@ -13,7 +13,6 @@ from guardiannest.errors import ErrorCodes, Refusal
 class AccountError(ErrorCodes):
     """Sign-up, password sign-in, tokens, emailed links and the lockout."""
 
-    EMAIL_TAKEN = "email_taken", Refusal.INVALID
     INVALID_CREDENTIALS = "invalid_credentials", Refusal.UNAUTHENTICATED
     # A link's token (verification, reset) or the refresh token sent to log out: bad input either way.
     INVALID_TOKEN = "invalid_token", Refusal.INVALID
@@ -21,6 +20,13 @@ class AccountError(ErrorCodes):
     NO_ACTIVE_ACCOUNT = "no_active_account", Refusal.UNAUTHENTICATED
     # Too many failures from one address against one account (django-axes); ``retry_after`` says when.
     ACCOUNT_LOCKED = "account_locked", Refusal.RATE_LIMITED
+    # Changing a way to sign in (passkey, Firebase link, authenticator) needs a verified email and a fresh proof.
+    EMAIL_UNVERIFIED = "email_unverified", Refusal.FORBIDDEN
+    STEP_UP_REQUIRED = "step_up_required", Refusal.FORBIDDEN
+    # A staff account signing in without a second factor: it must enrol an authenticator first.
+    STAFF_MFA_REQUIRED = "staff_mfa_required", Refusal.FORBIDDEN
+    # A role change staff may not make this way (to or from staff, or granting staff without being a superuser).
+    ROLE_NOT_ALLOWED = "role_not_allowed", Refusal.FORBIDDEN
 
 
 class MfaError(ErrorCodes):
@@ -33,6 +39,8 @@ class MfaError(ErrorCodes):
     ALREADY_ENABLED = "mfa_already_enabled"
     NOT_ENABLED = "mfa_not_enabled"
     SETUP_REQUIRED = "mfa_setup_required"
+    # The account's ceiling of wrong codes from all addresses was reached; a password reset lifts it.
+    GUESSING_STOPPED = "mfa_guessing_stopped", Refusal.FORBIDDEN
 
 
 class PasskeyError(ErrorCodes):

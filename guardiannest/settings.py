@@ -319,6 +319,10 @@ AXES_FAILURE_LIMIT: int = env.int("LOCKOUT_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOCKOUT_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Wrong second-factor codes per account from all addresses together (a botnet spreads its guesses); at the ceiling
+# the owner is told and code sign-in pauses until a password reset (accounts.services.mfa).
+MFA_ACCOUNT_FAILURE_LIMIT: int = env.int("MFA_ACCOUNT_FAILURE_LIMIT", default=20)
+MFA_ACCOUNT_FAILURE_WINDOW = timedelta(hours=env.int("MFA_ACCOUNT_FAILURE_WINDOW_HOURS", default=24))
 AXES_CLIENT_IP_CALLABLE = "guardiannest.api.net.client_ip"
 AXES_USERNAME_CALLABLE = "accounts.api.lockout.username_from_credentials"
 AXES_LOCKOUT_CALLABLE = "accounts.api.lockout.lockout_response"

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.security import sign_in_change_authorize_request
 from accounts.api.serializers import MfaChallengeSerializer, TokenPairSerializer
 from accounts.models import FirebaseIdentity, User
 from accounts.services.firebase import firebase_identity_link, firebase_sign_in
@@ -91,6 +92,7 @@ class FirebaseLinkApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        sign_in_change_authorize_request(request)
         identity, created = firebase_identity_link(
             user=cast(User, request.user), id_token=data.validated_data["id_token"]
         )

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.security import sign_in_change_authorize_request
 from accounts.api.serializers import TokenPairSerializer
 from accounts.models import User
 from accounts.services import mfa as services
@@ -75,6 +76,7 @@ class MfaTotpSetupApi(APIView):
     @extend_schema(request=None, responses={200: OutputSerializer}, tags=["mfa"])
     def post(self, request: Request) -> Response:
         self.InputSerializer(data=request.data).is_valid(raise_exception=True)
+        sign_in_change_authorize_request(request)
         setup = services.mfa_totp_setup(user=cast(User, request.user))
         return Response(self.OutputSerializer(setup).data)
 
@@ -93,6 +95,7 @@ class MfaTotpConfirmApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = cast(User, request.user)
+        sign_in_change_authorize_request(request)
         codes = services.mfa_totp_confirm(client=client_of(request), user=user, **data.validated_data)
         return Response(BackupCodesOutputSerializer({"backup_codes": codes}).data)
 

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.security import sign_in_change_authorize_request
 from accounts.api.serializers import TokenPairSerializer
 from accounts.models import Passkey, User
 from accounts.selectors.passkeys import passkey_get_for_user, passkey_list_for_user
@@ -51,6 +52,7 @@ class PasskeyRegisterOptionsApi(APIView):
     )
     def post(self, request: Request) -> Response:
         self.InputSerializer(data=request.data or {}).is_valid(raise_exception=True)
+        sign_in_change_authorize_request(request)
         return Response(services.passkey_register_options(user=cast(User, request.user)))
 
 
@@ -64,6 +66,7 @@ class PasskeyRegisterVerifyApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        sign_in_change_authorize_request(request)
         passkey = services.passkey_register(user=cast(User, request.user), **data.validated_data)
         return Response(PasskeyOutputSerializer(passkey).data, status=status.HTTP_201_CREATED)
 
@@ -124,6 +127,7 @@ class PasskeyDetailApi(APIView):
     def delete(self, request: Request, passkey_id: UUID) -> Response:
         user = cast(User, request.user)
         passkey = passkey_get_for_user(passkey_id=passkey_id, user=user)
+        sign_in_change_authorize_request(request)
         services.passkey_revoke(passkey=passkey, actor=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

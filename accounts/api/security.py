@@ -15,7 +15,10 @@ from rest_framework.views import APIView
 from accounts.models import User, UserSession
 from accounts.selectors.sessions import session_get_for_user, session_list_for_user
 from accounts.services.sessions import SESSION_CLAIM, session_revoke
+from accounts.services.step_up import STEP_UP_TTL, session_step_up, sign_in_change_authorize
+from guardiannest.api.net import client_of
 from guardiannest.api.pagination import CursorPagination
+from guardiannest.api.serializers import StrictSerializer
 from guardiannest.audit.models import AuditEvent
 from guardiannest.audit.selectors import audit_event_list_for_user
 
@@ -23,6 +26,46 @@ from guardiannest.audit.selectors import audit_event_list_for_user
 def _current_session_id(request: Request) -> str | None:
     token = request.auth
     return str(token.get(SESSION_CLAIM)) if token is not None and hasattr(token, "get") else None
+
+
+def sign_in_change_authorize_request(request: Request) -> None:
+    """Refuse, before a passkey, Firebase link or authenticator changes, unless the caller stepped up lately."""
+    sign_in_change_authorize(user=cast(User, request.user), session_id=_current_session_id(request))
+
+
+class StepUpApi(APIView):
+    """Prove it is you again (password, or a TOTP or backup code) before changing how you sign in."""
+
+    throttle_scope = "otp"
+
+    @extend_schema_serializer(component_name="StepUpInput")
+    class InputSerializer(StrictSerializer):
+        password = serializers.CharField(required=False, allow_blank=True, max_length=4096, trim_whitespace=False)
+        code = serializers.CharField(required=False, allow_blank=True, max_length=64)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if not attrs.get("password") and not attrs.get("code"):
+                raise serializers.ValidationError({"password": ["Send your password or a code."]})
+            return attrs
+
+    @extend_schema_serializer(component_name="StepUp")
+    class OutputSerializer(serializers.Serializer):
+        stepped_up_at = serializers.DateTimeField()
+        valid_for = serializers.IntegerField(help_text="Seconds a sign-in change is allowed from now.")
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        at = session_step_up(
+            client=client_of(request),
+            user=cast(User, request.user),
+            session_id=_current_session_id(request),
+            password=data.validated_data.get("password", ""),
+            code=data.validated_data.get("code", ""),
+        )
+        body = {"stepped_up_at": at, "valid_for": int(STEP_UP_TTL.total_seconds())}
+        return Response(self.OutputSerializer(body).data)
 
 
 class SessionListApi(APIView):
@@ -100,6 +143,7 @@ class SecurityEventListApi(APIView):
 
 
 urlpatterns = [
+    path("auth/step-up", StepUpApi.as_view(), name="step-up"),
     path("security/sessions", SessionListApi.as_view(), name="sessions"),
     path("security/sessions/<uuid:session_id>", SessionDetailApi.as_view(), name="session-detail"),
     path("security/events", SecurityEventListApi.as_view(), name="security-events"),

@@ -7,22 +7,25 @@ hang off the user, each in its own module of this package.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models.mfa import mfa_devices
+from accounts.models.sessions import SESSION_CLAIM, UserSession, staff_second_factor_missing
 from guardiannest.fields import phone_field
 
 # Stands for the id while the authentication query is compiled (``UserManager._authentication_query``).
 _ID_MARKER = uuid.UUID("00000000-0000-4000-8000-00000000a117")
-_AUTHENTICATION_SQL: dict[str, tuple[str, tuple[Any, ...], int]] = {}
+_SESSION_MARKER = uuid.UUID("00000000-0000-4000-8000-00000005e551")
+_AUTHENTICATION_SQL: dict[str, tuple[str, tuple[Any, ...], tuple[tuple[int, ...], tuple[int, ...]]]] = {}
 
 
 class Role(models.TextChoices):
@@ -47,40 +50,67 @@ class UserManager(BaseUserManager["User"]):
         extra.update(role=Role.STAFF, is_staff=True, is_superuser=True)
         return self.create_user(email, password, **extra)
 
-    def get_for_authentication(self, user_id: Any) -> User | None:
-        """The user a token names, as API authentication loads it: with ``mfa_on`` in the same query.
+    def get_for_authentication(self, user_id: Any, claims: Mapping[str, Any] | None = None) -> User | None:
+        """The user a token names, as API authentication loads it, or None when the token's session is over.
+
+        One query answers both: the user row (with ``mfa_on``) comes back only
+        while the session named by the token's ``sid`` claim is live, so an
+        access token dies with its session (logout, revoke, password change or
+        reset, deactivation) instead of living on to its expiry. The session's
+        sign-in method rides along as ``session_method``; a staff account's
+        token from a one-factor sign-in is refused.
 
         This runs on every authenticated request, and compiling the ORM query
-        (an EXISTS annotation) cost ~2 ms of Python per request in
-        bench/profile_auth_me.py. So it is compiled once per database, from
-        the one definition of "MFA is on" (``mfa_devices``), and run as raw SQL
-        with the id put in its place.
+        cost ~2 ms of Python per request in bench/profile_auth_me.py. So it is
+        compiled once per database, from the one definition of "MFA is on"
+        (``mfa_devices``), and run as raw SQL with the ids put in their places.
         """
         try:
             user_uuid = uuid.UUID(str(user_id))
+            session_uuid = uuid.UUID(str((claims or {}).get(SESSION_CLAIM)))
         except ValueError:
             return None
         connection = connections[self.db]
-        sql, params, slot = self._authentication_query(connection)
+        sql, params, slots = self._authentication_query(connection)
+        pk = self.model._meta.pk
         # As each backend stores a UUID (PostgreSQL: uuid; SQLite: 32 hex characters).
-        params[slot] = self.model._meta.pk.get_db_prep_value(user_uuid, connection)
-        return next(iter(self.raw(sql, params)), None)
+        for slot, value in zip(slots, (user_uuid, session_uuid), strict=True):
+            for index in slot:
+                params[index] = pk.get_db_prep_value(value, connection)
+        user = next(iter(self.raw(sql, params)), None)
+        if user is not None and staff_second_factor_missing(
+            is_staff=user.is_staff, method=str(user.__dict__.get("session_method"))
+        ):
+            return None  # a staff token from a one-factor sign-in made before that was refused
+        return user
 
-    def _authentication_query(self, connection: BaseDatabaseWrapper) -> tuple[str, list[Any], int]:
-        """(SQL, parameters, index of the id among them) of ``get_for_authentication``, compiled on first use."""
+    def _authentication_query(
+        self, connection: BaseDatabaseWrapper
+    ) -> tuple[str, list[Any], tuple[tuple[int, ...], tuple[int, ...]]]:
+        """(SQL, parameters, where the user id and the session id go among them) of ``get_for_authentication``."""
         compiled = _AUTHENTICATION_SQL.get(connection.alias)
         if compiled is None:
-            marker = self.model._meta.pk.get_db_prep_value(_ID_MARKER, connection)
+            pk = self.model._meta.pk
+            user_marker = pk.get_db_prep_value(_ID_MARKER, connection)
+            session_marker = pk.get_db_prep_value(_SESSION_MARKER, connection)
+            live_session = UserSession.objects.filter(pk=_SESSION_MARKER, user=OuterRef("pk"), ended_at__isnull=True)
             query = (
                 self.get_queryset()
-                .annotate(mfa_on=Exists(mfa_devices().filter(user=OuterRef("pk"))))
-                .filter(pk=_ID_MARKER)
+                .annotate(
+                    mfa_on=Exists(mfa_devices().filter(user=OuterRef("pk"))),
+                    session_method=Subquery(live_session.values("method")[:1]),
+                )
+                .filter(pk=_ID_MARKER, session_method__isnull=False)
                 .order_by()
             )
             sql, params = query.query.get_compiler(connection=connection).as_sql()
-            compiled = _AUTHENTICATION_SQL[connection.alias] = (sql, tuple(params), list(params).index(marker))
-        sql, params, slot = compiled
-        return sql, list(params), slot
+            slots = tuple(
+                tuple(i for i, value in enumerate(params) if value == marker)
+                for marker in (user_marker, session_marker)
+            )
+            compiled = _AUTHENTICATION_SQL[connection.alias] = (sql, tuple(params), (slots[0], slots[1]))
+        sql, params, slots = compiled
+        return sql, list(params), slots
 
     def get_by_natural_key(self, username: str | None) -> User:
         return self.get(email__iexact=username or "")

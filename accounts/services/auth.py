@@ -7,8 +7,9 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -16,17 +17,13 @@ from accounts.errors import AccountError
 from accounts.models import Role, User, UserSession
 from accounts.services.lockout import lockout_authenticate, lockout_clear
 from accounts.services.mfa import mfa_challenge_issue
-from accounts.services.sessions import SESSION_CLAIM, session_end, session_start, session_touch
+from accounts.services.sessions import SESSION_CLAIM, session_end, session_start, session_touch, staff_mfa_check
 from accounts.services.verification import email_verification_enqueue
 from guardiannest.audit.services import audit_record
 from guardiannest.client import Client
 from guardiannest.errors import ApplicationError, invalid, invalid_fields
 
 SELF_SERVICE_ROLES = (Role.PARENT, Role.SITTER)
-
-
-def _email_taken() -> ApplicationError:
-    return invalid("email", "An account with this email already exists.", AccountError.EMAIL_TAKEN)
 
 
 def _refresh_invalid() -> ApplicationError:
@@ -37,7 +34,13 @@ def _refresh_invalid() -> ApplicationError:
 def user_register(
     *, email: str, password: str, role: str, first_name: str = "", last_name: str = "", phone: str = ""
 ) -> User:
-    """Create a parent or a sitter. Staff are made by staff, never by sign-up."""
+    """Create a parent or a sitter. Staff are made by staff, never by sign-up.
+
+    An address that already has an account gets the same answer as a new one
+    (an unsaved user with a fresh id) and creates nothing, so sign-up tells
+    nobody which addresses have accounts; the attempt is in the owner's
+    security events, and the owner can always reset the password.
+    """
     if role not in SELF_SERVICE_ROLES:
         raise invalid("role", "Choose parent or sitter.")
     email = User.objects.normalize_email(email).lower()
@@ -46,14 +49,17 @@ def user_register(
         validate_password(password, user=candidate)
     except DjangoValidationError as exc:
         raise invalid_fields({"password": list(exc.messages)}) from exc
-    if User.objects.filter(email__iexact=email).exists():
-        raise _email_taken()
-    candidate.set_password(password)
-    try:
-        with transaction.atomic():
-            candidate.save()
-    except IntegrityError as exc:  # a concurrent sign-up with the same email won the race
-        raise _email_taken() from exc
+    candidate.set_password(password)  # also for a taken address: the answer takes as long either way
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                candidate.save()
+        except IntegrityError:  # a concurrent sign-up with the same email won the race
+            existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        audit_record(action="user.register_taken", target=existing)
+        return User(email=email, role=role)
     audit_record(action="user.registered", actor=candidate, target=candidate, data={"role": role})
     email_verification_enqueue(user=candidate)
     return candidate
@@ -78,11 +84,16 @@ def token_refresh(*, refresh: str, client: Client | None = None) -> dict[str, st
 
     The outstanding-token row is locked while the blacklist is checked and
     written, so two racing refreshes with one token cannot both succeed. An
-    ended session refreshes no more.
+    ended session refreshes no more. A refresh token that was already rotated
+    coming back means two holders (the owner and a thief, one of them first):
+    the whole session ends, so the chain grown from it dies too.
     """
     try:
         presented = RefreshToken(refresh)  # type: ignore[arg-type]
     except TokenError as exc:
+        claims = _rotated_claims(refresh)  # simplejwt refuses a blacklisted token before we see it
+        if claims is not None:
+            _refresh_reuse_end(claims=claims)
         raise _token_invalid() from exc
     with transaction.atomic():
         outstanding = (
@@ -91,17 +102,47 @@ def token_refresh(*, refresh: str, client: Client | None = None) -> dict[str, st
             .order_by()
             .first()
         )
-        if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
-            raise _token_invalid()
-        user = User.objects.filter(pk=presented.get(jwt_settings.USER_ID_CLAIM), is_active=True).first()
-        if user is None:
-            raise ApplicationError(AccountError.NO_ACTIVE_ACCOUNT, "No active account for this token.")
-        session = UserSession.objects.filter(pk=presented.get(SESSION_CLAIM), user=user, ended_at__isnull=True).first()
-        if session is None:
-            raise _token_invalid("This session has ended; sign in again.")
-        BlacklistedToken.objects.create(token=outstanding)
-        session_touch(session=session, client=client)
-        return tokens_for(user, session=session)
+        reused = outstanding is not None and BlacklistedToken.objects.filter(token=outstanding).exists()
+        if outstanding is not None and not reused:
+            user = User.objects.filter(pk=presented.get(jwt_settings.USER_ID_CLAIM), is_active=True).first()
+            if user is None:
+                raise ApplicationError(AccountError.NO_ACTIVE_ACCOUNT, "No active account for this token.")
+            session = UserSession.objects.filter(
+                pk=presented.get(SESSION_CLAIM), user=user, ended_at__isnull=True
+            ).first()
+            if session is None:
+                raise _token_invalid("This session has ended; sign in again.")
+            staff_mfa_check(user=user, method=session.method)
+            BlacklistedToken.objects.create(token=outstanding)
+            session_touch(session=session, client=client)
+            return tokens_for(user, session=session)
+    if reused:  # a racing use of the same token; after the checking transaction, so the ending sticks
+        _refresh_reuse_end(claims=dict(presented.payload))
+    raise _token_invalid()
+
+
+def _rotated_claims(refresh: str) -> dict[str, Any] | None:
+    """The claims of a genuine refresh token of ours that was already used (blacklisted); None for anything else."""
+    try:
+        claims: dict[str, Any] = token_backend.decode(refresh, verify=True)  # type: ignore[arg-type]
+    except TokenBackendError:
+        return None
+    if claims.get(jwt_settings.TOKEN_TYPE_CLAIM) != "refresh":
+        return None
+    return claims if BlacklistedToken.objects.filter(token__jti=claims.get(jwt_settings.JTI_CLAIM)).exists() else None
+
+
+@transaction.atomic
+def _refresh_reuse_end(*, claims: dict[str, Any]) -> None:
+    """A rotated refresh token came back: end its session (the newest refresh dies with it) and audit it.
+
+    Tokens of a session already over (logged out, or ended by an earlier reuse) change nothing and log nothing.
+    """
+    user = User.objects.filter(pk=str(claims.get(jwt_settings.USER_ID_CLAIM))).first()
+    session_id = str(claims.get(SESSION_CLAIM))
+    session = UserSession.objects.filter(pk=session_id, user=user).first() if user else None
+    if session is not None and session_end(session=session, reason=UserSession.EndReason.REFRESH_REUSED):
+        audit_record(action="auth.refresh_reused", target=user, data={"session": session_id})
 
 
 def user_login(*, client: Client, email: str, password: str) -> dict[str, Any]:

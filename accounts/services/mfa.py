@@ -59,6 +59,7 @@ MFA_TOKEN_TTL_SECONDS = 300
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]+")
 _MFA_TOKEN_PREFIX = "mfatoken:"
 _MFA_TOKEN_MAX_LENGTH = 128
+_ACCOUNT_FAILURES_PREFIX = "mfa:account-failures:"
 
 BACKUP_CODE_COUNT = 10
 # No 0/o, 1/l/i: a code read off paper is typed back right.
@@ -181,11 +182,54 @@ def _code_rejected(*, client: Client, user: User, way: str, actor: User | None, 
     """
     with transaction.atomic():
         audit_record(action="auth.mfa_failed", actor=actor, target=user, data={"way": way})
+    _account_failure_count(user)
     lockout_failure(client=client, email=user.email, way=way)  # raises account_locked on the failure that locks
     message = "The code is wrong, expired or already used."
     if signing_in:
         raise ApplicationError(MfaError.INVALID_CODE, message, refusal=Refusal.UNAUTHENTICATED)
     raise invalid("code", message, MfaError.INVALID_CODE)
+
+
+# --- the per-account ceiling (all addresses together) ---------------------------------------
+
+
+def _account_failures_key(user: User) -> str:
+    return f"{_ACCOUNT_FAILURES_PREFIX}{user.pk}"
+
+
+def _account_failure_count(user: User) -> None:
+    """Count a wrong code against the account whatever the address; at the ceiling, tell the owner once.
+
+    The lockout counts per account + address, so guesses spread over many
+    addresses never lock; this count does. Reaching it pauses code sign-in
+    (``mfa_guessing_guard``) until the owner resets the password.
+    """
+    key = _account_failures_key(user)
+    window = int(settings.MFA_ACCOUNT_FAILURE_WINDOW.total_seconds())
+    cache.add(key, 0, timeout=window)
+    try:
+        failures = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, failures := 1, timeout=window)
+    if failures == settings.MFA_ACCOUNT_FAILURE_LIMIT:
+        with transaction.atomic():
+            audit_record(action="auth.mfa_ceiling_reached", target=user, data={"failures": failures})
+            mfa_changed_notify(user=user, change=SignInChange.MFA_GUESSING_STOPPED)
+
+
+def mfa_guessing_guard(*, user: User) -> None:
+    """Refuse code sign-in once the account's ceiling of wrong codes is reached: a password reset steps up."""
+    failures = cache.get(_account_failures_key(user)) or 0
+    if int(failures) >= settings.MFA_ACCOUNT_FAILURE_LIMIT:
+        raise ApplicationError(
+            MfaError.GUESSING_STOPPED,
+            "Too many wrong codes were tried on this account. Reset your password from your email to sign in again.",
+        )
+
+
+def mfa_guessing_clear(*, user: User) -> None:
+    """The owner proved the mailbox (password reset): code sign-in works again."""
+    cache.delete(_account_failures_key(user))
 
 
 def _lock_user(user: User) -> User:
@@ -283,6 +327,17 @@ def mfa_totp_disable(*, client: Client, user: User, password: str, code: str) ->
     _code_rejected(client=client, user=user, way=way, actor=user, signing_in=False)
 
 
+def mfa_code_verify(*, client: Client, user: User, code: str) -> str:
+    """Spend a TOTP or backup code of the user to prove them again (step-up); returns the way it matched.
+
+    A wrong code is bad input in ``code``, audited and counted like any other.
+    """
+    way, code = _require_any_code(code)
+    if user.mfa_enabled and _code_spend(user=user, way=way, code=code):
+        return way
+    _code_rejected(client=client, user=user, way=way, actor=user, signing_in=False)
+
+
 def mfa_backup_codes_regenerate(*, client: Client, user: User, code: str) -> list[str]:
     """A new set of backup codes for a current TOTP code; every old code dies."""
     code = _require_totp_code(code)
@@ -351,6 +406,7 @@ def user_login_mfa(*, client: Client, mfa_token: str, code: str) -> dict[str, st
     way, code = _require_any_code(code)
     user = _challenge_redeem(client=client, mfa_token=mfa_token)
     lockout_guard(client=client, email=user.email)
+    mfa_guessing_guard(user=user)
     with transaction.atomic():
         if _code_spend(user=user, way=way, code=code):
             method = f"password+{way}"

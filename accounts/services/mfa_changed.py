@@ -32,6 +32,8 @@ class SignInChange(StrEnum):
     PASSKEY_REMOVED = "passkey_removed"
     FIREBASE_LINKED = "firebase_linked"
     FIREBASE_UNLINKED = "firebase_unlinked"
+    # Not a change the owner made: the per-account ceiling of wrong codes was reached (``accounts.services.mfa``).
+    MFA_GUESSING_STOPPED = "mfa_guessing_stopped"
 
 
 def mfa_changed_notify(*, user: User, change: SignInChange) -> None:

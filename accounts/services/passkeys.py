@@ -250,27 +250,22 @@ def passkey_register(*, user: User, credential: dict[str, Any], name: str) -> Pa
 
 
 def passkey_login_options(*, email: str | None = None) -> dict[str, Any]:
-    """Options for ``navigator.credentials.get()``.
+    """Options for ``navigator.credentials.get()``, the same whoever asks and whatever ``email`` says.
 
-    With a known email, ``allowCredentials`` lists that account's passkeys;
-    with no email, an unknown one or one without passkeys it is empty (the
-    browser then offers discoverable passkeys), so the answer's shape never
-    tells whether an account exists. A challenge is issued every time.
+    ``allowCredentials`` is always empty: the browser offers the discoverable
+    passkeys it holds for this site. Listing an account's credentials for an
+    email would tell anyone which addresses have an account with passkeys
+    (issue 11), so the email the contract accepts is not looked up. A
+    challenge is issued every time.
     """
-    allowed: list[tuple[str, list[str]]] = []
-    if email:
-        allowed = list(
-            Passkey.objects.filter(user__email=email.strip().lower(), user__is_active=True).values_list(
-                "credential_id", "transports"
-            )
-        )
+    del email  # accepted by the contract, never looked up
     options = generate_authentication_options(
         rp_id=settings.WEBAUTHN_RP_ID,
         timeout=_ttl() * 1000,
-        allow_credentials=[_descriptor(credential_id, transports) for credential_id, transports in allowed],
+        allow_credentials=[],
         user_verification=UserVerificationRequirement.REQUIRED,
     )
-    _store(_login_key(options.challenge), options.challenge, allowed=[credential_id for credential_id, _ in allowed])
+    _store(_login_key(options.challenge), options.challenge)
     result: dict[str, Any] = json.loads(options_to_json(options))
     return result
 
@@ -281,8 +276,6 @@ def _login_refused() -> ApplicationError:
 
 def _check_assertion(passkey: Passkey, parsed: AuthenticationCredential, state: dict[str, Any], origin: object) -> int:
     """The new sign count when the assertion is good; raises WebAuthnException otherwise."""
-    if state["allowed"] and passkey.credential_id not in state["allowed"]:
-        raise WebAuthnException("Credential was not among the ones offered for this challenge")
     handle = parsed.response.user_handle
     if handle is not None and bytes_to_base64url(handle) != passkey.user_handle:
         raise WebAuthnException("User handle does not belong to this credential")

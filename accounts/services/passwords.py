@@ -29,7 +29,9 @@ from django.utils import timezone
 from accounts.emails import change_notice_send, email_message, email_render, frontend_link
 from accounts.models import User, UserSession
 from accounts.services.lockout import lockout_clear, lockout_failure, lockout_guard
+from accounts.services.mfa import mfa_guessing_clear
 from accounts.services.sessions import session_end_all
+from accounts.services.step_up import sign_in_credentials_purge
 from accounts.services.verification import (
     ExpiringTokenGenerator,
     invalid_token_error,
@@ -149,6 +151,8 @@ def password_reset_confirm(*, client: Client, token: str, password: str) -> Pass
             _validate(password, user=named, field="password")
             named.set_password(password)
             fields = ["password", "updated_at"]
+            # Ways in added before the mailbox was proven may be a squatter's: they go (all of them if never proven).
+            sign_in_credentials_purge(user=named, before=named.email_verified_at)
             if named.email_verified_at is None:  # the link reached the mailbox: that is verification
                 named.email_verified_at = timezone.now()
                 fields.append("email_verified_at")
@@ -163,6 +167,7 @@ def password_reset_confirm(*, client: Client, token: str, password: str) -> Pass
             lockout_failure(client=client, email=named.email, way="password_reset")
         raise invalid_token_error()
     lockout_clear(client=client, email=changed.user.email)
+    mfa_guessing_clear(user=changed.user)
     return changed
 
 

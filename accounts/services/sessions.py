@@ -8,13 +8,16 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from accounts.errors import AccountError
 from accounts.models import User, UserSession
+from accounts.models.sessions import SESSION_CLAIM as SESSION_CLAIM
+from accounts.models.sessions import staff_second_factor_missing
 from guardiannest import context
 from guardiannest.audit.services import audit_record
 from guardiannest.client import Client
+from guardiannest.errors import ApplicationError
 from guardiannest.realtime.events import CloseReason, sockets_close_on_commit
 
-SESSION_CLAIM = "sid"
 # Writing last_used_at on every refresh would be a write per request burst; once a minute is enough.
 TOUCH_INTERVAL_SECONDS = 60
 
@@ -27,8 +30,27 @@ def _device(client: Client | None) -> tuple[str | None, str]:
 
 
 def session_start(*, user: User, client: Client | None, method: str) -> UserSession:
+    """Open a session for a sign-in by ``method``; a staff account is refused one from a one-factor sign-in.
+
+    Every way in passes here, so no staff token is ever issued after a password (or Firebase) alone.
+    """
+    staff_mfa_check(user=user, method=method)
     ip, user_agent = _device(client)
     return UserSession.objects.create(user=user, ip=ip, user_agent=user_agent, method=method)
+
+
+def staff_mfa_check(*, user: User, method: str) -> None:
+    """Refuse (403 ``staff_mfa_required``) a staff session that proves one factor only; tell them what to do."""
+    if not staff_second_factor_missing(is_staff=user.is_staff, method=method):
+        return
+    if user.mfa_enabled:
+        detail = "Staff accounts sign in with a second factor: sign in again and give your authenticator's code."
+    else:
+        detail = (
+            "Staff accounts need a second factor: enrol an authenticator (ask an administrator for a one-time code "
+            "to sign in to the admin and add one), then sign in again."
+        )
+    raise ApplicationError(AccountError.STAFF_MFA_REQUIRED, detail)
 
 
 def session_touch(*, session: UserSession, client: Client | None) -> None:

@@ -30,6 +30,7 @@ from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base
 from accounts.emails import email_message, email_render, frontend_link
 from accounts.errors import AccountError
 from accounts.models import User
+from accounts.services.step_up import sign_in_credentials_purge
 from guardiannest.audit.services import audit_record
 from guardiannest.errors import ApplicationError, invalid
 
@@ -144,4 +145,6 @@ def email_verify(*, token: str) -> User:
     user.email_verified_at = timezone.now()
     user.save(update_fields=["email_verified_at", "updated_at"])
     audit_record(action="user.email_verified", actor=user, target=user)
+    # Whatever way in was added before the mailbox's owner showed up may be a squatter's.
+    sign_in_credentials_purge(user=user, before=None)
     return user

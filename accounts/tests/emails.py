@@ -21,6 +21,10 @@ SENTENCES = {
     SignInChange.PASSKEY_REMOVED: "A passkey was removed from your account.",
     SignInChange.FIREBASE_LINKED: "A sign-in through Firebase (Google, Apple …) was linked to your account.",
     SignInChange.FIREBASE_UNLINKED: "A sign-in through Firebase was removed from your account.",
+    SignInChange.MFA_GUESSING_STOPPED: (
+        "Many wrong sign-in codes were tried on your account, from anywhere; "
+        "signing in with a code is paused until you reset your password."
+    ),
 }
 
 

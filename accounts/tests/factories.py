@@ -6,6 +6,8 @@ that signs in with MFA on, as the login benchmark and other apps' tests need.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -26,6 +28,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     role = Role.PARENT
     password = factory.django.Password(PASSWORD)
+
+    class Params:
+        # An owner who proved the mailbox (a day ago): may add passkeys, Firebase links and authenticators.
+        verified = factory.Trait(email_verified_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=1)))
 
 
 class ParentFactory(UserFactory):

@@ -5,8 +5,13 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.tests import verified_personas
 from accounts.tests.factories import PASSWORD, MfaParentFactory, MfaStaffFactory
 from accounts.tests.mfa_helpers import device_of, totp_code, wait_for_fresh_step
+
+# The personas with a verified email: these tests add or change ways to sign in.
+parent = verified_personas.parent
+other_parent = verified_personas.other_parent
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,15 @@ import pytest
 
 from accounts.models import BackupCode, Passkey, User
 from accounts.services.auth import user_login
+from accounts.services.sessions import session_start
+from accounts.tests import verified_personas
 from accounts.tests.factories import PASSWORD, TOTPDeviceFactory
 from conftest import client_for
 from guardiannest.client import Client
+
+# The personas with a verified email: these tests add or change ways to sign in.
+parent = verified_personas.parent
+other_parent = verified_personas.other_parent
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +75,8 @@ def test_every_reader_of_mfa_agrees(setup: Setup, expected: bool, parent: User, 
 
     # when
     fresh = User.objects.get(pk=parent.pk).mfa_enabled
-    authenticated = User.objects.get_for_authentication(parent.pk)
+    session = session_start(user=parent, client=None, method="password")
+    authenticated = User.objects.get_for_authentication(parent.pk, {"sid": str(session.pk)})
     me = client_for(parent).get("/api/v1/auth/me").json()["mfa_enabled"]
     sign_in = user_login(client=Client(ip="127.0.0.1"), email=parent.email, password=PASSWORD)
 

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from accounts.models import Child, ParentProfile, User
-from accounts.tests.family.factories import ChildFactory, ParentProfileFactory
+from accounts.tests.factories import ChildFactory, ParentProfileFactory
 from bookings.models import Booking
 from bookings.services import booking_create
 from payments.providers.simulated import SimulatedProvider

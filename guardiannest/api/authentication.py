@@ -17,7 +17,9 @@ class JWTAuthentication(BaseJWTAuthentication):
     def get_user(self, validated_token: Any) -> Any:
         """simplejwt's lookup, through the user manager's ``get_for_authentication()`` when it has one.
 
-        One query then carries what most views need about the user (MFA state).
+        One query then carries what most views need about the user (MFA state),
+        and the manager may refuse a token by the other claims it carries (None:
+        accounts returns None once the token's session has ended).
         """
         manager = self.user_model._default_manager
         loader = getattr(manager, "get_for_authentication", None)
@@ -27,7 +29,7 @@ class JWTAuthentication(BaseJWTAuthentication):
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
             raise InvalidToken(str(_("Token contained no recognizable user identification"))) from exc
-        user = loader(user_id)
+        user = loader(user_id, validated_token)
         if user is None:
             raise AuthenticationFailed(_("User not found"), code="user_not_found")
         if not user.is_active:

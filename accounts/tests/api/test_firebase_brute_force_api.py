@@ -10,10 +10,15 @@ from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 
 from accounts.models import FirebaseIdentity, User, UserSession
+from accounts.tests import verified_personas
 from accounts.tests.firebase_helpers import sign_in
 from accounts.tests.google import StandIn
 from accounts.tests.problems import assert_problem
 from conftest import race
+
+# The personas with a verified email: these tests add or change ways to sign in.
+parent = verified_personas.parent
+other_parent = verified_personas.other_parent
 
 
 def _forged(google: StandIn, other_key: Any, email: str) -> str:

@@ -8,12 +8,17 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import FirebaseIdentity, User
+from accounts.tests import verified_personas
 from accounts.tests.factories import PASSWORD
 from accounts.tests.firebase_helpers import LINK, sign_in
 from accounts.tests.google import StandIn
 from accounts.tests.problems import assert_problem
 from conftest import client_for
 from guardiannest.audit.models import AuditEvent
+
+# The personas with a verified email: these tests add or change ways to sign in.
+parent = verified_personas.parent
+other_parent = verified_personas.other_parent
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,14 @@ from rest_framework.test import APIClient
 from accounts.models import FirebaseIdentity, User
 from accounts.services.firebase import firebase_identity_unlink
 from accounts.services.mfa_changed import SignInChange
+from accounts.tests import verified_personas
 from accounts.tests.emails import mfa_changes_received
 from accounts.tests.firebase_helpers import LINK, sign_in
 from accounts.tests.google import StandIn
+
+# The personas with a verified email: these tests add or change ways to sign in.
+parent = verified_personas.parent
+other_parent = verified_personas.other_parent
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,16 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import FirebaseIdentity, User, UserSession
+from accounts.tests import verified_personas
 from accounts.tests.factories import ParentFactory
 from accounts.tests.firebase_helpers import sign_in
 from accounts.tests.google import KID, StandIn, unsigned_token
 from accounts.tests.problems import assert_problem
 from guardiannest.audit.models import AuditEvent
+
+# The personas with a verified email: these tests add or change ways to sign in.
+parent = verified_personas.parent
+other_parent = verified_personas.other_parent
 
 pytestmark = pytest.mark.django_db
 

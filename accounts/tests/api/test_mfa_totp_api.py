@@ -8,9 +8,14 @@ from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 
 from accounts.models import BackupCode, User
+from accounts.tests import verified_personas
 from accounts.tests.factories import PASSWORD
 from accounts.tests.mfa_helpers import actions_on, backup_codes_for, totp_code, wait_for_fresh_step
 from accounts.tests.problems import assert_problem
+
+# The personas with a verified email: these tests add or change ways to sign in.
+parent = verified_personas.parent
+other_parent = verified_personas.other_parent
 
 pytestmark = pytest.mark.django_db
 

@@ -10,10 +10,15 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import Passkey, User, UserSession
+from accounts.tests import verified_personas
 from accounts.tests.authenticator import SoftAuthenticator, b64url
 from accounts.tests.passkeys_helpers import BASE, login_options, register, register_options
 from accounts.tests.problems import assert_problem
 from guardiannest.audit.models import AuditEvent
+
+# The personas with a verified email: these tests add or change ways to sign in.
+parent = verified_personas.parent
+other_parent = verified_personas.other_parent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("relying_party")]
 

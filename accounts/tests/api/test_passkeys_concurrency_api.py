@@ -8,9 +8,14 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import Passkey, User, UserSession
+from accounts.tests import verified_personas
 from accounts.tests.authenticator import SoftAuthenticator
 from accounts.tests.passkeys_helpers import BASE, login_options, register
 from conftest import client_for, race
+
+# The personas with a verified email: these tests add or change ways to sign in.
+parent = verified_personas.parent
+other_parent = verified_personas.other_parent
 
 pytestmark = pytest.mark.usefixtures("relying_party")
 

@@ -10,9 +10,14 @@ from rest_framework.test import APIClient
 from accounts.models import Passkey, User
 from accounts.services.mfa_changed import SignInChange
 from accounts.services.passkeys import passkey_revoke
+from accounts.tests import verified_personas
 from accounts.tests.authenticator import SoftAuthenticator
 from accounts.tests.emails import mfa_changes_received
 from accounts.tests.passkeys_helpers import BASE, register
+
+# The personas with a verified email: these tests add or change ways to sign in.
+parent = verified_personas.parent
+other_parent = verified_personas.other_parent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("relying_party")]
 

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.tests.factories import PASSWORD
 from accounts.tests.problems import assert_problem
+from guardiannest.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -62,12 +63,19 @@ def test_register_refuses_a_weak_password(api: APIClient, password: str) -> None
 
 
 @pytest.mark.parametrize("email", ["parent@example.com", "PARENT@Example.COM"])
-def test_register_refuses_a_taken_email_in_any_case(api: APIClient, parent: User, email: str) -> None:
+def test_a_taken_email_answers_like_a_new_one_and_creates_nothing(api: APIClient, parent: User, email: str) -> None:
+    """Account enumeration (issue 11, item 10): sign-up never says an address has an account."""
+    fresh = api.post(URL, payload(email="nobody.yet@example.com"))
+
     response = api.post(URL, payload(email=email))
 
-    body = assert_problem(response, 400, "email_taken")
-    assert body["errors"]["email"]
-    assert User.objects.count() == 1
+    assert (response.status_code, fresh.status_code) == (201, 201)
+    assert set(response.json()) == set(fresh.json()) == {"id", "email", "role"}
+    assert response.json()["id"] != str(parent.pk)
+    assert response.json()["email"] == "parent@example.com" and response.json()["role"] == fresh.json()["role"]
+    assert User.objects.filter(email="parent@example.com").count() == 1
+    assert User.objects.get(email="parent@example.com").pk == parent.pk
+    assert AuditEvent.objects.filter(action="user.register_taken", target_id=str(parent.pk)).count() == 1
 
 
 @pytest.mark.parametrize("role", ["staff", "admin", ""])

@@ -17,6 +17,7 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import User
 from accounts.services.auth import tokens_for
+from accounts.services.sessions import session_start
 from accounts.tests.problems import assert_problem
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +38,8 @@ def claims_for(user: User, **overrides: Any) -> dict[str, Any]:
         "exp": now + 300,
         "jti": uuid.uuid4().hex,
         "sub": str(user.pk),
+        # A token is good only while the session it names is live (every real pair names one).
+        "sid": str(session_start(user=user, client=None, method="password").pk),
         "aud": "guardiannest-api",
         "iss": "guardiannest",
     }

@@ -13,11 +13,16 @@ from accounts.services.mfa import (
     mfa_totp_confirm,
     mfa_totp_setup,
 )
+from accounts.tests import verified_personas
 from accounts.tests.factories import ParentFactory
 from accounts.tests.mfa_helpers import failures_counted, last_event, totp_code, wait_for_fresh_step
 from conftest import race
 from guardiannest.client import Client
 from guardiannest.errors import ApplicationError, Refusal
+
+# The personas with a verified email: these tests add or change ways to sign in.
+parent = verified_personas.parent
+other_parent = verified_personas.other_parent
 
 pytestmark = pytest.mark.django_db
 

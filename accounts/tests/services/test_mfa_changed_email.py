@@ -11,11 +11,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import User
 from accounts.services.mfa import mfa_backup_codes_regenerate, mfa_totp_confirm, mfa_totp_disable, mfa_totp_setup
 from accounts.services.mfa_changed import SignInChange, mfa_changed_email_send
+from accounts.tests import verified_personas
 from accounts.tests.emails import SENTENCES, mfa_changes_received
 from accounts.tests.factories import PASSWORD
 from accounts.tests.mfa_helpers import totp_code, wait_for_fresh_step
 from guardiannest.client import Client
 from guardiannest.errors import ApplicationError
+
+# The personas with a verified email: these tests add or change ways to sign in.
+parent = verified_personas.parent
+other_parent = verified_personas.other_parent
 
 pytestmark = pytest.mark.django_db
 

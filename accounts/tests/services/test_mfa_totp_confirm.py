@@ -6,10 +6,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import BackupCode, User
 from accounts.services.mfa import backup_code_use, mfa_totp_confirm, mfa_totp_setup
+from accounts.tests import verified_personas
 from accounts.tests.factories import TOTPDeviceFactory
 from accounts.tests.mfa_helpers import actions_on, failures_counted, last_event, totp_code, wait_for_fresh_step
 from guardiannest.client import Client
 from guardiannest.errors import ApplicationError, Refusal
+
+# The personas with a verified email: these tests add or change ways to sign in.
+parent = verified_personas.parent
+other_parent = verified_personas.other_parent
 
 pytestmark = pytest.mark.django_db
 

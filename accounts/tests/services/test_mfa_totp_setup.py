@@ -9,8 +9,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.services.mfa import mfa_totp_setup, qr_svg
+from accounts.tests import verified_personas
 from accounts.tests.mfa_helpers import actions_on
 from guardiannest.errors import ApplicationError, Refusal
+
+# The personas with a verified email: these tests add or change ways to sign in.
+parent = verified_personas.parent
+other_parent = verified_personas.other_parent
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,13 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.services.passkeys import expected_origins
+from accounts.tests import verified_personas
 from accounts.tests.authenticator import SoftAuthenticator
 from accounts.tests.passkeys_helpers import login, register
+
+# The personas with a verified email: these tests add or change ways to sign in.
+parent = verified_personas.parent
+other_parent = verified_personas.other_parent
 
 pytestmark = pytest.mark.usefixtures("relying_party")
 

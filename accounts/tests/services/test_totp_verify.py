@@ -7,9 +7,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.services.mfa import totp_verify
+from accounts.tests import verified_personas
 from accounts.tests.factories import ParentFactory, TOTPDeviceFactory
 from accounts.tests.mfa_helpers import totp_code, wait_for_fresh_step
 from conftest import race
+
+# The personas with a verified email: these tests add or change ways to sign in.
+parent = verified_personas.parent
+other_parent = verified_personas.other_parent
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import User, UserSession
 from accounts.services.auth import user_login
 from accounts.services.mfa import MFA_TOKEN_TTL_SECONDS, mfa_challenge_issue, user_login_mfa
+from accounts.tests import verified_personas
 from accounts.tests.factories import PASSWORD
 from accounts.tests.mfa_helpers import actions_on, backup_codes_for, failures_counted, last_event, totp_code
 from guardiannest.client import Client
 from guardiannest.errors import ApplicationError, Refusal
+
+# The personas with a verified email: these tests add or change ways to sign in.
+parent = verified_personas.parent
+other_parent = verified_personas.other_parent
 
 pytestmark = pytest.mark.django_db
 

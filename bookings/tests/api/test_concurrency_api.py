@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from accounts.tests.family.factories import ChildFactory
+from accounts.tests.factories import ChildFactory
 from bookings.models import Booking, BookingStatus
 from bookings.tests.factories import World, berlin, bookable_sitter, family
 from conftest import client_for, race

@@ -9,7 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from accounts.tests.family.factories import ChildFactory
+from accounts.tests.factories import ChildFactory
 from accounts.tests.problems import assert_problem
 from bookings.models import Booking, BookingEvent, BookingStatus
 from bookings.tests.factories import World, berlin
