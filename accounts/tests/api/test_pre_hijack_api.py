@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -31,6 +32,8 @@ from guardiannest.audit.models import AuditEvent
 # The personas with a verified email: these tests add or change ways to sign in.
 parent = verified_personas.parent
 other_parent = verified_personas.other_parent
+
+pytestmark = pytest.mark.usefixtures("relying_party")
 
 VICTIM = "victim@example.com"
 NEW_PASSWORD = "the-real-owner-takes-it-back"
@@ -70,11 +73,11 @@ def test_a_bearer_token_on_an_unverified_account_adds_no_way_in(db: Any) -> None
 
 
 def test_ways_in_added_before_the_owner_showed_up_die_with_the_reset(
-    db: Any, device: SoftAuthenticator, django_capture_on_commit_callbacks: Any
+    db: Any, authenticator: SoftAuthenticator, django_capture_on_commit_callbacks: Any
 ) -> None:
     # given: a squatter's passkey, Firebase link and authenticator, added before this rule existed
     user, _ = _squatter()
-    passkey_register(user=user, credential=device.create(passkey_register_options(user=user)), name="Attacker")
+    passkey_register(user=user, credential=authenticator.create(passkey_register_options(user=user)), name="Attacker")
     FirebaseIdentity.objects.create(user=user, uid="attackers-google", provider="google.com", trusted=True)
     TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
     # when: the owner resets the password from the mailbox
@@ -92,12 +95,12 @@ def test_ways_in_added_before_the_owner_showed_up_die_with_the_reset(
     changes = {args[1] for args in queued(callbacks, MFA_CHANGED)}
     assert changes == {"passkey_removed", "firebase_unlinked", "totp_disabled"}
     assert AuditEvent.objects.filter(action="auth.credentials_purged", target_id=str(user.pk)).count() == 1
-    assert_problem(login(APIClient(), device), 401, "invalid_credentials")
+    assert_problem(login(APIClient(), authenticator), 401, "invalid_credentials")
 
 
-def test_verifying_the_email_removes_what_was_added_before(db: Any, device: SoftAuthenticator) -> None:
+def test_verifying_the_email_removes_what_was_added_before(db: Any, authenticator: SoftAuthenticator) -> None:
     user, _ = _squatter()
-    passkey_register(user=user, credential=device.create(passkey_register_options(user=user)), name="Attacker")
+    passkey_register(user=user, credential=authenticator.create(passkey_register_options(user=user)), name="Attacker")
 
     verified = APIClient().post(
         "/api/v1/auth/verify-email", {"token": _link_token(user, email_verification_tokens)}, format="json"
@@ -105,12 +108,12 @@ def test_verifying_the_email_removes_what_was_added_before(db: Any, device: Soft
 
     assert verified.status_code == 200
     assert not Passkey.objects.filter(user=user).exists()
-    assert_problem(login(APIClient(), device), 401, "invalid_credentials")
+    assert_problem(login(APIClient(), authenticator), 401, "invalid_credentials")
 
 
-def test_a_reset_keeps_ways_in_the_verified_owner_added_after(parent: User, device: SoftAuthenticator) -> None:
+def test_a_reset_keeps_ways_in_the_verified_owner_added_after(parent: User, authenticator: SoftAuthenticator) -> None:
     client, _ = sign_in(parent)
-    assert register(client, device).status_code == 201
+    assert register(client, authenticator).status_code == 201
 
     APIClient().post(
         "/api/v1/auth/password/reset/confirm",
@@ -119,12 +122,14 @@ def test_a_reset_keeps_ways_in_the_verified_owner_added_after(parent: User, devi
     )
 
     assert Passkey.objects.filter(user=parent).count() == 1
-    assert login(APIClient(), device).status_code == 200
+    assert login(APIClient(), authenticator).status_code == 200
 
 
-def test_a_stale_session_steps_up_before_adding_or_removing_a_passkey(parent: User, device: SoftAuthenticator) -> None:
+def test_a_stale_session_steps_up_before_adding_or_removing_a_passkey(
+    parent: User, authenticator: SoftAuthenticator
+) -> None:
     client, _ = sign_in(parent)
-    assert register(client, device).status_code == 201
+    assert register(client, authenticator).status_code == 201
     passkey = Passkey.objects.get(user=parent)
     # the token is still good, but nobody proved anything on it for ten minutes (a stolen token, say)
     UserSession.objects.filter(user=parent).update(authenticated_at=timezone.now() - timedelta(minutes=10))

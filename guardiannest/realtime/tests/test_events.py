@@ -68,9 +68,12 @@ def test_sync_publishing_keeps_one_connection_whatever_the_number_of_events() ->
     layer = get_channel_layer()
     assert isinstance(layer, RedisPubSubLayer)
     events.broadcast(["user.a"], "t", {})
+    # Counted as a difference: publishers of layers that earlier tests in this process configured keep theirs.
+    before = _publisher_connections(layer)
     for n in range(50):
         events.broadcast([f"user.{n}", f"booking.{n}", "staff.emergencies"], "t", {"n": n})
-    assert _publisher_connections(layer) == 1
+    assert before >= 1
+    assert _publisher_connections(layer) == before
 
 
 def test_a_failing_layer_is_logged_not_raised(settings) -> None:
