@@ -240,3 +240,19 @@ def test_sdk_owners_use_only_the_sdks_public_api(sdk: str) -> None:
     owner = ROOT / SDK_OWNERS[sdk]
 
     assert sorted(set(_private_uses(ast.parse(owner.read_text()), sdk))) == []
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_the_domain_reaches_the_jwt_library_through_one_module(app: str) -> None:
+    """simplejwt is a library of tokens and of HTTP pieces: the domain uses its tokens through ``accounts.tokens``."""
+    owner = ROOT / "accounts" / "tokens.py"
+    found = [
+        f"{_where(path, node)} {module}"
+        for path in _domain_modules(app)
+        if path != owner
+        for node in ast.walk(ast.parse(path.read_text()))
+        for module in _imported(node)
+        if module == "rest_framework_simplejwt" or module.startswith("rest_framework_simplejwt.")
+    ]
+
+    assert found == [], f"{app}: import token pieces from accounts.tokens"

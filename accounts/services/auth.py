@@ -7,11 +7,6 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
-from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.state import token_backend
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.errors import AccountError
 from accounts.models import Role, User, UserSession
@@ -19,6 +14,15 @@ from accounts.services.lockout import lockout_authenticate, lockout_clear
 from accounts.services.mfa import mfa_challenge_issue
 from accounts.services.sessions import SESSION_CLAIM, session_end, session_start, session_touch, staff_mfa_check
 from accounts.services.verification import email_verification_enqueue
+from accounts.tokens import (
+    BlacklistedToken,
+    OutstandingToken,
+    RefreshToken,
+    TokenBackendError,
+    TokenError,
+    jwt_settings,
+    token_backend,
+)
 from guardiannest.audit.services import audit_record
 from guardiannest.client import Client
 from guardiannest.errors import ApplicationError, invalid, invalid_fields

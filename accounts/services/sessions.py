@@ -6,12 +6,12 @@ from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.errors import AccountError
 from accounts.models import User, UserSession
 from accounts.models.sessions import SESSION_CLAIM as SESSION_CLAIM
 from accounts.models.sessions import staff_second_factor_missing
+from accounts.tokens import BlacklistedToken, OutstandingToken
 from guardiannest import context
 from guardiannest.audit.services import audit_record
 from guardiannest.client import Client
