@@ -279,7 +279,8 @@ class SimulatedProvider:
     def account_link_create(self, *, account_id: str, refresh_url: str, return_url: str, idempotency_key: str) -> str:
         """A link to our own page that plays Stripe's hosted onboarding (payments/api/simulated.py)."""
         self.connected_account_retrieve(account_id=account_id)
-        token = signing.dumps({"account": account_id, "return_url": return_url}, salt=ONBOARDING_SALT)
+        claims = {"account": account_id, "return_url": return_url, "link": secrets.token_hex(8)}  # each link its own
+        token = signing.dumps(claims, salt=ONBOARDING_SALT)
         base = (getattr(settings, "API_PUBLIC_URL", "") or settings.FRONTEND_URL).rstrip("/")
         return f"{base}/api/v1/payments/payouts/simulated-onboarding?token={token}"
 
