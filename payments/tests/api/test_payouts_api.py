@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 ONBOARDING, BALANCE = "/api/v1/payments/payouts/onboarding", "/api/v1/payments/payouts/balance"
 
 
-def test_a_sitter_gets_an_onboarding_link_and_one_account(connect: Connect, sitter: User, sitter_api: APIClient) -> None:
+def test_a_sitter_gets_an_onboarding_link_and_one_account(
+    connect: Connect, sitter: User, sitter_api: APIClient
+) -> None:
     first = sitter_api.post(ONBOARDING)
     again = sitter_api.post(ONBOARDING)
 
