@@ -42,6 +42,7 @@ from accounts.models import Role, User
 from guardiannest.audit.services import audit_record
 from guardiannest.errors import ApplicationError
 from payments.errors import PaymentError
+from payments.metrics import transfer_on_commit
 from payments.models import (
     ConnectedAccount,
     LedgerAccount,
@@ -259,6 +260,7 @@ def _transfer(
             target=transfer,
             data={"reference": payment.reference, "amount": owed, "error": transfer.last_error_code},
         )
+        transfer_on_commit(result="failed", amount=owed, currency=payment.currency)
         return transfer
     transfer.status, transfer.last_error_code = TransferStatus.PAID, ""
     transfer.provider_transfer_id = result.id
@@ -270,6 +272,7 @@ def _transfer(
         target=transfer,
         data={"reference": payment.reference, "amount": owed, "transfer": result.id},
     )
+    transfer_on_commit(result="paid", amount=owed, currency=payment.currency)
     return transfer
 
 
@@ -306,6 +309,7 @@ def _reverse(payment: Payment, transfer: Transfer, excess: int, *, actor: User |
         target=transfer,
         data={"reference": payment.reference, "amount": amount, "reversal": result.id},
     )
+    transfer_on_commit(result="reversed", amount=amount, currency=payment.currency)
     return transfer
 
 
