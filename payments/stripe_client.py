@@ -159,6 +159,14 @@ class StripeProvider:
             )
         return str(customer.id)
 
+    def customer_delete(self, *, customer_id: str) -> None:
+        with _Translate():
+            try:
+                client().v1.customers.delete(customer_id)
+            except stripe.InvalidRequestError as exc:
+                if exc.http_status != 404:  # 404: deleted before, done
+                    raise
+
     def setup_session_create(self, *, customer_id: str, idempotency_key: str) -> SetupSession:
         with _Translate():
             params: Any = {"customer": customer_id, "payment_method_types": ["card"], "usage": "off_session"}

@@ -8,7 +8,8 @@ from celery import shared_task
 
 from guardiannest.errors import ApplicationError
 from payments.errors import PaymentError
-from payments.models import ConnectedAccount, Payment
+from payments.models import ConnectedAccount, Payment, PaymentCustomer
+from payments.services.gdpr import payment_customer_forget
 from payments.services.notices import payment_event_deliver
 from payments.services.payouts import payouts_release, transfer_settle, transfers_redrive
 
@@ -63,3 +64,18 @@ def payouts_release_task(self: Any, account_id: int) -> int:
 def transfers_redrive_task() -> int:
     """Beat: settle whatever transfers a lost task or an outage left owed."""
     return transfers_redrive()
+
+
+@shared_task(name="payments.payment_customer_forget", bind=True, max_retries=10)
+def payment_customer_forget_task(self: Any, customer_id: int) -> bool:
+    """An erased user's customer is deleted at the provider (email, saved cards)."""
+    customer = PaymentCustomer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        return False
+    try:
+        payment_customer_forget(customer=customer)
+    except ApplicationError as exc:
+        if exc.code != PaymentError.PROVIDER_UNAVAILABLE:
+            raise
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+    return True

@@ -146,6 +146,13 @@ class PaymentProvider(Protocol):
         """A new customer's id."""
         ...
 
+    def customer_delete(self, *, customer_id: str) -> None:
+        """Delete the customer and its saved cards at the provider (erasure); a customer already gone is fine.
+
+        DELETE is idempotent at Stripe, which takes no idempotency key for it.
+        """
+        ...
+
     def setup_session_create(self, *, customer_id: str, idempotency_key: str) -> SetupSession:
         """A SetupIntent for saving a card for off-session use; the app confirms it with the client secret."""
         ...

@@ -129,6 +129,11 @@ class SimulatedProvider:
 
         return str(_idempotent(idempotency_key, create)["id"])
 
+    def customer_delete(self, *, customer_id: str) -> None:
+        with transaction.atomic():
+            SimulatedObject.objects.filter(kind="card", data__customer=customer_id).delete()
+            SimulatedObject.objects.filter(pk=customer_id, kind="customer").update(data={"deleted": True})
+
     def setup_session_create(self, *, customer_id: str, idempotency_key: str) -> SetupSession:
         def create() -> dict[str, Any]:
             _get(customer_id, "customer")

@@ -11,11 +11,16 @@ pointing at the user row that accounts anonymises in the same transaction
 (email ``erased-<id>@invalid``, no name, no phone). What is not a financial
 record goes: the saved cards' brand, last four digits and expiry (a card is
 the person's, not the payment's; a payment that used one keeps its amounts),
-and a client secret still held for a payment waiting on the bank.
+and a client secret still held for a payment waiting on the bank. After the
+commit, the user's customer at the provider is deleted too (its email and
+saved cards; Stripe keeps the charges). The sitter's connected account stays:
+Stripe keeps its identity checks as the law requires, and we keep its id for
+the transfers that point at it.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -24,7 +29,9 @@ from django.db.models import Q
 from accounts.models import User
 from guardiannest.audit.services import audit_record
 from payments.fees import sitter_share
-from payments.models import ConnectedAccount, Payment, PaymentMethod, Transfer
+from payments.models import ConnectedAccount, Payment, PaymentCustomer, PaymentMethod, Transfer
+from payments.providers import payment_provider
+from payments.services.calls import provider_call
 
 
 def _iso(value: Any) -> str | None:
@@ -105,3 +112,16 @@ def payments_erase(user: User) -> None:
     # Encrypted at rest, so not comparable in SQL: blank it on every payment of theirs.
     kept = Payment.objects.filter(Q(payer=user) | Q(payee=user)).update(client_secret="")
     audit_record(action="payments.erased", target=user, data={"cards": cards, "payments_kept": kept})
+    from payments.tasks import payment_customer_forget_task
+
+    for customer in PaymentCustomer.objects.filter(user=user):
+        transaction.on_commit(partial(payment_customer_forget_task.delay, customer.pk), robust=True)
+
+
+def payment_customer_forget(*, customer: PaymentCustomer) -> None:
+    """Delete an erased user's customer at the provider it lives at (idempotent: gone is gone)."""
+    provider = payment_provider()
+    if provider.name != customer.provider:
+        return  # another provider's customer: this deployment cannot reach it
+    provider_call(lambda: provider.customer_delete(customer_id=customer.provider_customer_id))
+    audit_record(action="payments.customer_deleted", target=customer, data={"provider": customer.provider})

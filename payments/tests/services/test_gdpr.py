@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import requests
 
 from accounts.models import User
 from accounts.services.gdpr import user_erase_confirmed
 from guardiannest.registries import gdpr_erasers, gdpr_exporters
 from payments.models import LedgerEntry, Payment, PaymentMethod, Refund, Transfer
 from payments.services import customer_for, payment_refund, transfer_settle
+from payments.tasks import payment_customer_forget_task
 from payments.tests.payout_helpers import captured, onboarded
+from payments.tests.stripe_app import LocalStripe
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +89,22 @@ def test_erasure_is_harmless_for_someone_without_payments(other_parent: User) ->
         "transfers": [],
         "payout_accounts": [],
     }
+
+
+def test_after_erasure_the_customer_is_deleted_at_stripe_once(
+    localstripe: LocalStripe, parent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    customer = customer_for(parent=parent)
+    localstripe.card_save(customer.provider_customer_id)
+    url = f"{localstripe.base}/v1/customers/{customer.provider_customer_id}"
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        user_erase_confirmed(user=parent)
+    forget = [cb.args for cb in callbacks if getattr(cb, "func", None) == payment_customer_forget_task.delay]
+    assert forget == [(customer.pk,)]
+    assert requests.get(url, auth=(localstripe.key, ""), timeout=5).status_code == 200  # nothing before the task
+
+    assert payment_customer_forget_task.run(customer.pk) is True
+    assert payment_customer_forget_task.run(customer.pk) is True  # again: already gone, fine
+
+    assert requests.get(url, auth=(localstripe.key, ""), timeout=5).status_code == 404
