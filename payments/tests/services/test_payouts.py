@@ -280,3 +280,14 @@ def test_two_workers_releasing_one_sitters_earnings_transfer_each_once(
         "booking-2",
     ]
     assert all(_sitter_payable(payment) == 0 for payment in payments)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_first_onboarding_requests_make_one_account(connect: Connect, sitter: User) -> None:
+    results = race(5, lambda: payout_onboarding_link(sitter=sitter))
+
+    assert [result for result in results if isinstance(result, BaseException)] == []
+    assert ConnectedAccount.objects.filter(user=sitter).count() == 1
+    assert len(connect.stand.accounts) == 1  # one key, one provider account: the others were replays
+    creates = [seen for seen in connect.proxy.seen if (seen.method, seen.path) == ("POST", "/v1/accounts")]
+    assert len([seen for seen in creates if seen.forwarded]) == 1  # any others were answered from the key
