@@ -585,6 +585,8 @@ STRIPE_SECRET_KEY = secret("STRIPE_SECRET_KEY", required=False)
 STRIPE_PUBLISHABLE_KEY: str = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = secret("STRIPE_WEBHOOK_SECRET", required=bool(STRIPE_SECRET_KEY)) if STRIPE_SECRET_KEY else ""
 STRIPE_API_BASE: str = env.str("STRIPE_API_BASE", default="")
+# The signing secret of a Connect webhook endpoint (account.updated), when it differs from the above.
+STRIPE_CONNECT_WEBHOOK_SECRET = secret("STRIPE_CONNECT_WEBHOOK_SECRET", required=False)
 
 CLAMAV_URL: str = env.str("CLAMAV_URL", default="")  # tcp://host:port or unix:///path
 
@@ -627,6 +629,12 @@ if not Decimal(0) <= PLATFORM_FEE_PERCENT <= Decimal(100):
 # Seconds one Stripe call may take, and how often the SDK retries a network failure (same idempotency key).
 STRIPE_TIMEOUT: float = env.float("STRIPE_TIMEOUT", default=10.0)
 STRIPE_MAX_NETWORK_RETRIES: int = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# Stripe Connect onboarding (sitter payouts): where Stripe sends the sitter back when the onboarding
+# link has expired (refresh: the app asks POST payments/payouts/onboarding again) and when they are done.
+STRIPE_CONNECT_REFRESH_URL: str = env.str(
+    "STRIPE_CONNECT_REFRESH_URL", default=f"{FRONTEND_URL}/payouts/onboarding/refresh"
+)
+STRIPE_CONNECT_RETURN_URL: str = env.str("STRIPE_CONNECT_RETURN_URL", default=f"{FRONTEND_URL}/payouts/onboarding/done")
 
 # --- bookings (bookings/) -----------------------------------------------------------------------
 # What GET config tells the apps, and what the booking services apply (bookings/policy.py).

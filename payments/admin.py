@@ -1,9 +1,11 @@
-"""The payments back office: payments with their refunds and ledger lines, refunds, ledger, provider events.
+"""The payments back office: payments with their refunds and ledger lines, refunds, ledger, provider events,
+sitters' payout accounts and the transfers to them.
 
 Everything is read-only; money moves only through the services. The refund
 action calls :func:`payments.services.payment_refund` (everything still
-captured) and needs the finance permission ``payments.refund_payment``. The
-ledger can be read, never changed, by anyone, superusers included.
+captured) and the transfer retry :func:`payments.services.transfer_retry`;
+both need the finance permission ``payments.refund_payment``. The ledger can
+be read, never changed, by anyone, superusers included.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from django.http import HttpRequest
 
 from accounts.models import User
 from guardiannest.admin import ReadOnlyAdmin, ReadOnlyInline, service_action
-from payments.models import LedgerEntry, Payment, ProviderEvent, Refund
-from payments.services import payment_refund
+from payments.models import ConnectedAccount, LedgerEntry, Payment, ProviderEvent, Refund, Transfer, TransferReversal
+from payments.services import payment_refund, transfer_retry
 
 REFUND_PERMISSION = "payments.refund_payment"
+FINANCE_PERMISSION = REFUND_PERMISSION  # the one finance permission: money moves only for those who hold it
 
 
 def _refund_all(payment: Payment, actor: User) -> object:
@@ -114,3 +117,77 @@ class ProviderEventAdmin(ReadOnlyAdmin):
     search_fields = ("=event_id",)
     ordering = ("-id",)
     fields = readonly_fields = ("provider", "event_id", "type", "handled", "payment", "received_at")
+
+
+def _retry_transfer(transfer: Transfer, actor: User) -> object:
+    return transfer_retry(transfer=transfer, actor=actor)
+
+
+class TransferReversalInline(ReadOnlyInline):
+    model = TransferReversal
+    fields = readonly_fields = ("amount", "provider_reversal_id", "created_at")
+    show_change_link = False
+
+
+@admin.register(Transfer)
+class TransferAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "transfer_group",
+        "account",
+        "status",
+        "amount",
+        "reversed_amount",
+        "currency",
+        "attempts",
+        "last_error_code",
+    )
+    list_filter = ("status", "account__provider", "last_error_code")
+    search_fields = (
+        "=transfer_group",
+        "=provider_transfer_id",
+        "=account__provider_account_id",
+        "account__user__email",
+    )
+    list_select_related = ("account",)
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    fields = readonly_fields = (
+        "id",
+        "payment",
+        "account",
+        "transfer_group",
+        "status",
+        "amount",
+        "reversed_amount",
+        "currency",
+        "provider_transfer_id",
+        "attempts",
+        "last_error_code",
+        "created_at",
+        "updated_at",
+    )
+    inlines = (TransferReversalInline,)
+    actions = [service_action("retry_transfer", "Retry the failed transfer", "finance", _retry_transfer)]
+
+    def has_finance_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm(FINANCE_PERMISSION))
+
+
+@admin.register(ConnectedAccount)
+class ConnectedAccountAdmin(ReadOnlyAdmin):
+    list_display = ("user", "provider", "provider_account_id", "details_submitted", "payouts_enabled", "onboarded_at")
+    list_filter = ("provider", "details_submitted", "payouts_enabled", "charges_enabled")
+    search_fields = ("=provider_account_id", "user__email")
+    list_select_related = ("user",)
+    fields = readonly_fields = (
+        "user",
+        "provider",
+        "provider_account_id",
+        "details_submitted",
+        "charges_enabled",
+        "payouts_enabled",
+        "onboarded_at",
+        "created_at",
+        "updated_at",
+    )

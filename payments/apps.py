@@ -21,3 +21,12 @@ class PaymentsConfig(AppConfig):
             Kind("payment.refund", Category.PAYMENT, frozenset({email, push}), needs, data),
             Kind("payment.payout", Category.PAYMENT, frozenset({email, push}), ("amount",), ("payout_id",)),
         )
+
+        # GDPR: a copy of the user's payments, cards, earnings and transfers; erasure keeps the money records.
+        # Payouts: whatever transfers a lost task or an outage left owed are settled again.
+        from guardiannest.registries import beat_entries, gdpr_erasers, gdpr_exporters
+        from payments.services.gdpr import payments_erase, payments_export
+
+        gdpr_exporters.register("payments", payments_export)
+        gdpr_erasers.register("payments", payments_erase)
+        beat_entries.register("payments-transfers-redrive", {"task": "payments.transfers_redrive", "schedule": 600.0})

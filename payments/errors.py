@@ -7,6 +7,8 @@ from guardiannest.errors import ErrorCodes, Refusal
 
 class PaymentError(ErrorCodes):
     NOT_A_PARENT = "not_a_parent", Refusal.FORBIDDEN
+    NOT_A_SITTER = "not_a_sitter", Refusal.FORBIDDEN
+    TRANSFER_NOT_FAILED = "transfer_not_failed"  # a retry of a transfer that did not fail
     NO_PAYMENT_METHOD = "no_payment_method"
     PAYMENT_EXISTS = "payment_exists"
     NOT_AUTHORISED = "payment_not_authorised"  # capture or release of a payment that holds no authorisation

@@ -26,3 +26,13 @@ def fee_refunded(*, fee: int, captured: int, refunded: int) -> int:
     if captured <= 0:
         return 0
     return fee * refunded // captured
+
+
+def sitter_share(*, captured: int, fee: int, refunded: int) -> int:
+    """What the sitter earns of a capture: what is kept after refunds, less the fee kept on it.
+
+    The same amount the ledger owes them (capture less fee, less each refund
+    with its fee share given back), so it is what their transfer carries.
+    """
+    fee_kept = fee - fee_refunded(fee=fee, captured=captured, refunded=refunded)
+    return captured - refunded - fee_kept

@@ -21,6 +21,16 @@ MONEY = Counter(
     "Money captured and refunded, in minor units of the currency.",
     ["movement", "currency"],
 )
+TRANSFERS = Counter(
+    "guardiannest_payout_transfers",
+    "Transfers to sitters' connected accounts: paid, failed (refused by the provider) or reversed (a refund after).",
+    ["result"],
+)
+TRANSFER_MONEY = Counter(
+    "guardiannest_payout_transfer_money_minor_units",
+    "Money sent to sitters' connected accounts, and taken back by reversals, in minor units.",
+    ["movement", "currency"],
+)
 WEBHOOK_EVENTS = Counter(
     "guardiannest_payment_webhook_events",
     "Provider events received with a valid signature: applied, repeated (nothing done) or of a type not acted on.",
@@ -50,3 +60,14 @@ def webhook_received(*, provider: str, result: str, created: int | None) -> None
     WEBHOOK_EVENTS.labels(provider=provider, result=result).inc()
     if created is not None:
         WEBHOOK_LAG.labels(provider=provider).observe(max(0.0, time.time() - created))
+
+
+def _count_transfer(result: str, amount: int, currency: str) -> None:
+    TRANSFERS.labels(result=result).inc()
+    if result in ("paid", "reversed"):
+        TRANSFER_MONEY.labels(movement="transferred" if result == "paid" else "reversed", currency=currency).inc(amount)
+
+
+def transfer_on_commit(*, result: str, amount: int, currency: str) -> None:
+    """Count a transfer paid, failed or (partly) reversed, with its money, once committed."""
+    transaction.on_commit(partial(_count_transfer, result, amount, currency), robust=True)

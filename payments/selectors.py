@@ -7,16 +7,26 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, When
 
 from accounts.models import User
 from guardiannest.errors import not_found
-from payments.models import LedgerAccount, LedgerEntry, LedgerSide, Payment, PaymentMethod
+from payments.models import (
+    ConnectedAccount,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerSide,
+    Payment,
+    PaymentMethod,
+    Transfer,
+    TransferStatus,
+)
+from payments.models.payments import SETTLED
 
 
 def payment_list_for_user(*, user: User) -> QuerySet[Payment]:
     """The payments the user made or is paid by, newest first."""
-    return Payment.objects.filter(Q(payer=user) | Q(payee=user)).order_by("-created_at")
+    return Payment.objects.filter(Q(payer=user) | Q(payee=user)).select_related("transfer").order_by("-created_at")
 
 
 def payment_get_for_user(*, payment_id: uuid.UUID, user: User) -> Payment:
@@ -52,3 +62,59 @@ def ledger_balances(*, payment: Payment | None = None) -> dict[str, int]:
         sign = 1 if row["side"] == LedgerSide.DEBIT else -1
         balances[row["account"]] += sign * int(row["total"])
     return balances
+
+
+def _sitter_payable_net() -> Subquery:
+    """Per payment: what the sitter_payable account holds (debits minus credits; negative = owed to the sitter)."""
+    signed = Case(When(side=LedgerSide.DEBIT, then=F("amount")), default=-F("amount"))
+    rows = (
+        LedgerEntry.objects.filter(payment=OuterRef("pk"), account=LedgerAccount.SITTER_PAYABLE)
+        .order_by()
+        .values("payment")
+        .annotate(net=Sum(signed))
+        .values("net")
+    )
+    return Subquery(rows)
+
+
+def payment_list_to_transfer(*, payee: User | None = None) -> QuerySet[Payment]:
+    """Captured payments whose sitter is owed money, or owes some back, and can be paid: transfer work to do.
+
+    The ledger decides: a payment's ``sitter_payable`` balance is the sitter's
+    share not yet transferred (a refund after the transfer turns it the other
+    way: a reversal is due). Sitters who have not finished onboarding are left
+    out (their earnings accrue), and so are transfers the provider refused
+    (they wait for staff to retry them).
+    """
+    ready = ConnectedAccount.objects.filter(
+        user=OuterRef("payee"), provider=OuterRef("provider"), details_submitted=True, payouts_enabled=True
+    )
+    payments = (
+        Payment.objects.filter(status__in=SETTLED)
+        .annotate(sitter_payable=_sitter_payable_net())
+        .exclude(sitter_payable=0)
+        .filter(sitter_payable__isnull=False)
+        .exclude(transfer__status=TransferStatus.FAILED)
+    )
+    payments = payments.filter(Exists(ready))
+    if payee is not None:
+        payments = payments.filter(payee=payee)
+    return payments.order_by("captured_at", "pk")
+
+
+def earnings_untransferred(*, sitter: User) -> int:
+    """The sitter's share of captured payments not yet transferred to them, in minor units (accrued earnings)."""
+    payments = Payment.objects.filter(payee=sitter, status__in=SETTLED).annotate(sitter_payable=_sitter_payable_net())
+    total = payments.filter(sitter_payable__lt=0).aggregate(total=Sum("sitter_payable"))["total"]
+    return -int(total or 0)
+
+
+def connected_account_get_for_user(*, user: User, provider: str) -> ConnectedAccount | None:
+    return ConnectedAccount.objects.filter(user=user, provider=provider).first()
+
+
+def transfer_list(*, payee: User | None = None) -> QuerySet[Transfer]:
+    transfers = Transfer.objects.select_related("payment", "account")
+    if payee is not None:
+        transfers = transfers.filter(payment__payee=payee)
+    return transfers.order_by("-created_at")

@@ -24,7 +24,9 @@ import stripe
 from django.conf import settings
 
 from payments.providers.base import (
+    AccountBalance,
     Card,
+    ConnectedAccountState,
     Intent,
     IntentStatus,
     ProviderDeclined,
@@ -32,8 +34,10 @@ from payments.providers.base import (
     ProviderRefused,
     ProviderUnavailable,
     RefundResult,
+    ReversalResult,
     SetupSession,
     SignatureInvalid,
+    TransferResult,
 )
 
 PROVIDER = "stripe"
@@ -105,6 +109,31 @@ def _card(obj: Any) -> Card:
     )
 
 
+def _account(obj: Any) -> ConnectedAccountState:
+    data = _dict(obj)
+    return ConnectedAccountState(
+        id=str(data["id"]),
+        details_submitted=bool(data.get("details_submitted")),
+        charges_enabled=bool(data.get("charges_enabled")),
+        payouts_enabled=bool(data.get("payouts_enabled")),
+    )
+
+
+def _charge_of(intent: dict[str, Any]) -> str:
+    """The id of the intent's charge: ``latest_charge`` (current API) or the first of ``charges`` (older ones)."""
+    latest = intent.get("latest_charge")
+    if isinstance(latest, dict):
+        return str(latest.get("id") or "")
+    if latest:
+        return str(latest)
+    charges = (intent.get("charges") or {}).get("data") or []
+    return str(charges[0].get("id") or "") if charges else ""
+
+
+def _sum_in(funds: Any, currency: str) -> int:
+    return sum(int(item["amount"]) for item in (funds or []) if str(item.get("currency", "")).lower() == currency)
+
+
 class _Translate:
     """Turn the SDK's exceptions into ours (the decline case is handled where an intent can come back)."""
 
@@ -129,6 +158,14 @@ class StripeProvider:
                 params={"email": email, "metadata": {"user_id": user_id}}, options=_options(idempotency_key)
             )
         return str(customer.id)
+
+    def customer_delete(self, *, customer_id: str) -> None:
+        with _Translate():
+            try:
+                client().v1.customers.delete(customer_id)
+            except stripe.InvalidRequestError as exc:
+                if exc.http_status != 404:  # 404: deleted before, done
+                    raise
 
     def setup_session_create(self, *, customer_id: str, idempotency_key: str) -> SetupSession:
         with _Translate():
@@ -200,14 +237,80 @@ class StripeProvider:
             )
         return RefundResult(id=str(refund.id), amount=int(refund.amount), status=str(refund.status or "succeeded"))
 
+    # --- Connect ------------------------------------------------------------------------------------------
+
+    def connected_account_create(self, *, email: str, user_id: str, idempotency_key: str) -> ConnectedAccountState:
+        params: Any = {
+            "type": "express",
+            "email": email,
+            "capabilities": {"transfers": {"requested": True}},
+            "metadata": {"user_id": user_id},
+        }
+        with _Translate():
+            return _account(client().v1.accounts.create(params=params, options=_options(idempotency_key)))
+
+    def connected_account_retrieve(self, *, account_id: str) -> ConnectedAccountState:
+        with _Translate():
+            return _account(client().v1.accounts.retrieve(account_id))
+
+    def account_link_create(self, *, account_id: str, refresh_url: str, return_url: str, idempotency_key: str) -> str:
+        params: Any = {
+            "account": account_id,
+            "refresh_url": refresh_url,
+            "return_url": return_url,
+            "type": "account_onboarding",
+        }
+        with _Translate():
+            return str(client().v1.account_links.create(params=params, options=_options(idempotency_key)).url)
+
+    def transfer_create(
+        self,
+        *,
+        account_id: str,
+        amount: int,
+        currency: str,
+        transfer_group: str,
+        source_intent_id: str,
+        idempotency_key: str,
+    ) -> TransferResult:
+        params: Any = {
+            "amount": amount,
+            "currency": currency,
+            "destination": account_id,
+            "transfer_group": transfer_group,
+            "metadata": {"reference": transfer_group},
+        }
+        with _Translate():
+            # Funded by the booking's own charge, so the transfer need not wait for the platform's balance.
+            charge = _charge_of(_dict(client().v1.payment_intents.retrieve(source_intent_id)))
+            if charge:
+                params["source_transaction"] = charge
+            transfer = client().v1.transfers.create(params=params, options=_options(idempotency_key))
+        return TransferResult(
+            id=str(transfer.id), amount=int(transfer.amount), amount_reversed=int(transfer.amount_reversed or 0)
+        )
+
+    def transfer_reverse(self, *, transfer_id: str, amount: int, idempotency_key: str) -> ReversalResult:
+        with _Translate():
+            reversal = client().v1.transfers.reversals.create(
+                transfer_id, params={"amount": amount}, options=_options(idempotency_key)
+            )
+        return ReversalResult(id=str(reversal.id), amount=int(reversal.amount))
+
+    def balance_retrieve(self, *, account_id: str, currency: str) -> AccountBalance:
+        with _Translate():
+            balance = _dict(client().v1.balance.retrieve(options={"stripe_account": account_id}))
+        return AccountBalance(
+            available=_sum_in(balance.get("available"), currency), pending=_sum_in(balance.get("pending"), currency)
+        )
+
     def event_verify(self, *, payload: bytes, signature: str) -> ProviderEventData:
-        secret = settings.STRIPE_WEBHOOK_SECRET
-        if not secret:
+        # Connect events (account.updated) come from a Connect endpoint, which Stripe signs with its own secret.
+        secrets = [item for item in (settings.STRIPE_WEBHOOK_SECRET, settings.STRIPE_CONNECT_WEBHOOK_SECRET) if item]
+        if not secrets:
             raise SignatureInvalid("No webhook secret is configured.")
         try:
-            stripe.WebhookSignature.verify_header(
-                payload.decode("utf-8"), signature, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
-            )
+            _verify(payload.decode("utf-8"), signature, secrets)
             event = json.loads(payload)
             obj = event["data"]["object"]
             return ProviderEventData(
@@ -220,3 +323,14 @@ class StripeProvider:
             )
         except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
             raise SignatureInvalid(str(exc)) from exc
+
+
+def _verify(payload: str, signature: str, secrets: list[str]) -> None:
+    """Accept a signature made with any of ``secrets``; raise the last failure otherwise."""
+    for secret in secrets[:-1]:
+        try:
+            stripe.WebhookSignature.verify_header(payload, signature, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS)
+            return
+        except stripe.SignatureVerificationError:
+            continue
+    stripe.WebhookSignature.verify_header(payload, signature, secrets[-1], tolerance=WEBHOOK_TOLERANCE_SECONDS)

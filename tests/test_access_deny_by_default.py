@@ -51,6 +51,10 @@ PLAIN_DJANGO_VIEWS = {
     "health-live": "load-balancer probe, says only 'ok'",
     "health-ready": "load-balancer probe, says which dependency fails",
     "metrics": "answers staff or the METRICS_TOKEN bearer, 404 to anyone else",
+    "payments:payout-simulated-onboarding": (
+        "the simulated provider's hosted onboarding (embedded default): the signed one-hour link is the "
+        "credential; 404 with Stripe or a bad link"
+    ),
 }
 SAMPLE_ARGUMENTS = {"uuid": uuid.UUID(int=1), "int": 1, "slug": "x", "str": "x", "path": "x"}
 

@@ -1,7 +1,8 @@
 """Payments: ``GET payments`` · ``GET payments/{id}`` · ``POST payments/{id}/refund`` (staff).
 
 A parent sees the payments they made, a sitter the ones they are paid by
-(their earnings); anyone else's is 404. The client secret is shown to the
+(their earnings, each with ``earning``, their share, and ``transfer_status``);
+anyone else's is 404. The client secret is shown to the
 payer only, while the bank asks them to authenticate. A refund is for staff
 (403 otherwise), at most what is still captured (400), and honours
 ``Idempotency-Key``.
@@ -27,8 +28,8 @@ from guardiannest.api.serializers import StrictSerializer
 from guardiannest.money import money
 from payments import selectors, services
 from payments.api.common import TAGS, PaymentMoneySerializer, caller
-from payments.fees import platform_fee
-from payments.models import Payment, PaymentStatus
+from payments.fees import platform_fee, sitter_share
+from payments.models import Payment, PaymentStatus, TransferStatus
 
 
 @extend_schema_serializer(component_name="Payment")
@@ -44,12 +45,32 @@ class PaymentSerializer(StrictSerializer):
     client_secret = serializers.CharField(
         allow_null=True, help_text="To the payer only, while status is requires_action: confirm it with Stripe.js."
     )
+    earning = PaymentMoneySerializer(
+        allow_null=True,
+        help_text="To the sitter only, once captured: their share (the capture less refunds and the platform fee).",
+    )
+    transfer_status = serializers.ChoiceField(
+        choices=["accruing", *TransferStatus.values],
+        allow_null=True,
+        help_text="To the sitter only, once captured: accruing (until payout onboarding is done), paid, failed "
+        "or reversed.",
+    )
     created_at = serializers.DateTimeField()
+
+
+def _earning(payment: Payment, viewer: User, captured: bool) -> tuple[dict[str, Any] | None, str | None]:
+    """The payee's share and where its transfer is; nothing for anyone else, or before the capture."""
+    if payment.payee_id != viewer.pk or not captured:
+        return None, None
+    share = sitter_share(captured=payment.captured_amount, fee=payment.fee_amount, refunded=payment.refunded_amount)
+    transfer = getattr(payment, "transfer", None)
+    return money(share, payment.currency), "accruing" if transfer is None else transfer.status
 
 
 def payment_data(payment: Payment, viewer: User) -> dict[str, Any]:
     captured = payment.status in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
     show_secret = payment.payer_id == viewer.pk and payment.status == PaymentStatus.REQUIRES_ACTION
+    earning, transfer_status = _earning(payment, viewer, captured)
     return {
         "id": payment.pk,
         "booking_id": payment.reference,
@@ -60,6 +81,8 @@ def payment_data(payment: Payment, viewer: User) -> dict[str, Any]:
         "refunded_amount": money(payment.refunded_amount, payment.currency),
         "receipt_url": None,
         "client_secret": payment.client_secret if show_secret and payment.client_secret else None,
+        "earning": earning,
+        "transfer_status": transfer_status,
         "created_at": payment.created_at,
     }
 

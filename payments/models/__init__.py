@@ -4,4 +4,5 @@ from payments.models.customers import *  # noqa: F403
 from payments.models.events import *  # noqa: F403
 from payments.models.ledger import *  # noqa: F403
 from payments.models.payments import *  # noqa: F403
+from payments.models.payouts import *  # noqa: F403
 from payments.models.simulated import *  # noqa: F403

@@ -41,6 +41,8 @@ class LedgerKind(models.TextChoices):
     RELEASE = "release", "Authorisation released"
     CAPTURE = "capture", "Capture and platform fee"
     REFUND = "refund", "Refund"
+    TRANSFER = "transfer", "Transfer (payout) of the sitter's share to their connected account"
+    TRANSFER_REVERSAL = "transfer_reversal", "Transfer taken back after a refund"
 
 
 class ImmutableQuerySet(models.QuerySet["LedgerEntry"]):

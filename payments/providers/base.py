@@ -86,6 +86,37 @@ class ProviderEventData:
     created: int | None = None  # when the provider made it (Unix seconds), for the lag metric
 
 
+@dataclass(frozen=True)
+class ConnectedAccountState:
+    """A sitter's connected account as the provider has it now."""
+
+    id: str
+    details_submitted: bool = False
+    charges_enabled: bool = False
+    payouts_enabled: bool = False
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    id: str
+    amount: int
+    amount_reversed: int = 0
+
+
+@dataclass(frozen=True)
+class ReversalResult:
+    id: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class AccountBalance:
+    """A connected account's balance in one currency: paid out next (available), and still settling (pending)."""
+
+    available: int
+    pending: int
+
+
 class ProviderError(Exception):
     def __init__(self, message: str, *, code: str = "") -> None:
         super().__init__(message)
@@ -113,6 +144,13 @@ class PaymentProvider(Protocol):
 
     def customer_create(self, *, email: str, user_id: str, idempotency_key: str) -> str:
         """A new customer's id."""
+        ...
+
+    def customer_delete(self, *, customer_id: str) -> None:
+        """Delete the customer and its saved cards at the provider (erasure); a customer already gone is fine.
+
+        DELETE is idempotent at Stripe, which takes no idempotency key for it.
+        """
         ...
 
     def setup_session_create(self, *, customer_id: str, idempotency_key: str) -> SetupSession:
@@ -147,3 +185,32 @@ class PaymentProvider(Protocol):
     def event_verify(self, *, payload: bytes, signature: str) -> ProviderEventData:
         """The event a webhook carries, once its signature is checked; :class:`SignatureInvalid` otherwise."""
         ...
+
+    # --- Connect: sitters' accounts and the transfers paying them -----------------------------------
+
+    def connected_account_create(self, *, email: str, user_id: str, idempotency_key: str) -> ConnectedAccountState:
+        """A new Express account able to receive transfers."""
+        ...
+
+    def connected_account_retrieve(self, *, account_id: str) -> ConnectedAccountState: ...
+
+    def account_link_create(self, *, account_id: str, refresh_url: str, return_url: str, idempotency_key: str) -> str:
+        """A single-use onboarding URL (AccountLink of type account_onboarding) for the account's owner."""
+        ...
+
+    def transfer_create(
+        self,
+        *,
+        account_id: str,
+        amount: int,
+        currency: str,
+        transfer_group: str,
+        source_intent_id: str,
+        idempotency_key: str,
+    ) -> TransferResult:
+        """Move ``amount`` from the platform's balance to the account; funded by the intent's charge."""
+        ...
+
+    def transfer_reverse(self, *, transfer_id: str, amount: int, idempotency_key: str) -> ReversalResult: ...
+
+    def balance_retrieve(self, *, account_id: str, currency: str) -> AccountBalance: ...

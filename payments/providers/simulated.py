@@ -20,23 +20,32 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from payments.models import SimulatedObject
 from payments.providers.base import (
+    AccountBalance,
     Card,
+    ConnectedAccountState,
     Intent,
     IntentStatus,
     ProviderDeclined,
     ProviderEventData,
     ProviderRefused,
     RefundResult,
+    ReversalResult,
     SetupSession,
     SignatureInvalid,
+    TransferResult,
 )
 
 PROVIDER = "simulated"
+# The simulated onboarding page's links (payments/api/simulated.py) carry the account, signed, for an hour.
+ONBOARDING_SALT = "payments.simulated-onboarding"
+ONBOARDING_LINK_SECONDS = 3600
 AUTHENTICATE_LAST4 = "3155"
 DECLINE_LAST4 = "0341"
 CANCELLABLE = {
@@ -86,6 +95,20 @@ def _intent(data: dict[str, Any]) -> Intent:
     )
 
 
+def _account(data: dict[str, Any]) -> ConnectedAccountState:
+    return ConnectedAccountState(
+        id=data["id"],
+        details_submitted=bool(data.get("details_submitted")),
+        charges_enabled=bool(data.get("charges_enabled")),
+        payouts_enabled=bool(data.get("payouts_enabled")),
+    )
+
+
+def onboarding_token_read(token: str) -> dict[str, str]:
+    """The account and return URL a simulated onboarding link carries; BadSignature when forged or expired."""
+    return dict(signing.loads(token, salt=ONBOARDING_SALT, max_age=ONBOARDING_LINK_SECONDS))
+
+
 def _save(obj: SimulatedObject, **changes: Any) -> dict[str, Any]:
     obj.data = {**obj.data, **changes}
     obj.save(update_fields=["data"])
@@ -105,6 +128,11 @@ class SimulatedProvider:
             return {"id": customer.pk}
 
         return str(_idempotent(idempotency_key, create)["id"])
+
+    def customer_delete(self, *, customer_id: str) -> None:
+        with transaction.atomic():
+            SimulatedObject.objects.filter(kind="card", data__customer=customer_id).delete()
+            SimulatedObject.objects.filter(pk=customer_id, kind="customer").update(data={"deleted": True})
 
     def setup_session_create(self, *, customer_id: str, idempotency_key: str) -> SetupSession:
         def create() -> dict[str, Any]:
@@ -228,3 +256,89 @@ class SimulatedProvider:
 
     def event_verify(self, *, payload: bytes, signature: str) -> ProviderEventData:
         raise SignatureInvalid("The simulated provider sends no webhooks.")
+
+    # --- Connect ------------------------------------------------------------------------------------------
+
+    def connected_account_create(self, *, email: str, user_id: str, idempotency_key: str) -> ConnectedAccountState:
+        def create() -> dict[str, Any]:
+            account_id = _new_id("acct")
+            data = {"id": account_id, "email": email, "user_id": user_id, "details_submitted": False}
+            data |= {"charges_enabled": False, "payouts_enabled": False}
+            SimulatedObject.objects.create(id=account_id, kind="account", data=data)
+            return data
+
+        return _account(_idempotent(idempotency_key, create))
+
+    def connected_account_retrieve(self, *, account_id: str) -> ConnectedAccountState:
+        found = SimulatedObject.objects.filter(pk=account_id, kind="account").first()
+        if found is None:
+            raise ProviderRefused(f"No such account: {account_id}", code="resource_missing")
+        return _account(found.data)
+
+    def connected_account_complete(self, *, account_id: str) -> ConnectedAccountState:
+        """The sitter finishes onboarding (what they do on Stripe's hosted pages)."""
+        ready = {"details_submitted": True, "charges_enabled": True, "payouts_enabled": True}
+        with transaction.atomic():
+            return _account(_save(_get(account_id, "account"), **ready))
+
+    def account_link_create(self, *, account_id: str, refresh_url: str, return_url: str, idempotency_key: str) -> str:
+        """A link to our own page that plays Stripe's hosted onboarding (payments/api/simulated.py)."""
+        self.connected_account_retrieve(account_id=account_id)
+        claims = {"account": account_id, "return_url": return_url, "link": secrets.token_hex(8)}  # each link its own
+        token = signing.dumps(claims, salt=ONBOARDING_SALT)
+        base = (getattr(settings, "API_PUBLIC_URL", "") or settings.FRONTEND_URL).rstrip("/")
+        return f"{base}/api/v1/payments/payouts/simulated-onboarding?token={token}"
+
+    def transfer_create(
+        self,
+        *,
+        account_id: str,
+        amount: int,
+        currency: str,
+        transfer_group: str,
+        source_intent_id: str,
+        idempotency_key: str,
+    ) -> TransferResult:
+        def create() -> dict[str, Any]:
+            account = _get(account_id, "account")
+            if not account.data.get("payouts_enabled"):
+                raise ProviderRefused("The account cannot receive transfers yet.", code="account_invalid")
+            intent = _get(source_intent_id, "payment_intent")
+            if intent.data["status"] != IntentStatus.SUCCEEDED:
+                raise ProviderRefused("The source charge has not been captured.", code="invalid_source_transaction")
+            transfer_id = _new_id("tr")
+            data = {"id": transfer_id, "amount": amount, "currency": currency, "destination": account_id}
+            data |= {"transfer_group": transfer_group, "amount_reversed": 0}
+            if amount < 1:
+                raise ProviderRefused("amount must be positive.", code="parameter_invalid_integer")
+            SimulatedObject.objects.create(id=transfer_id, kind="transfer", data=data)
+            return data
+
+        answer = _idempotent(idempotency_key, create)
+        return TransferResult(id=answer["id"], amount=answer["amount"], amount_reversed=answer["amount_reversed"])
+
+    def transfer_reverse(self, *, transfer_id: str, amount: int, idempotency_key: str) -> ReversalResult:
+        def reverse() -> dict[str, Any]:
+            transfer = _get(transfer_id, "transfer")
+            reversed_before = int(transfer.data["amount_reversed"])
+            if not 0 < amount <= int(transfer.data["amount"]) - reversed_before:
+                raise ProviderRefused("The reversal is larger than what is left.", code="amount_too_large")
+            _save(transfer, amount_reversed=reversed_before + amount)
+            reversal_id = _new_id("trr")
+            data = {"id": reversal_id, "amount": amount, "transfer": transfer_id}
+            SimulatedObject.objects.create(id=reversal_id, kind="transfer_reversal", data=data)
+            return data
+
+        answer = _idempotent(idempotency_key, reverse)
+        return ReversalResult(id=answer["id"], amount=answer["amount"])
+
+    def balance_retrieve(self, *, account_id: str, currency: str) -> AccountBalance:
+        """Transfers less reversals, all available at once: the simulated provider pays out nothing."""
+        self.connected_account_retrieve(account_id=account_id)
+        transfers = SimulatedObject.objects.filter(kind="transfer", data__destination=account_id)
+        total = sum(
+            int(item.data["amount"]) - int(item.data["amount_reversed"])
+            for item in transfers
+            if item.data["currency"] == currency
+        )
+        return AccountBalance(available=total, pending=0)

@@ -10,7 +10,12 @@ movements below say which accounts each step moves:
 - capture of C with fee F: the hold goes back, and C arrives at the provider,
   owed C-F to the sitter and F to the platform;
 - refund of R with fee share f: R leaves the provider, R-f from the sitter's
-  share and f from the platform's.
+  share and f from the platform's;
+- transfer of T to the sitter's connected account: what is owed to the sitter
+  leaves the platform's balance at the provider (sitter_payable +T,
+  provider_clearing -T); a transfer reversal of V brings it back (the reverse).
+  After a refund that follows a transfer, sitter_payable is positive (the
+  sitter holds more than their share) until the reversal.
 """
 
 from __future__ import annotations
@@ -94,3 +99,11 @@ def refund_lines(*, amount: int, fee_share: int) -> list[Line]:
         debit(LedgerAccount.PLATFORM_FEES, fee_share),
         credit(LedgerAccount.PROVIDER_CLEARING, amount),
     ]
+
+
+def transfer_lines(amount: int) -> list[Line]:
+    return [debit(LedgerAccount.SITTER_PAYABLE, amount), credit(LedgerAccount.PROVIDER_CLEARING, amount)]
+
+
+def transfer_reversal_lines(amount: int) -> list[Line]:
+    return [debit(LedgerAccount.PROVIDER_CLEARING, amount), credit(LedgerAccount.SITTER_PAYABLE, amount)]

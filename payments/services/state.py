@@ -22,6 +22,7 @@ from payments.models import LedgerKind, Payment, PaymentStatus
 from payments.models.payments import CLOSED, SETTLED
 from payments.providers.base import Intent, IntentStatus
 from payments.services.ledger import authorisation_lines, capture_lines, ledger_post, release_lines
+from payments.services.payouts import transfer_settle_on_commit
 
 # An off-session payment the bank wants the parent to approve: Stripe declines it with this code.
 AUTHENTICATION_REQUIRED = "authentication_required"
@@ -115,6 +116,7 @@ def payment_apply_intent(
         payment.captured_amount, payment.fee_amount, payment.captured_at = captured, fee, now
         data.update(captured=captured, fee=fee)
         event = PaymentEvent.CAPTURED
+        transfer_settle_on_commit(payment_id=str(payment.pk))  # the sitter's share goes out after commit
     elif target == PaymentStatus.RELEASED:
         if was == PaymentStatus.AUTHORISED:
             ledger_post(payment=payment, kind=LedgerKind.RELEASE, lines=release_lines(payment.amount))

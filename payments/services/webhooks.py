@@ -18,11 +18,12 @@ from django.db import IntegrityError, transaction
 from guardiannest.audit.services import audit_record
 from payments.handlers import PaymentEvent, payment_event_on_commit
 from payments.metrics import webhook_received
-from payments.models import Payment, PaymentCustomer, ProviderEvent
+from payments.models import ConnectedAccount, Payment, PaymentCustomer, ProviderEvent
 from payments.providers import payment_provider
 from payments.providers.base import ProviderEventData
 from payments.services.calls import provider_call
 from payments.services.cards import payment_methods_sync
+from payments.services.payouts import connected_account_refresh
 from payments.services.state import payment_apply_intent
 
 logger = structlog.get_logger("payments.webhooks")
@@ -75,7 +76,20 @@ def _dispute_opened(event: ProviderEventData) -> Payment | None:
     return payment
 
 
+def _account_changed(event: ProviderEventData) -> Payment | None:
+    """A sitter's connected account changed (onboarding finished, payouts paused): follow it as it is now."""
+    account = ConnectedAccount.objects.filter(
+        provider=payment_provider().name, provider_account_id=event.object_id
+    ).first()
+    if account is None:
+        logger.info("payout_account_event_unmatched", event_id=event.id, account=event.object_id)
+        return None
+    connected_account_refresh(account=account)
+    return None
+
+
 HANDLERS: dict[str, Handler] = {
+    "account.updated": _account_changed,
     "payment_intent.amount_capturable_updated": _intent_changed,
     "payment_intent.requires_action": _intent_changed,
     "payment_intent.payment_failed": _intent_changed,

@@ -61,3 +61,4 @@ def localstripe(localstripe_server: LocalStripe, settings: Any) -> LocalStripe:
 
 
 from payments.tests.sides import side  # noqa: E402, F401  (the fixture, shared by the app's tests)
+from payments.tests.stripe_connect import connect  # noqa: E402, F401  (Stripe Connect on loopback)

@@ -4,12 +4,15 @@ POSTs pass through to localstripe, except that a repeated ``Idempotency-Key``
 answers the first response again without reaching localstripe (and a repeat
 with another body answers Stripe's 400 ``idempotency_error``). Every request
 is recorded, so a test can see which keys our code sent and how many requests
-really moved money.
+really moved money. Routes localstripe does not have (Connect) may be answered
+here by a ``local`` responder (payments/tests/stripe_connect.py), behind the
+same replay.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -35,7 +38,11 @@ class IdempotencyProxy:
         return [item for item in self.seen if item.forwarded and path_part in item.path]
 
 
-def serve(upstream: str) -> tuple[IdempotencyProxy, ThreadingHTTPServer]:
+# (method, path with query, raw body, headers) -> (status, JSON body), or None to pass the request upstream.
+Local = Callable[[str, str, bytes, Mapping[str, str]], tuple[int, bytes] | None]
+
+
+def serve(upstream: str, local: Local | None = None) -> tuple[IdempotencyProxy, ThreadingHTTPServer]:
     proxy = IdempotencyProxy(upstream)
 
     class Handler(BaseHTTPRequestHandler):
@@ -51,6 +58,11 @@ def serve(upstream: str) -> tuple[IdempotencyProxy, ThreadingHTTPServer]:
                             b'{"error": {"type": "idempotency_error", "message": "Keys are for one request."}}',
                         )
                     proxy.seen.append(Seen(self.command, self.path, key, forwarded=False))
+                elif local is not None and (mine := local(self.command, self.path, body, dict(self.headers))):
+                    status, answer = mine
+                    if key:
+                        proxy.answers[key] = (body, status, answer)
+                    proxy.seen.append(Seen(self.command, self.path, key, forwarded=True))
                 else:
                     upstream = requests.request(
                         self.command,

@@ -10,9 +10,11 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.tests.factories import StaffFactory
-from payments.admin import PaymentAdmin
-from payments.models import LedgerEntry, Payment, Refund
-from payments.services import payment_authorise, payment_capture
+from payments.admin import PaymentAdmin, TransferAdmin
+from payments.models import LedgerEntry, Payment, Refund, SimulatedObject, Transfer
+from payments.providers.simulated import SimulatedProvider
+from payments.services import payment_authorise, payment_capture, transfer_settle
+from payments.tests.payout_helpers import onboarded
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +62,61 @@ def test_the_refund_action_needs_the_finance_permission() -> None:
     staff.user_permissions.add(Permission.objects.get(codename="refund_payment"))
     request.user = User.objects.get(pk=staff.pk)  # permissions are cached per user object
     assert "refund_all" in model_admin.get_actions(request)
+
+
+# --- payouts: accounts and transfers, read-only; a refused transfer retried with the finance permission ---------
+
+
+def _failed_transfer(parent: User, sitter: User) -> Transfer:
+    account = onboarded(sitter)
+    payment = _captured(parent, sitter)
+    # The provider paused the account after we last read it: the transfer is refused.
+    SimulatedObject.objects.filter(pk=account.provider_account_id).update(
+        data={"id": account.provider_account_id, "payouts_enabled": False}
+    )
+    transfer = transfer_settle(payment=payment)
+    assert transfer is not None and transfer.status == "failed"
+    return transfer
+
+
+def test_transfer_and_account_pages_render_read_only_with_filters(
+    staff_client: Client, parent: User, sitter: User
+) -> None:
+    transfer = _failed_transfer(parent, sitter)
+
+    for model in ("transfer", "connectedaccount"):
+        assert staff_client.get(reverse(f"admin:payments_{model}_changelist")).status_code == 200, model
+    filtered = staff_client.get(reverse("admin:payments_transfer_changelist"), {"status__exact": "paid"})
+    assert filtered.status_code == 200 and str(transfer.pk) not in filtered.content.decode()
+    page = staff_client.get(reverse("admin:payments_transfer_change", args=[transfer.pk]))
+    assert page.status_code == 200 and b'name="_save"' not in page.content
+
+
+def test_the_retry_action_retries_a_failed_transfer_through_the_service(
+    staff_client: Client, parent: User, sitter: User
+) -> None:
+    transfer = _failed_transfer(parent, sitter)
+    _provider_enables(transfer)
+    data = {"action": "retry_transfer", "_selected_action": [str(transfer.pk)], "index": "0", "select_across": "0"}
+
+    staff_client.post(reverse("admin:payments_transfer_changelist"), data)
+
+    transfer.refresh_from_db()
+    assert (transfer.status, transfer.attempts) == ("paid", 2)
+
+
+def _provider_enables(transfer: Transfer) -> None:
+    SimulatedProvider().connected_account_complete(account_id=transfer.account.provider_account_id)
+
+
+def test_the_retry_action_needs_the_finance_permission() -> None:
+    staff = StaffFactory()
+    request = RequestFactory().get("/admin/payments/transfer/")
+    request.user = staff
+    model_admin = TransferAdmin(Transfer, admin.site)
+    staff.user_permissions.add(Permission.objects.get(codename="view_transfer"))
+    assert "retry_transfer" not in model_admin.get_actions(request)
+
+    staff.user_permissions.add(Permission.objects.get(codename="refund_payment"))
+    request.user = User.objects.get(pk=staff.pk)
+    assert "retry_transfer" in model_admin.get_actions(request)

@@ -57,3 +57,31 @@ def test_webhook_events_are_counted_by_result_with_their_lag(localstripe: LocalS
     assert _value("guardiannest_payment_webhook_events_total", provider="stripe", result="ignored") == applied + 1
     assert _value("guardiannest_payment_webhook_events_total", provider="stripe", result="repeated") == repeated + 1
     assert _value("guardiannest_payment_webhook_lag_seconds_count", provider="stripe") == lags + 2
+
+
+def test_transfers_and_reversals_are_counted_once_committed(
+    parent: User, sitter: User, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from payments.services import transfer_settle
+    from payments.tests.payout_helpers import captured, onboarded
+
+    settings.PLATFORM_FEE_PERCENT = 10
+    labels = {"movement": "transferred", "currency": "eur"}
+    before = (
+        _value("guardiannest_payout_transfers_total", result="paid"),
+        _value("guardiannest_payout_transfer_money_minor_units_total", **labels),
+        _value("guardiannest_payout_transfer_money_minor_units_total", movement="reversed", currency="eur"),
+    )
+    onboarded(sitter)
+    payment = captured(parent, sitter)
+    with django_capture_on_commit_callbacks(execute=True):
+        transfer_settle(payment=payment)  # 3600
+        payment_refund(payment=payment, amount=1000, actor=parent)
+        transfer_settle(payment=payment)  # 900 back
+
+    after = (
+        _value("guardiannest_payout_transfers_total", result="paid"),
+        _value("guardiannest_payout_transfer_money_minor_units_total", **labels),
+        _value("guardiannest_payout_transfer_money_minor_units_total", movement="reversed", currency="eur"),
+    )
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 3600, 900]

@@ -27,7 +27,7 @@ def test_the_parent_sees_the_charge_and_the_sitter_the_earning(
     settings.PLATFORM_FEE_PERCENT = 10
     payment = payment_capture(payment=_authorised(parent, sitter), amount=4000, actor=parent)
 
-    for client in (parent_api, sitter_api):
+    for client, earning in ((parent_api, None), (sitter_api, {"amount": 3600, "currency": "eur"})):
         listed = client.get("/api/v1/payments").json()
         detail = client.get(f"/api/v1/payments/{payment.pk}").json()
         assert listed["results"] == [detail] and listed["next"] is None
@@ -41,6 +41,8 @@ def test_the_parent_sees_the_charge_and_the_sitter_the_earning(
             "refunded_amount": {"amount": 0, "currency": "eur"},
             "receipt_url": None,
             "client_secret": None,
+            "earning": earning,  # the sitter's share, to the sitter only
+            "transfer_status": "accruing" if earning else None,  # no payout account yet
             "created_at": detail["created_at"],
         }
 
