@@ -627,6 +627,16 @@ if not Decimal(0) <= PLATFORM_FEE_PERCENT <= Decimal(100):
 # Seconds one Stripe call may take, and how often the SDK retries a network failure (same idempotency key).
 STRIPE_TIMEOUT: float = env.float("STRIPE_TIMEOUT", default=10.0)
 STRIPE_MAX_NETWORK_RETRIES: int = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# Reconciliation (manage.py payments_reconcile, nightly at PAYMENTS_RECONCILE_HOUR UTC) looks at payments
+# changed in the last PAYMENTS_RECONCILE_DAYS days.
+PAYMENTS_RECONCILE_DAYS: int = env.int("PAYMENTS_RECONCILE_DAYS", default=3)
+PAYMENTS_RECONCILE_HOUR: int = env.int("PAYMENTS_RECONCILE_HOUR", default=3)
+# Stripe drops an uncaptured authorisation after 7 days: one older than this is renewed (or the
+# booking is told), checked every PAYMENTS_REAUTHORISE_EVERY_SECONDS.
+PAYMENTS_REAUTHORISE_AFTER_HOURS: int = env.int("PAYMENTS_REAUTHORISE_AFTER_HOURS", default=6 * 24)
+PAYMENTS_REAUTHORISE_EVERY_SECONDS: int = env.int("PAYMENTS_REAUTHORISE_EVERY_SECONDS", default=15 * 60)
+# How long an emailed receipt link (signed, no sign-in needed) opens the receipt.
+PAYMENTS_RECEIPT_LINK_DAYS: int = env.int("PAYMENTS_RECEIPT_LINK_DAYS", default=365)
 
 # --- bookings (bookings/) -----------------------------------------------------------------------
 # What GET config tells the apps, and what the booking services apply (bookings/policy.py).

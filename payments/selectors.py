@@ -12,6 +12,8 @@ from django.db.models import Q, QuerySet, Sum
 from accounts.models import User
 from guardiannest.errors import not_found
 from payments.models import LedgerAccount, LedgerEntry, LedgerSide, Payment, PaymentMethod
+from payments.models.payments import SETTLED
+from payments.receipts import receipt_signature_valid
 
 
 def payment_list_for_user(*, user: User) -> QuerySet[Payment]:
@@ -52,3 +54,18 @@ def ledger_balances(*, payment: Payment | None = None) -> dict[str, int]:
         sign = 1 if row["side"] == LedgerSide.DEBIT else -1
         balances[row["account"]] += sign * int(row["total"])
     return balances
+
+
+def receipt_get_for_signature(*, payment_id: uuid.UUID, signature: str) -> Payment:
+    """The payment a receipt link opens: not found for a bad, expired or another payment's signature, or no receipt."""
+    if not receipt_signature_valid(payment_id=payment_id, signature=signature):
+        raise not_found("No such receipt.")
+    payment = (
+        Payment.objects.select_related("payer", "payee", "payment_method")
+        .prefetch_related("refunds")
+        .filter(pk=payment_id, status__in=SETTLED)
+        .first()
+    )
+    if payment is None:
+        raise not_found("No such receipt.")
+    return payment

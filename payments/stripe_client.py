@@ -81,6 +81,15 @@ def _intent(obj: Any, *, error_code: str = "") -> Intent:
     if isinstance(payment_method, dict):
         payment_method = payment_method.get("id", "")
     received = data.get("amount_received")
+    charge = data.get("latest_charge")
+    captured: int | None = None
+    refunded: int | None = None
+    if isinstance(charge, dict):  # expanded (intent_retrieve asks for it)
+        refunded = int(charge.get("amount_refunded") or 0)
+        if charge.get("amount_captured") is not None:
+            captured = int(charge["amount_captured"])
+        else:  # a stand-in without amount_captured (localstripe): a captured charge took its amount
+            captured = int(charge.get("amount") or 0) if charge.get("captured") else 0
     return Intent(
         id=data["id"],
         status=IntentStatus(data["status"]),
@@ -90,6 +99,8 @@ def _intent(obj: Any, *, error_code: str = "") -> Intent:
         payment_method_id=str(payment_method),
         amount_received=int(received) if received is not None and data["status"] == "succeeded" else None,
         error_code=error_code or str(last_error.get("decline_code") or last_error.get("code") or ""),
+        amount_captured=captured,
+        amount_refunded=refunded,
     )
 
 
@@ -180,7 +191,8 @@ class StripeProvider:
 
     def intent_retrieve(self, *, intent_id: str) -> Intent:
         with _Translate():
-            return _intent(client().v1.payment_intents.retrieve(intent_id))
+            params: Any = {"expand": ["latest_charge"]}
+            return _intent(client().v1.payment_intents.retrieve(intent_id, params=params))
 
     def intent_capture(self, *, intent_id: str, amount: int, idempotency_key: str) -> Intent:
         with _Translate():

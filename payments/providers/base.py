@@ -50,6 +50,15 @@ class Intent:
     # Set once captured, when the provider reports it (Stripe's amount_received).
     amount_received: int | None = None
     error_code: str = ""
+    # What the intent's charge reports, where the provider tells it (a retrieve): captured and
+    # refunded so far. None when unknown. Reconciliation compares them with our rows.
+    amount_captured: int | None = None
+    amount_refunded: int | None = None
+
+    @property
+    def captured(self) -> int | None:
+        """Money taken: the provider's amount received, else its charge's captured amount."""
+        return self.amount_received if self.amount_received is not None else self.amount_captured
 
 
 @dataclass(frozen=True)
@@ -136,7 +145,9 @@ class PaymentProvider(Protocol):
         """Create a manual-capture PaymentIntent and confirm it off-session on ``card_id``."""
         ...
 
-    def intent_retrieve(self, *, intent_id: str) -> Intent: ...
+    def intent_retrieve(self, *, intent_id: str) -> Intent:
+        """The intent as the provider has it now, with what its charge captured and refunded."""
+        ...
 
     def intent_capture(self, *, intent_id: str, amount: int, idempotency_key: str) -> Intent: ...
 

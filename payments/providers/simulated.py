@@ -83,6 +83,8 @@ def _intent(data: dict[str, Any]) -> Intent:
         payment_method_id=data["payment_method"],
         amount_received=data.get("amount_received"),
         error_code=data.get("error_code", ""),
+        amount_captured=data.get("amount_received") or 0,
+        amount_refunded=int(data.get("amount_refunded", 0)),
     )
 
 

@@ -19,6 +19,7 @@ from payments.models import LedgerKind, Payment, PaymentStatus, Refund, RefundSt
 from payments.providers import payment_provider
 from payments.services.calls import provider_call
 from payments.services.ledger import ledger_post, refund_lines
+from payments.services.receipts import receipt_refund_notify
 from payments.services.state import payment_apply_intent, payment_transition
 
 
@@ -91,4 +92,5 @@ def payment_refund(*, payment: Payment, amount: int | None, actor: User | None) 
             data=data,
             moved=("refunded", amount),
         )
+        receipt_refund_notify(payment=payment, refund=refund)
         return refund
