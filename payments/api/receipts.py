@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -20,6 +21,7 @@ from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, StaticHTMLRenderer
 from rest_framework.request import Request
@@ -55,11 +57,14 @@ CSP = (
 class _Html(BaseContentNegotiation):
     """The receipt is a page: HTML whatever the client asks for (a browser's Accept varies)."""
 
-    def select_parser(self, request: Request, parsers: list[Any]) -> Any:
-        return parsers[0] if parsers else None
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> Any:
+        return next(iter(parsers), None)
 
-    def select_renderer(self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None) -> Any:
-        return renderers[0], renderers[0].media_type
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> Any:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 def _page(template: str, context: dict[str, Any], status: int) -> Response:
