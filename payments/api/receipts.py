@@ -106,6 +106,8 @@ class PaymentReceiptApi(APIView):
             (404, "text/html"): OpenApiResponse(
                 OpenApiTypes.STR, description="A bad or expired signature, or no receipt yet."
             ),
+            # A path that is no payment id at all is no route: the API's problem+json 404.
+            (404, "application/problem+json"): OpenApiResponse(OpenApiTypes.OBJECT, description="No such route."),
         },
         auth=[],
         tags=TAGS,
