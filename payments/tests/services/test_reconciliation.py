@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-import stripe
 from django.utils import timezone
 from prometheus_client import REGISTRY
 
@@ -16,6 +15,7 @@ from payments.models import Payment
 from payments.providers.simulated import SimulatedProvider
 from payments.services import customer_for, payment_authorise, payment_capture, payment_refund, payment_release
 from payments.services.reconciliation import payments_reconcile
+from payments.stripe_client import client as stripe_sdk
 from payments.tests.sides import Side
 from payments.tests.stripe_app import LocalStripe
 
@@ -76,8 +76,8 @@ def test_a_refund_made_at_the_provider_itself_is_drift(side: Side, parent: User,
     intent_id = str(flows["refunded"].provider_intent_id)
     # given: a refund made at the provider directly (its dashboard, a script), not through our services
     if side.localstripe is not None:
-        sdk = stripe.StripeClient(side.localstripe.key, base_addresses={"api": side.localstripe.base})
-        sdk.v1.refunds.create(params={"payment_intent": intent_id, "amount": 700})
+        # Stripe's SDK itself (the client stripe_client builds, pointed at localstripe), not our services.
+        stripe_sdk().v1.refunds.create(params={"payment_intent": intent_id, "amount": 700})
     else:
         SimulatedProvider().refund_create(intent_id=intent_id, amount=700, idempotency_key="dashboard-refund")
     caplog.set_level(logging.INFO, logger="payments.reconciliation")
