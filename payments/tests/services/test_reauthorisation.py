@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts.models import User
 from conftest import race
@@ -21,7 +22,7 @@ from payments.services.reconciliation import payments_reconcile
 from payments.services.state import payment_apply_intent
 from payments.tests.helpers import notices_sent
 from payments.tests.sides import Side
-from payments.tests.stripe_app import LocalStripe
+from payments.tests.stripe_app import LocalStripe, signed_event
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +121,21 @@ def test_the_beat_entry_runs_the_renewal() -> None:
 
     assert entry is not None and entry["task"] == "payments.payments_reauthorise_due"
     assert float(entry["schedule"]) > 0  # type: ignore[arg-type]
+
+
+def test_stripes_event_for_the_cancelled_old_intent_does_not_release_the_renewed_payment(
+    localstripe: LocalStripe, parent: User, sitter: User
+) -> None:
+    payment = _authorised(Side("stripe", localstripe), parent, sitter)
+    old_intent = str(payment.provider_intent_id)
+    assert payment_reauthorise(payment_id=str(payment.pk)) == "renewed"
+
+    payload, signature = signed_event("payment_intent.canceled", {"id": old_intent, "object": "payment_intent"})
+    answer = APIClient().post(
+        "/api/v1/payments/webhooks/stripe", payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
+    )
+
+    assert answer.status_code == 200
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.AUTHORISED and payment.provider_intent_id != old_intent
+    assert ledger_balances(payment=payment)["parent_card_hold"] == 5000
