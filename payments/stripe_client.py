@@ -25,6 +25,7 @@ from django.conf import settings
 
 from payments.providers.base import (
     Card,
+    Dispute,
     Intent,
     IntentStatus,
     ProviderDeclined,
@@ -211,6 +212,21 @@ class StripeProvider:
                 params={"payment_intent": intent_id, "amount": amount}, options=_options(idempotency_key)
             )
         return RefundResult(id=str(refund.id), amount=int(refund.amount), status=str(refund.status or "succeeded"))
+
+    def dispute_retrieve(self, *, dispute_id: str) -> Dispute:
+        with _Translate():
+            data = _dict(client().v1.disputes.retrieve(dispute_id))
+        intent = data.get("payment_intent") or ""
+        due = (data.get("evidence_details") or {}).get("due_by")
+        return Dispute(
+            id=str(data["id"]),
+            status=str(data.get("status") or ""),
+            amount=int(data.get("amount") or 0),
+            currency=str(data.get("currency") or "").lower(),
+            payment_intent=str(intent.get("id", "") if isinstance(intent, dict) else intent),
+            reason=str(data.get("reason") or ""),
+            evidence_due_by=int(due) if due else None,
+        )
 
     def event_verify(self, *, payload: bytes, signature: str) -> ProviderEventData:
         secret = settings.STRIPE_WEBHOOK_SECRET

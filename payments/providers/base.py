@@ -84,6 +84,19 @@ class RefundResult:
 
 
 @dataclass(frozen=True)
+class Dispute:
+    """A chargeback (or inquiry) as the provider has it now."""
+
+    id: str
+    status: str
+    amount: int
+    currency: str
+    payment_intent: str
+    reason: str = ""
+    evidence_due_by: int | None = None  # Unix seconds
+
+
+@dataclass(frozen=True)
 class ProviderEventData:
     """A verified webhook event: its id and type, and the id of the object it is about."""
 
@@ -154,6 +167,10 @@ class PaymentProvider(Protocol):
     def intent_cancel(self, *, intent_id: str, idempotency_key: str) -> Intent: ...
 
     def refund_create(self, *, intent_id: str, amount: int, idempotency_key: str) -> RefundResult: ...
+
+    def dispute_retrieve(self, *, dispute_id: str) -> Dispute:
+        """The dispute as the provider has it now (webhook handlers re-read it rather than trust the event)."""
+        ...
 
     def event_verify(self, *, payload: bytes, signature: str) -> ProviderEventData:
         """The event a webhook carries, once its signature is checked; :class:`SignatureInvalid` otherwise."""

@@ -26,6 +26,7 @@ from django.utils import timezone
 from payments.models import SimulatedObject
 from payments.providers.base import (
     Card,
+    Dispute,
     Intent,
     IntentStatus,
     ProviderDeclined,
@@ -227,6 +228,10 @@ class SimulatedProvider:
 
         answer = _idempotent(idempotency_key, refund)
         return RefundResult(id=answer["id"], amount=answer["amount"], status=answer["status"])
+
+    def dispute_retrieve(self, *, dispute_id: str) -> Dispute:
+        """Disputes come from card networks, which the simulated provider has none of: none exists."""
+        raise ProviderRefused(f"No such dispute: {dispute_id}", code="resource_missing")
 
     def event_verify(self, *, payload: bytes, signature: str) -> ProviderEventData:
         raise SignatureInvalid("The simulated provider sends no webhooks.")

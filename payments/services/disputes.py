@@ -1,8 +1,8 @@
 """Disputes (chargebacks): a case for staff, the money on hold in the ledger, and the outcome.
 
-:func:`dispute_apply` takes a dispute as the provider reports it (the signed
-webhook's object: localstripe, the tests' Stripe, has no disputes to re-read)
-with the payment row locked. Stages only move forward (inquiry or
+:func:`dispute_apply` takes a dispute as the provider has it now (the
+webhook handler re-reads it rather than trust the event) with the payment
+row locked. Stages only move forward (inquiry or
 needs_response → under_review → won, lost or warning_closed), and a closed
 case never changes again, so events arriving late, out of order or three
 times end in the same case and the same ledger:
@@ -18,7 +18,6 @@ The referenced object's handlers hear ``disputed`` when a case opens and
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import structlog
 from django.db import IntegrityError, transaction
@@ -30,26 +29,28 @@ from payments.handlers import PaymentEvent, payment_event_on_commit
 from payments.metrics import dispute_on_commit
 from payments.models import DisputeCase, DisputeStatus, LedgerAccount, LedgerKind, Payment
 from payments.models.disputes import DISPUTE_CLOSED, DISPUTE_STAGE
+from payments.providers.base import Dispute
 from payments.services.ledger import credit, debit, ledger_post
 
 logger = structlog.get_logger("payments.disputes")
 
 
-def _due_by(data: dict[str, Any]) -> datetime | None:
-    due = (data.get("evidence_details") or {}).get("due_by")
-    return datetime.fromtimestamp(int(due), tz=UTC) if due else None
+def _due_by(dispute: Dispute) -> datetime | None:
+    return datetime.fromtimestamp(dispute.evidence_due_by, tz=UTC) if dispute.evidence_due_by else None
 
 
-def dispute_apply(*, payment: Payment, data: dict[str, Any], provider: str) -> DisputeCase | None:
-    """Bring the dispute ``data`` (the provider's object) into its case; None for a status we do not know.
+def dispute_apply(*, payment: Payment, dispute: Dispute, provider: str) -> DisputeCase | None:
+    """Bring ``dispute`` (as the provider has it) into its case; None for a status we do not know.
 
-    Call it inside a transaction, with ``payment`` locked.
+    Call it inside a transaction, with ``payment`` locked. A report of the
+    stage the case is at already, of an earlier one, or about a closed case
+    changes nothing.
     """
-    status = str(data.get("status") or "")
+    status = dispute.status
     if status not in DisputeStatus.values:
-        logger.warning("payment_dispute_status_unknown", dispute=data.get("id"), status=status)
+        logger.warning("payment_dispute_status_unknown", dispute=dispute.id, status=status)
         return None
-    dispute_id = str(data["id"])
+    dispute_id = dispute.id
     case = DisputeCase.objects.select_for_update().filter(provider=provider, provider_dispute_id=dispute_id).first()
     opened = False
     if case is None:
@@ -57,10 +58,11 @@ def dispute_apply(*, payment: Payment, data: dict[str, Any], provider: str) -> D
             payment=payment,
             provider=provider,
             provider_dispute_id=dispute_id,
-            amount=int(data.get("amount") or payment.captured_amount or payment.amount),
-            currency=str(data.get("currency") or payment.currency).lower(),
-            reason=str(data.get("reason") or "")[:64],
+            amount=dispute.amount or payment.captured_amount or payment.amount,
+            currency=dispute.currency or payment.currency,
+            reason=dispute.reason[:64],
             status=status,
+            evidence_due_by=_due_by(dispute),
         )
         try:
             with transaction.atomic():
@@ -70,13 +72,14 @@ def dispute_apply(*, payment: Payment, data: dict[str, Any], provider: str) -> D
             case = DisputeCase.objects.select_for_update().get(provider=provider, provider_dispute_id=dispute_id)
     if not opened and (
         case.status in DISPUTE_CLOSED
+        or status == case.status
         or DISPUTE_STAGE[DisputeStatus(status)] < DISPUTE_STAGE[DisputeStatus(case.status)]
     ):
-        return case  # over, or a late report of an earlier stage
-    was = case.status
+        return case  # over, already there, or a late report of an earlier stage
+    was = case.status if not opened else ""
     case.status = status
-    case.reason = str(data.get("reason") or case.reason)[:64]
-    case.evidence_due_by = _due_by(data) or case.evidence_due_by
+    case.reason = dispute.reason[:64] or case.reason
+    case.evidence_due_by = _due_by(dispute) or case.evidence_due_by
     if not status.startswith("warning") and not case.funds_withdrawn:
         lines = [debit(LedgerAccount.DISPUTED, case.amount), credit(LedgerAccount.PROVIDER_CLEARING, case.amount)]
         ledger_post(payment=payment, kind=LedgerKind.DISPUTE, lines=lines)

@@ -57,12 +57,18 @@ def _cards_changed(event: ProviderEventData) -> Payment | None:
 def _dispute_changed(event: ProviderEventData) -> Payment | None:
     """A chargeback opened, moved on or closed: its case for staff, its ledger, the referenced object told."""
     provider = payment_provider()
-    intent_id = str(event.data.get("payment_intent") or "")
-    payment = Payment.objects.select_for_update().filter(provider=provider.name, provider_intent_id=intent_id).first()
+    dispute = provider_call(lambda: provider.dispute_retrieve(dispute_id=event.object_id))
+    payment = (
+        Payment.objects.select_for_update()
+        .filter(provider=provider.name, provider_intent_id=dispute.payment_intent)
+        .first()
+    )
     if payment is None:
-        logger.warning("payment_dispute_unmatched", event_id=event.id, intent=intent_id, dispute=event.object_id)
+        logger.warning(
+            "payment_dispute_unmatched", event_id=event.id, intent=dispute.payment_intent, dispute=dispute.id
+        )
         return None
-    dispute_apply(payment=payment, data=event.data, provider=provider.name)
+    dispute_apply(payment=payment, dispute=dispute, provider=provider.name)
     return payment
 
 

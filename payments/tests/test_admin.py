@@ -12,10 +12,12 @@ from accounts.models import User
 from accounts.tests.factories import StaffFactory
 from payments.admin import DisputeCaseAdmin, PaymentAdmin
 from payments.models import DisputeCase, LedgerEntry, Payment, Refund
+from payments.providers.base import Dispute
 from payments.services import payment_authorise, payment_capture
 from payments.services.disputes import dispute_apply
 
 pytestmark = pytest.mark.django_db
+DISPUTE = Dispute(id="dp_1", status="needs_response", amount=4000, currency="eur", payment_intent="")
 
 
 def _captured(parent: User, sitter: User) -> Payment:
@@ -25,9 +27,7 @@ def _captured(parent: User, sitter: User) -> Payment:
 
 def test_every_payments_page_renders_read_only(staff_client: Client, parent: User, sitter: User) -> None:
     payment = _captured(parent, sitter)
-    dispute_apply(
-        payment=payment, data={"id": "dp_1", "status": "needs_response", "amount": 4000}, provider="simulated"
-    )
+    dispute_apply(payment=payment, dispute=DISPUTE, provider="simulated")
     for model in ("payment", "refund", "ledgerentry", "providerevent", "disputecase"):
         assert staff_client.get(reverse(f"admin:payments_{model}_changelist")).status_code == 200, model
     page = staff_client.get(reverse("admin:payments_payment_change", args=[payment.pk]))
@@ -70,9 +70,7 @@ def test_staff_list_dispute_cases_by_status_and_take_one_with_the_finance_permis
     staff_client: Client, parent: User, sitter: User
 ) -> None:
     payment = _captured(parent, sitter)
-    case = dispute_apply(
-        payment=payment, data={"id": "dp_1", "status": "needs_response", "amount": 4000}, provider="simulated"
-    )
+    case = dispute_apply(payment=payment, dispute=DISPUTE, provider="simulated")
     assert case is not None
     page = staff_client.get(reverse("admin:payments_disputecase_changelist"), {"status__exact": "needs_response"})
     assert page.status_code == 200 and b"dp_1" in page.content

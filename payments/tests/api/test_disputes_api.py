@@ -1,4 +1,8 @@
-"""Chargebacks through POST payments/webhooks/stripe: a case for staff, the ledger's hold and outcome, once each."""
+"""Chargebacks through POST payments/webhooks/stripe: a case for staff, the ledger's hold and outcome, once each.
+
+Stripe is localstripe behind our dispute desk (payments/tests/stripe_disputes.py): the handler re-reads each
+dispute there, so a test sets what Stripe holds (``desk.put``) before the event that announces it.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from payments.selectors import ledger_balances
 from payments.services import customer_for, payment_authorise, payment_capture
 from payments.tests.helpers import notices_sent
 from payments.tests.stripe_app import LocalStripe, signed_event
+from payments.tests.stripe_disputes import DisputeDesk
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/payments/webhooks/stripe"
@@ -51,6 +56,12 @@ def _dispute(payment: Payment, status: str, dispute_id: str = "dp_1", amount: in
     }
 
 
+def _announce(desk: DisputeDesk, event_type: str, dispute: dict[str, Any], event_id: str | None = None) -> Any:
+    """Stripe now holds ``dispute`` and sends ``event_type`` about it (only the id matters to us)."""
+    desk.put(dispute)
+    return _send(*signed_event(event_type, {"id": dispute["id"], "object": "dispute"}, event_id=event_id))
+
+
 def _kinds(payment: Payment) -> list[str]:
     return sorted(set(LedgerEntry.objects.filter(payment=payment).values_list("kind", flat=True)))
 
@@ -60,18 +71,25 @@ def _metric(result: str) -> float:
 
 
 def test_a_dispute_opens_a_case_holds_the_money_and_tells_the_referenced_object(
-    localstripe: LocalStripe, parent: User, sitter: User, django_capture_on_commit_callbacks: Any
+    localstripe: LocalStripe,
+    stripe_disputes: DisputeDesk,
+    parent: User,
+    sitter: User,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     payment = _captured(localstripe, parent, sitter)
     clearing = ledger_balances(payment=payment)["provider_clearing"]
     opened = _metric("opened")
+    dispute = _dispute(payment, "needs_response")
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        answer = _send(*signed_event("charge.dispute.created", _dispute(payment, "needs_response"), event_id="evt_d1"))
-    again = _send(*signed_event("charge.dispute.created", _dispute(payment, "needs_response"), event_id="evt_d1"))
+        answer = _announce(stripe_disputes, "charge.dispute.created", dispute, event_id="evt_d1")
+    again = _announce(stripe_disputes, "charge.dispute.created", dispute, event_id="evt_d1")
+    other_event = _announce(stripe_disputes, "charge.dispute.updated", dispute)  # nothing new at Stripe
 
     assert answer.json() == {"received": True, "duplicate": False}
     assert again.json() == {"received": True, "duplicate": True}
+    assert other_event.json() == {"received": True, "duplicate": False}
     case = DisputeCase.objects.get()
     assert (case.payment, case.status, case.amount, case.reason, case.funds_withdrawn, case.outcome) == (
         payment,
@@ -93,6 +111,7 @@ def test_a_dispute_opens_a_case_holds_the_money_and_tells_the_referenced_object(
 @pytest.mark.parametrize(("outcome", "account"), [("lost", "dispute_losses"), ("won", "provider_clearing")])
 def test_the_outcome_moves_the_held_money_once(
     localstripe: LocalStripe,
+    stripe_disputes: DisputeDesk,
     parent: User,
     sitter: User,
     django_capture_on_commit_callbacks: Any,
@@ -101,13 +120,13 @@ def test_the_outcome_moves_the_held_money_once(
 ) -> None:
     payment = _captured(localstripe, parent, sitter)
     before = ledger_balances(payment=payment)
-    _send(*signed_event("charge.dispute.created", _dispute(payment, "needs_response")))
-    _send(*signed_event("charge.dispute.updated", _dispute(payment, "under_review")))
+    _announce(stripe_disputes, "charge.dispute.created", _dispute(payment, "needs_response"))
+    _announce(stripe_disputes, "charge.dispute.updated", _dispute(payment, "under_review"))
 
     with django_capture_on_commit_callbacks() as callbacks:
-        closed = signed_event("charge.dispute.closed", _dispute(payment, outcome), event_id="evt_close")
-        _send(*closed)
-    _send(*signed_event("charge.dispute.updated", _dispute(payment, "under_review")))  # late: changes nothing
+        _announce(stripe_disputes, "charge.dispute.closed", _dispute(payment, outcome))
+    late = signed_event("charge.dispute.updated", {"id": "dp_1", "object": "dispute"})
+    assert _send(*late).status_code == 200  # a late event: Stripe says closed, nothing changes
 
     case = DisputeCase.objects.get()
     assert (case.status, case.outcome) == (outcome, outcome) and case.closed_at is not None
@@ -118,26 +137,42 @@ def test_the_outcome_moves_the_held_money_once(
     assert _kinds(payment) == sorted(["authorisation", "capture", "dispute", f"dispute_{outcome}"])
 
 
-def test_an_inquiry_opens_a_case_but_moves_no_money(localstripe: LocalStripe, parent: User, sitter: User) -> None:
+def test_an_inquiry_opens_a_case_but_moves_no_money(
+    localstripe: LocalStripe, stripe_disputes: DisputeDesk, parent: User, sitter: User
+) -> None:
     payment = _captured(localstripe, parent, sitter)
 
-    _send(*signed_event("charge.dispute.created", _dispute(payment, "warning_needs_response")))
-    _send(*signed_event("charge.dispute.closed", _dispute(payment, "warning_closed")))
+    _announce(stripe_disputes, "charge.dispute.created", _dispute(payment, "warning_needs_response"))
+    _announce(stripe_disputes, "charge.dispute.closed", _dispute(payment, "warning_closed"))
 
     case = DisputeCase.objects.get()
     assert (case.status, case.funds_withdrawn, case.outcome) == ("warning_closed", False, "warning_closed")
     assert _kinds(payment) == ["authorisation", "capture"]
 
 
-def test_a_dispute_for_no_payment_of_ours_is_answered_and_opens_nothing(localstripe: LocalStripe) -> None:
-    obj = {"id": "dp_x", "object": "dispute", "payment_intent": "pi_unknown", "amount": 100, "status": "needs_response"}
+def test_a_dispute_for_no_payment_of_ours_is_answered_and_opens_nothing(stripe_disputes: DisputeDesk) -> None:
+    obj = {"id": "dp_x", "payment_intent": "pi_unknown", "amount": 100, "currency": "eur", "status": "needs_response"}
 
-    assert _send(*signed_event("charge.dispute.created", obj)).status_code == 200
+    assert _announce(stripe_disputes, "charge.dispute.created", obj).status_code == 200
 
     assert not DisputeCase.objects.exists()
 
 
-# --- property: dispute events shuffled and repeated end in the last state, with one hold and one outcome ----------
+def test_the_event_is_not_trusted_stripes_dispute_is(
+    localstripe: LocalStripe, stripe_disputes: DisputeDesk, parent: User, sitter: User
+) -> None:
+    payment = _captured(localstripe, parent, sitter)
+    stripe_disputes.put(_dispute(payment, "warning_needs_response"))
+    # The event's body claims a lost dispute; Stripe holds an inquiry.
+    forged_body = {**_dispute(payment, "lost"), "amount": 999_999}
+
+    assert _send(*signed_event("charge.dispute.closed", forged_body)).status_code == 200
+
+    case = DisputeCase.objects.get()
+    assert (case.status, case.amount, case.funds_withdrawn) == ("warning_needs_response", 5000, False)
+
+
+# --- property: dispute events shuffled and repeated end in Stripe's state, with one hold and one outcome -------
 
 DISPUTE_EVENTS = [
     ("charge.dispute.created", "needs_response"),
@@ -155,27 +190,36 @@ DISPUTE_EVENTS = [
 )
 @given(
     deliveries=st.lists(st.sampled_from(range(len(DISPUTE_EVENTS))), min_size=1, max_size=8).flatmap(st.permutations),
+    closed_at_stripe=st.booleans(),
     outcome=st.sampled_from(["won", "lost"]),
 )
-def test_dispute_events_out_of_order_or_repeated_end_in_the_same_case_and_ledger(
-    localstripe: LocalStripe, parent: User, sitter: User, deliveries: list[int], outcome: str
+def test_dispute_events_out_of_order_or_repeated_end_in_stripes_state(
+    localstripe: LocalStripe,
+    stripe_disputes: DisputeDesk,
+    parent: User,
+    sitter: User,
+    deliveries: list[int],
+    closed_at_stripe: bool,
+    outcome: str,
 ) -> None:
     payment = _captured(localstripe, parent, sitter, reference=f"b-{time.monotonic_ns()}")
     dispute_id = f"dp_{payment.pk.hex}"
+    # Every event has happened at Stripe before any arrives here: Stripe holds the last state.
+    if not closed_at_stripe:
+        deliveries = [index for index in deliveries if index != 2] or [0]
+    stripe_disputes.put(_dispute(payment, outcome if closed_at_stripe else "under_review", dispute_id))
     events = [
-        signed_event(kind, _dispute(payment, status or outcome, dispute_id), event_id=f"evt_{dispute_id}_{index}")
-        for index, (kind, status) in enumerate(DISPUTE_EVENTS)
+        signed_event(kind, {"id": dispute_id, "object": "dispute"}, event_id=f"evt_{dispute_id}_{index}")
+        for index, (kind, _status) in enumerate(DISPUTE_EVENTS)
     ]
 
     answers = [_send(*events[index]).json()["duplicate"] for index in deliveries]
 
     assert answers.count(False) == len(set(deliveries))
     case = DisputeCase.objects.get(provider_dispute_id=dispute_id)
-    closed = 2 in deliveries
-    stage = "under_review" if 1 in deliveries else "needs_response"
-    assert case.status == (outcome if closed else stage)
+    assert case.status == (outcome if closed_at_stripe else "under_review")
     kinds = list(LedgerEntry.objects.filter(payment=payment, kind__startswith="dispute").values_list("kind", flat=True))
-    assert sorted(set(kinds)) == (["dispute", f"dispute_{outcome}"] if closed else ["dispute"])
-    assert len(kinds) == (4 if closed else 2)  # two lines for the hold, two for the outcome: each once
-    assert ledger_balances(payment=payment)["disputed"] == (0 if closed else 5000)
+    assert sorted(set(kinds)) == (["dispute", f"dispute_{outcome}"] if closed_at_stripe else ["dispute"])
+    assert len(kinds) == (4 if closed_at_stripe else 2)  # two lines for the hold, two for the outcome: each once
+    assert ledger_balances(payment=payment)["disputed"] == (0 if closed_at_stripe else 5000)
     assert sum(ledger_balances(payment=payment).values()) == 0
