@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -50,14 +51,21 @@ def _authorisations(payment: Payment) -> int:
     ).count()
 
 
+def _renewals(result: str) -> float:
+    return REGISTRY.get_sample_value("guardiannest_payment_reauthorisations_total", {"result": result}) or 0.0
+
+
 def test_an_authorisation_nearing_the_limit_is_renewed_and_the_old_one_cancelled(
-    side: Side, parent: User, sitter: User
+    side: Side, parent: User, sitter: User, django_capture_on_commit_callbacks: Any
 ) -> None:
     payment = _authorised(side, parent, sitter)
     old_intent = str(payment.provider_intent_id)
+    renewed = _renewals("renewed")
 
-    assert payments_reauthorise_due() == {"renewed": 1, "failed": 0, "skipped": 0}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert payments_reauthorise_due() == {"renewed": 1, "failed": 0, "skipped": 0}
 
+    assert _renewals("renewed") == renewed + 1
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.AUTHORISED and payment.provider_intent_id != old_intent
     assert payment.reauthorisations == 1 and payment.reauth_claimed_at is None
