@@ -36,6 +36,8 @@ class BookingsConfig(AppConfig):
             Kind("booking.reminder", Category.BOOKING, frozenset({push, sms}), needs, data),
             Kind("booking.cancelled", Category.BOOKING, frozenset({email, push, sms}), needs, data),
             Kind("booking.completed", Category.BOOKING, frozenset({email, push}), needs, data),
+            # The card hold could not be renewed before it lapses (payments' reauthorisation_failed).
+            Kind("booking.payment_action_needed", Category.BOOKING, frozenset({email, push}), needs, data),
         )
         # A payment authorised later (the parent approved it with their bank) confirms the booking.
         payment_handlers.register("bookings", booking_payment_changed)

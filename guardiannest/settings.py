@@ -635,6 +635,16 @@ STRIPE_CONNECT_REFRESH_URL: str = env.str(
     "STRIPE_CONNECT_REFRESH_URL", default=f"{FRONTEND_URL}/payouts/onboarding/refresh"
 )
 STRIPE_CONNECT_RETURN_URL: str = env.str("STRIPE_CONNECT_RETURN_URL", default=f"{FRONTEND_URL}/payouts/onboarding/done")
+# Reconciliation (manage.py payments_reconcile, nightly at PAYMENTS_RECONCILE_HOUR UTC) looks at payments
+# changed in the last PAYMENTS_RECONCILE_DAYS days.
+PAYMENTS_RECONCILE_DAYS: int = env.int("PAYMENTS_RECONCILE_DAYS", default=3)
+PAYMENTS_RECONCILE_HOUR: int = env.int("PAYMENTS_RECONCILE_HOUR", default=3)
+# Stripe drops an uncaptured authorisation after 7 days: one older than this is renewed (or the
+# booking is told), checked every PAYMENTS_REAUTHORISE_EVERY_SECONDS.
+PAYMENTS_REAUTHORISE_AFTER_HOURS: int = env.int("PAYMENTS_REAUTHORISE_AFTER_HOURS", default=6 * 24)
+PAYMENTS_REAUTHORISE_EVERY_SECONDS: int = env.int("PAYMENTS_REAUTHORISE_EVERY_SECONDS", default=15 * 60)
+# How long an emailed receipt link (signed, no sign-in needed) opens the receipt.
+PAYMENTS_RECEIPT_LINK_DAYS: int = env.int("PAYMENTS_RECEIPT_LINK_DAYS", default=365)
 
 # --- bookings (bookings/) -----------------------------------------------------------------------
 # What GET config tells the apps, and what the booking services apply (bookings/policy.py).

@@ -1,5 +1,9 @@
-"""The payments back office: payments with their refunds and ledger lines, refunds, ledger, provider events,
-sitters' payout accounts and the transfers to them.
+"""The payments back office: payments with their refunds and ledger lines, refunds, disputes, ledger, provider
+events, sitters' payout accounts and the transfers to them.
+
+Dispute cases are listed for staff with filters (status, outcome, reason,
+who took them); taking a case calls :func:`payments.services.disputes.dispute_case_take`
+and needs the finance permission ``payments.handle_dispute``.
 
 Everything is read-only; money moves only through the services. The refund
 action calls :func:`payments.services.payment_refund` (everything still
@@ -15,11 +19,22 @@ from django.http import HttpRequest
 
 from accounts.models import User
 from guardiannest.admin import ReadOnlyAdmin, ReadOnlyInline, service_action
-from payments.models import ConnectedAccount, LedgerEntry, Payment, ProviderEvent, Refund, Transfer, TransferReversal
+from payments.models import (
+    ConnectedAccount,
+    DisputeCase,
+    LedgerEntry,
+    Payment,
+    ProviderEvent,
+    Refund,
+    Transfer,
+    TransferReversal,
+)
 from payments.services import payment_refund, transfer_retry
+from payments.services.disputes import dispute_case_take
 
 REFUND_PERMISSION = "payments.refund_payment"
 FINANCE_PERMISSION = REFUND_PERMISSION  # the one finance permission: money moves only for those who hold it
+DISPUTE_PERMISSION = "payments.handle_dispute"
 
 
 def _refund_all(payment: Payment, actor: User) -> object:
@@ -191,3 +206,49 @@ class ConnectedAccountAdmin(ReadOnlyAdmin):
         "created_at",
         "updated_at",
     )
+
+
+def _take(case: DisputeCase, actor: User) -> object:
+    return dispute_case_take(case=case, actor=actor)
+
+
+@admin.register(DisputeCase)
+class DisputeCaseAdmin(ReadOnlyAdmin):
+    list_display = (
+        "provider_dispute_id",
+        "payment",
+        "status",
+        "amount",
+        "currency",
+        "reason",
+        "evidence_due_by",
+        "outcome",
+        "handled_by",
+        "opened_at",
+    )
+    list_filter = ("status", "outcome", "reason", "funds_withdrawn", ("handled_by", admin.EmptyFieldListFilter))
+    search_fields = ("=provider_dispute_id", "=payment__reference", "=payment__provider_intent_id")
+    list_select_related = ("payment", "handled_by")
+    date_hierarchy = "opened_at"
+    ordering = ("evidence_due_by", "-opened_at")
+    fields = readonly_fields = (
+        "payment",
+        "provider",
+        "provider_dispute_id",
+        "amount",
+        "currency",
+        "reason",
+        "status",
+        "evidence_due_by",
+        "funds_withdrawn",
+        "outcome",
+        "handled_by",
+        "handled_at",
+        "opened_at",
+        "updated_at",
+        "closed_at",
+    )
+    actions = [service_action("take_case", "Take the case (you handle it)", "dispute", _take)]
+
+    def has_dispute_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm(DISPUTE_PERMISSION))

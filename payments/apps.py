@@ -11,6 +11,10 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         # Imported so workers register the tasks.
         # Notifications: receipts, refunds and payouts.
+        from celery.schedules import crontab
+        from django.conf import settings
+
+        from guardiannest.registries import beat_entries, gdpr_erasers, gdpr_exporters
         from messaging.kinds import Category, Channel, Kind, register
         from payments import tasks  # noqa: F401
 
@@ -24,9 +28,24 @@ class PaymentsConfig(AppConfig):
 
         # GDPR: a copy of the user's payments, cards, earnings and transfers; erasure keeps the money records.
         # Payouts: whatever transfers a lost task or an outage left owed are settled again.
-        from guardiannest.registries import beat_entries, gdpr_erasers, gdpr_exporters
         from payments.services.gdpr import payments_erase, payments_export
 
         gdpr_exporters.register("payments", payments_export)
         gdpr_erasers.register("payments", payments_erase)
         beat_entries.register("payments-transfers-redrive", {"task": "payments.transfers_redrive", "schedule": 600.0})
+        # Nightly: the ledger and our rows against the provider (drift to the metrics and the log).
+        beat_entries.register(
+            "payments-reconcile",
+            {
+                "task": "payments.payments_reconcile",
+                "schedule": crontab(minute=17, hour=settings.PAYMENTS_RECONCILE_HOUR),
+            },
+        )
+        # Authorisations nearing the provider's 7-day limit are renewed (or the booking is told).
+        beat_entries.register(
+            "payments-reauthorise-due",
+            {
+                "task": "payments.payments_reauthorise_due",
+                "schedule": float(settings.PAYMENTS_REAUTHORISE_EVERY_SECONDS),
+            },
+        )

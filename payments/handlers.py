@@ -5,8 +5,11 @@ An app (bookings) registers a handler when it loads::
     payment_handlers.register("bookings", booking_payment_changed)
 
 Each handler gets a :class:`PaymentNotice` for every change of a payment:
-authorised, requires_action, failed, captured, released, refunded or disputed,
-whether a service call or a provider's webhook caused it. Notices leave after
+authorised, requires_action, failed, captured, released, refunded, disputed
+(a chargeback opened), dispute_closed, or reauthorisation_failed (an
+authorisation nearing the provider's limit could not be renewed: it lapses
+unless captured first, and the payer should act), whether a service call or a
+provider's webhook caused it. Notices leave after
 the change commits, through a Celery task that retries, so a handler may see
 one more than once and in any order: it must read ``notice.status`` (the
 payment's state when delivered) and be idempotent.
@@ -32,6 +35,8 @@ class PaymentEvent(StrEnum):
     RELEASED = "released"
     REFUNDED = "refunded"
     DISPUTED = "disputed"
+    DISPUTE_CLOSED = "dispute_closed"
+    REAUTHORISATION_FAILED = "reauthorisation_failed"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Prometheus figures of payments: state changes, money moved, webhook events and their lag.
+"""Prometheus figures of payments: state changes, money moved, webhook events and their lag,
+reconciliation drift, disputes and re-authorisations.
 
 State changes and money are counted after commit, so a rolled-back change is never counted.
 """
@@ -9,7 +10,7 @@ import time
 from functools import partial
 
 from django.db import transaction
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 TRANSITIONS = Counter(
     "guardiannest_payment_transitions",
@@ -71,3 +72,60 @@ def _count_transfer(result: str, amount: int, currency: str) -> None:
 def transfer_on_commit(*, result: str, amount: int, currency: str) -> None:
     """Count a transfer paid, failed or (partly) reversed, with its money, once committed."""
     transaction.on_commit(partial(_count_transfer, result, amount, currency), robust=True)
+
+
+RECONCILE_RUNS = Counter(
+    "guardiannest_payment_reconciliation_runs",
+    "Reconciliation runs against the provider, by result: clean, drift (some payment disagrees) or error.",
+    ["result"],
+)
+RECONCILE_DRIFT_PAYMENTS = Gauge(
+    "guardiannest_payment_reconciliation_drift_payments",
+    "Payments whose rows, ledger and provider disagreed at the last reconciliation run.",
+)
+RECONCILE_DRIFT_AMOUNT = Gauge(
+    "guardiannest_payment_reconciliation_drift_minor_units",
+    "Sum of the money differences found at the last reconciliation run, in minor units.",
+)
+RECONCILE_CHECKED = Gauge(
+    "guardiannest_payment_reconciliation_checked_payments",
+    "Payments compared with the provider at the last reconciliation run.",
+)
+RECONCILE_LAST_RUN = Gauge(
+    "guardiannest_payment_reconciliation_last_run_timestamp_seconds",
+    "When the last reconciliation run finished (Unix time).",
+)
+DISPUTES = Counter(
+    "guardiannest_payment_disputes",
+    "Dispute cases opened and closed, by what happened (opened, won, lost, warning_closed).",
+    ["result"],
+)
+REAUTHORISATIONS = Counter(
+    "guardiannest_payment_reauthorisations",
+    "Authorisations renewed before the provider's limit, by result (renewed, failed).",
+    ["result"],
+)
+
+
+def reconciliation_reported(*, checked: int, drifted: int, drift_amount: int, errors: int) -> None:
+    """Set the gauges of the run that just finished and count it."""
+    RECONCILE_CHECKED.set(checked)
+    RECONCILE_DRIFT_PAYMENTS.set(drifted)
+    RECONCILE_DRIFT_AMOUNT.set(drift_amount)
+    RECONCILE_LAST_RUN.set(time.time())
+    RECONCILE_RUNS.labels(result="error" if errors else "drift" if drifted else "clean").inc()
+
+
+def dispute_on_commit(*, result: str, money: tuple[int, str] | None = None) -> None:
+    """Count a dispute opened or closed (and the money withdrawn, as movement ``disputed``) once committed."""
+
+    def count() -> None:
+        DISPUTES.labels(result=result).inc()
+        if money is not None:
+            MONEY.labels(movement="disputed", currency=money[1]).inc(money[0])
+
+    transaction.on_commit(count, robust=True)
+
+
+def reauthorisation_on_commit(*, result: str) -> None:
+    transaction.on_commit(partial(REAUTHORISATIONS.labels(result=result).inc), robust=True)

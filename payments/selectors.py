@@ -22,6 +22,7 @@ from payments.models import (
     TransferStatus,
 )
 from payments.models.payments import SETTLED
+from payments.receipts import receipt_signature_valid
 
 
 def payment_list_for_user(*, user: User) -> QuerySet[Payment]:
@@ -118,3 +119,18 @@ def transfer_list(*, payee: User | None = None) -> QuerySet[Transfer]:
     if payee is not None:
         transfers = transfers.filter(payment__payee=payee)
     return transfers.order_by("-created_at")
+
+
+def receipt_get_for_signature(*, payment_id: uuid.UUID, signature: str) -> Payment:
+    """The payment a receipt link opens: not found for a bad, expired or another payment's signature, or no receipt."""
+    if not receipt_signature_valid(payment_id=payment_id, signature=signature):
+        raise not_found("No such receipt.")
+    payment = (
+        Payment.objects.select_related("payer", "payee", "payment_method")
+        .prefetch_related("refunds")
+        .filter(pk=payment_id, status__in=SETTLED)
+        .first()
+    )
+    if payment is None:
+        raise not_found("No such receipt.")
+    return payment

@@ -27,6 +27,7 @@ from payments.providers.base import (
     AccountBalance,
     Card,
     ConnectedAccountState,
+    Dispute,
     Intent,
     IntentStatus,
     ProviderDeclined,
@@ -85,6 +86,15 @@ def _intent(obj: Any, *, error_code: str = "") -> Intent:
     if isinstance(payment_method, dict):
         payment_method = payment_method.get("id", "")
     received = data.get("amount_received")
+    charge = data.get("latest_charge")
+    captured: int | None = None
+    refunded: int | None = None
+    if isinstance(charge, dict):  # expanded (intent_retrieve asks for it)
+        refunded = int(charge.get("amount_refunded") or 0)
+        if charge.get("amount_captured") is not None:
+            captured = int(charge["amount_captured"])
+        else:  # a stand-in without amount_captured (localstripe): a captured charge took its amount
+            captured = int(charge.get("amount") or 0) if charge.get("captured") else 0
     return Intent(
         id=data["id"],
         status=IntentStatus(data["status"]),
@@ -94,6 +104,8 @@ def _intent(obj: Any, *, error_code: str = "") -> Intent:
         payment_method_id=str(payment_method),
         amount_received=int(received) if received is not None and data["status"] == "succeeded" else None,
         error_code=error_code or str(last_error.get("decline_code") or last_error.get("code") or ""),
+        amount_captured=captured,
+        amount_refunded=refunded,
     )
 
 
@@ -217,7 +229,8 @@ class StripeProvider:
 
     def intent_retrieve(self, *, intent_id: str) -> Intent:
         with _Translate():
-            return _intent(client().v1.payment_intents.retrieve(intent_id))
+            params: Any = {"expand": ["latest_charge"]}
+            return _intent(client().v1.payment_intents.retrieve(intent_id, params=params))
 
     def intent_capture(self, *, intent_id: str, amount: int, idempotency_key: str) -> Intent:
         with _Translate():
@@ -302,6 +315,21 @@ class StripeProvider:
             balance = _dict(client().v1.balance.retrieve(options={"stripe_account": account_id}))
         return AccountBalance(
             available=_sum_in(balance.get("available"), currency), pending=_sum_in(balance.get("pending"), currency)
+        )
+
+    def dispute_retrieve(self, *, dispute_id: str) -> Dispute:
+        with _Translate():
+            data = _dict(client().v1.disputes.retrieve(dispute_id))
+        intent = data.get("payment_intent") or ""
+        due = (data.get("evidence_details") or {}).get("due_by")
+        return Dispute(
+            id=str(data["id"]),
+            status=str(data.get("status") or ""),
+            amount=int(data.get("amount") or 0),
+            currency=str(data.get("currency") or "").lower(),
+            payment_intent=str(intent.get("id", "") if isinstance(intent, dict) else intent),
+            reason=str(data.get("reason") or ""),
+            evidence_due_by=int(due) if due else None,
         )
 
     def event_verify(self, *, payload: bytes, signature: str) -> ProviderEventData:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
 from guardiannest.errors import ApplicationError
 from payments.errors import PaymentError
@@ -12,6 +15,8 @@ from payments.models import ConnectedAccount, Payment, PaymentCustomer
 from payments.services.gdpr import payment_customer_forget
 from payments.services.notices import payment_event_deliver
 from payments.services.payouts import payouts_release, transfer_settle, transfers_redrive
+from payments.services.reauthorisation import payments_reauthorise_due
+from payments.services.reconciliation import payments_reconcile
 
 
 @shared_task(
@@ -79,3 +84,17 @@ def payment_customer_forget_task(self: Any, customer_id: int) -> bool:
             raise
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
     return True
+
+
+@shared_task(name="payments.payments_reconcile")
+def payments_reconcile_task(days: int | None = None) -> dict[str, int]:
+    """The nightly reconciliation with the provider: drift goes to the metrics and the log (it changes nothing)."""
+    window = settings.PAYMENTS_RECONCILE_DAYS if days is None else days
+    report = payments_reconcile(since=timezone.now() - timedelta(days=window))
+    return {"checked": report.checked, "drifted": len(report.drifted), "drift_amount": report.drift_amount}
+
+
+@shared_task(name="payments.payments_reauthorise_due")
+def payments_reauthorise_due_task() -> dict[str, int]:
+    """Renew authorisations nearing the provider's limit; each payment is claimed, so runs may overlap."""
+    return payments_reauthorise_due()

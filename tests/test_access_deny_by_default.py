@@ -42,6 +42,7 @@ ANONYMOUS_ALLOWED = {
     "accounts:passkey-login-verify": "passkey sign-in, step 2: the signed assertion is the credential",
     "messaging:twilio-status": "Twilio's delivery reports: X-Twilio-Signature over the public URL is the credential",
     "messaging:notifications-unsubscribe": "one-click unsubscribe (RFC 8058): the signed link is the credential",
+    "payments:receipt": "the printable receipt: the signed, expiring link from the receipt email is the credential",
     "files:content": "signed file links (embedded mode, API.md files): the 10-minute signature is the credential",
     "bookings:config": "GET config: the platform's public figures (currency, minimum booking, fees, policy)",
     "schema": "the OpenAPI schema is public",

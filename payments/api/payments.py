@@ -30,6 +30,7 @@ from payments import selectors, services
 from payments.api.common import TAGS, PaymentMoneySerializer, caller
 from payments.fees import platform_fee, sitter_share
 from payments.models import Payment, PaymentStatus, TransferStatus
+from payments.receipts import receipt_url
 
 
 @extend_schema_serializer(component_name="Payment")
@@ -41,7 +42,10 @@ class PaymentSerializer(StrictSerializer):
     captured_amount = PaymentMoneySerializer()
     fee = PaymentMoneySerializer(help_text="The platform's fee: of the capture once captured, else as authorised.")
     refunded_amount = PaymentMoneySerializer()
-    receipt_url = serializers.URLField(allow_null=True, help_text="Null until a receipt exists.")
+    receipt_url = serializers.URLField(
+        allow_null=True,
+        help_text="To the payer: a signed link to the printable receipt (no sign-in); null until money is taken.",
+    )
     client_secret = serializers.CharField(
         allow_null=True, help_text="To the payer only, while status is requires_action: confirm it with Stripe.js."
     )
@@ -79,7 +83,7 @@ def payment_data(payment: Payment, viewer: User) -> dict[str, Any]:
         "captured_amount": money(payment.captured_amount, payment.currency),
         "fee": money(payment.fee_amount if captured else platform_fee(payment.amount), payment.currency),
         "refunded_amount": money(payment.refunded_amount, payment.currency),
-        "receipt_url": None,
+        "receipt_url": receipt_url(payment=payment) if payment.payer_id == viewer.pk else None,
         "client_secret": payment.client_secret if show_secret and payment.client_secret else None,
         "earning": earning,
         "transfer_status": transfer_status,

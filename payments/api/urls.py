@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver
 
-from payments.api import methods, payments, payouts, simulated, webhooks
+from payments.api import methods, payments, payouts, receipts, simulated, webhooks
 
 app_name = "payments"
 
@@ -9,5 +9,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *webhooks.urlpatterns,
     *payouts.urlpatterns,
     *simulated.urlpatterns,
+    *receipts.urlpatterns,
     *payments.urlpatterns,
 ]

@@ -27,6 +27,8 @@ class LedgerAccount(models.TextChoices):
     PROVIDER_CLEARING = "provider_clearing", "Captured at the provider, not yet paid out"
     SITTER_PAYABLE = "sitter_payable", "Owed to the sitter"
     PLATFORM_FEES = "platform_fees", "The platform's fee"
+    DISPUTED = "disputed", "Withdrawn by the card network while a dispute is open"
+    DISPUTE_LOSSES = "dispute_losses", "Lost to disputes (the platform's, until recovered)"
 
 
 class LedgerSide(models.TextChoices):
@@ -43,6 +45,9 @@ class LedgerKind(models.TextChoices):
     REFUND = "refund", "Refund"
     TRANSFER = "transfer", "Transfer (payout) of the sitter's share to their connected account"
     TRANSFER_REVERSAL = "transfer_reversal", "Transfer taken back after a refund"
+    DISPUTE = "dispute", "Dispute: funds withdrawn"
+    DISPUTE_WON = "dispute_won", "Dispute won: funds reinstated"
+    DISPUTE_LOST = "dispute_lost", "Dispute lost: funds kept by the card network"
 
 
 class ImmutableQuerySet(models.QuerySet["LedgerEntry"]):

@@ -75,6 +75,13 @@ class Payment(models.Model):
     authorised_at = models.DateTimeField(null=True, blank=True)
     captured_at = models.DateTimeField(null=True, blank=True)
     released_at = models.DateTimeField(null=True, blank=True)
+    # Re-authorisation before the provider's 7-day limit (payments.services.reauthorisation):
+    # a worker claims the row by setting reauth_claimed_at with a conditional update.
+    reauth_claimed_at = models.DateTimeField(null=True, blank=True)
+    reauth_failed_at = models.DateTimeField(
+        null=True, blank=True, help_text="The last re-authorisation failed; the referenced object was told."
+    )
+    reauthorisations = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

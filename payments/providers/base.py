@@ -50,6 +50,15 @@ class Intent:
     # Set once captured, when the provider reports it (Stripe's amount_received).
     amount_received: int | None = None
     error_code: str = ""
+    # What the intent's charge reports, where the provider tells it (a retrieve): captured and
+    # refunded so far. None when unknown. Reconciliation compares them with our rows.
+    amount_captured: int | None = None
+    amount_refunded: int | None = None
+
+    @property
+    def captured(self) -> int | None:
+        """Money taken: the provider's amount received, else its charge's captured amount."""
+        return self.amount_received if self.amount_received is not None else self.amount_captured
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,19 @@ class RefundResult:
     id: str
     amount: int
     status: str  # pending | succeeded | failed
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """A chargeback (or inquiry) as the provider has it now."""
+
+    id: str
+    status: str
+    amount: int
+    currency: str
+    payment_intent: str
+    reason: str = ""
+    evidence_due_by: int | None = None  # Unix seconds
 
 
 @dataclass(frozen=True)
@@ -174,13 +196,19 @@ class PaymentProvider(Protocol):
         """Create a manual-capture PaymentIntent and confirm it off-session on ``card_id``."""
         ...
 
-    def intent_retrieve(self, *, intent_id: str) -> Intent: ...
+    def intent_retrieve(self, *, intent_id: str) -> Intent:
+        """The intent as the provider has it now, with what its charge captured and refunded."""
+        ...
 
     def intent_capture(self, *, intent_id: str, amount: int, idempotency_key: str) -> Intent: ...
 
     def intent_cancel(self, *, intent_id: str, idempotency_key: str) -> Intent: ...
 
     def refund_create(self, *, intent_id: str, amount: int, idempotency_key: str) -> RefundResult: ...
+
+    def dispute_retrieve(self, *, dispute_id: str) -> Dispute:
+        """The dispute as the provider has it now (webhook handlers re-read it rather than trust the event)."""
+        ...
 
     def event_verify(self, *, payload: bytes, signature: str) -> ProviderEventData:
         """The event a webhook carries, once its signature is checked; :class:`SignatureInvalid` otherwise."""

@@ -30,6 +30,7 @@ from payments.providers.base import (
     AccountBalance,
     Card,
     ConnectedAccountState,
+    Dispute,
     Intent,
     IntentStatus,
     ProviderDeclined,
@@ -92,6 +93,8 @@ def _intent(data: dict[str, Any]) -> Intent:
         payment_method_id=data["payment_method"],
         amount_received=data.get("amount_received"),
         error_code=data.get("error_code", ""),
+        amount_captured=data.get("amount_received") or 0,
+        amount_refunded=int(data.get("amount_refunded", 0)),
     )
 
 
@@ -253,6 +256,10 @@ class SimulatedProvider:
 
         answer = _idempotent(idempotency_key, refund)
         return RefundResult(id=answer["id"], amount=answer["amount"], status=answer["status"])
+
+    def dispute_retrieve(self, *, dispute_id: str) -> Dispute:
+        """Disputes come from card networks, which the simulated provider has none of: none exists."""
+        raise ProviderRefused(f"No such dispute: {dispute_id}", code="resource_missing")
 
     def event_verify(self, *, payload: bytes, signature: str) -> ProviderEventData:
         raise SignatureInvalid("The simulated provider sends no webhooks.")

@@ -20,6 +20,7 @@ from payments.providers import payment_provider
 from payments.services.calls import provider_call
 from payments.services.ledger import ledger_post, refund_lines
 from payments.services.payouts import transfer_settle_on_commit
+from payments.services.receipts import receipt_refund_notify
 from payments.services.state import payment_apply_intent, payment_transition
 
 
@@ -93,4 +94,5 @@ def payment_refund(*, payment: Payment, amount: int | None, actor: User | None) 
             moved=("refunded", amount),
         )
         transfer_settle_on_commit(payment_id=str(payment.pk))  # a transfer already made gives back its part
+        receipt_refund_notify(payment=payment, refund=refund)
         return refund

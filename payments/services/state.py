@@ -23,6 +23,7 @@ from payments.models.payments import CLOSED, SETTLED
 from payments.providers.base import Intent, IntentStatus
 from payments.services.ledger import authorisation_lines, capture_lines, ledger_post, release_lines
 from payments.services.payouts import transfer_settle_on_commit
+from payments.services.receipts import receipt_capture_notify
 
 # An off-session payment the bank wants the parent to approve: Stripe declines it with this code.
 AUTHENTICATION_REQUIRED = "authentication_required"
@@ -131,4 +132,6 @@ def payment_apply_intent(
         event = PaymentEvent.FAILED
     moved = ("captured", payment.captured_amount) if target == PaymentStatus.CAPTURED else None
     payment_transition(payment=payment, status=target, event=event, actor=actor, data=data, moved=moved)
+    if target == PaymentStatus.CAPTURED:
+        receipt_capture_notify(payment=payment)
     return True

@@ -15,14 +15,13 @@ from collections.abc import Callable
 import structlog
 from django.db import IntegrityError, transaction
 
-from guardiannest.audit.services import audit_record
-from payments.handlers import PaymentEvent, payment_event_on_commit
 from payments.metrics import webhook_received
 from payments.models import ConnectedAccount, Payment, PaymentCustomer, ProviderEvent
 from payments.providers import payment_provider
 from payments.providers.base import ProviderEventData
 from payments.services.calls import provider_call
 from payments.services.cards import payment_methods_sync
+from payments.services.disputes import dispute_apply
 from payments.services.payouts import connected_account_refresh
 from payments.services.state import payment_apply_intent
 
@@ -56,23 +55,21 @@ def _cards_changed(event: ProviderEventData) -> Payment | None:
     return None
 
 
-def _dispute_opened(event: ProviderEventData) -> Payment | None:
-    """A chargeback: the referenced object's app hears of it, and the audit trail keeps it for staff."""
-    intent_id = str(event.data.get("payment_intent") or "")
+def _dispute_changed(event: ProviderEventData) -> Payment | None:
+    """A chargeback opened, moved on or closed: its case for staff, its ledger, the referenced object told."""
+    provider = payment_provider()
+    dispute = provider_call(lambda: provider.dispute_retrieve(dispute_id=event.object_id))
     payment = (
         Payment.objects.select_for_update()
-        .filter(provider=payment_provider().name, provider_intent_id=intent_id)
+        .filter(provider=provider.name, provider_intent_id=dispute.payment_intent)
         .first()
     )
     if payment is None:
-        logger.warning("payment_dispute_unmatched", event_id=event.id, intent=intent_id)
+        logger.warning(
+            "payment_dispute_unmatched", event_id=event.id, intent=dispute.payment_intent, dispute=dispute.id
+        )
         return None
-    audit_record(
-        action="payment.disputed",
-        target=payment,
-        data={"reference": payment.reference, "dispute": event.object_id, "amount": event.data.get("amount")},
-    )
-    payment_event_on_commit(payment_id=str(payment.pk), event=PaymentEvent.DISPUTED)
+    dispute_apply(payment=payment, dispute=dispute, provider=provider.name)
     return payment
 
 
@@ -98,7 +95,11 @@ HANDLERS: dict[str, Handler] = {
     "setup_intent.succeeded": _cards_changed,
     "payment_method.attached": _cards_changed,
     "payment_method.detached": _cards_changed,
-    "charge.dispute.created": _dispute_opened,
+    "charge.dispute.created": _dispute_changed,
+    "charge.dispute.updated": _dispute_changed,
+    "charge.dispute.closed": _dispute_changed,
+    "charge.dispute.funds_withdrawn": _dispute_changed,
+    "charge.dispute.funds_reinstated": _dispute_changed,
 }
 
 

@@ -53,7 +53,29 @@ def _payment_method_detail(request: pytest.FixtureRequest) -> None:
     assert PaymentMethod.objects.filter(pk=method.pk).exists()
 
 
+def _payment_receipt(request: pytest.FixtureRequest) -> None:
+    """The signature is the credential: another payment's link, or none, opens nothing, signed in or not."""
+    from conftest import client_for
+    from payments.receipts import receipt_signature
+    from payments.services import payment_authorise, payment_capture
+
+    parent, sitter = request.getfixturevalue("parent"), request.getfixturevalue("sitter")
+    payment = payment_capture(payment=_payment(request), amount=5000, actor=None)
+    own = client_for(request.getfixturevalue("other_parent")).get(
+        f"/api/v1/payments/{payment.pk}/receipt", {"signature": receipt_signature(payment_id=payment.pk)}
+    )
+    assert own.status_code == 200  # the payer's link opens the page
+    other = payment_authorise(payer=parent, payee=sitter, amount=4000, reference="object-level-2", actor=sitter)
+    other = payment_capture(payment=other, amount=4000, actor=None)
+    for signature in (receipt_signature(payment_id=other.pk), ""):
+        response = client_for(request.getfixturevalue("other_parent")).get(
+            f"/api/v1/payments/{payment.pk}/receipt", {"signature": signature}
+        )
+        assert response.status_code == 404 and b"5000" not in response.content and b"50.00" not in response.content
+
+
 CASES: dict[str, Callable[[pytest.FixtureRequest], None]] = {
+    "payments:receipt": _payment_receipt,
     "payments:detail": _payment_detail,
     "payments:refund": _payment_refund,
     "payments:method-detail": _payment_method_detail,

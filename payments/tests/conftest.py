@@ -13,6 +13,8 @@ import pytest
 import requests
 
 from payments.tests.stripe_app import WEBHOOK_SECRET, LocalStripe
+from payments.tests.stripe_disputes import DisputeDesk
+from payments.tests.stripe_disputes import serve as serve_disputes
 
 
 def _free_port() -> int:
@@ -58,6 +60,16 @@ def localstripe(localstripe_server: LocalStripe, settings: Any) -> LocalStripe:
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
     return localstripe_server
+
+
+@pytest.fixture
+def stripe_disputes(localstripe: LocalStripe, settings: Any) -> Iterator[DisputeDesk]:
+    """Stripe with disputes: our loopback server answers them and forwards the rest to localstripe."""
+    desk, server = serve_disputes(localstripe.base)
+    settings.STRIPE_API_BASE = desk.base
+    yield desk
+    server.shutdown()
+    server.server_close()
 
 
 from payments.tests.sides import side  # noqa: E402, F401  (the fixture, shared by the app's tests)

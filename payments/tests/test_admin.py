@@ -10,13 +10,16 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.tests.factories import StaffFactory
-from payments.admin import PaymentAdmin, TransferAdmin
-from payments.models import LedgerEntry, Payment, Refund, SimulatedObject, Transfer
+from payments.admin import DisputeCaseAdmin, PaymentAdmin, TransferAdmin
+from payments.models import DisputeCase, LedgerEntry, Payment, Refund, SimulatedObject, Transfer
+from payments.providers.base import Dispute
 from payments.providers.simulated import SimulatedProvider
 from payments.services import payment_authorise, payment_capture, transfer_settle
+from payments.services.disputes import dispute_apply
 from payments.tests.payout_helpers import onboarded
 
 pytestmark = pytest.mark.django_db
+DISPUTE = Dispute(id="dp_1", status="needs_response", amount=4000, currency="eur", payment_intent="")
 
 
 def _captured(parent: User, sitter: User) -> Payment:
@@ -26,7 +29,8 @@ def _captured(parent: User, sitter: User) -> Payment:
 
 def test_every_payments_page_renders_read_only(staff_client: Client, parent: User, sitter: User) -> None:
     payment = _captured(parent, sitter)
-    for model in ("payment", "refund", "ledgerentry", "providerevent"):
+    dispute_apply(payment=payment, dispute=DISPUTE, provider="simulated")
+    for model in ("payment", "refund", "ledgerentry", "providerevent", "disputecase"):
         assert staff_client.get(reverse(f"admin:payments_{model}_changelist")).status_code == 200, model
     page = staff_client.get(reverse("admin:payments_payment_change", args=[payment.pk]))
     assert page.status_code == 200
@@ -120,3 +124,36 @@ def test_the_retry_action_needs_the_finance_permission() -> None:
     staff.user_permissions.add(Permission.objects.get(codename="refund_payment"))
     request.user = User.objects.get(pk=staff.pk)
     assert "retry_transfer" in model_admin.get_actions(request)
+
+
+def test_staff_list_dispute_cases_by_status_and_take_one_with_the_finance_permission(
+    staff_client: Client, parent: User, sitter: User
+) -> None:
+    payment = _captured(parent, sitter)
+    case = dispute_apply(payment=payment, dispute=DISPUTE, provider="simulated")
+    assert case is not None
+    page = staff_client.get(reverse("admin:payments_disputecase_changelist"), {"status__exact": "needs_response"})
+    assert page.status_code == 200 and b"dp_1" in page.content
+    assert (
+        b"dp_1"
+        not in staff_client.get(reverse("admin:payments_disputecase_changelist"), {"status__exact": "won"}).content
+    )
+
+    data = {"action": "take_case", "_selected_action": [str(case.pk)], "index": "0", "select_across": "0"}
+    staff_client.post(reverse("admin:payments_disputecase_changelist"), data)
+
+    case.refresh_from_db()
+    assert case.handled_by == User.objects.get(email="staff@guardiannest.demo") and case.handled_at is not None
+
+
+def test_taking_a_dispute_case_needs_the_finance_permission() -> None:
+    staff = StaffFactory()
+    request = RequestFactory().get("/admin/payments/disputecase/")
+    request.user = staff
+    model_admin = DisputeCaseAdmin(DisputeCase, admin.site)
+    staff.user_permissions.add(Permission.objects.get(codename="view_disputecase"))
+    assert "take_case" not in model_admin.get_actions(request)
+
+    staff.user_permissions.add(Permission.objects.get(codename="handle_dispute"))
+    request.user = User.objects.get(pk=staff.pk)
+    assert "take_case" in model_admin.get_actions(request)

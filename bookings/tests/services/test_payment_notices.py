@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from bookings.models import BookingEvent, BookingStatus
 from bookings.services import booking_accept, booking_cancel
 from bookings.tests.factories import World, declining_card
-from payments.providers.simulated import SimulatedProvider
-from payments.services import customer_for, payment_authorise, payment_methods_sync
+from messaging.models import Notification
+from payments.models import Payment
+from payments.providers.simulated import AUTHENTICATE_LAST4, SimulatedProvider
+from payments.services import customer_for, payment_authorise, payment_method_remove, payment_methods_sync
 from payments.services.notices import payment_event_deliver
+from payments.services.reauthorisation import payments_reauthorise_due
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +52,25 @@ def test_a_notice_for_a_cancelled_booking_changes_nothing(world: World) -> None:
     payment_event_deliver(payment_id=payment_id, event="authorised")
 
     assert not BookingEvent.objects.filter(booking_id=booking_id, to_status="confirmed").exists()
+
+
+def test_a_failed_reauthorisation_asks_the_parent_to_act_once(world: World) -> None:
+    booking = booking_accept(booking_id=world.book().pk, actor=world.sitter)
+    assert booking.status == BookingStatus.CONFIRMED
+    payment = Payment.objects.get(reference=str(booking.pk))
+    # The card that paid is removed; the parent's new card needs them to approve each payment with the bank.
+    assert payment.payment_method is not None
+    payment_method_remove(method=payment.payment_method, actor=world.parent)
+    customer = customer_for(parent=world.parent)
+    SimulatedProvider().card_add(customer_id=customer.provider_customer_id, last4=AUTHENTICATE_LAST4)
+    payment_methods_sync(customer=customer)
+    Payment.objects.filter(pk=payment.pk).update(authorised_at=timezone.now() - timedelta(days=6, hours=12))
+    assert payments_reauthorise_due() == {"renewed": 0, "failed": 1, "skipped": 0}
+
+    payment_event_deliver(payment_id=str(payment.pk), event="reauthorisation_failed")
+    payment_event_deliver(payment_id=str(payment.pk), event="reauthorisation_failed")  # notices repeat
+
+    told = Notification.objects.filter(kind="booking.payment_action_needed")
+    assert [(n.user, n.data["booking_id"]) for n in told] == [(world.parent, str(booking.pk))]
+    assert "Check your card" in told.get().title
+    assert BookingEvent.objects.filter(booking_id=booking.pk).last().to_status == "confirmed"  # type: ignore[union-attr]

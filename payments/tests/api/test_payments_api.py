@@ -30,6 +30,13 @@ def test_the_parent_sees_the_charge_and_the_sitter_the_earning(
     for client, earning in ((parent_api, None), (sitter_api, {"amount": 3600, "currency": "eur"})):
         listed = client.get("/api/v1/payments").json()
         detail = client.get(f"/api/v1/payments/{payment.pk}").json()
+        # A receipt link is signed when it is shown (its timestamp may differ by a second between two reads).
+        links = [listed["results"][0].pop("receipt_url"), detail.pop("receipt_url")]
+        if client is parent_api:
+            receipt = f"http://localhost:8000/api/v1/payments/{payment.pk}/receipt?signature="
+            assert all(link.startswith(receipt) for link in links)
+        else:
+            assert links == [None, None]  # the receipt is the payer's
         assert listed["results"] == [detail] and listed["next"] is None
         assert detail == {
             "id": str(payment.pk),
@@ -39,7 +46,6 @@ def test_the_parent_sees_the_charge_and_the_sitter_the_earning(
             "captured_amount": {"amount": 4000, "currency": "eur"},
             "fee": {"amount": 400, "currency": "eur"},
             "refunded_amount": {"amount": 0, "currency": "eur"},
-            "receipt_url": None,
             "client_secret": None,
             "earning": earning,  # the sitter's share, to the sitter only
             "transfer_status": "accruing" if earning else None,  # no payout account yet

@@ -12,7 +12,6 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tests.problems import assert_problem
-from guardiannest.audit.models import AuditEvent
 from payments.models import LedgerEntry, LedgerKind, Payment, PaymentMethod, PaymentStatus, ProviderEvent
 from payments.services import customer_for, payment_authorise
 from payments.tests.helpers import notices_sent
@@ -138,19 +137,6 @@ def test_a_saved_card_event_mirrors_the_parents_cards(localstripe: LocalStripe, 
     assert list(PaymentMethod.objects.filter(customer=customer).values_list("provider_method_id", "last4")) == [
         (card_id, "4242")
     ]
-
-
-def test_a_dispute_is_recorded_for_staff_and_told_to_the_referenced_object(
-    localstripe: LocalStripe, parent: User, sitter: User, django_capture_on_commit_callbacks: Any
-) -> None:
-    payment = _waiting_for_the_parent(localstripe, parent, sitter)
-    dispute = {"id": "dp_1", "object": "dispute", "payment_intent": payment.provider_intent_id, "amount": 5000}
-
-    with django_capture_on_commit_callbacks() as callbacks:
-        assert _send(*signed_event("charge.dispute.created", dispute)).status_code == 200
-
-    assert AuditEvent.objects.filter(action="payment.disputed", target_id=str(payment.pk)).count() == 1
-    assert notices_sent(callbacks) == [(str(payment.pk), "disputed")]
 
 
 def test_with_the_simulated_provider_no_webhook_verifies() -> None:
