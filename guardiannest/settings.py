@@ -455,6 +455,7 @@ SPECTACULAR_SETTINGS = {
         "FileStatusEnum": "files.models.FileStatus.choices",
         "SitterCheckKindEnum": "sitters.models.CheckKind.choices",
         "CertificationKindEnum": "sitters.models.CertificationKind.choices",
+        "BookingStatusEnum": "bookings.models.BookingStatus.choices",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
