@@ -130,6 +130,11 @@ class ConfigSerializer(serializers.Serializer):
     last_minute_request_expiry_minutes = serializers.IntegerField()
     last_minute_hours = serializers.IntegerField()
     check_in_opens_minutes = serializers.IntegerField()
+    no_show_grace_minutes = serializers.IntegerField(help_text="A no-show is reported this long after the start.")
+    dispute_window_hours = serializers.IntegerField(help_text="Hours after check-out to confirm or dispute.")
+    family_data_hours_before = serializers.IntegerField(
+        help_text="The sitter sees the family's address and health notes from this long before the start."
+    )
 
 
 class ConfigApi(APIView):
