@@ -12,7 +12,7 @@ from bookings.services import booking_dispute, booking_dispute_resolve
 from bookings.tests.factories import World, completed
 from guardiannest.audit.models import AuditEvent
 from guardiannest.errors import ApplicationError
-from payments.models import Payment, PaymentStatus, Refund
+from payments.models import Payment, PaymentStatus, Refund, SimulatedObject
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +102,35 @@ def test_staff_resolve_with_a_refund_from_the_admin(world: World, staff_client: 
     event = booking.events.get(reason="dispute_resolved")
     assert event.actor is not None and event.actor.email == "staff@guardiannest.demo"
     assert staff_client.get(changelist + "?status__exact=completed").status_code == 200
+
+
+def _provider_refunded(payment: Payment, amount: int) -> None:
+    """What the (simulated) provider says was refunded already, as if done in its own dashboard."""
+    intent = SimulatedObject.objects.get(pk=payment.provider_intent_id, kind="payment_intent")
+    intent.data = {**intent.data, "amount_refunded": amount}
+    intent.save(update_fields=["data"])
+
+
+def test_a_refused_refund_keeps_the_capture_and_the_dispute_and_a_retry_does_not_capture_twice(
+    world: World, staff: User
+) -> None:
+    booking = disputed(world)
+    _provider_refunded(payment_of(booking), 10**9)  # the provider will refuse any refund
+
+    with pytest.raises(ApplicationError):
+        booking_dispute_resolve(booking_id=booking.pk, actor=staff, refund=500)
+
+    payment = payment_of(booking)
+    assert (payment.status, payment.captured_amount, payment.refunded_amount) == (
+        PaymentStatus.CAPTURED,
+        booking.price_amount,
+        0,
+    )
+    assert Booking.objects.get(pk=booking.pk).status == BookingStatus.DISPUTED
+    _provider_refunded(payment, 0)
+
+    booking_dispute_resolve(booking_id=booking.pk, actor=staff, refund=500)
+
+    payment = payment_of(booking)
+    assert (payment.captured_amount, payment.refunded_amount) == (booking.price_amount, 500)
+    assert Booking.objects.get(pk=booking.pk).status == BookingStatus.COMPLETED
