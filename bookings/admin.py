@@ -2,18 +2,29 @@
 
 Read-only; staff change a booking only through its services: the cancel
 actions call :func:`bookings.services.booking_cancel` (with the policy's fee,
-or waiving it), exactly as the API does, with the same checks and audit.
+or waiving it), the dispute actions :func:`bookings.services.booking_dispute_resolve`
+(no refund, or a refund asked for on an intermediate page), the no-show action
+:func:`bookings.services.booking_no_show`, exactly as the API does, with the
+same checks, booking events and audit.
 """
 
 from __future__ import annotations
 
+from typing import Any, cast
+
+from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 from accounts.models import User
 from bookings.models import Booking, BookingEvent
-from bookings.services import booking_cancel
+from bookings.services import booking_cancel, booking_dispute_resolve, booking_no_show
 from guardiannest.admin import ReadOnlyAdmin, ReadOnlyInline, service_action
+
+RESOLVE_TEMPLATE = "admin/bookings/resolve_dispute.html"
 
 
 def _cancel_with_fee(booking: Booking, actor: User) -> object:
@@ -22,6 +33,21 @@ def _cancel_with_fee(booking: Booking, actor: User) -> object:
 
 def _cancel_waiving_fee(booking: Booking, actor: User) -> object:
     return booking_cancel(booking_id=booking.pk, actor=actor, reason="Cancelled by support", waive_fee=True)
+
+
+def _resolve_without_refund(booking: Booking, actor: User) -> object:
+    return booking_dispute_resolve(booking_id=booking.pk, actor=actor, refund=0, note="Resolved by support")
+
+
+def _no_show(booking: Booking, actor: User) -> object:
+    return booking_no_show(booking_id=booking.pk, actor=actor)
+
+
+class ResolveForm(forms.Form):
+    refund = forms.IntegerField(
+        min_value=1, help_text="Minor units (cents) given back to the family, at most what the hours cost."
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False, max_length=500)
 
 
 class BookingEventInline(ReadOnlyInline):
@@ -65,7 +91,36 @@ class BookingAdmin(ReadOnlyAdmin):
     actions = [
         service_action("cancel_with_fee", "Cancel (the policy's fee applies)", "cancel", _cancel_with_fee),
         service_action("cancel_waiving_fee", "Cancel without a fee", "cancel", _cancel_waiving_fee),
+        service_action("resolve_without_refund", "Resolve the dispute: no refund", "cancel", _resolve_without_refund),
+        "resolve_with_refund",
+        service_action("no_show", "Report a no-show (the sitter never checked in)", "cancel", _no_show),
     ]
 
     def has_cancel_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_staff and request.user.has_perm("bookings.change_booking"))
+
+    @admin.action(description="Resolve the dispute with a refund…", permissions=["cancel"])
+    def resolve_with_refund(self, request: HttpRequest, queryset: QuerySet[Any]) -> TemplateResponse | None:
+        """First an intermediate page asking the amount (and a note), then the resolution of each booking."""
+        form = ResolveForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            actor, values = cast(User, request.user), form.cleaned_data
+            self.apply_each(
+                request,
+                queryset,
+                lambda row: booking_dispute_resolve(
+                    booking_id=row.pk, actor=actor, refund=values["refund"], note=values["note"]
+                ),
+                "Resolved with a refund",
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Resolve the dispute with a refund",
+            "opts": self.model._meta,
+            "form": form,
+            "objects": list(queryset),
+            "action": "resolve_with_refund",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, RESOLVE_TEMPLATE, context)

@@ -14,9 +14,9 @@ class BookingsConfig(AppConfig):
         # The notifications of a booking's life; a request's push offers accept and decline.
         from django.utils.translation import gettext_lazy as _
 
-        from bookings import tasks  # noqa: F401  (workers register the tasks)
+        from bookings import demo, tasks  # noqa: F401  (workers register the tasks)
         from bookings.services.payments import booking_payment_changed
-        from guardiannest.registries import beat_entries
+        from guardiannest.registries import beat_entries, demo_seeders
         from messaging.kinds import Category, Channel, Kind, KindAction, register
         from payments.handlers import payment_handlers
 
@@ -41,6 +41,7 @@ class BookingsConfig(AppConfig):
         )
         # A payment authorised later (the parent approved it with their bank) confirms the booking.
         payment_handlers.register("bookings", booking_payment_changed)
+        demo_seeders.register("bookings", demo.seed)
         beat_entries.register(
             "bookings-expire-unanswered", {"task": "bookings.booking_expire_unanswered", "schedule": 60.0}
         )

@@ -16,3 +16,9 @@ class BookingError(ErrorCodes):
     CHECK_IN_TOO_EARLY = "check_in_too_early"
     CHECK_IN_TOO_LATE = "check_in_too_late"
     HOURS_NOT_PENDING = "hours_not_pending"
+    NOT_COMPLETED = "booking_not_completed"  # reviewed, or disputed, before the work is done
+    NOT_THE_SITTER = "not_the_sitter", Refusal.FORBIDDEN
+    NOT_REVIEWED = "booking_not_reviewed"  # a reply to a review not written yet
+    NO_SHOW_TOO_EARLY = "no_show_too_early"
+    DISPUTE_WINDOW_CLOSED = "dispute_window_closed"
+    NOT_PAID = "booking_not_paid"  # a refund of a booking whose payment was never taken

@@ -62,4 +62,7 @@ def config() -> dict[str, Any]:
         "last_minute_request_expiry_minutes": settings.BOOKING_LAST_MINUTE_EXPIRY_MINUTES,
         "last_minute_hours": settings.BOOKING_LAST_MINUTE_HOURS,
         "check_in_opens_minutes": settings.BOOKING_CHECK_IN_OPENS_MINUTES,
+        "no_show_grace_minutes": settings.BOOKING_NO_SHOW_GRACE_MINUTES,
+        "dispute_window_hours": settings.BOOKING_DISPUTE_WINDOW_HOURS,
+        "family_data_hours_before": settings.BOOKING_FAMILY_DATA_HOURS_BEFORE,
     }

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import ParentProfile, User
+from accounts.selectors.family import ChildMedical, FamilyAddress, child_medical_read_for, family_address_read_for
 from bookings.models import Booking, BookingStatus
 from guardiannest.errors import invalid, not_found
 
@@ -37,3 +42,49 @@ def family_home(*, parent_id: UUID) -> tuple[Decimal, Decimal] | None:
     if row is None or row[0] is None or row[1] is None:
         return None
     return row[0], row[1]
+
+
+# --- the family's private details, released to the sitter for the booked time only --------------
+
+# Statuses in which the sitter is, or is about to be, with the children.
+FAMILY_DATA_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
+
+
+@dataclass(frozen=True)
+class BookingChild:
+    child_id: UUID
+    first_name: str
+    medical: ChildMedical
+
+
+@dataclass(frozen=True)
+class BookingFamily:
+    address: FamilyAddress | None
+    children: list[BookingChild]
+
+
+def family_data_open(*, booking: Booking, now: datetime | None = None) -> bool:
+    """Whether the booking's sitter may see the family's details now: confirmed or in progress, and
+    from ``BOOKING_FAMILY_DATA_HOURS_BEFORE`` before the start until its end (the end itself is outside)."""
+    now = now or timezone.now()
+    opens = booking.starts_at - timedelta(hours=settings.BOOKING_FAMILY_DATA_HOURS_BEFORE)
+    return booking.status in FAMILY_DATA_STATUSES and opens <= now < booking.ends_at
+
+
+def booking_family_for(*, booking: Booking, reader: User, now: datetime | None = None) -> BookingFamily | None:
+    """The family's address and the booked children's health notes for the booking's sitter, inside the window.
+
+    None for anyone else (the parent has them on their own screens) and
+    outside the window. Each read is audited on the family's security trail
+    (``GET security/events``): one event for the address, one per child.
+    """
+    if reader.pk != booking.sitter_id or not family_data_open(booking=booking, now=now):
+        return None
+    parent = User.objects.get(pk=booking.parent_id)
+    children = [
+        BookingChild(
+            child_id=child.pk, first_name=child.first_name, medical=child_medical_read_for(child=child, reader=reader)
+        )
+        for child in booking.children.all()
+    ]
+    return BookingFamily(address=family_address_read_for(parent=parent, reader=reader), children=children)

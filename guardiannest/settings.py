@@ -455,6 +455,7 @@ SPECTACULAR_SETTINGS = {
         "FileStatusEnum": "files.models.FileStatus.choices",
         "SitterCheckKindEnum": "sitters.models.CheckKind.choices",
         "CertificationKindEnum": "sitters.models.CertificationKind.choices",
+        "BookingStatusEnum": "bookings.models.BookingStatus.choices",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -663,6 +664,13 @@ BOOKING_CANCELLATION_POLICY: tuple[dict[str, int], ...] = (
 # Check-in opens this many minutes before the start; farther than this from the family's home is flagged.
 BOOKING_CHECK_IN_OPENS_MINUTES: int = env.int("BOOKING_CHECK_IN_OPENS_MINUTES", default=30)
 BOOKING_CHECK_IN_FLAG_KM: float = env.float("BOOKING_CHECK_IN_FLAG_KM", default=1.0)
+# A sitter not checked in this long after the start may be reported a no-show (by the parent or staff).
+BOOKING_NO_SHOW_GRACE_MINUTES: int = env.int("BOOKING_NO_SHOW_GRACE_MINUTES", default=30)
+# After check-out the parent confirms the hours or disputes them within this many hours.
+BOOKING_DISPUTE_WINDOW_HOURS: int = env.int("BOOKING_DISPUTE_WINDOW_HOURS", default=48)
+# The sitter sees the family's address and the children's health notes from this long before the start
+# until the end of a confirmed or in-progress booking (every read audited on the family's trail).
+BOOKING_FAMILY_DATA_HOURS_BEFORE: int = env.int("BOOKING_FAMILY_DATA_HOURS_BEFORE", default=2)
 
 # --- observability -------------------------------------------------------------------------
 

@@ -299,11 +299,23 @@ class CertificationAdmin(ReadOnlyAdmin):
 class ReviewAdmin(ReadOnlyAdmin):
     """Moderation: hide or show a review through the review service, which recounts the rating in step."""
 
-    list_display = ["sitter", "rating", "hidden", "booking_id", "created_at"]
-    list_filter = ["hidden", "rating"]
+    list_display = ["sitter", "rating", "flagged", "hidden", "booking_id", "created_at"]
+    list_filter = ["flagged", "hidden", "rating"]
     search_fields = ["sitter__user__email", "=booking_id"]
     list_select_related = ["sitter__user"]
-    fields = readonly_fields = ("id", "sitter", "author", "booking_id", "rating", "comment", "hidden", "created_at")
+    fields = readonly_fields = (
+        "id",
+        "sitter",
+        "author",
+        "booking_id",
+        "rating",
+        "comment",
+        "flagged",
+        "hidden",
+        "reply",
+        "replied_at",
+        "created_at",
+    )
     actions = [
         service_action("hide", "Hide (not shown, not counted)", "moderate", partial(_review_hide, hidden=True)),
         service_action("unhide", "Show again", "moderate", partial(_review_hide, hidden=False)),

@@ -7,9 +7,11 @@ certifications and availability only while the sitter has none, so running
 Profiles, certifications and availability go through the services, so the
 search index, spans and audit trail are what real use would leave.
 
-Certifications are added without documents: their badges show once a
-document is uploaded and approved by staff (the admin's review queue), which
-is the flow to demonstrate.
+Each certification gets a document, once: a one-page PDF generated here,
+uploaded through the files service (checked by its bytes, scanned when a
+scanner is configured, else "not scanned"), processed at once, and approved
+by the demo staff member through the certification review, so the demo
+sitters show their badges as if staff had checked their papers.
 """
 
 from __future__ import annotations
@@ -17,15 +19,23 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD, DEMO_USERS
 from accounts.models import Role, User
+from files.models import Purpose
+from files.services.pipeline import file_process
+from files.services.uploads import file_create
 from guardiannest.registries import DemoLogin
 from sitters.models import Certification, CheckStatus, SitterProfile, VerificationStatus, WeeklyWindow
 from sitters.services.calendar.availability import availability_set
-from sitters.services.certifications import certification_create
+from sitters.services.certifications import (
+    certification_create,
+    certification_document_review,
+    certification_update,
+)
 from sitters.services.profile import sitter_profile_for, sitter_profile_update
 from sitters.services.verification import verification_decide
 
@@ -138,9 +148,48 @@ def _verify(profile: SitterProfile) -> None:
     verification_decide(sitter=profile.user, actor=None, decision=CheckStatus.VERIFIED)
 
 
+def demo_certificate_pdf(title: str, holder: str) -> bytes:
+    """A one-page PDF saying what the certificate is and whose (no scripts, nothing embedded)."""
+    text = f"GuardianNest demo certificate: {title}, issued to {holder}".replace("(", "").replace(")", "")
+    stream = f"BT /F1 14 Tf 50 780 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >>"
+        b" /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _documents(profile: SitterProfile, user: User, staff: User | None) -> None:
+    """Give each certification without a document a generated one, ready and approved."""
+    for certification in Certification.objects.filter(sitter=profile, document__isnull=True).order_by("created_at"):
+        title = certification.get_kind_display()
+        data = demo_certificate_pdf(title, f"{user.first_name} {user.last_name}")
+        upload = SimpleUploadedFile(f"{certification.kind}.pdf", data, content_type="application/pdf")
+        document = file_create(owner=user, purpose=Purpose.CERTIFICATION, upload=upload)
+        file_process(file_id=document.pk)
+        certification = certification_update(certification=certification, actor=user, document_id=document.pk)
+        certification.refresh_from_db()
+        if staff is not None and certification.document is not None:
+            certification_document_review(certification=certification, actor=staff, approved=True)
+
+
 def seed() -> list[DemoLogin]:
     """Make the eight demo sitters (each in its own transaction); the logins not already listed by accounts."""
     listed = {email for email, *_ in DEMO_USERS}
+    staff = User.objects.filter(email="staff@guardiannest.demo", is_staff=True).first()
     today = timezone.localdate()
     rows: list[DemoLogin] = []
     for email, first_name, last_name, fields, certifications, windows in DEMO_SITTERS:
@@ -162,6 +211,7 @@ def seed() -> list[DemoLogin]:
                     actor=user,
                 )
             _verify(profile)
+            _documents(profile, user, staff)
         if email not in listed:
             rows.append((str(Role.SITTER), email, DEMO_PASSWORD, "verified sitter"))
     return rows

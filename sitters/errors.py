@@ -26,6 +26,7 @@ class SitterError(ErrorCodes):
     DOCUMENT_IN_USE = "document_in_use"  # one document backs one certification
     PROFILE_INCOMPLETE = "profile_incomplete"
     REVIEW_EXISTS = "review_exists"
+    REVIEW_REPLY_EXISTS = "review_reply_exists"  # the sitter answers a review once
     REQUIRED = "required", Refusal.INVALID
 
 

@@ -246,3 +246,34 @@ def test_sitter_search_profile_and_holds_work_on_sqlite(server: str) -> None:
     with pytest.raises(urllib.error.HTTPError) as not_modified:
         urllib.request.urlopen(request, timeout=10)
     assert not_modified.value.code == 304
+
+
+def test_the_demo_parent_follows_a_booking_in_progress(server: str) -> None:
+    """The demo (seeded twice) has one booking in progress now; its sitter sees the family for the booked time."""
+    parent = login(server, "parent.anna@guardiannest.demo")
+    status, page = call(server, "/api/v1/bookings?status=in_progress", token=parent)
+    assert status == 200, page
+    [live] = page["results"]  # type: ignore[index]
+    now = datetime.now(ZoneInfo("UTC"))
+    assert datetime.fromisoformat(live["start"]) <= now < datetime.fromisoformat(live["end"])
+    assert live["payment_status"] == "authorised" and live["checked_in_at"]
+    status, detail = call(server, f"/api/v1/bookings/{live['id']}", token=parent)
+    assert status == 200 and detail["family"] is None  # type: ignore[index]
+
+    sitter = login(server, "sitter.emma@guardiannest.demo")
+    status, seen = call(server, f"/api/v1/bookings/{live['id']}", token=sitter)
+    assert status == 200 and seen["family"]["address"].startswith("Torstrasse")  # type: ignore[index]
+    statuses = {b["status"] for b in call(server, "/api/v1/bookings?page_size=50", token=parent)[1]["results"]}  # type: ignore[index]
+    ben = login(server, "parent.ben@guardiannest.demo")
+    statuses |= {b["status"] for b in call(server, "/api/v1/bookings?page_size=50", token=ben)[1]["results"]}  # type: ignore[index]
+    assert statuses == {
+        "requested",
+        "accepted",
+        "confirmed",
+        "in_progress",
+        "completed",
+        "declined",
+        "expired",
+        "cancelled",
+        "disputed",
+    }

@@ -12,6 +12,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.urls import path
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -55,6 +56,11 @@ class BookingSerializer(serializers.Serializer):
     notes = serializers.CharField()
     payment_status = serializers.CharField(allow_null=True, help_text="Null until the sitter accepts.")
     cancellation_fee = MoneyOutSerializer()
+    cancellation_fee_now = MoneyOutSerializer(
+        allow_null=True,
+        help_text="What the family would pay if it cancelled now (the policy in GET config); "
+        "null once the booking can no longer be cancelled. A sitter's cancellation is always free.",
+    )
     cancel_reason = serializers.CharField()
     hours_status = serializers.ChoiceField(choices=HoursStatus.choices)
     expires_at = serializers.DateTimeField()
@@ -70,8 +76,19 @@ def _payment_status(booking: Booking) -> str | None:
     return "requires_payment_method" if booking.status == BookingStatus.ACCEPTED else None
 
 
+def _fee_now(booking: Booking) -> int | None:
+    if booking.status == BookingStatus.REQUESTED:
+        return 0
+    if booking.status in (BookingStatus.ACCEPTED, BookingStatus.CONFIRMED):
+        return policy.cancellation_fee(
+            price=booking.price_amount, starts_at=booking.starts_at, now=timezone.now(), by_sitter=False
+        )
+    return None
+
+
 def booking_data(booking: Booking) -> dict[str, Any]:
     zone = ZoneInfo(booking.timezone)
+    fee_now = _fee_now(booking)
     return {
         "id": booking.pk,
         "status": booking.status,
@@ -87,6 +104,7 @@ def booking_data(booking: Booking) -> dict[str, Any]:
         "notes": booking.notes,
         "payment_status": _payment_status(booking),
         "cancellation_fee": money(booking.cancellation_fee_amount, booking.currency),
+        "cancellation_fee_now": None if fee_now is None else money(fee_now, booking.currency),
         "cancel_reason": booking.cancel_reason,
         "hours_status": booking.hours_status,
         "expires_at": booking.expires_at,
@@ -112,6 +130,11 @@ class ConfigSerializer(serializers.Serializer):
     last_minute_request_expiry_minutes = serializers.IntegerField()
     last_minute_hours = serializers.IntegerField()
     check_in_opens_minutes = serializers.IntegerField()
+    no_show_grace_minutes = serializers.IntegerField(help_text="A no-show is reported this long after the start.")
+    dispute_window_hours = serializers.IntegerField(help_text="Hours after check-out to confirm or dispute.")
+    family_data_hours_before = serializers.IntegerField(
+        help_text="The sitter sees the family's address and health notes from this long before the start."
+    )
 
 
 class ConfigApi(APIView):
@@ -166,12 +189,65 @@ class BookingListApi(APIView):
         return _answer(booking.pk, caller(request), status=201)
 
 
+@extend_schema_serializer(component_name="BookingFamilyChild")
+class FamilyChildSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    first_name = serializers.CharField()
+    allergies = serializers.CharField(allow_blank=True)
+    medical_notes = serializers.CharField(allow_blank=True)
+    special_needs = serializers.CharField(allow_blank=True)
+
+
+@extend_schema_serializer(component_name="BookingFamily")
+class FamilySerializer(serializers.Serializer):
+    address = serializers.CharField(allow_null=True)
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    children = FamilyChildSerializer(many=True)
+
+
+@extend_schema_serializer(component_name="BookingDetail")
+class BookingDetailSerializer(BookingSerializer):
+    family = FamilySerializer(
+        allow_null=True,
+        help_text="Only for the booking's sitter, only from 2 hours before the start until the end of a confirmed "
+        "or in-progress booking (BOOKING_FAMILY_DATA_HOURS_BEFORE): the family's address and the booked "
+        "children's allergies, medical notes and special needs. Null otherwise, and absent from every other "
+        "answer. Each read is audited on the family's security trail (GET security/events).",
+    )
+
+
+def family_data(family: selectors.BookingFamily | None) -> dict[str, Any] | None:
+    if family is None:
+        return None
+    address = family.address
+    return {
+        "address": address.address if address else None,
+        "latitude": address.latitude if address else None,
+        "longitude": address.longitude if address else None,
+        "children": [
+            {
+                "id": child.child_id,
+                "first_name": child.first_name,
+                "allergies": child.medical.allergies,
+                "medical_notes": child.medical.medical_notes,
+                "special_needs": child.medical.special_needs,
+            }
+            for child in family.children
+        ],
+    }
+
+
 class BookingDetailApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: BookingSerializer}, tags=TAGS)
+    @extend_schema(responses={200: BookingDetailSerializer}, tags=TAGS)
     def get(self, request: Request, booking_id: UUID) -> Response:
-        return _answer(booking_id, caller(request))
+        user = caller(request)
+        booking = selectors.booking_get_for_user(booking_id=booking_id, user=user)
+        family = selectors.booking_family_for(booking=booking, reader=user)
+        data = {**booking_data(booking), "family": family_data(family)}
+        return Response(BookingDetailSerializer(data).data)
 
 
 @extend_schema_serializer(component_name="BookingReasonInput")

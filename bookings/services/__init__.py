@@ -1,6 +1,7 @@
 """Every state change of bookings: one function, one transaction, one event and audit record."""
 
 from bookings.services.create import booking_create
+from bookings.services.disputes import booking_dispute, booking_dispute_resolve
 from bookings.services.lifecycle import (
     booking_accept,
     booking_cancel,
@@ -10,6 +11,8 @@ from bookings.services.lifecycle import (
     booking_payment_authorise,
     booking_payment_record,
 )
+from bookings.services.no_show import booking_no_show
+from bookings.services.reviews import booking_review_reply, booking_review_submit
 from bookings.services.work import booking_check_in, booking_check_out, booking_hours_confirm
 
 __all__ = [
@@ -19,9 +22,14 @@ __all__ = [
     "booking_check_out",
     "booking_create",
     "booking_decline",
+    "booking_dispute",
+    "booking_dispute_resolve",
     "booking_expire",
     "booking_expire_due",
     "booking_hours_confirm",
+    "booking_no_show",
     "booking_payment_authorise",
     "booking_payment_record",
+    "booking_review_reply",
+    "booking_review_submit",
 ]

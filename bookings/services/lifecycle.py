@@ -28,8 +28,10 @@ from guardiannest.text import clean_text
 from payments.models import Payment, PaymentStatus
 from payments.services import payment_authorise, payment_capture, payment_release
 from sitters.errors import SitterError
+from sitters.models import ReliabilityKind
 from sitters.selectors.calendar import hold_overlapping
 from sitters.services.calendar import hold_place, hold_release
+from sitters.services.reliability import reliability_record
 
 logger = structlog.get_logger("bookings")
 
@@ -142,6 +144,10 @@ def booking_cancel(*, booking_id: UUID, actor: User, reason: str = "", waive_fee
         booking.cancelled_by, booking.cancel_reason = actor, why
         if booking.status in HELD:
             hold_release(reference=booking.pk, actor=actor)
+            if party == Party.SITTER:  # free for the sitter, but parents see it in their reliability
+                reliability_record(
+                    sitter_id=booking.sitter_id, booking_id=booking.pk, kind=ReliabilityKind.CANCELLED, occurred_at=now
+                )
         return {"fee": booking.cancellation_fee_amount}
 
     booking, moved = booking_transition(

@@ -22,9 +22,11 @@ from bookings.transitions import Party
 from guardiannest.errors import ApplicationError, not_found
 from payments.models import Payment
 from payments.services import payment_capture
+from sitters.models import ReliabilityKind
 from sitters.selectors.search.geo import haversine_km
 from sitters.services.calendar import hold_release
 from sitters.services.clients import client_booking_recorded
+from sitters.services.reliability import reliability_record
 
 S = BookingStatus
 # Worked time beyond the booking is paid in steps of this many minutes, rounded up.
@@ -65,6 +67,9 @@ def booking_check_out(*, booking_id: UUID, actor: User, latitude: Decimal, longi
         booking.hours_status = HoursStatus.PENDING_CONFIRMATION
         hold_release(reference=booking.pk, actor=actor)
         client_booking_recorded(sitter_id=booking.sitter_id, parent_id=booking.parent_id, booked_at=booking.starts_at)
+        reliability_record(
+            sitter_id=booking.sitter_id, booking_id=booking.pk, kind=ReliabilityKind.COMPLETED, occurred_at=now
+        )
         return {}
 
     booking, _ = booking_transition(booking_id=booking_id, target=S.COMPLETED, actor=actor, change=check_out)

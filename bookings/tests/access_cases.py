@@ -50,4 +50,8 @@ CASES: dict[str, Callable[[pytest.FixtureRequest], None]] = {
     "bookings:check-in": _case("post", "/check-in", PLACE),
     "bookings:check-out": _case("post", "/check-out", PLACE),
     "bookings:hours-confirm": _case("post", "/hours/confirm"),
+    "bookings:review": _case("post", "/review", {"rating": 5, "comment": "x"}),
+    "bookings:review-reply": _case("post", "/review/reply", {"comment": "x"}),
+    "bookings:dispute": _case("post", "/dispute", {"reason": "x"}),
+    "bookings:no-show": _case("post", "/no-show"),
 }

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from accounts.models import Child, ParentProfile, User
 from accounts.tests.factories import ChildFactory, ParentProfileFactory
 from bookings.models import Booking
-from bookings.services import booking_create
+from bookings.services import booking_accept, booking_check_in, booking_check_out, booking_create
 from payments.providers.simulated import SimulatedProvider
 from payments.services import customer_for, payment_methods_sync
 from sitters.models import SitterProfile
@@ -63,3 +66,25 @@ def declining_card(parent: User) -> None:
     customer = customer_for(parent=parent)
     SimulatedProvider().card_add(customer_id=customer.provider_customer_id, last4="0341")
     payment_methods_sync(customer=customer)
+
+
+HOME = {"latitude": Decimal("52.510000"), "longitude": Decimal("13.400000")}
+
+
+def confirmed_soon(world: World, minutes: int = 20, hours: int = 2) -> Booking:
+    """A booking accepted (and so confirmed, the simulated card authorises) that starts in ``minutes``."""
+    start = timezone.now() + timedelta(minutes=minutes)
+    return booking_accept(booking_id=world.book(start=start, hours=hours).pk, actor=world.sitter)
+
+
+def completed(world: World) -> Booking:
+    """A booking checked in and out: completed, its hours pending the parent's confirmation."""
+    booking = confirmed_soon(world)
+    booking_check_in(booking_id=booking.pk, actor=world.sitter, **HOME)
+    return booking_check_out(booking_id=booking.pk, actor=world.sitter, **HOME)
+
+
+def moved(booking: Booking, *, starts_at: datetime, hours: int = 2) -> Booking:
+    """The booking as if the clock had run on: its period set to start at ``starts_at`` (setup only)."""
+    Booking.objects.filter(pk=booking.pk).update(starts_at=starts_at, ends_at=starts_at + timedelta(hours=hours))
+    return Booking.objects.get(pk=booking.pk)

@@ -67,8 +67,23 @@ class PublicProfileFields(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(component_name="SitterReliability")
+class ReliabilitySerializer(serializers.Serializer):
+    """The sitter's last 90 days: cancellations of accepted bookings and no-shows count against them."""
+
+    score = serializers.IntegerField(
+        allow_null=True,
+        help_text="0-100: completed / (completed + cancellations + 2 x no-shows), last 90 days; null if none.",
+    )
+    cancellations_90d = serializers.IntegerField()
+    no_shows_90d = serializers.IntegerField()
+    completed_90d = serializers.IntegerField()
+    completed = serializers.IntegerField(help_text="Bookings completed, ever.")
+
+
 @extend_schema_serializer(component_name="SitterPublicProfile")
 class PublicProfileSerializer(PublicProfileFields):
+    reliability = ReliabilitySerializer()
     distance_km = serializers.FloatField(
         required=False,
         help_text="Only for a parent whose family profile has coordinates: km to the sitter, rounded to 0.1.",
@@ -112,6 +127,8 @@ class ReviewSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     rating = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(allow_blank=True)
+    reply = serializers.CharField(allow_blank=True, help_text="The sitter's one answer; empty until they reply.")
+    replied_at = serializers.DateTimeField(allow_null=True)
     author_first_name = serializers.CharField(allow_null=True, help_text="Null once the author's account is erased.")
     created_at = serializers.DateTimeField()
 

@@ -25,6 +25,11 @@ class Review(models.Model):
     rating = models.PositiveSmallIntegerField()
     comment = models.TextField(blank=True, default="", help_text="Cleaned of markup (nh3).")
     hidden = models.BooleanField(default=False, help_text="Hidden by staff moderation: not shown, not counted.")
+    flagged = models.BooleanField(
+        default=False, help_text="A low rating (3 or less), for staff to look at (the admin filters on it)."
+    )
+    reply = models.TextField(blank=True, default="", help_text="The sitter's one answer, cleaned of markup (nh3).")
+    replied_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -34,7 +39,10 @@ class Review(models.Model):
                 condition=models.Q(rating__gte=1, rating__lte=5), name="sitters_review_rating_range"
             ),
         ]
-        indexes = [models.Index(fields=["sitter", "-created_at"], name="sitters_review_sitter_recent")]
+        indexes = [
+            models.Index(fields=["sitter", "-created_at"], name="sitters_review_sitter_recent"),
+            models.Index(fields=["-created_at"], condition=models.Q(flagged=True), name="sitters_review_flagged"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.rating}★ for {self.sitter_id}"

@@ -30,6 +30,7 @@ from accounts.models import ParentProfile, Role
 from files.storage import AbsoluteUrls
 from guardiannest.errors import not_found
 from sitters import cache
+from sitters.selectors.reliability import reliability_of
 from sitters.selectors.search import sitter_profile_statement
 from sitters.selectors.search.geo import haversine_km, query_point, round_km
 from sitters.selectors.search.rows import location_of_row, public_profile_from_row, ttl_for_links
@@ -58,7 +59,7 @@ def public_profile_base(*, sitter_id: UUID, request: AbsoluteUrls | None = None)
         row = cursor.fetchone()
     if row is None:
         raise not_found()
-    body = public_profile_from_row(row, request)
+    body = {**public_profile_from_row(row, request), "reliability": reliability_of(sitter_id=sitter_id)}
     value = {"body": body, "etag": etag_of(body), "search_point": location_of_row(row)}
     cache.profile_store(sitter_id, value, stamp=stamp, today=today, ttl=ttl_for_links(cache.profile_ttl(), [body]))
     return value

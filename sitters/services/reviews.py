@@ -16,6 +16,7 @@ from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
+from django.utils import timezone
 
 from accounts.models import Role, User
 from guardiannest.audit.services import audit_record
@@ -27,6 +28,8 @@ from sitters.services.locks import sitter_profile_lock
 
 COMMENT_MAX = 2000
 RATING_PLACES = Decimal("0.01")
+# A review rated this or lower is flagged for staff (the admin's "flagged" filter).
+FLAG_AT_OR_BELOW = 3
 
 
 def _review_exists() -> ApplicationError:
@@ -54,7 +57,7 @@ def _review_changed(profile: SitterProfile, *, review: Review, action: str, acto
 def review_submit(
     *, sitter_id: UUID, author: User, rating: int, comment: str, booking_id: UUID | None = None
 ) -> Review:
-    """A parent's review of a sitter; one per booking (409 ``review_exists``).
+    """A parent's review of a sitter; one per booking (409 ``review_exists``); 3 or less is flagged for staff.
 
     Precondition (the caller's, the booking flow): the author may review this
     booking (it is theirs and completed). This function checks what it can
@@ -72,7 +75,14 @@ def review_submit(
             raise invalid("sitter_id", "No sitter has this id.")
         if booking_id is not None and Review.objects.filter(booking_id=booking_id).exists():
             raise _review_exists()
-        review = Review(sitter=profile, author=author, booking_id=booking_id, rating=rating, comment=text)
+        review = Review(
+            sitter=profile,
+            author=author,
+            booking_id=booking_id,
+            rating=rating,
+            comment=text,
+            flagged=rating <= FLAG_AT_OR_BELOW,
+        )
         try:
             with transaction.atomic():
                 review.save()
@@ -105,3 +115,29 @@ def review_hide(*, review: Review, actor: User, hidden: bool) -> Review:
         locked.save(update_fields=["hidden"])
         _review_changed(profile, review=locked, action="sitter.review_moderated", actor=actor, hidden=hidden)
     return locked
+
+
+def review_reply(*, review_id: UUID, author: User, comment: str) -> Review:
+    """The reviewed sitter answers a review, once (409 ``review_reply_exists``); not theirs: not found.
+
+    The reply changes no figure, so only the review row is locked; the
+    profile's cached body does not carry reviews.
+    """
+    text = clean_text_field("comment", comment, max_length=COMMENT_MAX)
+    if not text:
+        raise invalid("comment", "Write a reply.")
+    with transaction.atomic():
+        review = Review.objects.select_for_update(of=("self",)).select_related("sitter").filter(pk=review_id).first()
+        if review is None or review.sitter.user_id != author.pk:
+            raise not_found()
+        if review.replied_at is not None:
+            raise ApplicationError(SitterError.REVIEW_REPLY_EXISTS, "This review has been answered already.")
+        review.reply, review.replied_at = text, timezone.now()
+        review.save(update_fields=["reply", "replied_at"])
+        audit_record(
+            action="sitter.review_replied",
+            actor=author,
+            target=review,
+            data={"sitter_id": str(review.sitter_id), "booking_id": str(review.booking_id or "")},
+        )
+    return review

@@ -36,7 +36,7 @@ def test_a_profile_is_read_once_then_served_from_the_cache(
     profile = SitterProfileFactory()
     hits, misses = counted("profile", "hit"), counted("profile", "miss")
 
-    with django_assert_num_queries(2):  # the caller, the profile
+    with django_assert_num_queries(3):  # the caller, the profile, its reliability figures
         first = sitter_api.get(f"/api/v1/sitters/{profile.pk}")
     with django_assert_num_queries(1):  # the caller only
         second = sitter_api.get(f"/api/v1/sitters/{profile.pk}")

@@ -61,3 +61,31 @@ def test_seed_keeps_what_a_demo_sitter_changed() -> None:
     demo.seed()
 
     assert SitterProfile.objects.get(pk=profile.pk).hourly_rate == 9900
+
+
+def test_every_demo_certification_has_an_approved_document_so_badges_show() -> None:
+    from django.utils import timezone
+
+    from files.models import StoredFile
+    from sitters.selectors.profile import certification_badge
+    from sitters.selectors.public import public_profile_base
+
+    accounts_demo.seed()
+    demo.seed()
+    documents = StoredFile.objects.count()
+
+    demo.seed()
+
+    assert StoredFile.objects.count() == documents
+    certifications = Certification.objects.select_related("document")
+    assert certifications.exists()
+    for certification in certifications:
+        document = certification.document
+        assert document is not None and document.content_type == "application/pdf"
+        assert (document.status, document.review) == ("ready", "approved")
+        assert document.scan in ("clean", "not_scanned")  # clean where a scanner runs, never claimed otherwise
+        assert certification_badge(certification, today=timezone.localdate()) == (
+            certification.expires_at is None or certification.expires_at >= timezone.localdate()
+        )
+    julia = SitterProfile.objects.get(user__email="sitter.julia@guardiannest.demo")
+    assert len(public_profile_base(sitter_id=julia.pk)["body"]["certifications"]) == 3

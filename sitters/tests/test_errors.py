@@ -26,6 +26,7 @@ CLIENT_STATUSES = {
     "document_in_use": 409,
     "profile_incomplete": 409,
     "review_exists": 409,
+    "review_reply_exists": 409,
     "required": 400,
 }
 

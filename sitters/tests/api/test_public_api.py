@@ -54,6 +54,7 @@ def test_the_public_profile_shape(parent_api: APIClient) -> None:
         "years_experience": 4,
         "certifications": [{"kind": "first_aid", "issued_at": "2024-03-01", "expires_at": "2099-03-01"}],
         "photo_url": None,
+        "reliability": {"score": None, "cancellations_90d": 0, "no_shows_90d": 0, "completed_90d": 0, "completed": 0},
     }
     assert response["Cache-Control"] == "private, no-cache"
     assert response["ETag"].startswith('"') and len(response["ETag"]) == 34
@@ -202,6 +203,8 @@ def test_reviews_newest_first_without_hidden_ones(parent_api: APIClient, parent:
         "id": str(old.pk),
         "rating": 4,
         "comment": "Good",
+        "reply": "",
+        "replied_at": None,
         "author_first_name": parent.first_name,
         "created_at": body["results"][1]["created_at"],
     }

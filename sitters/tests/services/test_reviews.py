@@ -159,3 +159,32 @@ def test_concurrent_reviews_keep_exact_figures(sitter: User) -> None:
     profile.refresh_from_db()
     assert profile.rating_count == len(ratings) == Review.objects.filter(sitter=profile).count()
     assert profile.rating_avg == (Decimal(sum(ratings)) / len(ratings)).quantize(Decimal("0.01"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("rating", "flagged"), [(1, True), (3, True), (4, False), (5, False)])
+def test_three_or_less_is_flagged_for_staff(profile: SitterProfile, parent: User, rating: int, flagged: bool) -> None:
+    review = review_submit(sitter_id=profile.pk, author=parent, rating=rating, comment="", booking_id=uuid.uuid4())
+
+    assert Review.objects.get(pk=review.pk).flagged is flagged
+
+
+@pytest.mark.django_db
+def test_only_the_reviewed_sitter_replies_and_only_once(
+    profile: SitterProfile, parent: User, other_sitter: User
+) -> None:
+    from sitters.services.reviews import review_reply
+
+    review = review_submit(sitter_id=profile.pk, author=parent, rating=4, comment="Good", booking_id=uuid.uuid4())
+
+    with pytest.raises(ApplicationError) as stranger:
+        review_reply(review_id=review.pk, author=other_sitter, comment="Hi")
+    review_reply(review_id=review.pk, author=profile.user, comment="<b>Thanks</b>")
+    with pytest.raises(ApplicationError) as twice:
+        review_reply(review_id=review.pk, author=profile.user, comment="Again")
+
+    assert stranger.value.code == "not_found" and twice.value.code == "review_reply_exists"
+    stored = Review.objects.get(pk=review.pk)
+    assert (stored.reply, stored.replied_at is not None) == ("Thanks", True)
+    profile.refresh_from_db()
+    assert profile.rating_count == 1  # a reply changes no figure
