@@ -8,7 +8,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from accounts.models import BackupCode, FirebaseIdentity, Passkey, Role, User
+from accounts.models import BackupCode, FirebaseIdentity, Passkey, Role, TOTPDevice, User
 from accounts.models.family import Child, EmergencyContact, FavoriteSitter, ParentProfile
 from accounts.services import family as family_services
 from accounts.services.firebase import firebase_identity_unlink
@@ -101,6 +101,20 @@ class BackupCodeAdmin(ReadOnlyAdmin):
     search_fields = ["user__email"]
     fields = ["user", "created_at", "used_at"]
     readonly_fields = ["user", "created_at", "used_at"]
+    list_select_related = ["user"]
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(ReadOnlyAdmin):
+    """Read-only: support can see who has an authenticator, never its secret (encrypted at rest).
+
+    Enrolment and removal go through the MFA services (the owner's step-up, an audit event, an email).
+    """
+
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__email"]
+    fields = readonly_fields = ("id", "user", "name", "confirmed", "created_at", "last_used_at")
     list_select_related = ["user"]
 
 

@@ -39,10 +39,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.errors import MfaError
-from accounts.models import BackupCode, User
+from accounts.models import BackupCode, TOTPDevice, User
 from accounts.services.lockout import lockout_clear, lockout_failure, lockout_guard
 from accounts.services.mfa_changed import SignInChange, mfa_changed_notify
 from accounts.services.sessions import session_start
