@@ -11,7 +11,6 @@ The emptied legacy table is left in place for django-otp's migration history.
 import accounts.models.mfa
 import django.db.models.deletion
 import guardiannest.crypto.fields
-import uuid
 from django.conf import settings
 from django.db import migrations, models
 
@@ -80,7 +79,7 @@ class Migration(migrations.Migration):
                 ('confirmed', models.BooleanField(default=True, help_text='Is this device ready for use?')),
                 ('created_at', models.DateTimeField(auto_now_add=True, help_text='The date and time when this device was initially created in the system.', null=True)),
                 ('last_used_at', models.DateTimeField(blank=True, help_text='The most recent date and time this device was used.', null=True)),
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ('id', models.BigIntegerField(default=accounts.models.mfa.random_device_id, editable=False, primary_key=True, serialize=False)),
                 ('key', guardiannest.crypto.fields.EncryptedCharField(default=accounts.models.mfa.default_key, help_text='A hex-encoded secret key of up to 40 bytes (encrypted at rest).', max_length=80, validators=[accounts.models.mfa.key_validator])),
                 ('step', models.PositiveSmallIntegerField(default=30, help_text='The time step in seconds.')),
                 ('t0', models.BigIntegerField(default=0, help_text='The Unix time at which to begin counting steps.')),

@@ -12,6 +12,7 @@ keyed hash is stored.
 
 from __future__ import annotations
 
+import secrets
 import time
 import uuid
 from binascii import unhexlify
@@ -35,6 +36,15 @@ def default_key() -> str:
     return str(random_hex(TOTP_KEY_BYTES))
 
 
+def random_device_id() -> int:
+    """A random positive 63-bit id, known before the INSERT (the key is sealed to it).
+
+    Not a UUID: django-otp names a device ``<app>.<model>/<id>`` in the admin
+    session and reads the id back with ``int()``.
+    """
+    return secrets.randbelow(2**63 - 1) + 1
+
+
 def key_validator(value: str) -> None:
     hex_validator()(value)
 
@@ -50,7 +60,7 @@ class TOTPDevice(TimestampMixin, Device):
     could trip it and lock the owner out.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.BigIntegerField(primary_key=True, default=random_device_id, editable=False)
     key = EncryptedCharField(
         max_length=80,
         validators=[key_validator],

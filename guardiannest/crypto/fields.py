@@ -5,7 +5,8 @@ sealed with associated data naming the table, the column and the row's primary
 key. ``from_db_value`` cannot see the row, so a descriptor keeps the token on
 the instance and decrypts on first attribute access, caching the plaintext.
 ``pre_save`` encrypts with the primary key, which must exist before the INSERT:
-models need a ``UUIDField`` primary key with a default (system check crypto.E001).
+models need a ``UUIDField`` primary key with a default (system check crypto.E001;
+a random ``BigIntegerField`` default or a one-to-one primary key also qualify).
 
 Write paths that never see the instance cannot encrypt, so they are refused:
 ``QuerySet.update(field="plain")`` and ``bulk_update()`` raise PlaintextWriteError
@@ -36,6 +37,7 @@ from django.core.exceptions import FieldError, ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.fields import AutoFieldMixin
 from django.db.models.lookups import Exact, Lookup
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init
@@ -211,8 +213,8 @@ class EncryptedField(models.TextField):
                 checks.Error(
                     "Encrypted fields need a UUIDField primary key with a default.",
                     hint="The ciphertext is bound to the primary key, which must exist before the INSERT: "
-                    "id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False), "
-                    "or a OneToOneField primary key to such a row.",
+                    "id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False) "
+                    "(or a BigIntegerField with a random default, or a OneToOneField primary key to such a row).",
                     obj=self,
                     id="crypto.E001",
                 )
@@ -238,11 +240,16 @@ class EncryptedField(models.TextField):
 
 
 def _pk_known_before_insert(pk: models.Field[Any, Any] | None) -> bool:
-    """A UUID primary key with a default, or a one-to-one primary key to a row that has one (its id is set first)."""
+    """A primary key set in Python before the INSERT, never by the database.
+
+    A UUIDField (or a random integer) with a default, or a one-to-one primary
+    key to a row that has one: its value is the related row's, set first.
+    """
     if isinstance(pk, models.OneToOneField):
-        target = pk.target_field
-        return isinstance(target, models.UUIDField) and _pk_known_before_insert(target)
-    return isinstance(pk, models.UUIDField) and pk.has_default()
+        return _pk_known_before_insert(pk.target_field)
+    if pk is None or isinstance(pk, AutoFieldMixin):
+        return False
+    return isinstance(pk, models.UUIDField | models.BigIntegerField) and pk.has_default()
 
 
 class EncryptedTextField(EncryptedField):
