@@ -18,7 +18,6 @@ from accounts.services.roles import user_role_change, user_staff_grant
 from guardiannest.admin import ReadOnlyAdmin
 from guardiannest.errors import ApplicationError
 
-
 # Written through accounts.services.auth.user_update when staff edit them on a user's page.
 SERVICE_FIELDS = ("first_name", "last_name", "phone")
 

@@ -35,14 +35,14 @@ def seal_legacy_devices(apps, schema_editor):
     columns = [column for column in COLUMNS if column in present]
     TOTPDevice = apps.get_model("accounts", "TOTPDevice")
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(columns)} FROM {LEGACY_TABLE}")
-        rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
+        cursor.execute(f"SELECT {', '.join(columns)} FROM {LEGACY_TABLE}")  # noqa: S608 - fixed names only
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
         for row in rows:
             created_at = row.pop("created_at", None)
             device = TOTPDevice.objects.create(**row)  # pre_save seals the key to the new row
             if created_at is not None:  # auto_now_add stamped "now": keep the enrolment date
                 TOTPDevice.objects.filter(pk=device.pk).update(created_at=created_at)
-        cursor.execute(f"DELETE FROM {LEGACY_TABLE}")
+        cursor.execute(f"DELETE FROM {LEGACY_TABLE}")  # noqa: S608 - a fixed name
 
 
 def unseal_devices(apps, schema_editor):
@@ -59,7 +59,7 @@ def unseal_devices(apps, schema_editor):
             names = [*values, *extra]
             placeholders = ", ".join(["%s"] * len(names))
             cursor.execute(
-                f"INSERT INTO {LEGACY_TABLE} ({', '.join(names)}) VALUES ({placeholders})",
+                f"INSERT INTO {LEGACY_TABLE} ({', '.join(names)}) VALUES ({placeholders})",  # noqa: S608 - fixed names
                 [*values.values(), *extra.values()],
             )
         TOTPDevice.objects.all().delete()

@@ -16,7 +16,7 @@ import secrets
 import time
 import uuid
 from binascii import unhexlify
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -49,6 +49,14 @@ def key_validator(value: str) -> None:
     hex_validator()(value)
 
 
+class TOTPDeviceManager(models.Manager["TOTPDevice"]):
+    """What django-otp's ``DeviceManager`` offers (``devices_for_user``, used by ``django_otp.devices_for_user``)."""
+
+    def devices_for_user(self, user: Any, confirmed: bool | None = None) -> models.QuerySet[TOTPDevice]:
+        devices = self.filter(user=user)
+        return devices if confirmed is None else devices.filter(confirmed=bool(confirmed))
+
+
 class TOTPDevice(TimestampMixin, Device):
     """An authenticator app: django-otp's TOTP fields and algorithm, with the secret encrypted.
 
@@ -73,6 +81,10 @@ class TOTPDevice(TimestampMixin, Device):
     tolerance = models.PositiveSmallIntegerField(default=1, help_text="Time steps in the past or future to allow.")
     drift = models.SmallIntegerField(default=0, help_text="Time steps the app is known to be off our clock.")
     last_t = models.BigIntegerField(default=-1, help_text="The time step of the last accepted code.")
+
+    objects = TOTPDeviceManager()
+    # django-otp is untyped, so the mypy plugin cannot see Device is a model: say what Django sets.
+    _default_manager: ClassVar[TOTPDeviceManager]
 
     class Meta(Device.Meta):
         verbose_name = "TOTP device"

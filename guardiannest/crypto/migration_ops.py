@@ -30,13 +30,17 @@ from guardiannest.crypto.fields import EncryptedField
 _TOKEN_PREFIX = f"{VERSION}:"
 
 
-def _rewrite(apps: Any, schema_editor: BaseDatabaseSchemaEditor, label: tuple[str, str], names: tuple[str, ...], *, seal: bool) -> None:
+def _rewrite(
+    apps: Any, schema_editor: BaseDatabaseSchemaEditor, label: tuple[str, str], names: tuple[str, ...], *, seal: bool
+) -> None:
     model = apps.get_model(*label)
     fields: list[EncryptedField] = [model._meta.get_field(name) for name in names]
     connection = schema_editor.connection
     quote = connection.ops.quote_name
-    table, pk_column = quote(model._meta.db_table), quote(model._meta.pk.column)
-    columns = [quote(f.column) for f in fields]
+    pk_field = model._meta.pk
+    assert pk_field is not None and pk_field.column is not None  # a concrete model's primary key
+    table, pk_column = quote(model._meta.db_table), quote(pk_field.column)
+    columns = [quote(f.attname if f.column is None else f.column) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {pk_column}, {', '.join(columns)} FROM {table}")  # noqa: S608 - quoted names only
         rows = cursor.fetchall()

@@ -106,7 +106,9 @@ def test_a_patch_that_keeps_the_names_keeps_the_verification(
 
 def test_a_name_change_before_verification_changes_nothing_of_it(sitter: User, sitter_api: APIClient) -> None:
     unverified(sitter)
-    assert sitter_api.post(VERIFICATION, {"id_document_id": str(id_document(sitter).pk)}, format="json").status_code == 201
+    assert (
+        sitter_api.post(VERIFICATION, {"id_document_id": str(id_document(sitter).pk)}, format="json").status_code == 201
+    )
     pending = checks_of(sitter)[CheckKind.IDENTITY]
 
     assert sitter_api.patch(ME, {"first_name": "Renamed"}, format="json").status_code == 200
