@@ -38,7 +38,8 @@ def _rewrite(
     connection = schema_editor.connection
     quote = connection.ops.quote_name
     pk_field = model._meta.pk
-    assert pk_field is not None and pk_field.column is not None  # a concrete model's primary key
+    assert pk_field is not None  # a concrete model's primary key
+    assert pk_field.column is not None
     table, pk_column = quote(model._meta.db_table), quote(pk_field.column)
     columns = [quote(f.attname if f.column is None else f.column) for f in fields]
     with connection.cursor() as cursor:
