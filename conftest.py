@@ -108,9 +108,9 @@ def staff_client(db: Any) -> Client:
     """A browser signed in to the admin as the demo staff member, password and TOTP code."""
     from django.core.management import call_command
     from django_otp.oath import totp
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from accounts.demo import DEMO_PASSWORD, STAFF_TOTP_KEY_HEX
+    from accounts.models import TOTPDevice
 
     call_command("seed_demo")
     client = Client()

@@ -1,21 +1,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from accounts.models import BackupCode, FirebaseIdentity, Passkey, Role, User
+from accounts.models import BackupCode, FirebaseIdentity, Passkey, Role, TOTPDevice, User
 from accounts.models.family import Child, EmergencyContact, FavoriteSitter, ParentProfile
 from accounts.services import family as family_services
+from accounts.services.auth import user_update
 from accounts.services.firebase import firebase_identity_unlink
 from accounts.services.passkeys import passkey_revoke
 from accounts.services.roles import user_role_change, user_staff_grant
 from guardiannest.admin import ReadOnlyAdmin
 from guardiannest.errors import ApplicationError
+
+# Written through accounts.services.auth.user_update when staff edit them on a user's page.
+SERVICE_FIELDS = ("first_name", "last_name", "phone")
 
 
 @admin.register(User)
@@ -40,6 +44,16 @@ class UserAdmin(DjangoUserAdmin):
         """On an existing account the protected fields are read-only; creating one still names email and role."""
         fields = list(super().get_readonly_fields(request, obj))
         return fields if obj is None else [*fields, *self.protected_fields]
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        """Names and phone change through ``user_update`` (audited; a new name sends a verified identity to review)."""
+        through_service = {name: getattr(obj, name) for name in SERVICE_FIELDS if change and name in form.changed_data}
+        for name in through_service:
+            setattr(obj, name, form.initial.get(name, ""))
+        super().save_model(request, obj, form, change)
+        if through_service:
+            user_update(user=obj, actor=cast(User, request.user), data=through_service)
+            obj.refresh_from_db()
 
     def _each(self, request: HttpRequest, queryset: QuerySet[User], change: Callable[[User], bool], done: str) -> None:
         count = 0
@@ -101,6 +115,20 @@ class BackupCodeAdmin(ReadOnlyAdmin):
     search_fields = ["user__email"]
     fields = ["user", "created_at", "used_at"]
     readonly_fields = ["user", "created_at", "used_at"]
+    list_select_related = ["user"]
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(ReadOnlyAdmin):
+    """Read-only: support can see who has an authenticator, never its secret (encrypted at rest).
+
+    Enrolment and removal go through the MFA services (the owner's step-up, an audit event, an email).
+    """
+
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__email"]
+    fields = readonly_fields = ("id", "user", "name", "confirmed", "created_at", "last_used_at")
     list_select_related = ["user"]
 
 

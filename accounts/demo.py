@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django_otp.plugins.otp_totp.models import TOTPDevice
-
-from accounts.models import Role, User
+from accounts.models import Role, TOTPDevice, User
 
 DEMO_PASSWORD = "guardian-demo-2026"
 # RFC 6238's test key, so any authenticator app can be set up from the README.

@@ -421,6 +421,10 @@ BENCH_PASSWORD = "bench-password-0123456789"
 UNREACHABLE_RATE = "1000000000/min"
 
 
+# The field-encryption ring every benchmark runs the app with (loaders that write encrypted columns seal with it).
+BENCH_FIELD_ENCRYPTION_KEYS = "b1:YmVuY2gta2V5LW9uZS0zMi1ieXRlcy1sb25nLSEhISE="
+
+
 def app_env(settings_module: str = "guardiannest.settings") -> dict[str, str]:
     """The environment every benchmark runs the app with: production-like, loopback only."""
     env = dict(os.environ)
@@ -431,7 +435,7 @@ def app_env(settings_module: str = "guardiannest.settings") -> dict[str, str]:
             "SECRET_KEY": "bench-secret-key-not-for-production-0123456789abcdef",
             "JWT_SECRET": "bench-jwt-secret-not-for-production-0123456789abcdef",
             "JWT_EXPIRES_IN": "1h",
-            "FIELD_ENCRYPTION_KEYS": "b1:YmVuY2gta2V5LW9uZS0zMi1ieXRlcy1sb25nLSEhISE=",
+            "FIELD_ENCRYPTION_KEYS": BENCH_FIELD_ENCRYPTION_KEYS,
             "BLIND_INDEX_KEY": "bench-blind-index-key",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}",

@@ -41,8 +41,7 @@ PASSWORD = "bench-login-password-2026"
 KEY_HEX = "3132333435363738393031323334353637383930"
 
 _MAKE_USERS = """
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from accounts.models import User
+from accounts.models import TOTPDevice, User
 from django.contrib.auth.hashers import make_password
 hashed = make_password({password!r})
 for n in range({count}):

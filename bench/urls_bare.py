@@ -90,7 +90,7 @@ class SameWorkMeApi(APIView):
             return Response({"detail": "bad token"}, status=status.HTTP_401_UNAUTHORIZED)
         with connection.cursor() as cursor:
             cursor.execute(  # the query API authentication runs (UserManager.get_for_authentication)
-                "SELECT u.*, EXISTS (SELECT 1 FROM otp_totp_totpdevice d WHERE d.user_id = u.id AND d.confirmed) "
+                "SELECT u.*, EXISTS (SELECT 1 FROM accounts_totpdevice d WHERE d.user_id = u.id AND d.confirmed) "
                 "AS mfa_on FROM accounts_user u WHERE u.id = %s",
                 [claims["sub"]],
             )

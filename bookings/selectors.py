@@ -11,8 +11,14 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import ParentProfile, User
-from accounts.selectors.family import ChildMedical, FamilyAddress, child_medical_read_for, family_address_read_for
+from accounts.models import User
+from accounts.selectors.family import (
+    ChildMedical,
+    FamilyAddress,
+    child_medical_read_for,
+    family_address_read_for,
+    family_home_point,
+)
 from bookings.models import Booking, BookingStatus
 from guardiannest.errors import invalid, not_found
 
@@ -38,10 +44,7 @@ def booking_get_for_user(*, booking_id: UUID, user: User) -> Booking:
 
 def family_home(*, parent_id: UUID) -> tuple[Decimal, Decimal] | None:
     """Where the family lives, for distance checks only (never shown, so not an audited read)."""
-    row = ParentProfile.objects.filter(user_id=parent_id).values_list("latitude", "longitude").first()
-    if row is None or row[0] is None or row[1] is None:
-        return None
-    return row[0], row[1]
+    return family_home_point(parent_id=parent_id)
 
 
 # --- the family's private details, released to the sitter for the booked time only --------------

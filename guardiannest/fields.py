@@ -14,7 +14,7 @@ from typing import Any
 from django.db import models
 from django.db.models.expressions import Combinable
 
-from guardiannest.crypto.fields import EncryptedCharField
+from guardiannest.crypto.fields import EncryptedCharField, EncryptedDecimalField, EncryptedFloatField
 
 # Six decimals of a degree is about 11 cm: more than any place needs, and what the API keeps.
 COORDINATE_DECIMALS = 6
@@ -37,6 +37,25 @@ def decimal_coordinate_field() -> models.DecimalField[str | float | Decimal | Co
         null=True,
         blank=True,
     )
+
+
+def encrypted_coordinate_field() -> models.FloatField[float | int | str | Combinable | None, float | None]:
+    """An exact location's latitude or longitude as a float, encrypted at rest (a sitter's home).
+
+    An :class:`EncryptedFloatField` (a text column), typed as the float it reads as.
+    SQL never computes with it: search and distances use the fuzzed search point.
+    """
+    return EncryptedFloatField(null=True, blank=True)  # type: ignore[return-value]
+
+
+def encrypted_decimal_coordinate_field() -> models.DecimalField[
+    str | float | Decimal | Combinable | None, Decimal | None
+]:
+    """A home's latitude or longitude to :data:`COORDINATE_DECIMALS` places, encrypted at rest (a family's home).
+
+    An :class:`EncryptedDecimalField` (a text column), typed as the Decimal it reads as.
+    """
+    return EncryptedDecimalField(decimal_places=COORDINATE_DECIMALS, null=True, blank=True)  # type: ignore[return-value]
 
 
 def phone_field(*, help_text: str = "E.164", **options: Any) -> models.CharField[str | int | Combinable, str]:

@@ -148,7 +148,6 @@ INSTALLED_APPS = [
     "django_prometheus",
     "channels",
     "django_otp",
-    "django_otp.plugins.otp_totp",
     "axes",
     "guardiannest",
     "guardiannest.api",

@@ -27,6 +27,12 @@ class SittersConfig(AppConfig):
         post_save.connect(user_saved, sender=User, dispatch_uid="sitters.user_saved")
         post_delete.connect(sitter_profile_deleted, sender=SitterProfile, dispatch_uid="sitters.profile_deleted")
 
+        # A verified identity goes back to review when the name it was checked against changes.
+        from accounts.hooks import name_changed
+        from sitters.services.verification import verification_identity_on_name_change
+
+        name_changed.register("sitters", verification_identity_on_name_change)
+
         demo_seeders.register("sitters", demo.seed)
         gdpr_exporters.register("sitters", sitter_export)
         gdpr_erasers.register("sitters", sitter_erase)
@@ -58,6 +64,13 @@ class SittersConfig(AppConfig):
                 Category.ACCOUNT,
                 frozenset({Channel.EMAIL, Channel.PUSH}),
                 required=("decision", "check"),
+                data_keys=("check_id",),
+            ),
+            Kind(
+                "sitter.verification_reopened",
+                Category.ACCOUNT,
+                frozenset({Channel.EMAIL, Channel.PUSH}),
+                required=("check",),
                 data_keys=("check_id",),
             ),
             Kind(

@@ -1,9 +1,11 @@
 """Tables of the family subdomain: a parent's profile, children, emergency contacts, favourite sitters.
 
-What a family tells us about a child's health or where it lives is encrypted
-at rest (AES-256-GCM bound to the row, see :mod:`guardiannest.crypto.fields`):
-a database dump or a misdirected backup reveals none of it. Everything that is
-searched or compared (dates, priorities, coordinates, ids) stays in clear.
+What a family tells us about a child's health or where it lives (address,
+phone, the exact coordinates of home) is encrypted at rest (AES-256-GCM bound
+to the row, see :mod:`guardiannest.crypto.fields`): a database dump or a
+misdirected backup reveals none of it. Everything that is searched or compared
+in SQL (dates, priorities, ids) stays in clear; distances to the home point are
+computed in Python.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from guardiannest.constraints import coordinate_constraints
+from guardiannest.constraints import coordinates_together_constraint
 from guardiannest.crypto.fields import EncryptedCharField, EncryptedTextField
-from guardiannest.fields import decimal_coordinate_field, encrypted_phone_field
+from guardiannest.fields import encrypted_decimal_coordinate_field, encrypted_phone_field
 
 __all__ = ["Child", "EmergencyContact", "FavoriteSitter", "ParentProfile"]
 
@@ -51,14 +53,14 @@ class ParentProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="parent_profile")
     address = EncryptedTextField(blank=True, default="")
     phone = encrypted_phone_field(blank=True, default="")
-    # Six decimals is about 11 cm: more than enough, and what DRF validates on the way in.
-    latitude = decimal_coordinate_field()
-    longitude = decimal_coordinate_field()
+    # Six decimals is about 11 cm: more than enough, and what DRF validates (ranges too) on the way in.
+    latitude = encrypted_decimal_coordinate_field()
+    longitude = encrypted_decimal_coordinate_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [*coordinate_constraints("accounts_parentprofile")]
+        constraints = [coordinates_together_constraint("accounts_parentprofile")]
 
     def __str__(self) -> str:
         return f"Profile of {self.user_id}"

@@ -106,6 +106,16 @@ def child_medical_read_for(*, child: Child, reader: User) -> ChildMedical:
     return medical
 
 
+def family_home_point(*, parent_id: UUID) -> tuple[Decimal, Decimal] | None:
+    """Where the family lives, for distances computed in Python only (never shown, so not an audited read).
+
+    The coordinates are encrypted at rest, so they cannot be read with
+    ``values()`` or compared in SQL: the row is loaded and decrypted here.
+    """
+    profile = ParentProfile.objects.filter(user_id=parent_id).only("id", "latitude", "longitude").first()
+    return None if profile is None else profile.coordinates
+
+
 def family_address_read_for(*, parent: User, reader: User) -> FamilyAddress | None:
     """A family's address and coordinates for ``reader``; None when they gave none. Audited like medical notes.
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.errors import AccountError
+from accounts.hooks import name_changed_run
 from accounts.models import Role, User, UserSession
 from accounts.services.lockout import lockout_authenticate, lockout_clear
 from accounts.services.mfa import mfa_challenge_issue
@@ -194,7 +195,11 @@ def user_logout(*, user: User, refresh: str) -> None:
 
 @transaction.atomic
 def user_update(*, user: User, actor: User, data: dict[str, Any]) -> User:
-    """Change the caller's own names and phone; nothing else is writable here."""
+    """Change names and phone (the caller's own, or staff in the admin); nothing else is writable here.
+
+    A changed first or last name runs the ``accounts.hooks.name_changed``
+    handlers in this transaction: a sitter's verified identity goes back to review.
+    """
     allowed = {"first_name", "last_name", "phone"}
     changed = {key: value for key, value in data.items() if key in allowed and getattr(user, key) != value}
     if not changed:
@@ -204,6 +209,8 @@ def user_update(*, user: User, actor: User, data: dict[str, Any]) -> User:
         setattr(locked, key, value)
     locked.save(update_fields=[*changed, "updated_at"])
     audit_record(action="user.updated", actor=actor, target=locked, data={"fields": sorted(changed)})
+    # Other apps act on a new name in this transaction (sitters: a verified identity goes back to review).
+    name_changed_run(user=locked, actor=actor, fields=changed)
     return locked
 
 

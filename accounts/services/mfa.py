@@ -1,4 +1,4 @@
-"""Second factor: TOTP (django-otp's ``TOTPDevice``) and single-use backup codes.
+"""Second factor: TOTP (``accounts.models.TOTPDevice``, a django-otp device) and single-use backup codes.
 
 Three rules shape this module.
 
@@ -39,10 +39,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.errors import MfaError
-from accounts.models import BackupCode, User
+from accounts.models import BackupCode, TOTPDevice, User
 from accounts.services.lockout import lockout_clear, lockout_failure, lockout_guard
 from accounts.services.mfa_changed import SignInChange, mfa_changed_notify
 from accounts.services.sessions import session_start
@@ -284,6 +283,27 @@ def mfa_totp_setup(*, user: User) -> TotpSetup:
         TOTPDevice.objects.filter(user=locked, confirmed=False).delete()
         device = TOTPDevice.objects.create(user=locked, name=DEVICE_NAME, confirmed=False)
         audit_record(action="mfa.setup_started", actor=locked, target=locked)
+    uri = otpauth_uri(device=device, email=locked.email)
+    return TotpSetup(secret=totp_secret(device), otpauth_uri=uri, qr_svg=qr_svg(uri))
+
+
+def mfa_totp_enrol_by_operator(*, user: User) -> TotpSetup:
+    """An operator with shell access gives an account (the first staff member) a confirmed authenticator.
+
+    For ``manage.py totp_enrol``: the way in for a staff account that cannot
+    reach the admin (it needs a one-time password) nor the API (staff tokens
+    need a second factor) yet. The secret is shown once, to the operator, and
+    is stored encrypted. Refused while MFA is on; audited, and the owner is
+    told by email like any other enrolment.
+    """
+    with transaction.atomic():
+        locked = _lock_user(user)
+        if locked.mfa_enabled:
+            raise ApplicationError(MfaError.ALREADY_ENABLED, "Two-step sign-in is already on; turn it off first.")
+        TOTPDevice.objects.filter(user=locked, confirmed=False).delete()
+        device = TOTPDevice.objects.create(user=locked, name=DEVICE_NAME, confirmed=True)
+        audit_record(action="mfa.enabled", target=locked, data={"method": "totp", "by": "operator"})
+        mfa_changed_notify(user=locked, change=SignInChange.TOTP_ENABLED)
     uri = otpauth_uri(device=device, email=locked.email)
     return TotpSetup(secret=totp_secret(device), otpauth_uri=uri, qr_svg=qr_svg(uri))
 

@@ -47,8 +47,8 @@ def staff_mfa_check(*, user: User, method: str) -> None:
         detail = "Staff accounts sign in with a second factor: sign in again and give your authenticator's code."
     else:
         detail = (
-            "Staff accounts need a second factor: enrol an authenticator (ask an administrator for a one-time code "
-            "to sign in to the admin and add one), then sign in again."
+            "Staff accounts need a second factor: ask an administrator to enrol an authenticator for you "
+            "(manage.py totp_enrol), then sign in again with its code."
         )
     raise ApplicationError(AccountError.STAFF_MFA_REQUIRED, detail)
 

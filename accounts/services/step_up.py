@@ -18,10 +18,9 @@ from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.errors import AccountError
-from accounts.models import BackupCode, FirebaseIdentity, Passkey, User, UserSession
+from accounts.models import BackupCode, FirebaseIdentity, Passkey, TOTPDevice, User, UserSession
 from accounts.services.lockout import lockout_clear, lockout_failure, lockout_guard
 from accounts.services.mfa import mfa_code_verify
 from accounts.services.mfa_changed import SignInChange, mfa_changed_notify

@@ -10,9 +10,8 @@ from datetime import timedelta
 
 import factory
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Child, EmergencyContact, FavoriteSitter, ParentProfile, Role, User
+from accounts.models import Child, EmergencyContact, FavoriteSitter, ParentProfile, Role, TOTPDevice, User
 from accounts.models.family import years_before
 
 PASSWORD = "correct-horse-battery-staple"

@@ -7,10 +7,9 @@ import time
 import pytest
 from axes.models import AccessAttempt
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from accounts.models import User
+from accounts.models import TOTPDevice, User
 from accounts.tests.factories import TOTPDeviceFactory
 from conftest import client_for
 from guardiannest.audit.models import AuditEvent

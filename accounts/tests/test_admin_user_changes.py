@@ -11,9 +11,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Role, User
+from accounts.models import Role, TOTPDevice, User
 from accounts.tests.factories import ParentFactory, StaffFactory
 from guardiannest.audit.models import AuditEvent
 

@@ -29,7 +29,7 @@ DB_NAME = "gn_bench_search"
 REDIS_URL = bench_redis_url(SEARCH_REDIS_DB)
 CACHE_KEY_PREFIX = "gnbenchsearch"
 SETTINGS_MODULE = "bench.settings_search"
-DATA_VERSION = 2  # 2: profiles carry search_latitude/search_longitude
+DATA_VERSION = 3  # 2: profiles carry search_latitude/search_longitude; 3: the exact location is encrypted
 DEFAULT_SITTERS = 100_000
 MAX_AGE_DAYS = 7  # spans start at the load day: older data would have few left
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bench._harness import BENCH_FIELD_ENCRYPTION_KEYS
 from bench.search_data.world import (
     EXTRA_LANGUAGES,
     FIRST_NAMES,
@@ -27,6 +28,8 @@ from bench.search_data.world import (
     template_spans,
     template_windows,
 )
+from guardiannest.crypto.aead import context_for, encrypt
+from guardiannest.crypto.keys import parse_key_ring
 
 EMAIL_DOMAIN = "sitters.bench.example"
 # (kind, share of sitters holding one, years it is valid; None: does not expire)
@@ -87,6 +90,15 @@ def _pick(rng: random.Random, weighted: tuple[tuple[float, Any], ...]) -> Any:
 
 def _null(value: object) -> str:
     return "\\N" if value is None else str(value)
+
+
+_RING = parse_key_ring(BENCH_FIELD_ENCRYPTION_KEYS)
+
+
+def _sealed(value: float, *, sitter_id: str, column: str) -> str:
+    """The exact location as the app stores it: encrypted for its row (sitters.SitterProfile, EncryptedFloatField)."""
+    context = context_for(table="sitters_sitterprofile", column=column, pk=sitter_id)
+    return str(encrypt(repr(float(value)).encode(), context=context, ring=_RING))
 
 
 class Tables:
@@ -228,8 +240,8 @@ def build_sitters(count: int, seed: int, password_hash: str, today: dt.date) -> 
             rng.randint(0, 25),
             json.dumps(languages),
             _age_mask(rng),
-            lat,
-            lon,
+            _sealed(lat, sitter_id=sitter_id, column="latitude"),
+            _sealed(lon, sitter_id=sitter_id, column="longitude"),
             # The search point is the location itself here (the service moves it by up to 500 m): the
             # locations are random already, and search reads only these two columns either way.
             lat,

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
+from accounts.models import TOTPDevice
 from files.models import StoredFile
 from files.tasks import file_objects_delete_task
 from files.tests import samples

@@ -5,7 +5,8 @@ sealed with associated data naming the table, the column and the row's primary
 key. ``from_db_value`` cannot see the row, so a descriptor keeps the token on
 the instance and decrypts on first attribute access, caching the plaintext.
 ``pre_save`` encrypts with the primary key, which must exist before the INSERT:
-models need a ``UUIDField`` primary key with a default (system check crypto.E001).
+models need a ``UUIDField`` primary key with a default (system check crypto.E001;
+a random ``BigIntegerField`` default or a one-to-one primary key also qualify).
 
 Write paths that never see the instance cannot encrypt, so they are refused:
 ``QuerySet.update(field="plain")`` and ``bulk_update()`` raise PlaintextWriteError
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -35,6 +37,7 @@ from django.core.exceptions import FieldError, ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.fields import AutoFieldMixin
 from django.db.models.lookups import Exact, Lookup
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init
@@ -205,13 +208,13 @@ class EncryptedField(models.TextField):
 
     def _check_encryption(self) -> list[checks.CheckMessage]:
         errors: list[checks.CheckMessage] = []
-        pk = self.model._meta.pk
-        if not (isinstance(pk, models.UUIDField) and pk.has_default()):
+        if not _pk_known_before_insert(self.model._meta.pk):
             errors.append(
                 checks.Error(
                     "Encrypted fields need a UUIDField primary key with a default.",
                     hint="The ciphertext is bound to the primary key, which must exist before the INSERT: "
-                    "id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False).",
+                    "id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False) "
+                    "(or a BigIntegerField with a random default, or a OneToOneField primary key to such a row).",
                     obj=self,
                     id="crypto.E001",
                 )
@@ -236,6 +239,19 @@ class EncryptedField(models.TextField):
         return errors
 
 
+def _pk_known_before_insert(pk: models.Field[Any, Any] | None) -> bool:
+    """A primary key set in Python before the INSERT, never by the database.
+
+    A UUIDField (or a random integer) with a default, or a one-to-one primary
+    key to a row that has one: its value is the related row's, set first.
+    """
+    if isinstance(pk, models.OneToOneField):
+        return _pk_known_before_insert(pk.target_field)
+    if pk is None or isinstance(pk, AutoFieldMixin):
+        return False
+    return isinstance(pk, models.UUIDField | models.BigIntegerField) and pk.has_default()
+
+
 class EncryptedTextField(EncryptedField):
     """Encrypted free text, e.g. a child's medical notes."""
 
@@ -249,6 +265,64 @@ class EncryptedCharField(EncryptedField):
 
     def formfield(self, **kwargs: Any) -> Any:
         return super().formfield(**{"widget": forms.TextInput, **kwargs})
+
+
+class EncryptedFloatField(EncryptedField):
+    """Encrypted float, e.g. a sitter's exact service location; read back as a float, ``None`` as SQL NULL."""
+
+    empty_strings_allowed = False
+
+    def encode_value(self, value: Any) -> str:
+        return repr(float(value))
+
+    def decode_value(self, text: str) -> Any:
+        return float(text)
+
+    def to_python(self, value: Any) -> Any:
+        if value is None or isinstance(value, float):
+            return value
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ValidationError("A number is required.", code="invalid") from None
+
+    def formfield(self, **kwargs: Any) -> Any:
+        return models.Field.formfield(self, **{"form_class": forms.FloatField, **kwargs})
+
+
+class EncryptedDecimalField(EncryptedField):
+    """Encrypted decimal kept to ``decimal_places`` (rounded half-even, as a ``numeric`` column would store it)."""
+
+    empty_strings_allowed = False
+
+    def __init__(self, *args: Any, decimal_places: int, **kwargs: Any) -> None:
+        self.decimal_places = decimal_places
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["decimal_places"] = self.decimal_places
+        return name, path, args, kwargs
+
+    def to_python(self, value: Any) -> Any:
+        if value is None or isinstance(value, Decimal):
+            return value
+        try:
+            return Decimal(str(value))
+        except (InvalidOperation, TypeError, ValueError):
+            raise ValidationError("A number is required.", code="invalid") from None
+
+    def encode_value(self, value: Any) -> str:
+        number = self.to_python(value)
+        return str(number.quantize(Decimal(1).scaleb(-self.decimal_places), rounding=ROUND_HALF_EVEN))
+
+    def decode_value(self, text: str) -> Any:
+        return Decimal(text)
+
+    def formfield(self, **kwargs: Any) -> Any:
+        return models.Field.formfield(
+            self, **{"form_class": forms.DecimalField, "decimal_places": self.decimal_places, **kwargs}
+        )
 
 
 class EncryptedJSONField(EncryptedField):

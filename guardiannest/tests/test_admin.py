@@ -11,9 +11,8 @@ from django.contrib import admin
 from django.contrib.admin.options import BaseModelAdmin
 from django.test import Client, RequestFactory
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import BackupCode, Passkey, User
+from accounts.models import BackupCode, Passkey, TOTPDevice, User
 from accounts.tests.factories import ParentFactory, StaffFactory
 from guardiannest.admin import ReadOnlyAdmin, ReadOnlyPermissions
 from guardiannest.audit.models import AuditEvent

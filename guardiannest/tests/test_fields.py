@@ -14,6 +14,8 @@ from guardiannest.fields import (
     PHONE_MAX_LENGTH,
     coordinate_field,
     decimal_coordinate_field,
+    encrypted_coordinate_field,
+    encrypted_decimal_coordinate_field,
     encrypted_phone_field,
     phone_field,
 )
@@ -31,10 +33,10 @@ def _shape(field: models.Field[Any, Any]) -> tuple[str, dict[str, Any]]:
 @pytest.mark.parametrize(
     ("model", "name", "shared"),
     [
-        (ParentProfile, "latitude", decimal_coordinate_field()),
-        (ParentProfile, "longitude", decimal_coordinate_field()),
-        (SitterProfile, "latitude", coordinate_field()),
-        (SitterProfile, "longitude", coordinate_field()),
+        (ParentProfile, "latitude", encrypted_decimal_coordinate_field()),
+        (ParentProfile, "longitude", encrypted_decimal_coordinate_field()),
+        (SitterProfile, "latitude", encrypted_coordinate_field()),
+        (SitterProfile, "longitude", encrypted_coordinate_field()),
         (SitterProfile, "search_latitude", coordinate_field()),
         (SitterProfile, "search_longitude", coordinate_field()),
         (User, "phone", phone_field()),
@@ -50,5 +52,6 @@ def test_the_model_field_is_the_shared_declaration(model: type[models.Model], na
 def test_the_shared_declarations_hold_what_they_promise() -> None:
     exact = decimal_coordinate_field()
     assert (exact.decimal_places, exact.max_digits) == (COORDINATE_DECIMALS, 3 + COORDINATE_DECIMALS)  # ±180.123456
+    assert encrypted_decimal_coordinate_field().decimal_places == COORDINATE_DECIMALS
     assert phone_field().max_length == encrypted_phone_field().max_length == PHONE_MAX_LENGTH
     assert len("+" + "9" * 15) <= PHONE_MAX_LENGTH  # the longest E.164 number

@@ -11,11 +11,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.admin_site import GuardianNestAdminSite
 from accounts.demo import DEMO_PASSWORD, STAFF_TOTP_KEY_HEX
-from accounts.models import User
+from accounts.models import TOTPDevice, User
 
 pytestmark = pytest.mark.django_db
 

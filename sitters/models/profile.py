@@ -2,8 +2,8 @@
 
 The primary key is the user id (API.md: a sitter's id is their user id), so a
 profile, a chat participant and a booking's sitter are named by one UUID.
-The exact service location never leaves the server: public answers carry a
-rounded distance only.
+The exact service location never leaves the server (public answers carry a
+rounded distance only) and is encrypted at rest.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import models
 
-from guardiannest.constraints import coordinate_constraints
-from guardiannest.fields import coordinate_field
+from guardiannest.constraints import coordinate_constraints, coordinates_together_constraint
+from guardiannest.fields import coordinate_field, encrypted_coordinate_field
 
 __all__ = [
     "AGE_GROUPS",
@@ -79,9 +79,10 @@ class SitterProfile(models.Model):
     # ISO 639-1 codes in the order the sitter gave them; SitterLanguage rows index them for search.
     languages = models.JSONField(default=list, blank=True)
     age_groups_mask = models.PositiveSmallIntegerField(default=0)
-    # Float degrees, six decimals on the way in (about 11 cm). Seen by the sitter only.
-    latitude = coordinate_field()
-    longitude = coordinate_field()
+    # Float degrees, six decimals on the way in (about 11 cm). Seen by the sitter only, encrypted at rest
+    # (bound to the row); SQL never computes with them, search uses the search point below.
+    latitude = encrypted_coordinate_field()
+    longitude = encrypted_coordinate_field()
     # The point search and every distance shown to others use: the service location moved once by a
     # random offset of up to SEARCH_POINT_FUZZ_M, kept until the sitter moves. Exact distances to the
     # real point would let anyone triangulate a sitter's home from three searches.
@@ -104,7 +105,7 @@ class SitterProfile(models.Model):
 
     class Meta:
         constraints = [
-            *coordinate_constraints("sitters_profile"),
+            coordinates_together_constraint("sitters_profile"),
             *coordinate_constraints("sitters_profile_search", latitude="search_latitude", longitude="search_longitude"),
             # The search point exists exactly while the real one does.
             models.CheckConstraint(

@@ -26,7 +26,8 @@ from uuid import UUID
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import ParentProfile, Role
+from accounts.models import Role
+from accounts.selectors.family import family_home_point
 from files.storage import AbsoluteUrls
 from guardiannest.errors import not_found
 from sitters import cache
@@ -69,8 +70,8 @@ def _viewer_point(viewer: Any) -> tuple[float, float] | None:
     """A parent's family coordinates, if they gave them."""
     if getattr(viewer, "role", None) != Role.PARENT:
         return None
-    point = ParentProfile.objects.filter(user_id=viewer.pk).values_list("latitude", "longitude").first()
-    if point is None or point[0] is None or point[1] is None:
+    point = family_home_point(parent_id=viewer.pk)  # decrypted in Python: the column is encrypted at rest
+    if point is None:
         return None
     return query_point(float(point[0]), float(point[1]))
 

@@ -14,6 +14,7 @@ background re-check) takes verified status away.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from functools import partial
 from uuid import UUID
@@ -288,6 +289,61 @@ def verification_check_decide(
         check.save(update_fields=["status", "reason", "decided_at", "decided_by"])
         _after_decisions(profile=profile, checks=[check], decision=decision, reason=reason, actor=actor)
     return check
+
+
+# --- a verified identity goes back to review ------------------------------------------------------
+
+
+def verification_identity_on_name_change(*, user: User, actor: User | None, fields: Collection[str]) -> None:
+    """A sitter's verified identity was checked against a name that just changed: it goes back to review.
+
+    Registered with ``accounts.hooks.name_changed``, so it runs inside the
+    transaction that changed the name (accounts locked the user row first; the
+    profile comes next, the order account erasure uses too). Only a sitter
+    whose newest identity check is verified is concerned: a new pending identity
+    check is opened with the document the verified one was decided on, the
+    profile's status follows the checks (no longer verified, so no verified
+    badge, and search and bookings treat it as such), the cached profile is
+    forgotten, the sitter is told and the change audited. Anything else (no
+    profile, an identity never verified, one already pending) changes nothing.
+    """
+    with transaction.atomic():
+        profile = sitter_profile_lock(sitter_id=user.pk, with_user=True)
+        if profile is None:
+            return
+        verified = verification_latest_checks(sitter_id=profile.pk).get(CheckKind.IDENTITY)
+        if verified is None or verified.status != CheckStatus.VERIFIED:
+            return
+        check = VerificationCheck.objects.create(
+            sitter=profile,
+            kind=CheckKind.IDENTITY,
+            provider=provider_for(CheckKind.IDENTITY).name,
+            document_id=verified.document_id,
+        )
+        profile.verification_status = verification_status_derive(verification_latest_checks(sitter_id=profile.pk))
+        profile.verified_at = None
+        profile.save(update_fields=["verification_status", "verified_at", "updated_at"])
+        sitter_changed_on_commit(profile.pk)
+        _enqueue_start(check)
+        notify(
+            user=profile.user,
+            kind="sitter.verification_reopened",
+            context={"check": CHECK_LABELS[CheckKind.IDENTITY], "check_id": check.pk},
+            actor=actor,
+        )
+        audit_record(
+            action="sitter.verification_reopened",
+            actor=actor,
+            target=check,
+            data={
+                "sitter_id": str(profile.pk),
+                "check": check.kind,
+                "cause": "name_changed",
+                "fields": sorted(fields),
+                "previous_check_id": str(verified.pk),
+                "verification_status": profile.verification_status,
+            },
+        )
 
 
 # --- automated providers --------------------------------------------------------------------------

@@ -259,3 +259,25 @@ def test_reviews_are_hidden_and_shown_through_the_review_service(staff_client: C
     assert not review.hidden
     profile.refresh_from_db()
     assert (profile.rating_count, profile.rating_avg) == (1, 2)
+
+
+def test_renaming_a_verified_sitter_in_the_admin_sends_the_identity_back_to_review(
+    staff_client: Client, sitter: User, staff: User
+) -> None:
+    """The user page writes names through accounts' service, so the sitters hook runs here too."""
+    submitted(sitter)
+    verification_decide(sitter=sitter, actor=staff, decision="verified")
+    verified = checks_of(sitter)[CheckKind.IDENTITY]
+    page = {"first_name": "Forged", "last_name": sitter.last_name, "phone": ""}
+
+    response = staff_client.post(reverse("admin:accounts_user_change", args=[sitter.pk]), page)
+
+    assert response.status_code == 302, response.content[:2000]
+    sitter.refresh_from_db()
+    assert sitter.first_name == "Forged"
+    identity = checks_of(sitter)[CheckKind.IDENTITY]
+    assert identity.pk != verified.pk and identity.status == CheckStatus.PENDING
+    assert SitterProfile.objects.get(pk=sitter.pk).verification_status == VerificationStatus.PENDING
+    updated = AuditEvent.objects.get(action="user.updated", target_id=str(sitter.pk))
+    assert (updated.actor_id, updated.data) == (demo_staff().pk, {"fields": ["first_name"]})
+    assert AuditEvent.objects.filter(action="sitter.verification_reopened", actor=demo_staff()).count() == 1

@@ -6,9 +6,8 @@ from typing import Any
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.db import models, transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import BackupCode, DataExport, FirebaseIdentity, Passkey, User, UserSession
+from accounts.models import BackupCode, DataExport, FirebaseIdentity, Passkey, TOTPDevice, User, UserSession
 from accounts.services.gdpr.exports import delete_files
 from guardiannest.audit.selectors import audit_event_list_for_user
 

@@ -113,7 +113,7 @@ def test_a_token_without_an_email_cannot_create_an_account(api: APIClient, googl
 
 
 def test_with_mfa_on_the_answer_is_the_mfa_challenge_not_tokens(api: APIClient, google: StandIn, parent: User) -> None:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from accounts.models import TOTPDevice
 
     FirebaseIdentity.objects.create(user=parent, uid="uid-mfa", provider="google.com", trusted=True)
     TOTPDevice.objects.create(user=parent, name="phone", confirmed=True)

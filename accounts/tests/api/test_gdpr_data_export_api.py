@@ -10,11 +10,10 @@ from typing import Any
 import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from accounts.errors import GdprError
-from accounts.models import BackupCode, DataExport, Passkey, User
+from accounts.models import BackupCode, DataExport, Passkey, TOTPDevice, User
 from accounts.services.gdpr import data_export_request
 from accounts.tasks.gdpr import data_export_build_task, data_export_purge_expired_task
 from accounts.tests.gdpr_helpers import BUILD_TASK, EXPORT

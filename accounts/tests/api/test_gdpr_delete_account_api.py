@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 from axes.models import AccessAttempt
 from django.core.files.storage import default_storage
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from accounts.models import BackupCode, Child, DataExport, FirebaseIdentity, Passkey, User, UserSession
+from accounts.models import BackupCode, Child, DataExport, FirebaseIdentity, Passkey, TOTPDevice, User, UserSession
 from accounts.services.gdpr import user_erase_confirmed
 from accounts.tasks.gdpr import data_export_build_task
 from accounts.tests.factories import PASSWORD

@@ -14,10 +14,9 @@ from typing import Any
 import pytest
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from accounts.models import User
+from accounts.models import TOTPDevice, User
 from accounts.services.passwords import password_reset_tokens
 from accounts.tests import verified_personas
 from accounts.tests.factories import PASSWORD

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 
-from accounts.models import User, UserSession
+from accounts.models import TOTPDevice, User, UserSession
 from accounts.tests import verified_personas
 from accounts.tests.factories import PASSWORD, ParentFactory, TOTPDeviceFactory
 from accounts.tests.mfa_helpers import backup_codes_for, failures_counted, totp_code, wait_for_fresh_step

@@ -12,10 +12,9 @@ from django.test.signals import template_rendered
 from django.test.utils import CaptureQueriesContext
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from accounts.models import User, UserSession
+from accounts.models import TOTPDevice, User, UserSession
 from accounts.services.passwords import password_reset_tokens
 from accounts.services.verification import email_verification_tokens, token_pack
 from accounts.tasks.emails import password_reset_email_send_task

@@ -14,10 +14,9 @@ import pytest
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from accounts.models import FirebaseIdentity, Passkey, User, UserSession
+from accounts.models import FirebaseIdentity, Passkey, TOTPDevice, User, UserSession
 from accounts.services.passkeys import passkey_register, passkey_register_options
 from accounts.services.passwords import password_reset_tokens
 from accounts.services.verification import email_verification_tokens

@@ -10,9 +10,8 @@ from __future__ import annotations
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import models
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Child, DataExport, EmergencyContact, FavoriteSitter, ParentProfile, UserSession
+from accounts.models import Child, DataExport, EmergencyContact, FavoriteSitter, ParentProfile, TOTPDevice, UserSession
 from accounts.services.gdpr.accounts_data import SIGN_IN_TABLES
 
 COVERED = {

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import BackupCode, User
+from accounts.models import BackupCode, TOTPDevice, User
 from accounts.selectors.mfa import mfa_backup_codes_remaining
 from accounts.services.mfa import (
     backup_code_use,

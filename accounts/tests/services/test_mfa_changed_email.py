@@ -6,9 +6,8 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts.models import TOTPDevice, User
 from accounts.services.mfa import mfa_backup_codes_regenerate, mfa_totp_confirm, mfa_totp_disable, mfa_totp_setup
 from accounts.services.mfa_changed import SignInChange, mfa_changed_email_send
 from accounts.tests import verified_personas

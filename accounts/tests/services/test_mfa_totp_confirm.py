@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import BackupCode, User
+from accounts.models import BackupCode, TOTPDevice, User
 from accounts.services.mfa import backup_code_use, mfa_totp_confirm, mfa_totp_setup
 from accounts.tests import verified_personas
 from accounts.tests.factories import TOTPDeviceFactory

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import BackupCode, User
+from accounts.models import BackupCode, TOTPDevice, User
 from accounts.services.auth import user_login
 from accounts.services.mfa import mfa_totp_disable
 from accounts.tests import verified_personas

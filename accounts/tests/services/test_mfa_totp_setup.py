@@ -5,9 +5,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from xml.etree import ElementTree
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts.models import TOTPDevice, User
 from accounts.services.mfa import mfa_totp_setup, qr_svg
 from accounts.tests import verified_personas
 from accounts.tests.mfa_helpers import actions_on

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts.models import TOTPDevice, User
 from accounts.services.mfa import totp_verify
 from accounts.tests import verified_personas
 from accounts.tests.factories import ParentFactory, TOTPDeviceFactory

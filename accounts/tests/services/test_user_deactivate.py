@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from accounts.models import User, UserSession
+from accounts.models import TOTPDevice, User, UserSession
 from accounts.services.gdpr import user_deactivate
 from accounts.tests.factories import StaffFactory
 from accounts.tests.helpers import sign_in

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User, UserSession
+from accounts.models import TOTPDevice, User, UserSession
 from accounts.services.auth import user_login
 from accounts.services.mfa import MFA_TOKEN_TTL_SECONDS, mfa_challenge_issue, user_login_mfa
 from accounts.tests import verified_personas

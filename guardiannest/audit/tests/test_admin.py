@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import TOTPDevice
 from accounts.tests.factories import StaffFactory
 from guardiannest.audit.models import AuditEvent
 from guardiannest.audit.services import audit_record

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.db import models
 from django.db.models.functions import Now
 from django.test.utils import isolate_apps
 
 from guardiannest.crypto.blind_index import BlindIndexField
-from guardiannest.crypto.fields import EncryptedJSONField, EncryptedTextField
+from guardiannest.crypto.fields import (
+    EncryptedDecimalField,
+    EncryptedFloatField,
+    EncryptedJSONField,
+    EncryptedTextField,
+)
 
 
 def ids(model: type[models.Model]) -> list[str]:
@@ -88,3 +94,56 @@ def test_blind_index_field_deconstructs_only_what_differs() -> None:
     _, _, args, kwargs = custom.deconstruct()
     rebuilt = BlindIndexField(*args, **kwargs)
     assert (rebuilt.unique, rebuilt.db_index, rebuilt.editable, rebuilt.max_length) == (True, False, True, 80)
+
+
+@isolate_apps("tests.crypto_testapp")
+def test_a_primary_key_known_before_the_insert_passes() -> None:
+    """A random integer default (django-otp reads device ids with int()) or a one-to-one key to such a row."""
+
+    def random_id() -> int:
+        return 42
+
+    class Owner(models.Model):  # noqa: DJ008
+        id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+
+        class Meta:
+            app_label = "crypto_testapp"
+
+    class RandomInteger(models.Model):  # noqa: DJ008
+        id = models.BigIntegerField(primary_key=True, default=random_id)
+        note = EncryptedFloatField(null=True)
+
+        class Meta:
+            app_label = "crypto_testapp"
+
+    class OneToOne(models.Model):  # noqa: DJ008
+        owner = models.OneToOneField(Owner, on_delete=models.CASCADE, primary_key=True)
+        note = EncryptedDecimalField(decimal_places=6, null=True)
+
+        class Meta:
+            app_label = "crypto_testapp"
+
+    class OneToOneAuto(models.Model):  # noqa: DJ008
+        owner = models.OneToOneField("IntegerOwner", on_delete=models.CASCADE, primary_key=True)
+        note = EncryptedTextField()
+
+        class Meta:
+            app_label = "crypto_testapp"
+
+    class IntegerOwner(models.Model):  # noqa: DJ008
+        class Meta:
+            app_label = "crypto_testapp"
+
+    assert ids(RandomInteger) == []
+    assert ids(OneToOne) == []
+    assert ids(OneToOneAuto) == ["crypto.E001"]  # the database numbers the related row
+
+
+def test_the_number_fields_encode_what_they_decode() -> None:
+    decimal = EncryptedDecimalField(decimal_places=6)
+    floating = EncryptedFloatField()
+
+    assert decimal.encode_value("52.5200081") == "52.520008"
+    assert decimal.decode_value("52.520008") == Decimal("52.520008")
+    assert floating.decode_value(floating.encode_value(13.404954)) == 13.404954
+    assert EncryptedDecimalField(decimal_places=6).deconstruct()[3] == {"decimal_places": 6}
