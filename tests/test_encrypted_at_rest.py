@@ -262,7 +262,7 @@ def test_the_coordinate_migrations_seal_plaintext_rows_and_unseal_them(parent: U
             [place.pk],
         )
     seal_family = _migration("accounts", "0007_family_home_encrypted").Migration.operations[-1]
-    seal_sitter = _migration("sitters", "0005_exact_location_encrypted").Migration.operations[-1]
+    seal_sitter = _migration("sitters", "0006_exact_location_encrypted").Migration.operations[-1]
 
     seal_family.code(apps, _Editor())
     seal_sitter.code(apps, _Editor())
