@@ -49,7 +49,7 @@ def _resolve(raw: dict[str, Any], node: Any) -> Any:
 def _body_schemas(case: schemathesis.Case) -> list[dict[str, Any]]:
     raw = case.operation.schema.raw_schema
     body = _resolve(raw, case.operation.definition.raw.get("requestBody", {}))
-    schemas = []
+    schemas: list[dict[str, Any]] = []
     for media in (body.get("content") or {}).values():
         schema = _resolve(raw, media.get("schema", {}))
         schemas.extend(_resolve(raw, part) for part in [schema, *schema.get("allOf", [])])

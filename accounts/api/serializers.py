@@ -3,12 +3,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.core.validators import RegexValidator
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from accounts.models import Role, User
 from guardiannest.api.serializers import CleanTextField, StrictInputMixin, StrictSerializer
 
 PHONE_RE = re.compile(r"^\+[1-9]\d{6,14}$")
+# What a client may send (the schema's pattern): E.164 with the spaces people type (blank where allowed,
+# which the schema adds as its own alternative). No maxLength: the pattern bounds the digits.
+PHONE_INPUT = r"^\s*\+ *[1-9]( *[0-9]){6,14}\s*$"
 
 
 class PhoneField(serializers.CharField):
@@ -19,10 +24,17 @@ class PhoneField(serializers.CharField):
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 20)
         kwargs.setdefault("required", False)
         kwargs.setdefault("allow_blank", True)
         super().__init__(**kwargs)
+        # Checked in to_internal_value; the validator (which passes every normalised number) puts the
+        # rule in the schema as a pattern.
+        self.validators.append(RegexValidator(PHONE_INPUT))
+
+    def run_validation(self, data: Any = empty) -> Any:
+        if isinstance(data, str) and data and not data.strip():
+            self.fail("blank")  # blank is "", as the schema says; "   " is no number
+        return super().run_validation(data)
 
     def to_internal_value(self, data: Any) -> str:
         value = super().to_internal_value(data).replace(" ", "")

@@ -16,10 +16,12 @@ from typing import Any
 
 from drf_spectacular import openapi
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
-from drf_spectacular.plumbing import force_instance
+from drf_spectacular.plumbing import force_instance, get_doc
 
 from guardiannest.api.pagination import CursorPagination
 from guardiannest.api.serializers import StrictInputMixin
+
+_MIXIN_DOC = get_doc(StrictInputMixin)
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -34,6 +36,8 @@ class AutoSchema(openapi.AutoSchema):
     def _map_serializer(self, serializer: Any, direction: str, bypass_extensions: bool = False) -> dict[str, Any]:
         schema: dict[str, Any] = super()._map_serializer(serializer, direction, bypass_extensions)
         instance = force_instance(serializer)
+        if isinstance(instance, StrictInputMixin) and schema.get("description") == _MIXIN_DOC:
+            del schema["description"]  # the mixin's docstring is for us, not for the API's readers
         strict = direction == "request" and isinstance(instance, StrictInputMixin)
         if strict and schema.get("type") == "object" and "properties" in schema:
             schema["additionalProperties"] = False
@@ -42,6 +46,13 @@ class AutoSchema(openapi.AutoSchema):
             if instance.any_of:
                 schema["anyOf"] = [_present(name, schema["properties"].get(name, {})) for name in instance.any_of]
         return schema
+
+    def _get_request_for_media_type(self, serializer: Any, direction: str = "request") -> tuple[Any, bool]:
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        instance = force_instance(serializer)
+        if isinstance(instance, StrictInputMixin) and (instance.one_of or instance.any_of):
+            required = True  # a body that must name one of its keys cannot be left out
+        return schema, required
 
 
 def _present(name: str, field: dict[str, Any]) -> dict[str, Any]:
