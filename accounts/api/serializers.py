@@ -16,6 +16,15 @@ PHONE_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 PHONE_INPUT = r"^\s*\+ *[1-9]( *[0-9]){6,14}\s*$"
 
 
+def typed_code(characters: str, length: int, separators: str = r"\s-") -> str:
+    """``length`` of ``characters`` with the ``separators`` people type between them (a schema's pattern).
+
+    No whitespace at the ends: the server trims it before it counts ``max_length``, so a pattern
+    allowing it would promise a refusal of what the server takes.
+    """
+    return rf"-*{characters}(?:[{separators}]*{characters}){{{length - 1}}}-*"
+
+
 class PhoneField(serializers.CharField):
     """E.164, stored without the spaces people type.
 
