@@ -66,7 +66,8 @@ class FirebaseSignInError(ErrorCodes):
     ACCOUNT_EXISTS = "account_exists"
     ALREADY_LINKED = "firebase_already_linked"
     PROVIDER_NOT_ALLOWED = "firebase_provider_not_allowed", Refusal.INVALID
-    UNAVAILABLE = "firebase_unavailable", Refusal.UNAVAILABLE
+    UNAVAILABLE = "firebase_unavailable", Refusal.UNAVAILABLE  # configured, but Google cannot be reached or used
+    NOT_ENABLED = "firebase_not_enabled", Refusal.FORBIDDEN  # switched off here (no FIREBASE_PROJECT_ID)
 
 
 class FamilyError(ErrorCodes):

@@ -415,7 +415,7 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_PARSER_CLASSES": ["guardiannest.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "guardiannest.api.pagination.CursorPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "guardiannest.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "guardiannest.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "guardiannest.api.throttling.UserRateThrottle",
@@ -461,6 +461,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "guardiannest.api.schema.add_problem_responses",
+        "guardiannest.api.schema.bound_page_size",
     ],
 }
 

@@ -52,8 +52,9 @@ class FirebaseSignInApi(APIView):
             ),
             400: OpenApiResponse(description="Invalid input, or the Firebase account has no email"),
             401: OpenApiResponse(description="The token is bad, expired or revoked, or the account is inactive"),
+            403: OpenApiResponse(description="firebase_not_enabled: Firebase sign-in is switched off on this server"),
             409: OpenApiResponse(description="account_exists: sign in with the password, then link Firebase"),
-            503: OpenApiResponse(description="Firebase sign-in is not available"),
+            503: OpenApiResponse(description="firebase_unavailable: Firebase is set up but Google cannot be reached"),
         },
         tags=["auth"],
     )
@@ -84,8 +85,12 @@ class FirebaseLinkApi(APIView):
             201: OutputSerializer,
             200: OutputSerializer,
             400: OpenApiResponse(description="Invalid input or token"),
+            403: OpenApiResponse(
+                description="firebase_not_enabled: Firebase sign-in is switched off on this server; "
+                "email_unverified / step_up_required: see auth/step-up"
+            ),
             409: OpenApiResponse(description="firebase_already_linked: linked to another account"),
-            503: OpenApiResponse(description="Firebase sign-in is not available"),
+            503: OpenApiResponse(description="firebase_unavailable: Firebase is set up but Google cannot be reached"),
         },
         tags=["auth"],
     )

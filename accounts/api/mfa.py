@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.core.validators import RegexValidator
 from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
@@ -17,11 +18,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.security import sign_in_change_authorize_request
-from accounts.api.serializers import TokenPairSerializer
+from accounts.api.serializers import TokenPairSerializer, typed_code
 from accounts.models import User
 from accounts.services import mfa as services
 from guardiannest.api.net import client_of
 from guardiannest.api.serializers import StrictSerializer
+
+TOTP_INPUT = f"^{typed_code('[0-9]', 6)}$"
+_BACKUP_CHARACTERS = f"[{services.BACKUP_CODE_ALPHABET}{services.BACKUP_CODE_ALPHABET.upper()}]"
+MFA_INPUT = f"^(?:{typed_code('[0-9]', 6)}|{typed_code(_BACKUP_CHARACTERS, services.BACKUP_CODE_LENGTH)})$"
 
 
 class TotpCodeField(serializers.CharField):
@@ -31,6 +36,7 @@ class TotpCodeField(serializers.CharField):
         kwargs.setdefault("max_length", 32)
         kwargs.setdefault("help_text", services.TOTP_CODE_HELP)
         super().__init__(**kwargs)
+        self.validators.append(RegexValidator(TOTP_INPUT))  # the rule of to_internal_value, for the schema
 
     def to_internal_value(self, data: Any) -> str:
         code = services.totp_code_clean(super().to_internal_value(data))
@@ -46,6 +52,7 @@ class MfaCodeField(serializers.CharField):
         kwargs.setdefault("max_length", 32)
         kwargs.setdefault("help_text", services.ANY_CODE_HELP)
         super().__init__(**kwargs)
+        self.validators.append(RegexValidator(MFA_INPUT))  # the rule of to_internal_value, for the schema
 
     def to_internal_value(self, data: Any) -> str:
         cleaned = services.mfa_code_clean(super().to_internal_value(data))

@@ -43,10 +43,7 @@ class StepUpApi(APIView):
         password = serializers.CharField(required=False, allow_blank=True, max_length=4096, trim_whitespace=False)
         code = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
-        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-            if not attrs.get("password") and not attrs.get("code"):
-                raise serializers.ValidationError({"password": ["Send your password or a code."]})
-            return attrs
+        any_of = ("password", "code")  # at least one, not blank
 
     @extend_schema_serializer(component_name="StepUp")
     class OutputSerializer(serializers.Serializer):

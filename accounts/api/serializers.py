@@ -3,12 +3,26 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.core.validators import RegexValidator
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from accounts.models import Role, User
 from guardiannest.api.serializers import CleanTextField, StrictInputMixin, StrictSerializer
 
 PHONE_RE = re.compile(r"^\+[1-9]\d{6,14}$")
+# What a client may send (the schema's pattern): E.164 with the spaces people type (blank where allowed,
+# which the schema adds as its own alternative). No maxLength: the pattern bounds the digits.
+PHONE_INPUT = r"^\s*\+ *[1-9]( *[0-9]){6,14}\s*$"
+
+
+def typed_code(characters: str, length: int, separators: str = r"\s-") -> str:
+    """``length`` of ``characters`` with the ``separators`` people type between them (a schema's pattern).
+
+    No whitespace at the ends: the server trims it before it counts ``max_length``, so a pattern
+    allowing it would promise a refusal of what the server takes.
+    """
+    return rf"-*{characters}(?:[{separators}]*{characters}){{{length - 1}}}-*"
 
 
 class PhoneField(serializers.CharField):
@@ -19,10 +33,17 @@ class PhoneField(serializers.CharField):
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 20)
         kwargs.setdefault("required", False)
         kwargs.setdefault("allow_blank", True)
         super().__init__(**kwargs)
+        # Checked in to_internal_value; the validator (which passes every normalised number) puts the
+        # rule in the schema as a pattern.
+        self.validators.append(RegexValidator(PHONE_INPUT))
+
+    def run_validation(self, data: Any = empty) -> Any:
+        if isinstance(data, str) and data and not data.strip():
+            self.fail("blank")  # blank is "", as the schema says; "   " is no number
+        return super().run_validation(data)
 
     def to_internal_value(self, data: Any) -> str:
         value = super().to_internal_value(data).replace(" ", "")

@@ -88,6 +88,15 @@ def _unavailable() -> ApplicationError:
     )
 
 
+def _refuse_unless_enabled() -> None:
+    """Firebase sign-in switched off on this server (no project configured) is a refusal, not an outage."""
+    if not firebase_client.is_configured():
+        raise ApplicationError(
+            FirebaseSignInError.NOT_ENABLED,
+            "Firebase sign-in is not enabled on this server; sign in with your email and password.",
+        )
+
+
 def _user_by_email(email: str | None) -> User | None:
     return User.objects.filter(email__iexact=email).first() if email else None
 
@@ -221,6 +230,7 @@ def firebase_sign_in(*, client: Client, id_token: str) -> dict[str, Any]:
     With MFA on, the answer is the MFA challenge instead of tokens, and the
     lockout count is left alone until the code is right (as for passwords).
     """
+    _refuse_unless_enabled()
     hint = firebase_client.unverified_email(id_token)
     if hint:
         lockout_guard(client=client, email=hint)
@@ -271,6 +281,7 @@ def firebase_identity_link(*, user: User, id_token: str) -> tuple[FirebaseIdenti
     link; a uid linked to someone else is a conflict. Anonymous Firebase users
     are throwaway device identities and never become a way in.
     """
+    _refuse_unless_enabled()
     try:
         claims = firebase_client.verify_id_token(id_token)
     except FirebaseUnavailable as exc:

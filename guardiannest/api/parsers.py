@@ -27,10 +27,35 @@ def refuse_longer_than(request: Any, limit: int | None) -> None:
         raise RequestTooLarge()
 
 
+class JSONObject(dict[str, Any]):
+    """A JSON object as a client sent it in a request body (strict serializers check its values' JSON types)."""
+
+
 class JSONParser(parsers.JSONParser):
+    """JSON bodies: an object or an array, as every request body in the schema is; ``null`` or ``3`` is a 400.
+
+    Objects arrive as :class:`JSONObject`, so a serializer can tell a body's JSON types from a query
+    string's text (``guardiannest.api.serializers.StrictInputMixin``).
+    """
+
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         refuse_longer_than((parser_context or {}).get("request"), settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        return super().parse(stream, media_type, parser_context)
+        try:
+            data = _marked(super().parse(stream, media_type, parser_context))
+        except RecursionError as exc:
+            raise ParseError("JSON parse error - nested too deeply.") from exc
+        if not isinstance(data, dict | list):
+            raise ParseError("The body must be a JSON object.")
+        return data
+
+
+def _marked(value: Any) -> Any:
+    """``value`` with each JSON object in it made a :class:`JSONObject`."""
+    if isinstance(value, dict):
+        return JSONObject((key, _marked(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [_marked(item) for item in value]
+    return value
 
 
 class FormParser(parsers.FormParser):

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.models import Role, User
 from guardiannest.api.idempotency import idempotent
 from guardiannest.api.pagination import CursorPagination
+from guardiannest.api.parsers import FormParser, JSONParser
 from guardiannest.api.serializers import StrictSerializer
 from guardiannest.errors import ApplicationError, ErrorCodes
 
@@ -69,6 +70,41 @@ class NestedApi(APIView):
         return Response({})
 
 
+class TypedInput(StrictSerializer):
+    name = serializers.CharField(required=False)
+    count = serializers.IntegerField(required=False)
+    ratio = serializers.FloatField(required=False)
+    on = serializers.BooleanField(required=False)
+
+
+class TypedApi(APIView):
+    parser_classes = [JSONParser, FormParser]
+
+    def post(self, request: Request) -> Response:
+        data = TypedInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(data.validated_data)
+
+
+class EitherInput(StrictSerializer):
+    """Exactly one of ``a`` and ``b``; at least one of ``c`` and ``d``, not blank."""
+
+    a = serializers.CharField(required=False)
+    b = serializers.CharField(required=False)
+    c = serializers.CharField(required=False, allow_blank=True)
+    d = serializers.CharField(required=False, allow_blank=True)
+
+    one_of = ("a", "b")
+    any_of = ("c", "d")
+
+
+class EitherApi(APIView):
+    def post(self, request: Request) -> Response:
+        data = EitherInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(data.validated_data)
+
+
 class UserListApi(APIView):
     class Pagination(CursorPagination):
         ordering = "-date_joined"
@@ -91,6 +127,8 @@ test_routes = [
     path("things", CreateThingApi.as_view()),
     path("boom", BoomApi.as_view()),
     path("nested", NestedApi.as_view()),
+    path("typed", TypedApi.as_view()),
+    path("either", EitherApi.as_view()),
     path("users", UserListApi.as_view()),
     path("throttled", ThrottledApi.as_view()),
 ]

@@ -152,10 +152,7 @@ class ConversationStartSerializer(StrictSerializer):
     participant_id = serializers.UUIDField(required=False, help_text="A parent's or a sitter's user id.")
     booking_id = serializers.UUIDField(required=False, help_text="Not available yet: answers 400 unknown_booking.")
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if ("participant_id" in attrs) == ("booking_id" in attrs):
-            raise serializers.ValidationError("Send either participant_id or booking_id.")
-        return attrs
+    one_of = ("participant_id", "booking_id")
 
 
 @extend_schema_serializer(component_name="ChatMessageSend")

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.serializers import PhoneField
+from accounts.api.serializers import PhoneField, typed_code
 from accounts.models import User
 from guardiannest.api.parsers import FormParser
 from guardiannest.api.serializers import StrictSerializer
@@ -97,7 +97,11 @@ class PhoneVerificationConfirmApi(APIView):
 
     @extend_schema_serializer(component_name="PhoneVerificationConfirmInput")
     class InputSerializer(StrictSerializer):
-        code = serializers.CharField(max_length=16, help_text=CODE_HELP)
+        code = serializers.CharField(
+            max_length=16,
+            help_text=CODE_HELP,
+            validators=[RegexValidator(f"^{typed_code('[0-9]', phone_services.CODE_DIGITS, ' -')}$", CODE_HELP)],
+        )
 
         def validate_code(self, value: str) -> str:
             code = value.replace(" ", "").replace("-", "")

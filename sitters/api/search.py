@@ -32,6 +32,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import path
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.pagination import BasePagination
@@ -120,6 +121,21 @@ class CommaListField(serializers.CharField):
         if unknown:
             raise serializers.ValidationError(f"Unknown: {', '.join(sorted(set(unknown))[:5])}.")
         return tuple(dict.fromkeys(items))
+
+
+class CommaListFieldSchema(OpenApiSerializerFieldExtension):
+    """In the schema a comma list is what it accepts: an array of its allowed values (repeated or comma-joined)."""
+
+    target_class = CommaListField
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        field: CommaListField = self.target
+        return {
+            "type": "array",
+            "items": {"type": "string", "enum": sorted(field.allowed)},
+            "minItems": 1,
+            "maxItems": MAX_LIST_ITEMS,
+        }
 
 
 class SearchQuerySerializer(StrictSerializer):

@@ -1,4 +1,4 @@
-"""The client fails closed: unconfigured, emulator mode or Google unreachable is 503, never a sign-in."""
+"""The client fails closed: switched off is 403, emulator mode or Google unreachable is 503, never a sign-in."""
 
 from __future__ import annotations
 
@@ -22,10 +22,23 @@ other_parent = verified_personas.other_parent
 pytestmark = pytest.mark.django_db
 
 
-def test_without_a_project_firebase_sign_in_is_unavailable(api: APIClient, google: StandIn, settings: Any) -> None:
+def test_without_a_project_firebase_sign_in_is_switched_off_a_4xx_that_says_so(
+    api: APIClient, google: StandIn, settings: Any
+) -> None:
+    """An integration switched off is not an outage: 403 ``firebase_not_enabled``, and Google is not asked."""
     settings.FIREBASE_PROJECT_ID = ""
-    assert_problem(sign_in(api, google.token()), 503, "firebase_unavailable")
+    assert_problem(sign_in(api, google.token()), 403, "firebase_not_enabled")
     assert not User.objects.exists()
+    assert google.lookups == []
+
+
+def test_without_a_project_linking_firebase_is_switched_off_too(
+    parent_api: APIClient, google: StandIn, settings: Any
+) -> None:
+    settings.FIREBASE_PROJECT_ID = ""
+    response = parent_api.post("/api/v1/auth/firebase/link", {"id_token": google.token()}, format="json")
+    assert_problem(response, 403, "firebase_not_enabled")
+    assert not FirebaseIdentity.objects.exists()
 
 
 def test_the_emulator_switch_is_refused_so_unsigned_tokens_never_pass(
