@@ -39,9 +39,23 @@ class BookingsConfig(AppConfig):
             # The card hold could not be renewed before it lapses (payments' reauthorisation_failed).
             Kind("booking.payment_action_needed", Category.BOOKING, frozenset({email, push}), needs, data),
         )
+        # The work itself, its hours, disputes, no-shows and reviews: each tells the other party.
+        register(
+            Kind("booking.checked_in", Category.BOOKING, frozenset({push}), needs, data),
+            Kind("booking.hours_confirmed", Category.BOOKING, frozenset({email, push}), needs, data),
+            Kind("booking.disputed", Category.BOOKING, frozenset({email, push}), needs, data),
+            Kind("booking.dispute_resolved", Category.BOOKING, frozenset({email, push}), needs, data),
+            Kind("booking.no_show", Category.BOOKING, frozenset({email, push}), needs, data),
+            Kind("booking.reviewed", Category.BOOKING, frozenset({email, push}), needs, data),
+            Kind("booking.review_replied", Category.BOOKING, frozenset({push}), needs, data),
+        )
         # A payment authorised later (the parent approved it with their bank) confirms the booking.
         payment_handlers.register("bookings", booking_payment_changed)
         demo_seeders.register("bookings", demo.seed)
         beat_entries.register(
             "bookings-expire-unanswered", {"task": "bookings.booking_expire_unanswered", "schedule": 60.0}
+        )
+        # Hours neither confirmed nor disputed within BOOKING_DISPUTE_WINDOW_HOURS confirm by themselves.
+        beat_entries.register(
+            "bookings-hours-auto-confirm", {"task": "bookings.booking_hours_auto_confirm", "schedule": 300.0}
         )

@@ -2,6 +2,7 @@
 
 from bookings.services.create import booking_create
 from bookings.services.disputes import booking_dispute, booking_dispute_resolve
+from bookings.services.hours_auto_confirm import booking_hours_auto_confirm, booking_hours_auto_confirm_due
 from bookings.services.lifecycle import (
     booking_accept,
     booking_cancel,
@@ -26,6 +27,8 @@ __all__ = [
     "booking_dispute_resolve",
     "booking_expire",
     "booking_expire_due",
+    "booking_hours_auto_confirm",
+    "booking_hours_auto_confirm_due",
     "booking_hours_confirm",
     "booking_no_show",
     "booking_payment_authorise",

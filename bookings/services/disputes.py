@@ -24,7 +24,13 @@ from django.utils import timezone
 from accounts.models import User
 from bookings.errors import BookingError
 from bookings.models import Booking, BookingStatus, HoursStatus
-from bookings.services.transition import booking_event_record, booking_transition, party_of, refuse
+from bookings.services.transition import (
+    DISPUTE_RESOLVED,
+    booking_event_record,
+    booking_transition,
+    party_of,
+    refuse,
+)
 from bookings.services.work import worked_amount
 from bookings.transitions import Party, allowed
 from guardiannest.errors import ApplicationError, invalid, not_found
@@ -34,7 +40,7 @@ from payments.services import payment_capture, payment_refund
 
 S = BookingStatus
 REASON_MAX = 500
-RESOLVED = "dispute_resolved"
+RESOLVED = DISPUTE_RESOLVED
 
 
 def booking_dispute(*, booking_id: UUID, actor: User, reason: str) -> Booking:
@@ -116,6 +122,7 @@ def booking_dispute_resolve(*, booking_id: UUID, actor: User, refund: int = 0, n
                 party=party,
                 reason=RESOLVED,
                 data={**data, "note": why},
+                move=DISPUTE_RESOLVED,
             )
     if failure is not None:
         raise failure

@@ -59,7 +59,7 @@ def booking_no_show(*, booking_id: UUID, actor: User) -> Booking:
         return {"no_show": True}
 
     booking, moved = booking_transition(
-        booking_id=booking_id, target=S.CANCELLED, actor=actor, change=no_show, reason=NO_SHOW
+        booking_id=booking_id, target=S.CANCELLED, actor=actor, change=no_show, reason=NO_SHOW, move=NO_SHOW
     )
     if moved and booking.payment_id is not None:
         payment = Payment.objects.get(pk=booking.payment_id)

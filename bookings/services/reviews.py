@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django.db import transaction
+
 from accounts.models import User
 from bookings.errors import BookingError
 from bookings.models import Booking, BookingStatus
-from bookings.services.transition import party_of
+from bookings.services.transition import booking_notify, party_of
 from bookings.transitions import Party
 from guardiannest.errors import ApplicationError, not_found
 from sitters.models import Review
@@ -25,7 +27,7 @@ REVIEWABLE = (BookingStatus.COMPLETED, BookingStatus.DISPUTED)
 
 
 def _booking_of(booking_id: UUID, actor: User) -> tuple[Booking, Party]:
-    booking = Booking.objects.filter(pk=booking_id).first()
+    booking = Booking.objects.select_related("parent", "sitter").filter(pk=booking_id).first()
     if booking is None:
         raise not_found("No such booking.")
     return booking, party_of(booking, actor)
@@ -43,9 +45,12 @@ def booking_review_submit(*, booking_id: UUID, actor: User, rating: int, comment
         raise ApplicationError(BookingError.NOT_A_PARENT, "Only the family reviews its booking.")
     if booking.status not in REVIEWABLE:
         raise ApplicationError(BookingError.NOT_COMPLETED, "A booking is reviewed once it is completed.")
-    return review_submit(
-        sitter_id=booking.sitter_id, author=actor, rating=rating, comment=comment, booking_id=booking.pk
-    )
+    with transaction.atomic():  # the sitter is told once the review is committed
+        review = review_submit(
+            sitter_id=booking.sitter_id, author=actor, rating=rating, comment=comment, booking_id=booking.pk
+        )
+        booking_notify(booking=booking, kind="booking.reviewed", recipient=Party.SITTER, actor=actor)
+    return review
 
 
 def booking_review_reply(*, booking_id: UUID, actor: User, comment: str) -> Review:
@@ -56,4 +61,7 @@ def booking_review_reply(*, booking_id: UUID, actor: User, comment: str) -> Revi
     review = review_get_for_booking(booking_id=booking.pk)
     if review is None:
         raise ApplicationError(BookingError.NOT_REVIEWED, "This booking has no review to answer yet.")
-    return review_reply(review_id=review.pk, author=actor, comment=comment)
+    with transaction.atomic():  # the family is told once the reply is committed
+        reply = review_reply(review_id=review.pk, author=actor, comment=comment)
+        booking_notify(booking=booking, kind="booking.review_replied", recipient=Party.PARENT, actor=actor)
+    return reply

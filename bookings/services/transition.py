@@ -23,7 +23,7 @@ from accounts.models import User
 from bookings.errors import BookingError
 from bookings.groups import booking_group
 from bookings.models import Booking, BookingEvent, BookingStatus
-from bookings.transitions import TRANSITIONS, Party, allowed
+from bookings.transitions import NO_SHOW, TRANSITIONS, Party, allowed
 from guardiannest.audit.services import audit_record
 from guardiannest.errors import ApplicationError, not_found
 from guardiannest.realtime.events import broadcast_on_commit
@@ -38,6 +38,17 @@ NOTICES: dict[BookingStatus, tuple[str, tuple[Party, ...]]] = {
     BookingStatus.EXPIRED: ("booking.cancelled", (Party.PARENT, Party.SITTER)),
     BookingStatus.CANCELLED: ("booking.cancelled", (Party.PARENT, Party.SITTER)),
     BookingStatus.COMPLETED: ("booking.completed", (Party.PARENT,)),
+    BookingStatus.IN_PROGRESS: ("booking.checked_in", (Party.PARENT,)),
+    BookingStatus.DISPUTED: ("booking.disputed", (Party.SITTER,)),
+}
+# Moves whose status alone does not say what happened (the hours confirmed on a completed booking, a
+# dispute resolved back to completed, a no-show cancelling): the service names the move, and this says
+# who hears of it. As everywhere, whoever acted is not told.
+HOURS_CONFIRMED, DISPUTE_RESOLVED = "hours_confirmed", "dispute_resolved"
+MOVE_NOTICES: dict[str, tuple[str, tuple[Party, ...]]] = {
+    HOURS_CONFIRMED: ("booking.hours_confirmed", (Party.PARENT, Party.SITTER)),
+    DISPUTE_RESOLVED: ("booking.dispute_resolved", (Party.PARENT, Party.SITTER)),
+    NO_SHOW: ("booking.no_show", (Party.PARENT, Party.SITTER)),
 }
 
 Change = Callable[[Booking, Party], dict[str, Any] | None]
@@ -70,6 +81,7 @@ def booking_transition(
     done: Iterable[BookingStatus] = (),
     change: Change | None = None,
     reason: str = "",
+    move: str | None = None,
 ) -> tuple[Booking, bool]:
     """Move the booking to ``target`` as ``actor`` (None: the platform); answer it and whether it moved.
 
@@ -77,7 +89,8 @@ def booking_transition(
     still shows the old one) and may refuse by raising; what it returns joins
     the event's and the audit's data. ``done``: statuses in which this move
     has already been made, answered as they are (only to a party that may
-    make the move at all).
+    make the move at all). ``move``: a key of ``MOVE_NOTICES`` when the
+    status alone does not say who hears of it, and how.
     """
     with transaction.atomic():
         booking = (
@@ -95,7 +108,9 @@ def booking_transition(
         previous = booking.status
         booking.status = target
         booking.save()
-        booking_event_record(booking=booking, previous=previous, actor=actor, party=party, reason=reason, data=data)
+        booking_event_record(
+            booking=booking, previous=previous, actor=actor, party=party, reason=reason, data=data, move=move
+        )
     return booking, True
 
 
@@ -107,13 +122,17 @@ def booking_event_record(
     party: Party,
     reason: str = "",
     data: dict[str, Any] | None = None,
+    move: str | None = None,
 ) -> BookingEvent:
-    """Record a move already written to ``booking`` (locked, in the caller's transaction): event, notice, audit."""
+    """Record a move already written to ``booking`` (locked, in the caller's transaction): event, notice, audit.
+
+    The notice is ``MOVE_NOTICES[move]`` when the caller names its move, else the new status's in ``NOTICES``.
+    """
     data = data or {}
     event = BookingEvent.objects.create(
         booking=booking, actor=actor, from_status=previous, to_status=booking.status, reason=reason, data=data
     )
-    notice = NOTICES.get(BookingStatus(booking.status))
+    notice = MOVE_NOTICES[move] if move is not None else NOTICES.get(BookingStatus(booking.status))
     if notice is not None:
         kind, recipients = notice
         for recipient in recipients:
@@ -127,6 +146,11 @@ def booking_event_record(
     )
     booking_updated_on_commit(booking)
     return event
+
+
+def booking_notify(*, booking: Booking, kind: str, recipient: Party, actor: User | None) -> None:
+    """Tell one party of ``booking`` something of ``kind`` (in the caller's transaction; sent after commit)."""
+    _notify(booking, kind, recipient, actor)
 
 
 def _notify(booking: Booking, kind: str, recipient: Party, actor: User | None) -> None:

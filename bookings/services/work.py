@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -17,7 +17,13 @@ from bookings import policy
 from bookings.errors import BookingError
 from bookings.models import Booking, BookingStatus, HoursStatus
 from bookings.selectors import family_home
-from bookings.services.transition import booking_event_record, booking_transition, party_of, refuse
+from bookings.services.transition import (
+    HOURS_CONFIRMED,
+    booking_event_record,
+    booking_transition,
+    party_of,
+    refuse,
+)
 from bookings.transitions import Party
 from guardiannest.errors import ApplicationError, not_found
 from payments.models import Payment
@@ -90,12 +96,18 @@ def worked_amount(booking: Booking) -> int:
     return max(booking.price_amount, actual)
 
 
-def booking_hours_confirm(*, booking_id: UUID, actor: User) -> Booking:
+def booking_hours_confirm(
+    *, booking_id: UUID, actor: User | None, reason: str = HOURS_CONFIRMED, now: datetime | None = None
+) -> Booking:
     """The parent confirms the hours: the payment is captured (at most what was authorised), in one transaction.
 
     Confirming again changes nothing; only a completed booking with hours
-    pending can be confirmed (409 ``hours_not_pending``).
+    pending can be confirmed (409 ``hours_not_pending``). The platform
+    (``actor`` None) confirms them the same way once the dispute window
+    (``BOOKING_DISPUTE_WINDOW_HOURS`` after the check-out) has passed, and
+    not before (409 ``transition_not_allowed``).
     """
+    now = now or timezone.now()
     with transaction.atomic():
         booking = (
             Booking.objects.select_for_update(of=("self",))
@@ -106,12 +118,14 @@ def booking_hours_confirm(*, booking_id: UUID, actor: User) -> Booking:
         if booking is None:
             raise not_found("No such booking.")
         party = party_of(booking, actor)
-        if party != Party.PARENT:
+        if party not in (Party.PARENT, Party.SYSTEM):
             raise refuse(booking, S.COMPLETED)
         if booking.hours_status == HoursStatus.CONFIRMED:
             return booking
         if booking.status != S.COMPLETED or booking.hours_status != HoursStatus.PENDING_CONFIRMATION:
             raise ApplicationError(BookingError.HOURS_NOT_PENDING, "There are no hours to confirm.")
+        if party == Party.SYSTEM and not dispute_window_closed(booking, now):
+            raise refuse(booking, S.COMPLETED)
         amount = worked_amount(booking)
         if booking.payment_id is not None:
             payment = Payment.objects.get(pk=booking.payment_id)
@@ -123,7 +137,14 @@ def booking_hours_confirm(*, booking_id: UUID, actor: User) -> Booking:
             previous=booking.status,
             actor=actor,
             party=party,
-            reason="hours_confirmed",
+            reason=reason,
             data={"amount": amount},
+            move=HOURS_CONFIRMED,
         )
     return booking
+
+
+def dispute_window_closed(booking: Booking, now: datetime) -> bool:
+    """Whether the parent's time to dispute the hours (from the check-out) is over."""
+    assert booking.checked_out_at is not None
+    return now > booking.checked_out_at + timedelta(hours=settings.BOOKING_DISPUTE_WINDOW_HOURS)
