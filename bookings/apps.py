@@ -33,7 +33,10 @@ class BookingsConfig(AppConfig):
             ),
             Kind("booking.accepted", Category.BOOKING, frozenset({email, push}), needs, data),
             Kind("booking.declined", Category.BOOKING, frozenset({email, push}), needs, data),
-            Kind("booking.reminder", Category.BOOKING, frozenset({push, sms}), needs, data),
+            # Reminders 24 h and 2 h before the start, on every channel the user's preferences allow.
+            Kind("booking.reminder", Category.BOOKING, frozenset({email, push, sms}), needs, data),
+            # A multi-sitter request another sitter accepted first: this sitter has nothing to answer.
+            Kind("booking.withdrawn", Category.BOOKING, frozenset({email, push}), needs, data),
             Kind("booking.cancelled", Category.BOOKING, frozenset({email, push, sms}), needs, data),
             Kind("booking.completed", Category.BOOKING, frozenset({email, push}), needs, data),
         )

@@ -16,3 +16,9 @@ class BookingError(ErrorCodes):
     CHECK_IN_TOO_EARLY = "check_in_too_early"
     CHECK_IN_TOO_LATE = "check_in_too_late"
     HOURS_NOT_PENDING = "hours_not_pending"
+    # A multi-sitter request another sitter accepted first: this sitter's copy was withdrawn.
+    REQUEST_TAKEN = "request_taken"
+    # Not one occurrence of a weekly series could be booked (each one's code is in ``errors``).
+    SERIES_UNAVAILABLE = "series_unavailable"
+    # A series occurrence whose wall-clock start does not exist that day in the sitter's zone (a DST gap).
+    LOCAL_TIME_MISSING = "local_time_missing"

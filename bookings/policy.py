@@ -62,4 +62,5 @@ def config() -> dict[str, Any]:
         "last_minute_request_expiry_minutes": settings.BOOKING_LAST_MINUTE_EXPIRY_MINUTES,
         "last_minute_hours": settings.BOOKING_LAST_MINUTE_HOURS,
         "check_in_opens_minutes": settings.BOOKING_CHECK_IN_OPENS_MINUTES,
+        "max_sitters_per_request": settings.BOOKING_REQUEST_MAX_SITTERS,
     }

@@ -645,6 +645,8 @@ BOOKING_CANCELLATION_POLICY: tuple[dict[str, int], ...] = (
 # Check-in opens this many minutes before the start; farther than this from the family's home is flagged.
 BOOKING_CHECK_IN_OPENS_MINUTES: int = env.int("BOOKING_CHECK_IN_OPENS_MINUTES", default=30)
 BOOKING_CHECK_IN_FLAG_KM: float = env.float("BOOKING_CHECK_IN_FLAG_KM", default=1.0)
+# How many sitters one request may go to at once (API.md: 2-5); the first to accept wins.
+BOOKING_REQUEST_MAX_SITTERS = 5
 
 # --- observability -------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Every state change of bookings: one function, one transaction, one event and audit record."""
 
 from bookings.services.create import booking_create
+from bookings.services.groups import booking_request_group_create
 from bookings.services.lifecycle import (
     booking_accept,
     booking_cancel,
@@ -10,6 +11,7 @@ from bookings.services.lifecycle import (
     booking_payment_authorise,
     booking_payment_record,
 )
+from bookings.services.series import booking_series_create
 from bookings.services.work import booking_check_in, booking_check_out, booking_hours_confirm
 
 __all__ = [
@@ -24,4 +26,6 @@ __all__ = [
     "booking_hours_confirm",
     "booking_payment_authorise",
     "booking_payment_record",
+    "booking_request_group_create",
+    "booking_series_create",
 ]

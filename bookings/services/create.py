@@ -58,6 +58,8 @@ def booking_create(
     ends_at: datetime,
     child_ids: Sequence[UUID],
     notes: str = "",
+    request_group: UUID | None = None,
+    series_id: UUID | None = None,
 ) -> Booking:
     """Request ``sitter_id`` for ``[starts_at, ends_at)`` for some of ``parent``'s children.
 
@@ -67,7 +69,9 @@ def booking_create(
     ``sitter_not_verified`` / ``profile_incomplete`` (the sitters rule);
     409 ``family_location_missing`` and ``outside_service_area``; 409
     ``sitter_unavailable`` outside their availability; 409
-    ``booking_overlap`` when the sitter is held then.
+    ``booking_overlap`` when the sitter is held then. ``request_group`` and
+    ``series_id`` tie the booking to a multi-sitter request or a weekly series
+    (:mod:`bookings.services.groups`, :mod:`bookings.services.series`).
     """
     if parent.role != Role.PARENT:
         raise ApplicationError(BookingError.NOT_A_PARENT, "Only parents book sitters.")
@@ -109,6 +113,8 @@ def booking_create(
             status=BookingStatus.REQUESTED,
             notes=cleaned_notes,
             expires_at=policy.expiry_for(now=now, starts_at=starts_at),
+            request_group=request_group,
+            series_id=series_id,
         )
         booking.children.set(children)
         booking_event_record(booking=booking, previous="", actor=parent, party=Party.PARENT, data={"price": price})

@@ -107,13 +107,17 @@ def booking_event_record(
     party: Party,
     reason: str = "",
     data: dict[str, Any] | None = None,
+    notice: tuple[str, tuple[Party, ...]] | None = None,
 ) -> BookingEvent:
-    """Record a move already written to ``booking`` (locked, in the caller's transaction): event, notice, audit."""
+    """Record a move already written to ``booking`` (locked, in the caller's transaction): event, notice, audit.
+
+    ``notice`` (kind, recipients) replaces the status's usual one from :data:`NOTICES`.
+    """
     data = data or {}
     event = BookingEvent.objects.create(
         booking=booking, actor=actor, from_status=previous, to_status=booking.status, reason=reason, data=data
     )
-    notice = NOTICES.get(BookingStatus(booking.status))
+    notice = notice or NOTICES.get(BookingStatus(booking.status))
     if notice is not None:
         kind, recipients = notice
         for recipient in recipients:

@@ -17,11 +17,11 @@ from bookings import policy
 from bookings.errors import BookingError
 from bookings.models import Booking, BookingStatus, HoursStatus
 from bookings.selectors import family_home
+from bookings.services.payments import booking_overtime_charge, booking_worked_capture
 from bookings.services.transition import booking_event_record, booking_transition, party_of, refuse
 from bookings.transitions import Party
 from guardiannest.errors import ApplicationError, not_found
 from payments.models import Payment
-from payments.services import payment_capture
 from sitters.selectors.search.geo import haversine_km
 from sitters.services.calendar import hold_release
 from sitters.services.clients import client_booking_recorded
@@ -86,7 +86,11 @@ def worked_amount(booking: Booking) -> int:
 
 
 def booking_hours_confirm(*, booking_id: UUID, actor: User) -> Booking:
-    """The parent confirms the hours: the payment is captured (at most what was authorised), in one transaction.
+    """The parent confirms the hours: the payment is captured, in one transaction; overtime beyond it after.
+
+    The authorised payment gives up to its amount; worked time beyond that is
+    charged as a second payment once the confirmation has committed
+    (:func:`bookings.services.payments.booking_overtime_charge`).
 
     Confirming again changes nothing; only a completed booking with hours
     pending can be confirmed (409 ``hours_not_pending``).
@@ -107,10 +111,10 @@ def booking_hours_confirm(*, booking_id: UUID, actor: User) -> Booking:
             return booking
         if booking.status != S.COMPLETED or booking.hours_status != HoursStatus.PENDING_CONFIRMATION:
             raise ApplicationError(BookingError.HOURS_NOT_PENDING, "There are no hours to confirm.")
-        amount = worked_amount(booking)
+        amount, overtime = worked_amount(booking), 0
         if booking.payment_id is not None:
             payment = Payment.objects.get(pk=booking.payment_id)
-            payment_capture(payment=payment, amount=min(amount, payment.amount), actor=actor)
+            overtime = booking_worked_capture(payment=payment, amount=amount, actor=actor)
         booking.hours_status = HoursStatus.CONFIRMED
         booking.save()
         booking_event_record(
@@ -119,6 +123,8 @@ def booking_hours_confirm(*, booking_id: UUID, actor: User) -> Booking:
             actor=actor,
             party=party,
             reason="hours_confirmed",
-            data={"amount": amount},
+            data={"amount": amount, "overtime": overtime},
         )
+    if overtime:  # beyond the authorisation: a second payment, once the hours are confirmed
+        booking_overtime_charge(booking=booking, amount=overtime, actor=actor)
     return booking
