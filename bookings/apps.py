@@ -45,3 +45,4 @@ class BookingsConfig(AppConfig):
         beat_entries.register(
             "bookings-expire-unanswered", {"task": "bookings.booking_expire_unanswered", "schedule": 60.0}
         )
+        beat_entries.register("bookings-remind", {"task": "bookings.booking_remind_due", "schedule": 60.0})

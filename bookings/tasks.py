@@ -5,9 +5,16 @@ from __future__ import annotations
 from celery import shared_task
 
 from bookings.services import booking_expire_due
+from bookings.services.reminders import booking_remind_due
 
 
 @shared_task(name="bookings.booking_expire_unanswered")
 def booking_expire_unanswered() -> int:
     """Expire the requests nobody answered in time (beat, every minute); rows are claimed one by one."""
     return booking_expire_due()
+
+
+@shared_task(name="bookings.booking_remind_due")
+def booking_remind_due_task() -> int:
+    """Send the reminders 24 h and 2 h before each start (beat, every minute); each is claimed before it is sent."""
+    return booking_remind_due()
