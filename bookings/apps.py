@@ -40,6 +40,11 @@ class BookingsConfig(AppConfig):
             Kind("booking.cancelled", Category.BOOKING, frozenset({email, push, sms}), needs, data),
             Kind("booking.completed", Category.BOOKING, frozenset({email, push}), needs, data),
         )
+        # POST conversations {booking_id}: messaging asks bookings who the booking's parties are.
+        from bookings.selectors import booking_parties
+        from messaging.references import BOOKING, conversation_references
+
+        conversation_references.register(BOOKING, booking_parties)
         # A payment authorised later (the parent approved it with their bank) confirms the booking.
         payment_handlers.register("bookings", booking_payment_changed)
         beat_entries.register(
