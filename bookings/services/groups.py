@@ -2,7 +2,7 @@
 
 Each sitter gets a requested booking of their own, tied by ``request_group``.
 Accepting one locks every booking of the group first, always in id order
-(:func:`request_group_lock`), so two sitters accepting at once queue instead
+(:func:`request_group_locked`), so two sitters accepting at once queue instead
 of deadlocking; the winner's acceptance withdraws the others in the same
 transaction (``cancelled``, ``cancel_reason: "taken"``, their sitters told),
 and a sitter who comes second finds their copy withdrawn: 409
@@ -12,7 +12,8 @@ and a sitter who comes second finds their copy withdrawn: 409
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -83,20 +84,25 @@ def booking_request_group_create(
     return group, made
 
 
-def request_group_lock(*, booking_id: UUID, actor: User) -> None:
-    """In the caller's transaction, before the booking's own lock: lock its whole request group, in id order.
+@contextmanager
+def request_group_locked(*, booking_id: UUID, actor: User) -> Iterator[None]:
+    """A transaction holding the booking's whole request group, locked in id order, for the accept inside it.
 
-    Nothing for a booking sent to one sitter. The sitter of a copy already
-    withdrawn (another sitter won) is told so: 409 ``request_taken``.
+    Nothing (no transaction) for a booking sent to one sitter. The sitter of
+    a copy already withdrawn (another sitter won) is told so: 409
+    ``request_taken``.
     """
     group = Booking.objects.filter(pk=booking_id).values_list("request_group", flat=True).first()
     if group is None:
+        yield
         return
-    rows = Booking.objects.select_for_update(of=("self",)).filter(request_group=group).order_by("pk")
-    for pk, sitter_id, status, reason in rows.values_list("pk", "sitter_id", "status", "cancel_reason"):
-        taken = status == BookingStatus.CANCELLED and reason == TAKEN
-        if pk == booking_id and sitter_id == actor.pk and taken:
-            raise ApplicationError(BookingError.REQUEST_TAKEN, "Another sitter accepted this request first.")
+    with transaction.atomic():
+        rows = Booking.objects.select_for_update(of=("self",)).filter(request_group=group).order_by("pk")
+        for pk, sitter_id, status, reason in rows.values_list("pk", "sitter_id", "status", "cancel_reason"):
+            taken = status == BookingStatus.CANCELLED and reason == TAKEN
+            if pk == booking_id and sitter_id == actor.pk and taken:
+                raise ApplicationError(BookingError.REQUEST_TAKEN, "Another sitter accepted this request first.")
+        yield
 
 
 def request_group_withdraw_others(*, booking: Booking) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from accounts.models import User
 from bookings import policy
 from bookings.errors import BookingError
 from bookings.models import HELD, Booking, BookingStatus
-from bookings.services.groups import request_group_lock, request_group_withdraw_others
+from bookings.services.groups import request_group_locked, request_group_withdraw_others
 from bookings.services.transition import booking_event_record, booking_transition
 from bookings.transitions import Party, allowed
 from guardiannest.errors import ApplicationError
@@ -74,8 +74,7 @@ def booking_accept(*, booking_id: UUID, actor: User) -> Booking:
         _hold(booking, actor)
         return request_group_withdraw_others(booking=booking)
 
-    with transaction.atomic():
-        request_group_lock(booking_id=booking_id, actor=actor)  # a multi-sitter request: the first wins
+    with request_group_locked(booking_id=booking_id, actor=actor):  # a multi-sitter request: the first wins
         booking, _ = booking_transition(booking_id=booking_id, target=S.ACCEPTED, actor=actor, done=HELD, change=hold)
     if booking.status == S.ACCEPTED:
         booking = booking_payment_authorise(booking=booking, actor=actor)

@@ -199,7 +199,7 @@ def test_accept_stays_within_its_query_budget(world: World, django_assert_max_nu
     booking = world.book()
     payment_methods_sync(customer=customer_for(parent=world.parent))
 
-    with django_assert_max_num_queries(64):
+    with django_assert_max_num_queries(62):
         accepted = booking_accept(booking_id=booking.pk, actor=world.sitter)
 
     assert accepted.status == BookingStatus.CONFIRMED
