@@ -32,6 +32,7 @@ from sitters.selectors.search.geo import haversine_km
 from sitters.services.calendar import MAX_HOLD_LENGTH
 
 NOTES_MAX = 2000
+SILENT: tuple[str, tuple[Party, ...]] = ("", ())  # a notice to nobody
 MAX_CHILDREN = 10
 
 
@@ -60,6 +61,7 @@ def booking_create(
     notes: str = "",
     request_group: UUID | None = None,
     series_id: UUID | None = None,
+    notify_sitter: bool = True,
 ) -> Booking:
     """Request ``sitter_id`` for ``[starts_at, ends_at)`` for some of ``parent``'s children.
 
@@ -72,6 +74,8 @@ def booking_create(
     ``booking_overlap`` when the sitter is held then. ``request_group`` and
     ``series_id`` tie the booking to a multi-sitter request or a weekly series
     (:mod:`bookings.services.groups`, :mod:`bookings.services.series`).
+    ``notify_sitter=False`` records the request without telling the sitter
+    (a series tells them once, not once a week).
     """
     if parent.role != Role.PARENT:
         raise ApplicationError(BookingError.NOT_A_PARENT, "Only parents book sitters.")
@@ -117,5 +121,12 @@ def booking_create(
             series_id=series_id,
         )
         booking.children.set(children)
-        booking_event_record(booking=booking, previous="", actor=parent, party=Party.PARENT, data={"price": price})
+        booking_event_record(
+            booking=booking,
+            previous="",
+            actor=parent,
+            party=Party.PARENT,
+            data={"price": price},
+            notice=None if notify_sitter else SILENT,
+        )
     return booking

@@ -8,7 +8,8 @@ the sitter cannot take (unavailable, already held, its local time missing in
 a DST gap) is reported with its code and the others are still made. Bad
 input, or a rule that refuses the whole request (not your child, unknown or
 unverified sitter), refuses the series with nothing created. One transaction,
-so one Idempotency-Key answers for the whole series.
+so one Idempotency-Key answers for the whole series. The sitter is told once
+(the request of the first week made), not once a week.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ def booking_series_create(
                     child_ids=child_ids,
                     notes=notes,
                     series_id=series.id,
+                    notify_sitter=not series.bookings,  # the sitter is told once, of the first week made
                 )
             except ApplicationError as exc:
                 if exc.refusal != Refusal.CONFLICT:

@@ -19,6 +19,7 @@ def test_anyone_reads_the_platform_config(api: APIClient, settings: object) -> N
     assert body["request_expiry_minutes"] == 24 * 60
     assert body["cancellation_policy"][0] == {"hours_before_start": 24, "fee_percent": 0}
     assert body["cancellation_policy"][-1] == {"hours_before_start": 0, "fee_percent": 100}
+    assert body["max_sitters_per_request"] == 5
 
 
 def test_config_follows_the_settings(api: APIClient, settings: object) -> None:

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from accounts.tests.problems import assert_problem
 from bookings.models import Booking
 from bookings.tests.factories import BERLIN, World, berlin
+from messaging.models import Notification
 from sitters.services.calendar import hold_place, local_today
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +51,8 @@ def test_a_weekly_series_is_made_with_one_booking_per_week(world: World, parent_
     assert {b["series_id"] for b in answer["bookings"]} == {answer["id"]}
     assert {b["status"] for b in answer["bookings"]} == {"requested"}
     assert Booking.objects.filter(series_id=answer["id"]).count() == 4
+    # the sitter is told of the series once, not once a week
+    assert Notification.objects.filter(user=world.sitter, kind="booking.requested").count() == 1
 
 
 @pytest.fixture
