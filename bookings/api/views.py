@@ -61,7 +61,9 @@ class BookingSerializer(serializers.Serializer):
     notes = serializers.CharField()
     payment_status = serializers.CharField(allow_null=True, help_text="Null until the sitter accepts.")
     cancellation_fee = MoneyOutSerializer()
-    cancel_reason = serializers.CharField()
+    cancel_reason = serializers.CharField(
+        help_text='Why it was cancelled; "taken" when another sitter of the same multi-sitter request accepted first.'
+    )
     hours_status = serializers.ChoiceField(choices=HoursStatus.choices)
     expires_at = serializers.DateTimeField()
     checked_in_at = serializers.DateTimeField(allow_null=True)
