@@ -65,6 +65,7 @@ bench: $(VENV)/.dev-installed
 	$(PY) bench/realtime_memory.py
 	$(PY) bench/files.py
 	$(PY) bench/search.py
+	$(PY) bench/bookings.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .coverage

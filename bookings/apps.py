@@ -33,7 +33,10 @@ class BookingsConfig(AppConfig):
             ),
             Kind("booking.accepted", Category.BOOKING, frozenset({email, push}), needs, data),
             Kind("booking.declined", Category.BOOKING, frozenset({email, push}), needs, data),
-            Kind("booking.reminder", Category.BOOKING, frozenset({push, sms}), needs, data),
+            # Reminders 24 h and 2 h before the start, on every channel the user's preferences allow.
+            Kind("booking.reminder", Category.BOOKING, frozenset({email, push, sms}), needs, data),
+            # A multi-sitter request another sitter accepted first: this sitter has nothing to answer.
+            Kind("booking.withdrawn", Category.BOOKING, frozenset({email, push}), needs, data),
             Kind("booking.cancelled", Category.BOOKING, frozenset({email, push, sms}), needs, data),
             Kind("booking.completed", Category.BOOKING, frozenset({email, push}), needs, data),
             # The card hold could not be renewed before it lapses (payments' reauthorisation_failed).
@@ -49,6 +52,11 @@ class BookingsConfig(AppConfig):
             Kind("booking.reviewed", Category.BOOKING, frozenset({email, push}), needs, data),
             Kind("booking.review_replied", Category.BOOKING, frozenset({push}), needs, data),
         )
+        # POST conversations {booking_id}: messaging asks bookings who the booking's parties are.
+        from bookings.selectors import booking_parties
+        from messaging.references import BOOKING, conversation_references
+
+        conversation_references.register(BOOKING, booking_parties)
         # A payment authorised later (the parent approved it with their bank) confirms the booking.
         payment_handlers.register("bookings", booking_payment_changed)
         demo_seeders.register("bookings", demo.seed)
@@ -59,3 +67,4 @@ class BookingsConfig(AppConfig):
         beat_entries.register(
             "bookings-hours-auto-confirm", {"task": "bookings.booking_hours_auto_confirm", "schedule": 300.0}
         )
+        beat_entries.register("bookings-remind", {"task": "bookings.booking_remind_due", "schedule": 60.0})

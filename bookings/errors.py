@@ -22,3 +22,9 @@ class BookingError(ErrorCodes):
     NO_SHOW_TOO_EARLY = "no_show_too_early"
     DISPUTE_WINDOW_CLOSED = "dispute_window_closed"
     NOT_PAID = "booking_not_paid"  # a refund of a booking whose payment was never taken
+    # A multi-sitter request another sitter accepted first: this sitter's copy was withdrawn.
+    REQUEST_TAKEN = "request_taken"
+    # Not one occurrence of a weekly series could be booked (each one's code is in ``errors``).
+    SERIES_UNAVAILABLE = "series_unavailable"
+    # A series occurrence whose wall-clock start does not exist that day in the sitter's zone (a DST gap).
+    LOCAL_TIME_MISSING = "local_time_missing"

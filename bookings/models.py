@@ -70,6 +70,13 @@ class Booking(models.Model):
     check_out_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     check_out_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     hours_status = models.CharField(max_length=24, choices=HoursStatus.choices, default=HoursStatus.NONE)
+    # One request sent to several sitters (``sitter_ids``): the first to accept wins, the others are withdrawn.
+    request_group = models.UUIDField(null=True, blank=True, help_text="The multi-sitter request it belongs to.")
+    # A weekly series (``POST bookings/series``): each occurrence is a booking of its own.
+    series_id = models.UUIDField(null=True, blank=True, help_text="The weekly series it belongs to.")
+    # Sent-markers of the reminders, claimed by a conditional update so a reminder goes out once.
+    reminder_24h_sent_at = models.DateTimeField(null=True, blank=True)
+    reminder_2h_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -103,6 +110,11 @@ class Booking(models.Model):
             models.Index(
                 fields=["expires_at"], condition=Q(status=BookingStatus.REQUESTED), name="bookings_requested_expiry"
             ),
+            models.Index(
+                fields=["request_group"], condition=Q(request_group__isnull=False), name="bookings_by_request_group"
+            ),
+            models.Index(fields=["series_id"], condition=Q(series_id__isnull=False), name="bookings_by_series"),
+            models.Index(fields=["starts_at"], condition=Q(status__in=HELD), name="bookings_held_by_start"),
         ]
 
     def __str__(self) -> str:

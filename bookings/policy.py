@@ -65,4 +65,5 @@ def config() -> dict[str, Any]:
         "no_show_grace_minutes": settings.BOOKING_NO_SHOW_GRACE_MINUTES,
         "dispute_window_hours": settings.BOOKING_DISPUTE_WINDOW_HOURS,
         "family_data_hours_before": settings.BOOKING_FAMILY_DATA_HOURS_BEFORE,
+        "max_sitters_per_request": settings.BOOKING_REQUEST_MAX_SITTERS,
     }

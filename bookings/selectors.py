@@ -42,6 +42,17 @@ def booking_get_for_user(*, booking_id: UUID, user: User) -> Booking:
     return booking
 
 
+def booking_parties(booking_id: UUID, user: User) -> tuple[UUID, UUID] | None:
+    """(parent id, sitter id) of one of ``user``'s own bookings, else None; messaging opens their conversation."""
+    row = (
+        Booking.objects.filter(pk=booking_id)
+        .filter(Q(parent=user) | Q(sitter=user))
+        .values_list("parent_id", "sitter_id")
+        .first()
+    )
+    return None if row is None else (row[0], row[1])
+
+
 def family_home(*, parent_id: UUID) -> tuple[Decimal, Decimal] | None:
     """Where the family lives, for distance checks only (never shown, so not an audited read)."""
     return family_home_point(parent_id=parent_id)

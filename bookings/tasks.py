@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from bookings.services import booking_expire_due, booking_hours_auto_confirm_due
+from bookings.services.reminders import booking_remind_due
 
 
 @shared_task(name="bookings.booking_expire_unanswered")
@@ -17,3 +18,9 @@ def booking_expire_unanswered() -> int:
 def booking_hours_auto_confirm() -> int:
     """Confirm the hours left pending past the dispute window (beat); each row claimed with SKIP LOCKED."""
     return booking_hours_auto_confirm_due()
+
+
+@shared_task(name="bookings.booking_remind_due")
+def booking_remind_due_task() -> int:
+    """Send the reminders 24 h and 2 h before each start (beat, every minute); each is claimed before it is sent."""
+    return booking_remind_due()

@@ -26,7 +26,7 @@ TRANSITIONS: dict[tuple[S, S], frozenset[Party]] = {
     (S.REQUESTED, S.ACCEPTED): frozenset({SI}),
     (S.REQUESTED, S.DECLINED): frozenset({SI}),
     (S.REQUESTED, S.EXPIRED): frozenset({SY}),
-    (S.REQUESTED, S.CANCELLED): frozenset({P, ST}),
+    (S.REQUESTED, S.CANCELLED): frozenset({P, ST, SY}),  # the system: a multi-sitter request taken by another
     (S.ACCEPTED, S.CONFIRMED): frozenset({SY}),  # the payment is authorised
     (S.ACCEPTED, S.CANCELLED): frozenset({P, SI, ST}),
     (S.CONFIRMED, S.CANCELLED): frozenset({P, SI, ST}),

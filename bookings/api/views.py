@@ -13,7 +13,13 @@ from zoneinfo import ZoneInfo
 
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -61,13 +67,17 @@ class BookingSerializer(serializers.Serializer):
         help_text="What the family would pay if it cancelled now (the policy in GET config); "
         "null once the booking can no longer be cancelled. A sitter's cancellation is always free.",
     )
-    cancel_reason = serializers.CharField()
+    cancel_reason = serializers.CharField(
+        help_text='Why it was cancelled; "taken" when another sitter of the same multi-sitter request accepted first.'
+    )
     hours_status = serializers.ChoiceField(choices=HoursStatus.choices)
     expires_at = serializers.DateTimeField()
     checked_in_at = serializers.DateTimeField(allow_null=True)
     checked_out_at = serializers.DateTimeField(allow_null=True)
     check_in_flagged = serializers.BooleanField()
     created_at = serializers.DateTimeField()
+    request_group = serializers.UUIDField(allow_null=True, help_text="The multi-sitter request it belongs to.")
+    series_id = serializers.UUIDField(allow_null=True, help_text="The weekly series it belongs to.")
 
 
 def _payment_status(booking: Booking) -> str | None:
@@ -112,6 +122,8 @@ def booking_data(booking: Booking) -> dict[str, Any]:
         "checked_out_at": booking.checked_out_at,
         "check_in_flagged": booking.check_in_flagged,
         "created_at": booking.created_at,
+        "request_group": booking.request_group,
+        "series_id": booking.series_id,
     }
 
 
@@ -135,6 +147,7 @@ class ConfigSerializer(serializers.Serializer):
     family_data_hours_before = serializers.IntegerField(
         help_text="The sitter sees the family's address and health notes from this long before the start."
     )
+    max_sitters_per_request = serializers.IntegerField()
 
 
 class ConfigApi(APIView):
@@ -150,11 +163,59 @@ class ConfigApi(APIView):
 
 @extend_schema_serializer(component_name="BookingCreateInput")
 class BookingCreateSerializer(StrictSerializer):
-    sitter_id = serializers.UUIDField()
+    sitter_id = serializers.UUIDField(required=False, help_text="One sitter; or name several in sitter_ids.")
+    sitter_ids = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        min_length=2,
+        max_length=20,
+        help_text="One request to 2-5 sitters instead of sitter_id: the first to accept wins, "
+        'the others become cancelled with cancel_reason "taken". Answers {request_group, bookings}.',
+    )
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
     child_ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=10)
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("sitter_id" in attrs) == ("sitter_ids" in attrs):
+            raise serializers.ValidationError({"sitter_id": ["Send either sitter_id or sitter_ids."]})
+        return attrs
+
+
+@extend_schema_serializer(component_name="BookingRequestGroup")
+class RequestGroupSerializer(serializers.Serializer):
+    request_group = serializers.UUIDField()
+    bookings = BookingSerializer(many=True, help_text="One requested booking per sitter, in the order named.")
+
+
+@extend_schema_serializer(component_name="BookingSeriesInput")
+class SeriesCreateSerializer(StrictSerializer):
+    sitter_id = serializers.UUIDField()
+    start = serializers.DateTimeField(help_text="The first occurrence; the others follow weekly in the sitter's zone.")
+    end = serializers.DateTimeField()
+    child_ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=10)
+    weeks = serializers.IntegerField(min_value=2, max_value=12, help_text="How many weekly occurrences (2-12).")
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+
+@extend_schema_serializer(component_name="BookingSeriesConflict")
+class SeriesConflictSerializer(serializers.Serializer):
+    start = serializers.CharField(help_text="The refused occurrence's start, in the sitter's time zone.")
+    code = serializers.CharField(help_text="Why: sitter_unavailable, booking_overlap, local_time_missing …")
+
+
+@extend_schema_serializer(component_name="BookingSeries")
+class SeriesSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    bookings = BookingSerializer(many=True, help_text="The occurrences made, soonest first.")
+    conflicts = SeriesConflictSerializer(many=True)
+
+
+def _bookings_data(ids: list[UUID], user: User) -> list[dict[str, Any]]:
+    """The bookings ``ids`` as ``user`` sees them, in that order, read in one go."""
+    found = {b.pk: b for b in selectors.booking_list_for_user(user=user).filter(pk__in=ids)}
+    return [booking_data(found[pk]) for pk in ids]
 
 
 class BookingListApi(APIView):
@@ -172,12 +233,35 @@ class BookingListApi(APIView):
         page = paginator.paginate_queryset(rows, request, self) or []
         return paginator.get_paginated_response(BookingSerializer([booking_data(b) for b in page], many=True).data)
 
-    @extend_schema(request=BookingCreateSerializer, responses={201: BookingSerializer}, tags=TAGS)
+    @extend_schema(
+        request=BookingCreateSerializer,
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="BookingCreated",
+                serializers=[BookingSerializer, RequestGroupSerializer],
+                resource_type_field_name=None,
+            )
+        },
+        description="With sitter_id: the booking. With sitter_ids (2-5): {request_group, bookings}.",
+        tags=TAGS,
+    )
     @idempotent
     def post(self, request: Request) -> Response:
         data = BookingCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        if "sitter_ids" in values:
+            group, made = services.booking_request_group_create(
+                parent=caller(request),
+                sitter_ids=values["sitter_ids"],
+                starts_at=values["start"],
+                ends_at=values["end"],
+                child_ids=values["child_ids"],
+                notes=values["notes"],
+            )
+            bookings = _bookings_data([b.pk for b in made], caller(request))
+            answer = {"request_group": group, "bookings": bookings}
+            return Response(RequestGroupSerializer(answer).data, status=201)
         booking = services.booking_create(
             parent=caller(request),
             sitter_id=values["sitter_id"],
@@ -236,6 +320,38 @@ def family_data(family: selectors.BookingFamily | None) -> dict[str, Any] | None
             for child in family.children
         ],
     }
+
+
+class BookingSeriesApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=SeriesCreateSerializer,
+        responses={201: SeriesSerializer},
+        description="The same slot weekly (2-12 times, wall-clock time in the sitter's zone); each refused "
+        "occurrence is listed in conflicts with its code, the others are made. None possible: 409.",
+        tags=TAGS,
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = SeriesCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        series = services.booking_series_create(
+            parent=caller(request),
+            sitter_id=values["sitter_id"],
+            starts_at=values["start"],
+            ends_at=values["end"],
+            child_ids=values["child_ids"],
+            weeks=values["weeks"],
+            notes=values["notes"],
+        )
+        answer = {
+            "id": series.id,
+            "bookings": _bookings_data([b.pk for b in series.bookings], caller(request)),
+            "conflicts": [{"start": start.isoformat(), "code": str(code)} for start, code in series.conflicts],
+        }
+        return Response(SeriesSerializer(answer).data, status=201)
 
 
 class BookingDetailApi(APIView):
@@ -331,6 +447,7 @@ class BookingHoursConfirmApi(BookingActionApi):
 urlpatterns = [
     path("config", ConfigApi.as_view(), name="config"),
     path("bookings", BookingListApi.as_view(), name="list"),
+    path("bookings/series", BookingSeriesApi.as_view(), name="series"),
     path("bookings/<uuid:booking_id>", BookingDetailApi.as_view(), name="detail"),
     path("bookings/<uuid:booking_id>/accept", BookingAcceptApi.as_view(), name="accept"),
     path("bookings/<uuid:booking_id>/decline", BookingDeclineApi.as_view(), name="decline"),

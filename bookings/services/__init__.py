@@ -2,6 +2,7 @@
 
 from bookings.services.create import booking_create
 from bookings.services.disputes import booking_dispute, booking_dispute_resolve
+from bookings.services.groups import booking_request_group_create
 from bookings.services.hours_auto_confirm import booking_hours_auto_confirm, booking_hours_auto_confirm_due
 from bookings.services.lifecycle import (
     booking_accept,
@@ -14,6 +15,7 @@ from bookings.services.lifecycle import (
 )
 from bookings.services.no_show import booking_no_show
 from bookings.services.reviews import booking_review_reply, booking_review_submit
+from bookings.services.series import booking_series_create
 from bookings.services.work import booking_check_in, booking_check_out, booking_hours_confirm
 
 __all__ = [
@@ -33,6 +35,8 @@ __all__ = [
     "booking_no_show",
     "booking_payment_authorise",
     "booking_payment_record",
+    "booking_request_group_create",
     "booking_review_reply",
     "booking_review_submit",
+    "booking_series_create",
 ]

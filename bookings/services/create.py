@@ -32,6 +32,7 @@ from sitters.selectors.search.geo import haversine_km
 from sitters.services.calendar import MAX_HOLD_LENGTH
 
 NOTES_MAX = 2000
+SILENT: tuple[str, tuple[Party, ...]] = ("", ())  # a notice to nobody
 MAX_CHILDREN = 10
 
 
@@ -58,6 +59,9 @@ def booking_create(
     ends_at: datetime,
     child_ids: Sequence[UUID],
     notes: str = "",
+    request_group: UUID | None = None,
+    series_id: UUID | None = None,
+    notify_sitter: bool = True,
 ) -> Booking:
     """Request ``sitter_id`` for ``[starts_at, ends_at)`` for some of ``parent``'s children.
 
@@ -67,7 +71,11 @@ def booking_create(
     ``sitter_not_verified`` / ``profile_incomplete`` (the sitters rule);
     409 ``family_location_missing`` and ``outside_service_area``; 409
     ``sitter_unavailable`` outside their availability; 409
-    ``booking_overlap`` when the sitter is held then.
+    ``booking_overlap`` when the sitter is held then. ``request_group`` and
+    ``series_id`` tie the booking to a multi-sitter request or a weekly series
+    (:mod:`bookings.services.groups`, :mod:`bookings.services.series`).
+    ``notify_sitter=False`` records the request without telling the sitter
+    (a series tells them once, not once a week).
     """
     if parent.role != Role.PARENT:
         raise ApplicationError(BookingError.NOT_A_PARENT, "Only parents book sitters.")
@@ -109,7 +117,16 @@ def booking_create(
             status=BookingStatus.REQUESTED,
             notes=cleaned_notes,
             expires_at=policy.expiry_for(now=now, starts_at=starts_at),
+            request_group=request_group,
+            series_id=series_id,
         )
         booking.children.set(children)
-        booking_event_record(booking=booking, previous="", actor=parent, party=Party.PARENT, data={"price": price})
+        booking_event_record(
+            booking=booking,
+            previous="",
+            actor=parent,
+            party=Party.PARENT,
+            data={"price": price},
+            notice=None if notify_sitter else SILENT,
+        )
     return booking

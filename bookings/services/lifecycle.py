@@ -21,6 +21,7 @@ from accounts.models import User
 from bookings import policy
 from bookings.errors import BookingError
 from bookings.models import HELD, Booking, BookingStatus
+from bookings.services.groups import request_group_locked, request_group_withdraw_others
 from bookings.services.transition import booking_event_record, booking_transition
 from bookings.transitions import Party, allowed
 from guardiannest.errors import ApplicationError
@@ -66,14 +67,17 @@ def booking_accept(*, booking_id: UUID, actor: User) -> Booking:
     ``confirmed`` when the authorisation succeeds; otherwise the booking
     stays ``accepted`` and its payment says why (``requires_payment_method``,
     ``requires_action``). Accepting an accepted booking again retries the
-    authorisation; a confirmed one is answered as it is.
+    authorisation; a confirmed one is answered as it is. Accepting one
+    booking of a multi-sitter request withdraws the others
+    (:mod:`bookings.services.groups`).
     """
 
     def hold(booking: Booking, party: Party) -> dict[str, Any]:
         _hold(booking, actor)
-        return {}
+        return request_group_withdraw_others(booking=booking)
 
-    booking, _ = booking_transition(booking_id=booking_id, target=S.ACCEPTED, actor=actor, done=HELD, change=hold)
+    with request_group_locked(booking_id=booking_id, actor=actor):  # a multi-sitter request: the first wins
+        booking, _ = booking_transition(booking_id=booking_id, target=S.ACCEPTED, actor=actor, done=HELD, change=hold)
     if booking.status == S.ACCEPTED:
         booking = booking_payment_authorise(booking=booking, actor=actor)
     return booking
@@ -92,7 +96,14 @@ def booking_payment_authorise(*, booking: Booking, actor: User | None) -> Bookin
     except ApplicationError as exc:  # the provider is down or refused: the booking stays accepted, retry later
         logger.warning("booking_authorise_failed", booking_id=str(booking.pk), code=str(exc.code))
         return booking
-    return booking_payment_record(booking_id=booking.pk, payment=payment)
+    try:
+        return booking_payment_record(booking_id=booking.pk, payment=payment)
+    except ApplicationError as exc:
+        # Cancelled while the provider answered: the payment's notice releases what it holds
+        # (bookings.services.payments.booking_payment_changed).
+        if exc.code != BookingError.TRANSITION_NOT_ALLOWED:
+            raise
+        return Booking.objects.get(pk=booking.pk)
 
 
 def booking_payment_record(*, booking_id: UUID, payment: Payment) -> Booking:

@@ -123,16 +123,19 @@ def booking_event_record(
     reason: str = "",
     data: dict[str, Any] | None = None,
     move: str | None = None,
+    notice: tuple[str, tuple[Party, ...]] | None = None,
 ) -> BookingEvent:
     """Record a move already written to ``booking`` (locked, in the caller's transaction): event, notice, audit.
 
-    The notice is ``MOVE_NOTICES[move]`` when the caller names its move, else the new status's in ``NOTICES``.
+    The notice is ``notice`` (kind, recipients) when the caller gives one, else ``MOVE_NOTICES[move]`` when the
+    caller names its move, else the new status's in ``NOTICES``.
     """
     data = data or {}
     event = BookingEvent.objects.create(
         booking=booking, actor=actor, from_status=previous, to_status=booking.status, reason=reason, data=data
     )
-    notice = MOVE_NOTICES[move] if move is not None else NOTICES.get(BookingStatus(booking.status))
+    if notice is None:
+        notice = MOVE_NOTICES[move] if move is not None else NOTICES.get(BookingStatus(booking.status))
     if notice is not None:
         kind, recipients = notice
         for recipient in recipients:

@@ -17,6 +17,7 @@ from bookings import policy
 from bookings.errors import BookingError
 from bookings.models import Booking, BookingStatus, HoursStatus
 from bookings.selectors import family_home
+from bookings.services.payments import booking_overtime_charge, booking_worked_capture
 from bookings.services.transition import (
     HOURS_CONFIRMED,
     booking_event_record,
@@ -27,7 +28,6 @@ from bookings.services.transition import (
 from bookings.transitions import Party
 from guardiannest.errors import ApplicationError, not_found
 from payments.models import Payment
-from payments.services import payment_capture
 from sitters.models import ReliabilityKind
 from sitters.selectors.search.geo import haversine_km
 from sitters.services.calendar import hold_release
@@ -99,7 +99,11 @@ def worked_amount(booking: Booking) -> int:
 def booking_hours_confirm(
     *, booking_id: UUID, actor: User | None, reason: str = HOURS_CONFIRMED, now: datetime | None = None
 ) -> Booking:
-    """The parent confirms the hours: the payment is captured (at most what was authorised), in one transaction.
+    """The parent confirms the hours: the payment is captured, in one transaction; overtime beyond it after.
+
+    The authorised payment gives up to its amount; worked time beyond that is
+    charged as a second payment once the confirmation has committed
+    (:func:`bookings.services.payments.booking_overtime_charge`).
 
     Confirming again changes nothing; only a completed booking with hours
     pending can be confirmed (409 ``hours_not_pending``). The platform
@@ -126,10 +130,10 @@ def booking_hours_confirm(
             raise ApplicationError(BookingError.HOURS_NOT_PENDING, "There are no hours to confirm.")
         if party == Party.SYSTEM and not dispute_window_closed(booking, now):
             raise refuse(booking, S.COMPLETED)
-        amount = worked_amount(booking)
+        amount, overtime = worked_amount(booking), 0
         if booking.payment_id is not None:
             payment = Payment.objects.get(pk=booking.payment_id)
-            payment_capture(payment=payment, amount=min(amount, payment.amount), actor=actor)
+            overtime = booking_worked_capture(payment=payment, amount=amount, actor=actor)
         booking.hours_status = HoursStatus.CONFIRMED
         booking.save()
         booking_event_record(
@@ -138,9 +142,11 @@ def booking_hours_confirm(
             actor=actor,
             party=party,
             reason=reason,
-            data={"amount": amount},
+            data={"amount": amount, "overtime": overtime},
             move=HOURS_CONFIRMED,
         )
+    if overtime:  # beyond the authorisation: a second payment, once the hours are confirmed
+        booking_overtime_charge(booking=booking, amount=overtime, actor=actor)
     return booking
 
 

@@ -4,7 +4,7 @@
 first, each with the other participant's public details, a preview of the
 last message and the caller's unread count. POST ``{participant_id}`` starts
 the one conversation of the pair (201) or returns it (200); ``{booking_id}``
-is accepted and answers 400 ``unknown_booking`` until bookings exist.
+does the same for a booking's parent and sitter (anyone else, 404).
 
 ``conversations/{id}/messages``: GET is the history, newest first, cursor
 paginated; POST ``{body, attachment_id?}`` sends (201). Text is cleaned of
@@ -147,10 +147,12 @@ def _conversation_data(conversation_id: UUID, user: User) -> dict[str, Any]:
 
 @extend_schema_serializer(component_name="ConversationStart")
 class ConversationStartSerializer(StrictSerializer):
-    """Name the other person (``participant_id``) or, once bookings exist, a booking (``booking_id``)."""
+    """Name the other person (``participant_id``) or a booking of yours (``booking_id``)."""
 
     participant_id = serializers.UUIDField(required=False, help_text="A parent's or a sitter's user id.")
-    booking_id = serializers.UUIDField(required=False, help_text="Not available yet: answers 400 unknown_booking.")
+    booking_id = serializers.UUIDField(
+        required=False, help_text="A booking of yours: opens its parent's and sitter's conversation (else 404)."
+    )
 
     one_of = ("participant_id", "booking_id")
 

@@ -39,8 +39,8 @@ class SafetyWarning(models.TextChoices):
 class Conversation(models.Model):
     """The one thread between a parent and a sitter.
 
-    ``booking_id`` will point at the booking that started it once bookings
-    exist (no foreign key yet: the table does not). ``last_message`` and
+    ``booking_id`` is the booking it was opened for, if any (no foreign key:
+    messaging sits below bookings; see :mod:`messaging.references`). ``last_message`` and
     ``last_message_at`` are kept by :func:`messaging.services.chat.message_send`
     so the list of conversations needs no per-row query. Each side's read
     marker (``*_last_read_message``) only moves forward.

@@ -34,6 +34,7 @@ from messaging import safety
 from messaging.errors import ChatError
 from messaging.models import Conversation, Message, SafetyWarning
 from messaging.models.chat import BODY_MAX_LENGTH
+from messaging.references import BOOKING, conversation_references
 from messaging.services.notifications import notify
 
 OFFLINE_KIND = "chat.message_offline"
@@ -121,8 +122,30 @@ def conversation_start(*, actor: User, participant_id: UUID) -> tuple[Conversati
 
 
 def conversation_start_for_booking(*, actor: User, booking_id: UUID) -> tuple[Conversation, bool]:
-    """The conversation of a booking's parent and sitter. Bookings do not exist yet: always ``unknown_booking``."""
-    raise invalid("booking_id", "No booking of yours has this id.", ChatError.UNKNOWN_BOOKING)
+    """The conversation of a booking's parent and sitter, made if new (remembering the booking); True when made.
+
+    Only the booking's parent and sitter may open it: anyone else, and an
+    unknown booking, is not found. The booking's app says who its parties are
+    (:mod:`messaging.references`); the pair has one conversation, so a repeat,
+    or a pair already talking, gets the one they have.
+    """
+    resolve = conversation_references.get(BOOKING)
+    parties = resolve(booking_id, actor) if resolve is not None else None
+    if parties is None or actor.pk not in parties:
+        raise not_found("No such booking.")
+    parent_id, sitter_id = parties
+    existing = Conversation.objects.filter(parent_id=parent_id, sitter_id=sitter_id).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(parent_id=parent_id, sitter_id=sitter_id, booking_id=booking_id)
+            audit_record(
+                action="chat.conversation_started", actor=actor, target=conversation, data={"booking": str(booking_id)}
+            )
+    except IntegrityError:
+        return Conversation.objects.get(parent_id=parent_id, sitter_id=sitter_id), False
+    return conversation, True
 
 
 # --- messages -----------------------------------------------------------------------------------

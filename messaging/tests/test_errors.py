@@ -9,7 +9,6 @@ from messaging.errors import ChatError, NotificationError
 # The statuses clients have always seen for each code; a changed declaration changes the API.
 STATUS_SEEN_BY_CLIENTS = {
     "invalid_participant": 400,
-    "unknown_booking": 400,
     "unknown_attachment": 400,
     "unknown_message": 400,
     "participant_unavailable": 409,
@@ -21,4 +20,3 @@ STATUS_SEEN_BY_CLIENTS = {
 def test_each_code_answers_the_status_clients_know() -> None:
     codes = [*ChatError, *NotificationError]
     assert {code.value: http_status(ApplicationError(code, "no")) for code in codes} == STATUS_SEEN_BY_CLIENTS
-

@@ -24,6 +24,7 @@ def test_anyone_reads_the_platform_config(api: APIClient, settings: object) -> N
         48,
         2,
     )
+    assert body["max_sitters_per_request"] == 5
 
 
 def test_config_follows_the_settings(api: APIClient, settings: object) -> None:

@@ -84,10 +84,12 @@ def test_sitters_cannot_start_with_sitters_and_staff_not_at_all(
     assert not Conversation.objects.exists()
 
 
-def test_a_booking_id_is_accepted_but_no_booking_exists_yet(parent_api: APIClient) -> None:
+def test_an_unknown_booking_is_not_found(parent_api: APIClient) -> None:
+    """The booking's own app answers who its parties are (bookings/tests/api/test_conversations_api.py)."""
     response = parent_api.post("/api/v1/conversations", {"booking_id": str(uuid.uuid4())}, format="json")
 
-    assert "booking_id" in assert_problem(response, 400, "unknown_booking")["errors"]
+    assert_problem(response, 404, "not_found")
+    assert not Conversation.objects.exists()
 
 
 @pytest.mark.parametrize(
