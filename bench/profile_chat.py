@@ -40,7 +40,7 @@ NAMED = [
     ("DRF dispatch", "rest_framework/views.py", "dispatch"),
     ("JWT authentication (PyJWT + user query)", "guardiannest/api/authentication.py", "authenticate"),
     ("throttles", "rest_framework/views.py", "check_throttles"),
-    ("conversation look-up (selector)", "messaging/selectors_chat.py", "conversation_get_for_user"),
+    ("conversation look-up (selector)", "messaging/selectors/chat.py", "conversation_get_for_user"),
     ("input validation (serializer, nh3 cleaning)", "rest_framework/serializers.py", "is_valid"),
     ("message_send (transaction, commit, after-commit work)", "messaging/services/chat.py", "message_send"),
     ("  safety detector", "messaging/safety.py", "detect"),
@@ -136,7 +136,7 @@ def measure_components(chat: dict[str, Any], n: int) -> dict[str, Any]:
     from guardiannest.text import clean_text
     from messaging import safety
     from messaging.models import Message
-    from messaging.selectors_chat import conversation_get_for_user
+    from messaging.selectors.chat import conversation_get_for_user
     from messaging.services.chat import message_event_data, message_send
 
     parent, sitter, conversation = chat["parent"], chat["sitter"], chat["conversation"]

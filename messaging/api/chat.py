@@ -29,6 +29,7 @@ from uuid import UUID
 from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -245,11 +246,16 @@ class MessageListApi(ChatThrottledApi):
     @extend_schema(request=MessageSendSerializer, responses={201: MessageSerializer}, tags=TAGS)
     def post(self, request: Request, conversation_id: UUID) -> Response:
         user = _user(request)
-        conversation = selectors.conversation_get_for_user(conversation_id=conversation_id, user=user)
-        data = MessageSendSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        try:
+            data = MessageSendSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+        except APIException:
+            # Someone else's conversation answers 404 before any hint from validation. A valid message
+            # needs no look-up first: the statement that stores it checks the sender is in the conversation.
+            selectors.conversation_get_for_user(conversation_id=conversation_id, user=user)
+            raise
         message = services.message_send(
-            conversation=conversation,
+            conversation_id=conversation_id,
             sender=user,
             body=data.validated_data["body"],
             attachment_id=data.validated_data.get("attachment_id"),
