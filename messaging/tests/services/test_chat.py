@@ -297,3 +297,16 @@ def test_racing_senders_get_consecutive_numbers() -> None:
     conversation.refresh_from_db()
     assert conversation.last_seq == 8
     assert conversation.last_message_id == Message.objects.get(conversation=conversation, seq=8).pk
+
+
+def test_an_ordinary_message_is_one_statement(
+    conversation: Conversation, parent: User, sitter: User, django_assert_num_queries: Any
+) -> None:
+    message_send(conversation_id=conversation.pk, sender=parent, body="one")
+
+    with django_assert_num_queries(1):  # number, checks, INSERT and the conversation's last message at once
+        message = message_send(conversation_id=conversation.pk, sender=sitter, body="two")
+
+    conversation.refresh_from_db()
+    assert (message.seq, conversation.last_seq, conversation.last_message_id) == (2, 2, message.pk)
+    assert conversation.last_message_at == message.created_at == Message.objects.get(pk=message.pk).created_at
