@@ -185,11 +185,15 @@ def _send_sql() -> str:
 def _store(message: Message, *, sender: User, conversation_id: UUID) -> tuple[UUID, UUID]:
     """INSERT ``message`` as the conversation's next one (``_send_sql``); its (parent id, sitter id).
 
+    On a database other than PostgreSQL, the same in ORM statements (``_store_portable``).
+
     Not found for anyone not in the conversation; ``participant_unavailable``
     when the other participant's account is closed. The fields prepare their
     own values (``pre_save``: the body is encrypted for this row, ``created_at``
     set), as ``Model.save`` would; messages have no save signals to send.
     """
+    if connection.vendor != "postgresql":
+        return _store_portable(message, sender=sender, conversation_id=conversation_id)
     fields = [field for field in Message._meta.concrete_fields if field.attname != "seq"]
     values = [field.get_db_prep_save(field.pre_save(message, True), connection) for field in fields]
     sender_id = User._meta.pk.get_db_prep_value(sender.pk, connection)
@@ -209,6 +213,26 @@ def _store(message: Message, *, sender: User, conversation_id: UUID) -> tuple[UU
     message._state.adding = False
     message._state.db = connection.alias
     return row[1], row[2]
+
+
+@transaction.atomic
+def _store_portable(message: Message, *, sender: User, conversation_id: UUID) -> tuple[UUID, UUID]:
+    """``_store`` in separate ORM statements, for databases without data-modifying WITH (the SQLite default)."""
+    locked = Conversation.objects.select_for_update().filter(Q(parent=sender) | Q(sitter=sender), pk=conversation_id)
+    conversation = locked.first()
+    if conversation is None:
+        raise not_found()
+    if not User.objects.filter(pk=conversation.other_participant_id(sender.pk), is_active=True).exists():
+        raise ApplicationError(
+            ChatError.PARTICIPANT_UNAVAILABLE, "This person's account is closed: they can no longer receive messages."
+        )
+    conversation.last_seq += 1
+    message.seq = conversation.last_seq
+    message.save(force_insert=True)
+    conversation.last_message = message
+    conversation.last_message_at = message.created_at
+    conversation.save(update_fields=["last_seq", "last_message", "last_message_at"])
+    return conversation.parent_id, conversation.sitter_id
 
 
 def message_send(
