@@ -62,7 +62,9 @@ class _CompiledLoad:
             init_names=names,
             init_positions=positions,
             annotations=tuple(compiler.annotation_col_map.items()),
-            converters=tuple((position, tuple(functions), expression) for position, (functions, expression) in converters.items()),
+            converters=tuple(
+                (position, tuple(functions), expression) for position, (functions, expression) in converters.items()
+            ),
         )
 
     def load(self, row: Sequence[Any], *, db: str, connection: BaseDatabaseWrapper) -> Any:

@@ -19,7 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Field, Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -160,24 +160,28 @@ def _send_sql() -> str:
     ``Message._meta.concrete_fields`` order, ``seq`` from the UPDATE.
     """
     quote = connection.ops.quote_name
-    conversation, user = Conversation._meta, User._meta
+
+    def column(model: type[Model], name: str) -> str:
+        field = model._meta.get_field(name)
+        assert isinstance(field, Field)
+        assert field.column is not None
+        return quote(field.column)
+
+    c = {name: column(Conversation, name) for name in ("id", "parent", "sitter", "last_seq")}
     fields = Message._meta.concrete_fields
-    c = {name: quote(conversation.get_field(name).column) for name in ("id", "parent", "sitter", "last_seq")}
-    seq_column = quote(Message._meta.get_field("seq").column)
-    columns = ", ".join(quote(field.column) for field in fields)
+    columns = ", ".join(quote(str(field.column)) for field in fields)
     values = ", ".join(f"turn.{c['last_seq']}" if field.attname == "seq" else "%s" for field in fields)
     return (
-        f"WITH turn AS ("
-        f"UPDATE {quote(conversation.db_table)} AS c SET {c['last_seq']} = c.{c['last_seq']} + 1, "
-        f"{quote(conversation.get_field('last_message').column)} = %s, "
-        f"{quote(conversation.get_field('last_message_at').column)} = %s "
+        f"WITH turn AS ("  # noqa: S608  (identifiers from the models, quoted; every value a parameter)
+        f"UPDATE {quote(Conversation._meta.db_table)} AS c SET {c['last_seq']} = c.{c['last_seq']} + 1, "
+        f"{column(Conversation, 'last_message')} = %s, {column(Conversation, 'last_message_at')} = %s "
         f"WHERE c.{c['id']} = %s AND %s IN (c.{c['parent']}, c.{c['sitter']}) "
-        f"AND EXISTS (SELECT 1 FROM {quote(user.db_table)} AS u WHERE u.{quote(user.pk.column)} = "
+        f"AND EXISTS (SELECT 1 FROM {quote(User._meta.db_table)} AS u WHERE u.{column(User, 'id')} = "
         f"CASE WHEN c.{c['parent']} = %s THEN c.{c['sitter']} ELSE c.{c['parent']} END "
-        f"AND u.{quote(user.get_field('is_active').column)}) "
+        f"AND u.{column(User, 'is_active')}) "
         f"RETURNING c.{c['last_seq']}, c.{c['parent']}, c.{c['sitter']}"
         f"), made AS (INSERT INTO {quote(Message._meta.db_table)} ({columns}) SELECT {values} FROM turn "
-        f"RETURNING {seq_column}) "
+        f"RETURNING {column(Message, 'seq')}) "
         f"SELECT turn.{c['last_seq']}, turn.{c['parent']}, turn.{c['sitter']} FROM turn"
     )
 
@@ -293,7 +297,9 @@ def message_send(
                 data={"conversation_id": str(conversation_id), "categories": list(finding.categories)},
             )
         recipient_id = sitter_id if sender.pk == parent_id else parent_id
-        broadcast_on_commit([user_group(parent_id), user_group(sitter_id)], "message.created", message_event_data(message))
+        broadcast_on_commit(
+            [user_group(parent_id), user_group(sitter_id)], "message.created", message_event_data(message)
+        )
         transaction.on_commit(
             partial(
                 message_push_if_offline,

@@ -326,7 +326,9 @@ def test_the_portable_store_numbers_checks_and_stores_as_the_one_statement_does(
     conversation.refresh_from_db()
     assert (first.seq, second.seq, conversation.last_seq, conversation.last_message_id) == (1, 2, 2, second.pk)
     with pytest.raises(ApplicationError) as refused:
-        _store_portable(Message(seq=0, sender=other_parent, body="x"), sender=other_parent, conversation_id=conversation.pk)
+        _store_portable(
+            Message(seq=0, sender=other_parent, body="x"), sender=other_parent, conversation_id=conversation.pk
+        )
     assert refused.value.refusal is Refusal.NOT_FOUND
     User.objects.filter(pk=sitter.pk).update(is_active=False)
     with pytest.raises(ApplicationError) as refused:
