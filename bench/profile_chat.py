@@ -40,7 +40,7 @@ NAMED = [
     ("DRF dispatch", "rest_framework/views.py", "dispatch"),
     ("JWT authentication (PyJWT + user query)", "guardiannest/api/authentication.py", "authenticate"),
     ("throttles", "rest_framework/views.py", "check_throttles"),
-    ("conversation look-up (selector; only when input is refused)", "messaging/selectors/chat.py", "conversation_get_for_user"),
+    ("conversation look-up (refused input only)", "messaging/selectors/chat.py", "conversation_get_for_user"),
     ("input validation (serializer, nh3 cleaning)", "rest_framework/serializers.py", "is_valid"),
     ("message_send (transaction, commit, after-commit work)", "messaging/services/chat.py", "message_send"),
     ("  safety detector", "messaging/safety.py", "detect"),
