@@ -29,7 +29,6 @@ from uuid import UUID
 from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -249,8 +248,8 @@ class MessageListApi(ChatThrottledApi):
         try:
             data = MessageSendSerializer(data=request.data)
             data.is_valid(raise_exception=True)
-        except APIException:
-            # Someone else's conversation answers 404 before any hint from validation. A valid message
+        except Exception:  # bad JSON, wrong media type, too large, invalid fields
+            # Someone else's conversation answers 404 before any hint from the input. A valid message
             # needs no look-up first: the statement that stores it checks the sender is in the conversation.
             selectors.conversation_get_for_user(conversation_id=conversation_id, user=user)
             raise

@@ -351,3 +351,14 @@ def test_a_closed_recipient_or_a_stranger_costs_one_more_query_to_tell_which(
     with django_assert_num_queries(3):
         assert_problem(send(parent_api, conversation, "hello?"), 409, "participant_unavailable")
     assert not Message.objects.exists()
+
+
+def test_malformed_input_to_someone_elses_conversation_is_still_404(
+    conversation: Conversation, other_parent: User
+) -> None:
+    stranger = client_for(other_parent)
+
+    response = stranger.post(messages_url(conversation), data="{not json", content_type="application/json")
+
+    assert_problem(response, 404, "not_found")
+    assert not Message.objects.exists()
