@@ -68,6 +68,7 @@ ME_PATH = "/api/v1/auth/me"
 LOGIN_PATH = "/api/v1/auth/login"
 HEALTH_PATH = "/health/live"
 BARE_DRF_PATH = "/bench/bare"
+SAME_WORK_ME_PATH = "/bench/me"
 API_BARE_PATH = "/api/v1/bench/bare"  # the bare view where the API's middleware act on it
 
 
@@ -98,6 +99,8 @@ def measure_requests(token: str, n: int, rounds: int) -> dict[str, Any]:
         "health_live": Scenario(full, HEALTH_PATH),
         "auth_me": Scenario(full, ME_PATH, auth),
         "bare_drf": Scenario(handler([], urlconf="bench.urls_bare"), BARE_DRF_PATH),
+        # auth/me's fair baseline (bench/urls_bare.py SameWorkMeApi): its essential work, no middleware
+        "same_work_me": Scenario(handler([], urlconf="bench.urls_bare"), SAME_WORK_ME_PATH, auth),
         # the bare view at an /api/v1 path under every middleware: the middleware's price alone
         "bare_drf_full_middleware": Scenario(handler(urlconf="bench.urls_bare"), API_BARE_PATH),
         "auth_me_no_middleware": Scenario(handler([]), ME_PATH, auth),
@@ -360,6 +363,10 @@ def main(argv: list[str] | None = None) -> int:
             "in_process_auth_me_vs_bare_drf": {
                 "cpu": round(p50("bare_drf", "cpu") / p50("auth_me", "cpu"), 3),
                 "wall": round(p50("bare_drf", "wall") / p50("auth_me", "wall"), 3),
+            },
+            "in_process_auth_me_vs_same_work_me": {
+                "cpu": round(p50("same_work_me", "cpu") / p50("auth_me", "cpu"), 3),
+                "wall": round(p50("same_work_me", "wall") / p50("auth_me", "wall"), 3),
             },
             "middleware_total_us": {
                 "on_bare_drf_cpu": round(p50("bare_drf_full_middleware", "cpu") - p50("bare_drf", "cpu"), 1),

@@ -40,11 +40,11 @@ NAMED = [
     ("DRF dispatch", "rest_framework/views.py", "dispatch"),
     ("JWT authentication (PyJWT + user query)", "guardiannest/api/authentication.py", "authenticate"),
     ("throttles", "rest_framework/views.py", "check_throttles"),
-    ("conversation look-up (selector)", "messaging/selectors_chat.py", "conversation_get_for_user"),
+    ("conversation look-up (refused input only)", "messaging/selectors/chat.py", "conversation_get_for_user"),
     ("input validation (serializer, nh3 cleaning)", "rest_framework/serializers.py", "is_valid"),
     ("message_send (transaction, commit, after-commit work)", "messaging/services/chat.py", "message_send"),
     ("  safety detector", "messaging/safety.py", "detect"),
-    ("  conversation lock (SELECT ... FOR UPDATE)", "messaging/services/chat.py", "_lock_for"),
+    ("  the send statement (number, checks, INSERT, UPDATE)", "messaging/services/chat.py", "_store"),
     ("  body encryption", "guardiannest/crypto/fields.py", "pre_save"),
     ("  model save (INSERT, UPDATE)", "django/db/models/base.py", "save"),
     ("  commit + on_commit callbacks", "django/db/backends/base/base.py", "commit"),
@@ -136,7 +136,7 @@ def measure_components(chat: dict[str, Any], n: int) -> dict[str, Any]:
     from guardiannest.text import clean_text
     from messaging import safety
     from messaging.models import Message
-    from messaging.selectors_chat import conversation_get_for_user
+    from messaging.selectors.chat import conversation_get_for_user
     from messaging.services.chat import message_event_data, message_send
 
     parent, sitter, conversation = chat["parent"], chat["sitter"], chat["conversation"]
@@ -153,13 +153,13 @@ def measure_components(chat: dict[str, Any], n: int) -> dict[str, Any]:
     operations: dict[str, Callable[[], Any]] = {
         "jwt_validate": lambda: auth.get_validated_token(chat["token"].encode()),
         "user_for_token (1 query)": lambda: auth.get_user(auth.get_validated_token(chat["token"].encode())),
-        "conversation_get_for_user (1 query)": lambda: conversation_get_for_user(
+        "conversation_get_for_user (1 query; the POST skips it)": lambda: conversation_get_for_user(
             conversation_id=conversation.pk, user=parent
         ),
         "clean_text (nh3)": lambda: clean_text(text, max_length=4000, multiline=True),
         "safety.detect": lambda: safety.detect(text),
         "encrypt body (AES-GCM)": lambda: field.encrypt(text, pk=stored.pk if stored is not None else None),
-        "message_send (lock, INSERT, UPDATE, commit, broadcast, presence)": send_in_transaction,
+        "message_send (the send statement, broadcast, presence)": send_in_transaction,
         "broadcast to both participants (after commit)": lambda: (
             broadcast([user_group(parent.pk), user_group(sitter.pk)], "message.created", message_event_data(stored))
             if stored is not None

@@ -3,7 +3,8 @@
 - ``BareApi``: DRF's own cost (request wrapping, content negotiation, JSON rendering), nothing else.
 - ``SameWorkMeApi``: what GET /api/v1/auth/me must do, and nothing more: PyJWT decode of the same
   token (same key, algorithm, audience, issuer), the same user query (the one API authentication
-  runs, MFA flag included), one Redis pipeline (a throttle's count), the same JSON fields.
+  runs: MFA flag included, and since issue 11 the token's session, which must still be live),
+  one Redis pipeline (a throttle's count), the same JSON fields.
 - ``FloorMessageApi``: what a chat message POST must do, and nothing more: PyJWT decode, one INSERT,
   one redis-py PUBLISH (read by a bare redis-py subscriber), a 201 with the message.
 
@@ -89,10 +90,13 @@ class SameWorkMeApi(APIView):
         except jwt.PyJWTError:
             return Response({"detail": "bad token"}, status=status.HTTP_401_UNAUTHORIZED)
         with connection.cursor() as cursor:
-            cursor.execute(  # the query API authentication runs (UserManager.get_for_authentication)
+            # The query API authentication runs (UserManager.get_for_authentication): the user with its
+            # MFA flag, found only while the token's session (``sid``) is live, its sign-in method along.
+            cursor.execute(
                 "SELECT u.*, EXISTS (SELECT 1 FROM accounts_totpdevice d WHERE d.user_id = u.id AND d.confirmed) "
-                "AS mfa_on FROM accounts_user u WHERE u.id = %s",
-                [claims["sub"]],
+                "AS mfa_on, s.method AS session_method FROM accounts_user u JOIN accounts_usersession s "
+                "ON s.user_id = u.id AND s.id = %s AND s.ended_at IS NULL WHERE u.id = %s",
+                [claims.get("sid"), claims["sub"]],
             )
             found = cursor.fetchone()
             names = [column.name for column in cursor.description or ()]

@@ -417,11 +417,8 @@ REST_FRAMEWORK: dict[str, Any] = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "guardiannest.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "guardiannest.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": [
-        "guardiannest.api.throttling.UserRateThrottle",
-        "guardiannest.api.throttling.AnonRateThrottle",
-        "guardiannest.api.throttling.ScopedRateThrottle",
-    ],
+    # The per-user (or per-address) budget and the view's scope, counted in one Redis round trip.
+    "DEFAULT_THROTTLE_CLASSES": ["guardiannest.api.throttling.RequestThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("THROTTLE_USER", default="600/min"),
         "anon": env.str("THROTTLE_ANON", default="120/min"),

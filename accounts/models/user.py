@@ -7,7 +7,8 @@ hang off the user, each in its own module of this package.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -25,7 +26,63 @@ from guardiannest.fields import phone_field
 # Stands for the id while the authentication query is compiled (``UserManager._authentication_query``).
 _ID_MARKER = uuid.UUID("00000000-0000-4000-8000-00000000a117")
 _SESSION_MARKER = uuid.UUID("00000000-0000-4000-8000-00000005e551")
-_AUTHENTICATION_SQL: dict[str, tuple[str, tuple[Any, ...], tuple[tuple[int, ...], tuple[int, ...]]]] = {}
+
+
+@dataclass(frozen=True)
+class _CompiledLoad:
+    """A compiled ORM query that loads one model row, run as raw SQL without the ORM's per-call work.
+
+    What Django's iterables work out from the compiler on every call (which
+    columns make the instance, which are annotations, which need converting)
+    is worked out once here, from that same compiler.
+    """
+
+    sql: str
+    params: tuple[Any, ...]
+    slots: tuple[tuple[int, ...], tuple[int, ...]]  # where the user id and the session id go among params
+    model: type[models.Model]
+    init_names: tuple[str, ...]
+    init_positions: tuple[int, ...]
+    annotations: tuple[tuple[str, int], ...]
+    converters: tuple[tuple[int, tuple[Any, ...], Any], ...]  # (position, functions, expression)
+
+    @classmethod
+    def of(
+        cls, compiler: Any, sql: str, params: tuple[Any, ...], slots: tuple[tuple[int, ...], tuple[int, ...]]
+    ) -> _CompiledLoad:
+        model = compiler.klass_info["model"]
+        positions = tuple(compiler.klass_info["select_fields"])
+        names = tuple(compiler.select[position][0].target.attname for position in positions)
+        converters = compiler.get_converters([expression for expression, _, _ in compiler.select])
+        return cls(
+            sql=sql,
+            params=params,
+            slots=slots,
+            model=model,
+            init_names=names,
+            init_positions=positions,
+            annotations=tuple(compiler.annotation_col_map.items()),
+            converters=tuple(
+                (position, tuple(functions), expression) for position, (functions, expression) in converters.items()
+            ),
+        )
+
+    def load(self, row: Sequence[Any], *, db: str, connection: BaseDatabaseWrapper) -> Any:
+        """The instance for a row of ``sql``, with its annotations set, as the ORM would build it."""
+        values = list(row)
+        for position, functions, expression in self.converters:
+            value = values[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            values[position] = value
+        instance = self.model.from_db(db, self.init_names, [values[position] for position in self.init_positions])
+        for name, position in self.annotations:
+            setattr(instance, name, values[position])
+        return instance
+
+
+# ``get_for_authentication``'s statement, per database alias (``UserManager._authentication_query``).
+_AUTHENTICATION_SQL: dict[str, _CompiledLoad] = {}
 
 
 class Role(models.TextChoices):
@@ -71,23 +128,25 @@ class UserManager(BaseUserManager["User"]):
         except ValueError:
             return None
         connection = connections[self.db]
-        sql, params, slots = self._authentication_query(connection)
+        compiled = self._authentication_query(connection)
+        params = list(compiled.params)
         pk = self.model._meta.pk
         # As each backend stores a UUID (PostgreSQL: uuid; SQLite: 32 hex characters).
-        for slot, value in zip(slots, (user_uuid, session_uuid), strict=True):
+        for slot, value in zip(compiled.slots, (user_uuid, session_uuid), strict=True):
             for index in slot:
                 params[index] = pk.get_db_prep_value(value, connection)
-        user = next(iter(self.raw(sql, params)), None)
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            row = cursor.fetchone()
+        user = None if row is None else compiled.load(row, db=self.db, connection=connection)
         if user is not None and staff_second_factor_missing(
             is_staff=user.is_staff, method=str(user.__dict__.get("session_method"))
         ):
             return None  # a staff token from a one-factor sign-in made before that was refused
         return user
 
-    def _authentication_query(
-        self, connection: BaseDatabaseWrapper
-    ) -> tuple[str, list[Any], tuple[tuple[int, ...], tuple[int, ...]]]:
-        """(SQL, parameters, where the user id and the session id go among them) of ``get_for_authentication``."""
+    def _authentication_query(self, connection: BaseDatabaseWrapper) -> _CompiledLoad:
+        """``get_for_authentication``'s statement, compiled once per database."""
         compiled = _AUTHENTICATION_SQL.get(connection.alias)
         if compiled is None:
             pk = self.model._meta.pk
@@ -103,14 +162,16 @@ class UserManager(BaseUserManager["User"]):
                 .filter(pk=_ID_MARKER, session_method__isnull=False)
                 .order_by()
             )
-            sql, params = query.query.get_compiler(connection=connection).as_sql()
+            compiler = query.query.get_compiler(connection=connection)
+            sql, params = compiler.as_sql()
             slots = tuple(
                 tuple(i for i, value in enumerate(params) if value == marker)
                 for marker in (user_marker, session_marker)
             )
-            compiled = _AUTHENTICATION_SQL[connection.alias] = (sql, tuple(params), (slots[0], slots[1]))
-        sql, params, slots = compiled
-        return sql, list(params), slots
+            compiled = _AUTHENTICATION_SQL[connection.alias] = _CompiledLoad.of(
+                compiler, sql, tuple(params), (slots[0], slots[1])
+            )
+        return compiled
 
     def get_by_natural_key(self, username: str | None) -> User:
         return self.get(email__iexact=username or "")

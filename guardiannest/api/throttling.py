@@ -14,7 +14,9 @@ password or SMS endpoint is worse than a short outage of it.
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import structlog
 from django.conf import settings
@@ -36,21 +38,79 @@ UNCOUNTED = Counter(
 )
 
 
-def count_in_window(key: str, ttl: int) -> int:
-    """Add one to a window counter and return it, atomically, in one round trip on Redis."""
+def count_in_windows(windows: Sequence[tuple[str, int]]) -> list[int]:
+    """Add one to each ``(key, ttl)`` window counter and return the counts, all in one round trip on Redis.
+
+    Each counter is made (``SET NX EX``) and incremented inside one MULTI/EXEC,
+    so no request is lost or counted twice whatever runs alongside.
+    """
     raw_client = getattr(cache, "raw_client", None)
     if raw_client is not None:
-        redis_key = cache.make_and_validate_key(key)
         pipeline = raw_client().pipeline(transaction=True)
-        pipeline.set(redis_key, 0, ex=ttl, nx=True)
-        pipeline.incr(redis_key)
-        return int(pipeline.execute()[1])
-    cache.add(key, 0, timeout=ttl)
-    try:
-        return int(cache.incr(key))
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=ttl)
-        return 1
+        for key, ttl in windows:
+            redis_key = cache.make_and_validate_key(key)
+            pipeline.set(redis_key, 0, ex=ttl, nx=True)
+            pipeline.incr(redis_key)
+        replies = pipeline.execute()
+        return [int(count) for count in replies[1::2]]
+    counts = []
+    for key, ttl in windows:
+        cache.add(key, 0, timeout=ttl)
+        try:
+            counts.append(int(cache.incr(key)))
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=ttl)
+            counts.append(1)
+    return counts
+
+
+@lru_cache(maxsize=64)
+def _parsed(rate: str) -> tuple[int, int]:
+    """(requests, seconds) of a rate such as ``"30/min"``, as DRF reads it."""
+    number, period = rate.split("/")
+    return int(number), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
+
+
+class Window(NamedTuple):
+    """One counter a request adds to: its throttle's scope, cache key, limit and window length."""
+
+    scope: str
+    key: str
+    limit: int
+    duration: int
+    wait: float  # seconds to the end of the current window
+
+    @classmethod
+    def now(cls, scope: str, ident: str, rate: str) -> Window:
+        limit, duration = _parsed(rate)
+        now = time.time()
+        window_start = int(now // duration) * duration
+        return cls(scope, f"throttle:{scope}:{ident}:{window_start}", limit, duration, window_start + duration - now)
+
+
+def store_unavailable(scopes: Iterable[str], exc: Exception) -> bool:
+    """Fail open for everyday scopes, closed for the guarded ones (module docstring): True to let the call through."""
+    closed = False
+    for scope in scopes:
+        refused = scope in settings.THROTTLE_FAIL_CLOSED_SCOPES
+        closed = closed or refused
+        UNCOUNTED.labels(scope=scope, outcome="refused" if refused else "allowed").inc()
+        logger.warning("throttle_store_unavailable", scope=scope, refused=refused, error=type(exc).__name__)
+    if closed:
+        raise ApplicationError(
+            ErrorCode.SERVICE_UNAVAILABLE,
+            "This is unavailable for a moment. Please try again shortly.",
+            retry_after=settings.THROTTLE_UNAVAILABLE_RETRY_AFTER,
+        ) from exc
+    return True
+
+
+def _rate_of(scope: str | None) -> str | None:
+    # Read live, not at import, so a changed setting takes effect.
+    from rest_framework.settings import api_settings
+
+    rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope or "")
+    return None if rate is None else str(rate)
 
 
 class WindowThrottle(throttling.SimpleRateThrottle):
@@ -61,43 +121,30 @@ class WindowThrottle(throttling.SimpleRateThrottle):
     duration: int
 
     def get_rate(self) -> str | None:
-        # Read live, not at import, so a changed setting takes effect.
-        from rest_framework.settings import api_settings
-
-        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
-        return None if rate is None else str(rate)
+        return _rate_of(self.scope)
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         raise NotImplementedError
 
-    def allow_request(self, request: Request, view: Any) -> bool:
+    def window(self, request: Request, view: Any) -> Window | None:
+        """The counter this request adds to, or None when this throttle does not apply to it."""
         if self.rate is None:
-            return True
+            return None
         key = self.get_cache_key(request, view)
         if key is None:
-            return True
-        now = time.time()
-        window_start = int(now // self.duration) * self.duration
-        window_key = f"throttle:{key}:{window_start}"
-        self._wait = window_start + self.duration - now
-        try:
-            return count_in_window(window_key, self.duration + 1) <= self.num_requests
-        except (RedisError, OSError) as exc:
-            return self._store_unavailable(exc)
+            return None
+        scope, _, ident = key.partition(":")
+        return Window.now(scope, ident, self.rate)
 
-    def _store_unavailable(self, exc: Exception) -> bool:
-        """Fail open for everyday scopes, closed for the guarded ones (module docstring)."""
-        scope = str(self.scope or "")
-        closed = scope in settings.THROTTLE_FAIL_CLOSED_SCOPES
-        UNCOUNTED.labels(scope=scope, outcome="refused" if closed else "allowed").inc()
-        logger.warning("throttle_store_unavailable", scope=scope, refused=closed, error=type(exc).__name__)
-        if closed:
-            raise ApplicationError(
-                ErrorCode.SERVICE_UNAVAILABLE,
-                "This is unavailable for a moment. Please try again shortly.",
-                retry_after=settings.THROTTLE_UNAVAILABLE_RETRY_AFTER,
-            ) from exc
-        return True
+    def allow_request(self, request: Request, view: Any) -> bool:
+        window = self.window(request, view)
+        if window is None:
+            return True
+        self._wait = window.wait
+        try:
+            return count_in_windows([(window.key, window.duration + 1)])[0] <= window.limit
+        except (RedisError, OSError) as exc:
+            return store_unavailable([window.scope], exc)
 
     def wait(self) -> float | None:
         return getattr(self, "_wait", None)
@@ -131,19 +178,46 @@ class ScopedRateThrottle(WindowThrottle):
     scope_attr = "throttle_scope"
 
     def __init__(self) -> None:
-        pass  # the rate depends on the view; see allow_request
+        pass  # the rate depends on the view; see window
 
-    def allow_request(self, request: Request, view: Any) -> bool:
+    def window(self, request: Request, view: Any) -> Window | None:
         self.scope = getattr(view, self.scope_attr, None)
         if not self.scope:
-            return True
+            return None
         self.rate = self.get_rate()
-        num_requests, duration = self.parse_rate(self.rate)
-        if num_requests is None or duration is None:
-            return True
-        self.num_requests, self.duration = num_requests, duration
-        return super().allow_request(request, view)
+        if self.rate is None:
+            return None
+        return super().window(request, view)
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         who = request.user.pk if request.user and request.user.is_authenticated else self.ident_of(request)
         return f"{self.scope}:{who}"
+
+
+class RequestThrottle(throttling.BaseThrottle):
+    """Every default throttle of a request, counted in one round trip to Redis.
+
+    The budget per user (``user``), or per address for anonymous callers
+    (``anon``), and the view's own scope (``throttle_scope``) each keep their
+    own counter, exactly as :class:`UserRateThrottle`, :class:`AnonRateThrottle`
+    and :class:`ScopedRateThrottle` count them apart; this only sends them in
+    one MULTI/EXEC. Every counter is incremented, refused or not (as DRF runs
+    every throttle); the wait is the longest of the exceeded windows.
+    """
+
+    parts: tuple[type[WindowThrottle], ...] = (UserRateThrottle, AnonRateThrottle, ScopedRateThrottle)
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        windows = [window for part in self.parts if (window := part().window(request, view)) is not None]
+        if not windows:
+            return True
+        try:
+            counts = count_in_windows([(window.key, window.duration + 1) for window in windows])
+        except (RedisError, OSError) as exc:
+            return store_unavailable([window.scope for window in windows], exc)
+        exceeded = [window.wait for window, count in zip(windows, counts, strict=True) if count > window.limit]
+        self._wait = max(exceeded, default=None)
+        return not exceeded
+
+    def wait(self) -> float | None:
+        return getattr(self, "_wait", None)

@@ -94,3 +94,35 @@ def test_forwarded_for_counts_only_from_a_configured_proxy(rf, settings) -> None
     settings.TRUSTED_PROXY_IPS = ["10.0.0.0/8"]
     assert client_ip(rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.7", REMOTE_ADDR="10.1.2.3")) == "203.0.113.7"
     assert client_ip(rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.7", REMOTE_ADDR="127.0.0.1")) == "127.0.0.1"
+
+
+def test_the_user_budget_refuses_under_a_larger_view_scope(parent: User, rates) -> None:
+    rates(user="2/min", test_scope="100/min")
+    api = client_for(parent)
+
+    codes = [api.get("/api/v1/test/throttled").status_code for _ in range(3)]
+
+    assert codes == [200, 200, 429]
+
+
+def test_every_counter_of_a_request_is_counted_in_one_pipeline(parent: User, other_parent: User, rates) -> None:
+    from django.core.cache import cache
+
+    rates(user="5/min", test_scope="1/min")
+    codes = [client_for(other_parent).get("/api/v1/test/throttled").status_code for _ in range(3)]
+
+    # the scope refused from the second request on, but the user counter went on counting (as DRF runs every throttle)
+    assert codes == [200, 429, 429]
+    keys = {key.decode() for key in cache.raw_client().keys("*throttle:*")}  # type: ignore[attr-defined]
+    user_key = next(key for key in keys if f"throttle:user:{other_parent.pk}:" in key)
+    scope_key = next(key for key in keys if f"throttle:test_scope:{other_parent.pk}:" in key)
+    assert int(cache.raw_client().get(user_key)) == 3  # type: ignore[attr-defined]
+    assert int(cache.raw_client().get(scope_key)) == 3  # type: ignore[attr-defined]
+    assert 0 < cache.raw_client().ttl(scope_key) <= 61  # type: ignore[attr-defined]
+
+
+def test_count_in_windows_adds_one_to_each_and_returns_the_counts() -> None:
+    from guardiannest.api.throttling import count_in_windows
+
+    assert count_in_windows([("throttle:a:1", 61), ("throttle:b:1", 3601)]) == [1, 1]
+    assert count_in_windows([("throttle:a:1", 61), ("throttle:b:1", 3601), ("throttle:c:1", 61)]) == [2, 2, 1]

@@ -244,11 +244,16 @@ class MessageListApi(ChatThrottledApi):
     @extend_schema(request=MessageSendSerializer, responses={201: MessageSerializer}, tags=TAGS)
     def post(self, request: Request, conversation_id: UUID) -> Response:
         user = _user(request)
-        conversation = selectors.conversation_get_for_user(conversation_id=conversation_id, user=user)
-        data = MessageSendSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        try:
+            data = MessageSendSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+        except Exception:  # bad JSON, wrong media type, too large, invalid fields
+            # Someone else's conversation answers 404 before any hint from the input. A valid message
+            # needs no look-up first: the statement that stores it checks the sender is in the conversation.
+            selectors.conversation_get_for_user(conversation_id=conversation_id, user=user)
+            raise
         message = services.message_send(
-            conversation=conversation,
+            conversation_id=conversation_id,
             sender=user,
             body=data.validated_data["body"],
             attachment_id=data.validated_data.get("attachment_id"),

@@ -325,3 +325,42 @@ def test_a_flood_is_429_and_nothing_more_is_stored(
     assert Message.objects.count() == 3
     assert parent_api.get(messages_url(conversation)).status_code == 200  # reading is not throttled
     assert send(sitter_api, conversation, "my own budget").status_code == 201  # per user
+
+
+# --- cost of sending: pinned, so a change that adds a query shows here --------------------------
+
+
+def test_a_message_post_is_two_queries_the_caller_and_the_one_statement_that_stores(
+    parent_api: APIClient, conversation: Conversation, django_assert_num_queries: Any
+) -> None:
+    with django_assert_num_queries(2) as captured:  # the user for the token (with its session), then the message
+        response = send(parent_api, conversation, "See you at six")
+
+    assert response.status_code == 201, response.content
+    assert "messaging_message" in captured.captured_queries[1]["sql"]
+    stored = Message.objects.get(pk=response.json()["id"])
+    assert (stored.seq, stored.body) == (1, "See you at six")
+
+
+def test_a_closed_recipient_or_a_stranger_costs_one_more_query_to_tell_which(
+    conversation: Conversation, sitter: User, other_parent: User, django_assert_num_queries: Any
+) -> None:
+    stranger = client_for(other_parent)
+    with django_assert_num_queries(3):
+        assert_problem(send(stranger, conversation, "let me in"), 404, "not_found")
+    User.objects.filter(pk=sitter.pk).update(is_active=False)
+    parent_api = client_for(User.objects.get(pk=conversation.parent_id))
+    with django_assert_num_queries(3):
+        assert_problem(send(parent_api, conversation, "hello?"), 409, "participant_unavailable")
+    assert not Message.objects.exists()
+
+
+def test_malformed_input_to_someone_elses_conversation_is_still_404(
+    conversation: Conversation, other_parent: User
+) -> None:
+    stranger = client_for(other_parent)
+
+    response = stranger.post(messages_url(conversation), data="{not json", content_type="application/json")
+
+    assert_problem(response, 404, "not_found")
+    assert not Message.objects.exists()

@@ -297,3 +297,41 @@ def test_racing_senders_get_consecutive_numbers() -> None:
     conversation.refresh_from_db()
     assert conversation.last_seq == 8
     assert conversation.last_message_id == Message.objects.get(conversation=conversation, seq=8).pk
+
+
+def test_an_ordinary_message_is_one_statement(
+    conversation: Conversation, parent: User, sitter: User, django_assert_num_queries: Any
+) -> None:
+    message_send(conversation_id=conversation.pk, sender=parent, body="one")
+
+    with django_assert_num_queries(1):  # number, checks, INSERT and the conversation's last message at once
+        message = message_send(conversation_id=conversation.pk, sender=sitter, body="two")
+
+    conversation.refresh_from_db()
+    assert (message.seq, conversation.last_seq, conversation.last_message_id) == (2, 2, message.pk)
+    assert conversation.last_message_at == message.created_at == Message.objects.get(pk=message.pk).created_at
+
+
+def test_the_portable_store_numbers_checks_and_stores_as_the_one_statement_does(
+    conversation: Conversation, parent: User, sitter: User, other_parent: User
+) -> None:
+    # the path databases without data-modifying WITH take (the SQLite default); the same rules
+    from messaging.services.chat import _store_portable
+
+    first = Message(conversation_id=conversation.pk, seq=0, sender=parent, body="one")
+    second = Message(conversation_id=conversation.pk, seq=0, sender=sitter, body="two")
+    assert _store_portable(first, sender=parent, conversation_id=conversation.pk) == (parent.pk, sitter.pk)
+    _store_portable(second, sender=sitter, conversation_id=conversation.pk)
+
+    conversation.refresh_from_db()
+    assert (first.seq, second.seq, conversation.last_seq, conversation.last_message_id) == (1, 2, 2, second.pk)
+    with pytest.raises(ApplicationError) as refused:
+        _store_portable(
+            Message(seq=0, sender=other_parent, body="x"), sender=other_parent, conversation_id=conversation.pk
+        )
+    assert refused.value.refusal is Refusal.NOT_FOUND
+    User.objects.filter(pk=sitter.pk).update(is_active=False)
+    with pytest.raises(ApplicationError) as refused:
+        _store_portable(Message(seq=0, sender=parent, body="x"), sender=parent, conversation_id=conversation.pk)
+    assert refused.value.code == "participant_unavailable"
+    assert Message.objects.count() == 2
