@@ -646,6 +646,18 @@ BOOKING_CANCELLATION_POLICY: tuple[dict[str, int], ...] = (
 BOOKING_CHECK_IN_OPENS_MINUTES: int = env.int("BOOKING_CHECK_IN_OPENS_MINUTES", default=30)
 BOOKING_CHECK_IN_FLAG_KM: float = env.float("BOOKING_CHECK_IN_FLAG_KM", default=1.0)
 
+# --- emergencies (emergencies/) -----------------------------------------------------------------
+# A second SOS from the same signed-in device within this many seconds answers the first alert (200).
+EMERGENCY_DEDUPE_SECONDS: int = env.int("EMERGENCY_DEDUPE_SECONDS", default=120)
+# The escalation ladder (emergencies/ladder.py): seconds between rungs while nobody acknowledges,
+# and how many escalations at most (the ladder repeats its rungs until then).
+EMERGENCY_ESCALATION_SECONDS: int = env.int("EMERGENCY_ESCALATION_SECONDS", default=60)
+EMERGENCY_ESCALATION_MAX_STEPS: int = env.int("EMERGENCY_ESCALATION_MAX_STEPS", default=30)
+# Staff on call: active staff in this group (Django auth group); every active staff member when it is empty.
+EMERGENCY_ON_CALL_GROUP: str = env.str("EMERGENCY_ON_CALL_GROUP", default="On call")
+# Beat re-drives due steps whose task was lost this often (seconds).
+EMERGENCY_REDRIVE_SECONDS: float = env.float("EMERGENCY_REDRIVE_SECONDS", default=15.0)
+
 # --- observability -------------------------------------------------------------------------
 
 METRICS_TOKEN = secret("METRICS_TOKEN", required=False)
