@@ -11,7 +11,7 @@ resolves the alert, a new step is due every ``EMERGENCY_ESCALATION_SECONDS``
     t=120 s  on_call_staff  the staff on call (EMERGENCY_ON_CALL_GROUP; every active staff member when empty)
     t=180 s  family_again   ... and so on, until acknowledged or resolved
 
-Staff see every SOS live on their sockets from the first second; the on-call
+A step whose rung reaches nobody pages the on-call staff instead. Staff see every SOS live on their sockets from the first second; the on-call
 rung pages them on their phones too. Changing the ladder is changing this
 table: a rung names audiences, the services find the people.
 """
@@ -42,6 +42,9 @@ LADDER: tuple[Rung, ...] = (
     Rung("family_again", (Audience.PARTIES, Audience.CONTACTS), "emergency.escalated"),
     Rung("on_call_staff", (Audience.ON_CALL_STAFF,), "emergency.escalated"),
 )
+
+# A step whose rung reaches nobody (a sitter's SOS outside any booking has no family) pages the on-call staff instead.
+ON_CALL_ONLY = Rung("on_call_staff", (Audience.ON_CALL_STAFF,), "emergency.escalated")
 
 
 def rung_for(number: int) -> Rung:

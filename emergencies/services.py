@@ -36,7 +36,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from bookings.selectors import booking_get_for_user
 from emergencies.errors import EmergencyError
-from emergencies.ladder import Audience, rung_for
+from emergencies.ladder import ON_CALL_ONLY, Audience, rung_for
 from emergencies.models import Emergency, EmergencyResponse, EmergencyStatus, EscalationStep, StepStatus
 from emergencies.selectors import Recipient, emergency_groups, emergency_get_for_user, recipients_for_rung
 from guardiannest.audit.services import audit_record
@@ -246,7 +246,7 @@ def escalation_step_run(*, step_id: int, now: datetime | None = None) -> str:
         return "gone"
     with transaction.atomic():
         # The alert first, then the step: the order acknowledge and resolve take them in too.
-        emergency = Emergency.objects.select_for_update().select_related("raised_by", "booking", "family").get(
+        emergency = Emergency.objects.select_for_update(of=("self",)).select_related("raised_by", "booking", "family").get(
             pk=emergency_id
         )
         step = EscalationStep.objects.select_for_update().get(pk=step_id)
@@ -260,6 +260,9 @@ def escalation_step_run(*, step_id: int, now: datetime | None = None) -> str:
 
         rung = rung_for(step.number)
         recipients = recipients_for_rung(emergency=emergency, rung=rung)
+        if not recipients:
+            # Nobody on this rung (a sitter's SOS outside any booking has no family): page staff at once.
+            recipients = recipients_for_rung(emergency=emergency, rung=ON_CALL_ONLY)
         context = _notify_context(emergency, step.number, now)
         requests = [_request_for(r, emergency=emergency, kind=rung.kind, context=context) for r in recipients]
         notifications = notify_bulk(requests=requests) if requests else []
@@ -319,7 +322,7 @@ def _stop_ladder(emergency: Emergency) -> int:
 
 def _locked_for(emergency_id: UUID, actor: User) -> Emergency:
     visible = emergency_get_for_user(emergency_id=emergency_id, user=actor)  # 404 for anyone else
-    return Emergency.objects.select_for_update().select_related("booking").get(pk=visible.pk)
+    return Emergency.objects.select_for_update(of=("self",)).select_related("booking").get(pk=visible.pk)
 
 
 def emergency_acknowledge(*, emergency_id: UUID, actor: User, now: datetime | None = None) -> Emergency:
