@@ -105,6 +105,7 @@ class EscalationStep(models.Model):
     due_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=StepStatus.choices, default=StepStatus.PENDING)
     sent_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
     notices = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -136,7 +136,7 @@ def emergency_timeline(*, emergency: Emergency) -> list[dict[str, Any]]:
     notices: dict[str, tuple[int, dict[str, Any]]] = {}
     for step in steps:
         state = {"pending": "scheduled"}.get(step.status, step.status)
-        at = step.sent_at or step.due_at
+        at = step.sent_at or step.cancelled_at or step.due_at
         entries.append(
             (at, 1, {"type": "escalation", "at": at, "step": step.number, "rung": step.rung, "status": state,
                      "due_at": step.due_at, "recipients": len(step.notices)})

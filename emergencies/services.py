@@ -255,7 +255,7 @@ def escalation_step_run(*, step_id: int, now: datetime | None = None) -> str:
         if step.due_at > now + CLOCK_SKEW:
             return "not_due"
         if emergency.status != EmergencyStatus.ACTIVE:
-            EscalationStep.objects.filter(pk=step.pk).update(status=StepStatus.CANCELLED)
+            EscalationStep.objects.filter(pk=step.pk).update(status=StepStatus.CANCELLED, cancelled_at=now)
             return StepStatus.CANCELLED
 
         rung = rung_for(step.number)
@@ -314,9 +314,9 @@ def _role_of(user: User) -> str:
     return "staff" if user.is_staff else str(user.role)
 
 
-def _stop_ladder(emergency: Emergency) -> int:
+def _stop_ladder(emergency: Emergency, now: datetime) -> int:
     return EscalationStep.objects.filter(emergency=emergency, status=StepStatus.PENDING).update(
-        status=StepStatus.CANCELLED
+        status=StepStatus.CANCELLED, cancelled_at=now
     )
 
 
@@ -349,7 +349,7 @@ def emergency_acknowledge(*, emergency_id: UUID, actor: User, now: datetime | No
             emergency.acknowledged_at = now
             emergency.acknowledged_by = actor
             emergency.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
-        cancelled = _stop_ladder(emergency)
+        cancelled = _stop_ladder(emergency, now)
         _broadcast(emergency, "emergency.updated", acknowledged_by={"id": str(actor.pk), "role": _role_of(actor)})
         audit_record(
             action="emergency.acknowledged", actor=actor, target=emergency, data={"steps_cancelled": cancelled}
@@ -377,7 +377,7 @@ def emergency_resolve(*, emergency_id: UUID, actor: User, notes: str = "", now: 
         emergency.resolved_by = actor
         emergency.resolution_notes = text
         emergency.save(update_fields=["status", "resolved_at", "resolved_by", "resolution_notes"])
-        cancelled = _stop_ladder(emergency)
+        cancelled = _stop_ladder(emergency, now)
         _broadcast(emergency, "emergency.updated", resolved_by={"id": str(actor.pk), "role": _role_of(actor)})
         audit_record(action="emergency.resolved", actor=actor, target=emergency, data={"steps_cancelled": cancelled})
     return emergency

@@ -34,3 +34,8 @@ def outbox_dir(settings: Any, tmp_path: Path) -> Path:
     """Where the embedded SMS and push twins write, one JSON file per message."""
     settings.OUTBOX_DIR = tmp_path
     return tmp_path
+
+
+# Twilio and FCM on loopback (messaging's stand-ins): the timeline shows what the providers answered.
+from messaging.tests.providers_helpers import _google, _twilio, fcm, twilio  # noqa: E402, F401
+from messaging.tests.chat_helpers import socket_for  # noqa: E402, F401
