@@ -93,7 +93,11 @@ class EmergencyAdmin(ReadOnlyAdmin):
             default=Value(2),
             output_field=IntegerField(),
         )
-        return super().get_queryset(request).annotate(open_rank=rank).order_by("open_rank", "-created_at")
+        rows = self.model._default_manager.get_queryset().annotate(open_rank=rank)
+        return rows.order_by(*self.get_ordering(request))
+
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        return ["open_rank", "-created_at"]
 
     def get_urls(self) -> list[Any]:
         live: list[URLPattern] = [
