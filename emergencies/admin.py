@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models.expressions import Combinable
 from django.http import HttpRequest, HttpResponseNotAllowed, JsonResponse
 from django.urls import URLPattern, path
 from django.utils.html import format_html, format_html_join
@@ -96,7 +97,7 @@ class EmergencyAdmin(ReadOnlyAdmin):
         rows = self.model._default_manager.get_queryset().annotate(open_rank=rank)
         return rows.order_by(*self.get_ordering(request))
 
-    def get_ordering(self, request: HttpRequest) -> list[str]:
+    def get_ordering(self, request: HttpRequest) -> list[str | Combinable]:
         return ["open_rank", "-created_at"]
 
     def get_urls(self) -> list[Any]:
@@ -115,7 +116,7 @@ class EmergencyAdmin(ReadOnlyAdmin):
             return HttpResponseNotAllowed(["POST"])
         if not self.has_view_permission(request):
             return JsonResponse({"detail": "Not allowed."}, status=403)
-        return JsonResponse({"ticket": ticket_issue(user_id=request.user.pk)}, status=201)
+        return JsonResponse({"ticket": ticket_issue(user_id=str(request.user.pk))}, status=201)
 
     def has_respond_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_staff and request.user.has_perm("emergencies.change_emergency"))

@@ -11,9 +11,10 @@ resolves the alert, a new step is due every ``EMERGENCY_ESCALATION_SECONDS``
     t=120 s  on_call_staff  the staff on call (EMERGENCY_ON_CALL_GROUP; every active staff member when empty)
     t=180 s  family_again   ... and so on, until acknowledged or resolved
 
-A step whose rung reaches nobody pages the on-call staff instead. Staff see every SOS live on their sockets from the first second; the on-call
-rung pages them on their phones too. Changing the ladder is changing this
-table: a rung names audiences, the services find the people.
+A step whose rung reaches nobody pages the on-call staff instead. Staff see
+every SOS live on their sockets from the first second; the on-call rung pages
+them on their phones too. Changing the ladder is changing this table: a rung
+names audiences, the services find the people.
 """
 
 from __future__ import annotations

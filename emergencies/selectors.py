@@ -24,9 +24,7 @@ from messaging.selectors.notifications import delivery_list_for_notifications
 
 
 def _visible_to(user: User) -> Q:
-    return (
-        Q(raised_by=user) | Q(family=user) | Q(booking__parent=user) | Q(booking__sitter=user)
-    )
+    return Q(raised_by=user) | Q(family=user) | Q(booking__parent=user) | Q(booking__sitter=user)
 
 
 def emergency_list_for_user(*, user: User) -> QuerySet[Emergency]:
@@ -96,9 +94,7 @@ def recipients_for_rung(*, emergency: Emergency, rung: Rung) -> list[Recipient]:
             family = User.objects.filter(pk=emergency.family_id).first()
             if family is not None:
                 found += [
-                    Recipient(
-                        audience, contact_name=c.name, contact_phone=c.phone, contact_priority=c.priority
-                    )
+                    Recipient(audience, contact_name=c.name, contact_phone=c.phone, contact_priority=c.priority)
                     for c in emergency_contact_list_for_parent(parent=family)
                 ]
         elif audience is Audience.ON_CALL_STAFF:
@@ -128,8 +124,12 @@ def emergency_timeline(*, emergency: Emergency) -> list[dict[str, Any]]:
         (
             emergency.created_at,
             0,
-            {"type": "raised", "at": emergency.created_at, "actor_id": emergency.raised_by_id,
-             "actor_role": _role(emergency.raised_by)},
+            {
+                "type": "raised",
+                "at": emergency.created_at,
+                "actor_id": emergency.raised_by_id,
+                "actor_role": _role(emergency.raised_by),
+            },
         )
     ]
     steps = list(emergency.steps.order_by("number"))
@@ -138,8 +138,19 @@ def emergency_timeline(*, emergency: Emergency) -> list[dict[str, Any]]:
         state = {"pending": "scheduled"}.get(step.status, step.status)
         at = step.sent_at or step.cancelled_at or step.due_at
         entries.append(
-            (at, 1, {"type": "escalation", "at": at, "step": step.number, "rung": step.rung, "status": state,
-                     "due_at": step.due_at, "recipients": len(step.notices)})
+            (
+                at,
+                1,
+                {
+                    "type": "escalation",
+                    "at": at,
+                    "step": step.number,
+                    "rung": step.rung,
+                    "status": state,
+                    "due_at": step.due_at,
+                    "recipients": len(step.notices),
+                },
+            )
         )
         for notice in step.notices:
             notices[str(notice["notification_id"])] = (step.number, notice)
@@ -163,8 +174,16 @@ def emergency_timeline(*, emergency: Emergency) -> list[dict[str, Any]]:
         entries.append((delivery["created_at"], 2, entry))
     for response in emergency.responses.select_related("actor").order_by("created_at", "pk"):
         entries.append(
-            (response.created_at, 3, {"type": response.action, "at": response.created_at,
-                                      "actor_id": response.actor_id, "actor_role": response.actor_role})
+            (
+                response.created_at,
+                3,
+                {
+                    "type": response.action,
+                    "at": response.created_at,
+                    "actor_id": response.actor_id,
+                    "actor_role": response.actor_role,
+                },
+            )
         )
     entries.sort(key=lambda item: (item[0], item[1]))
     return [entry for _, _, entry in entries]

@@ -38,7 +38,7 @@ from bookings.selectors import booking_get_for_user
 from emergencies.errors import EmergencyError
 from emergencies.ladder import ON_CALL_ONLY, Audience, rung_for
 from emergencies.models import Emergency, EmergencyResponse, EmergencyStatus, EscalationStep, StepStatus
-from emergencies.selectors import Recipient, emergency_groups, emergency_get_for_user, recipients_for_rung
+from emergencies.selectors import Recipient, emergency_get_for_user, emergency_groups, recipients_for_rung
 from guardiannest.audit.services import audit_record
 from guardiannest.errors import ApplicationError, invalid, invalid_fields
 from guardiannest.fields import LATITUDE_LIMIT, LONGITUDE_LIMIT
@@ -151,10 +151,8 @@ def sos_raise(
         raise invalid_fields(errors)
     text = clean_text(message or "", max_length=MESSAGE_MAX, field="message")
     booking = booking_get_for_user(booking_id=booking_id, user=actor) if booking_id is not None else None
-    if booking is not None:
-        family_id = booking.parent_id
-    else:
-        family_id = actor.pk if actor.role == Role.PARENT else None
+    # The family told: the booking's, else the raising parent's own; a sitter outside any booking has none.
+    family_id = booking.parent_id if booking is not None else (actor.pk if actor.role == Role.PARENT else None)
 
     with transaction.atomic():
         _serialise_raises(actor.pk, device)
@@ -246,8 +244,10 @@ def escalation_step_run(*, step_id: int, now: datetime | None = None) -> str:
         return "gone"
     with transaction.atomic():
         # The alert first, then the step: the order acknowledge and resolve take them in too.
-        emergency = Emergency.objects.select_for_update(of=("self",)).select_related("raised_by", "booking", "family").get(
-            pk=emergency_id
+        emergency = (
+            Emergency.objects.select_for_update(of=("self",))
+            .select_related("raised_by", "booking", "family")
+            .get(pk=emergency_id)
         )
         step = EscalationStep.objects.select_for_update().get(pk=step_id)
         if step.status != StepStatus.PENDING:

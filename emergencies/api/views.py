@@ -69,7 +69,8 @@ class TimelineEntrySerializer(serializers.Serializer):
     rung = serializers.CharField(required=False, help_text="The ladder's rung: raised, family_again, on_call_staff.")
     status = serializers.CharField(
         required=False,
-        help_text="escalation: scheduled, sent, cancelled; delivery: queued, sending, sent, delivered, failed, skipped.",
+        help_text="escalation: scheduled, sent, cancelled; "
+        "delivery: queued, sending, sent, delivered, failed, skipped.",
     )
     due_at = serializers.DateTimeField(required=False)
     recipients = serializers.IntegerField(required=False)

@@ -37,5 +37,5 @@ def outbox_dir(settings: Any, tmp_path: Path) -> Path:
 
 
 # Twilio and FCM on loopback (messaging's stand-ins): the timeline shows what the providers answered.
-from messaging.tests.providers_helpers import _google, _twilio, fcm, twilio  # noqa: E402, F401
 from messaging.tests.chat_helpers import socket_for  # noqa: E402, F401
+from messaging.tests.providers_helpers import _google, _twilio, fcm, twilio  # noqa: E402, F401

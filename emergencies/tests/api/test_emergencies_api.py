@@ -1,4 +1,4 @@
-"""POST/GET emergencies, acknowledge and resolve through HTTP: status codes, shapes, and refusals that change nothing."""
+"""POST/GET emergencies, acknowledge and resolve over HTTP: status codes, shapes, refusals that change nothing."""
 
 from __future__ import annotations
 
@@ -172,4 +172,3 @@ def test_the_schema_describes_every_emergency_endpoint(api: APIClient) -> None:
     assert "post" in paths["/api/v1/emergencies/{emergency_id}/acknowledge"]
     assert "post" in paths["/api/v1/emergencies/{emergency_id}/resolve"]
     assert "timeline" in schema["components"]["schemas"]["EmergencyDetail"]["properties"]
-

@@ -9,7 +9,7 @@ import pytest
 from accounts.models import EmergencyContact, User
 from emergencies.models import EmergencyResponse, EmergencyStatus
 from emergencies.selectors import emergency_timeline
-from emergencies.services import emergency_acknowledge, emergency_resolve, emergencies_export, escalation_step_run
+from emergencies.services import emergencies_export, emergency_acknowledge, emergency_resolve, escalation_step_run
 from emergencies.tests.factories import Family, deliveries_of, raise_sos, step
 from guardiannest.errors import ApplicationError
 from guardiannest.registries import gdpr_exporters
@@ -120,7 +120,9 @@ def test_the_gdpr_export_holds_the_alerts_raised_and_the_answers_given(booked: F
     assert [(e["id"], e["message"], e["latitude"]) for e in raised] == [(str(emergency.pk), "Help", "52.520008")]
     assert emergencies_export(booked.parent) == {
         "raised": [],
-        "responses": [{"emergency_id": str(emergency.pk), "action": "acknowledged", "at": emergency_export_time(booked)}],
+        "responses": [
+            {"emergency_id": str(emergency.pk), "action": "acknowledged", "at": emergency_export_time(booked)}
+        ],
     }
 
 

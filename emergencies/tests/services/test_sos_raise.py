@@ -101,7 +101,11 @@ def test_a_sitter_outside_any_booking_pages_the_on_call_staff_at_once(sitter: Us
 
     assert emergency.family_id is None
     [notice] = step(emergency, 0).notices
-    assert notice == {"notification_id": notice["notification_id"], "audience": "on_call_staff", "user_id": str(staff.pk)}
+    assert notice == {
+        "notification_id": notice["notification_id"],
+        "audience": "on_call_staff",
+        "user_id": str(staff.pk),
+    }
 
 
 def test_a_repeat_from_the_same_device_within_the_window_is_the_same_alert(booked: Family, settings: Any) -> None:
