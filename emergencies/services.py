@@ -258,6 +258,13 @@ def escalation_step_run(*, step_id: int, now: datetime | None = None) -> str:
             EscalationStep.objects.filter(pk=step.pk).update(status=StepStatus.CANCELLED, cancelled_at=now)
             return StepStatus.CANCELLED
 
+        # The claim: one conditional update. Under the locks above it always wins; it would also stop a
+        # second sender that took no lock, since a racing UPDATE re-checks the status once the first commits.
+        claimed = EscalationStep.objects.filter(pk=step.pk, status=StepStatus.PENDING).update(
+            status=StepStatus.SENT, sent_at=now
+        )
+        if claimed != 1:
+            return StepStatus.SENT
         rung = rung_for(step.number)
         recipients = recipients_for_rung(emergency=emergency, rung=rung)
         if not recipients:
@@ -266,10 +273,8 @@ def escalation_step_run(*, step_id: int, now: datetime | None = None) -> str:
         context = _notify_context(emergency, step.number, now)
         requests = [_request_for(r, emergency=emergency, kind=rung.kind, context=context) for r in recipients]
         notifications = notify_bulk(requests=requests) if requests else []
-        step.notices = [_notice(r, n.pk) for r, n in zip(recipients, notifications, strict=True)]
-        step.status = StepStatus.SENT
-        step.sent_at = now
-        step.save(update_fields=["notices", "status", "sent_at"])
+        notices = [_notice(r, n.pk) for r, n in zip(recipients, notifications, strict=True)]
+        EscalationStep.objects.filter(pk=step.pk).update(notices=notices)
         if step.number < settings.EMERGENCY_ESCALATION_MAX_STEPS:
             _schedule(emergency, step.number + 1, now + timedelta(seconds=settings.EMERGENCY_ESCALATION_SECONDS))
         if step.number > 0:
