@@ -85,3 +85,24 @@ def _repeat(parent: User) -> tuple[int, int]:
     client = client_for(parent)
     first = client.post("/api/v1/emergencies", PLACE, format="json").status_code
     return first, client.post("/api/v1/emergencies", PLACE, format="json").status_code
+
+
+async def test_the_admin_pages_socket_receives_every_sos(socket_for: SocketFor, parent: User, staff_client: Any) -> None:
+    """What admin-live.js does: a ticket from the admin session (password + OTP), then the staff socket."""
+    from channels.routing import URLRouter
+
+    from guardiannest.realtime.middleware import origin_and_ticket
+    from guardiannest.realtime.routing import websocket_urlpatterns
+
+    response = await database_sync_to_async(staff_client.post)("/admin/emergencies/emergency/live-ticket/")
+    assert response.status_code == 201
+    page = WebsocketCommunicator(
+        origin_and_ticket(URLRouter(websocket_urlpatterns)), f"/ws/v1?ticket={response.json()['ticket']}"
+    )
+    assert (await page.connect())[0]
+
+    raised = await _post(parent, "/api/v1/emergencies", PLACE, 201)
+
+    envelope = await page.receive_json_from(timeout=5)
+    assert envelope["type"] == "emergency.raised" and envelope["data"]["id"] == raised["id"]
+    await page.disconnect()
