@@ -87,7 +87,7 @@ def _repeat(parent: User) -> tuple[int, int]:
     return first, client.post("/api/v1/emergencies", PLACE, format="json").status_code
 
 
-async def test_the_admin_pages_socket_receives_every_sos(socket_for: SocketFor, parent: User, staff_client: Any) -> None:
+async def test_the_admin_pages_socket_receives_every_sos(parent: User, staff_client: Any) -> None:
     """What admin-live.js does: a ticket from the admin session (password + OTP), then the staff socket."""
     from channels.routing import URLRouter
 
