@@ -195,7 +195,7 @@ def _display_name(user: User) -> str:
     return " ".join(part for part in (user.first_name, user.last_name) if part) or "Someone"
 
 
-def _notify_context(emergency: Emergency, number: int, now: datetime) -> dict[str, Any]:
+def _notify_context(emergency: Emergency, number: int) -> dict[str, Any]:
     raised_by = emergency.raised_by
     return {
         "emergency_id": str(emergency.pk),
@@ -206,7 +206,6 @@ def _notify_context(emergency: Emergency, number: int, now: datetime) -> dict[st
         "map_url": osm_url(emergency),
         "link": f"{settings.FRONTEND_URL}/emergencies/{emergency.pk}",
         "step": number,
-        "minutes": max(int((now - emergency.created_at).total_seconds() // 60), 0),
     }
 
 
@@ -270,7 +269,7 @@ def escalation_step_run(*, step_id: int, now: datetime | None = None) -> str:
         if not recipients:
             # Nobody on this rung (a sitter's SOS outside any booking has no family): page staff at once.
             recipients = recipients_for_rung(emergency=emergency, rung=ON_CALL_ONLY)
-        context = _notify_context(emergency, step.number, now)
+        context = _notify_context(emergency, step.number)
         requests = [_request_for(r, emergency=emergency, kind=rung.kind, context=context) for r in recipients]
         notifications = notify_bulk(requests=requests) if requests else []
         notices = [_notice(r, n.pk) for r, n in zip(recipients, notifications, strict=True)]
