@@ -455,6 +455,7 @@ SPECTACULAR_SETTINGS = {
         "FileStatusEnum": "files.models.FileStatus.choices",
         "SitterCheckKindEnum": "sitters.models.CheckKind.choices",
         "CertificationKindEnum": "sitters.models.CertificationKind.choices",
+        "EmergencyStatusEnum": "emergencies.models.EmergencyStatus.choices",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
