@@ -53,6 +53,7 @@ NOTES_MAX = 4000
 CLOCK_SKEW = timedelta(seconds=2)  # between the web process, beat and the workers
 REDRIVE_GRACE = timedelta(seconds=10)  # a step due this long without its task running lost its task
 REDRIVE_BATCH = 200
+ETA_LIMIT = timedelta(minutes=15)
 SIX_PLACES = Decimal("0.000001")
 
 
@@ -80,9 +81,16 @@ def _broadcast(emergency: Emergency, event_type: str, **extra: Any) -> None:
 
 
 def _step_enqueue(step_id: int, due_at: datetime) -> None:
-    """Send a step's task to the critical queue for its due time; a failed publish is left to the re-drive."""
+    """Send a step's task to the critical queue for its due time; a failed publish is left to the re-drive.
+
+    A step due later than :data:`ETA_LIMIT` is left to the re-drive too: a
+    broker ETA near the visibility timeout is delivered twice (harmless, the
+    claim decides, but pointless).
+    """
     from emergencies.tasks import escalation_step_run_task
 
+    if due_at - timezone.now() > ETA_LIMIT:
+        return
     try:
         escalation_step_run_task.apply_async(args=(step_id,), eta=due_at)
     except Exception:

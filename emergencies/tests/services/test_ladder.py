@@ -165,3 +165,17 @@ def test_the_redrive_leaves_a_just_due_step_to_its_own_task(booked: Family) -> N
     assert escalation_redrive(now=emergency.created_at + REDRIVE_GRACE - timedelta(seconds=1)) == 0
     assert step(emergency, 0).status == StepStatus.PENDING
     assert escalation_redrive(now=emergency.created_at + REDRIVE_GRACE) == 1
+
+
+def test_a_far_step_is_left_to_the_redrive_instead_of_a_broker_eta(
+    booked: Family, settings: Any, broker: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.EMERGENCY_ESCALATION_SECONDS = 3600
+    emergency = raise_sos(booked.sitter, booked.booking)
+    broker.purge()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        escalation_step_run(step_id=step(emergency, 0).pk)
+
+    assert [m["task"] for m in broker.messages("critical")].count("emergencies.escalation_step_run") == 0
+    assert escalation_redrive(now=emergency.created_at + timedelta(seconds=3600 + 20)) == 1
