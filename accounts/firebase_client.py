@@ -259,6 +259,8 @@ class FcmPush:
     image: str | None = None
     apns_category: str | None = None
     buttons: tuple[tuple[str, str], ...] = ()
+    # Delivered at once, waking a dozing device: Android "high", APNs priority 10, web push Urgency high.
+    high_priority: bool = False
 
 
 class FcmFailure(Exception):
@@ -281,12 +283,13 @@ def _fcm_message(push: FcmPush) -> messaging.Message:
         data=dict(push.data),
         android=messaging.AndroidConfig(
             collapse_key=push.collapse_id,
+            priority="high" if push.high_priority else None,
             notification=messaging.AndroidNotification(
                 image=image, click_action=push.android_click_action, tag=push.collapse_id
             ),
         ),
         apns=messaging.APNSConfig(
-            headers={"apns-collapse-id": push.collapse_id},
+            headers={"apns-collapse-id": push.collapse_id, **({"apns-priority": "10"} if push.high_priority else {})},
             payload=messaging.APNSPayload(
                 aps=messaging.Aps(
                     category=push.apns_category,
@@ -298,6 +301,7 @@ def _fcm_message(push: FcmPush) -> messaging.Message:
             fcm_options=messaging.APNSFCMOptions(image=image) if image else None,
         ),
         webpush=messaging.WebpushConfig(
+            headers={"Urgency": "high"} if push.high_priority else None,
             notification=messaging.WebpushNotification(
                 title=push.title,
                 body=push.body,

@@ -28,4 +28,28 @@ class EmergenciesConfig(AppConfig):
                 priority="high",
                 queue=QUEUE_CRITICAL,
             ),
+            # A rung of the escalation ladder (emergencies/ladder.py): nobody has answered yet.
+            Kind(
+                "emergency.escalated",
+                Category.EMERGENCY,
+                frozenset({Channel.EMAIL, Channel.PUSH, Channel.SMS}),
+                required=("emergency_id", "raised_by"),
+                data_keys=("emergency_id", "booking_id"),
+                priority="high",
+                queue=QUEUE_CRITICAL,
+            ),
         )
+
+        # The tasks module is imported so the worker registers its tasks whatever autodiscovery looks at;
+        # beat re-drives ladder steps whose task was lost (a dead worker, a Redis restart).
+        from django.conf import settings
+
+        from emergencies import tasks  # noqa: F401
+        from emergencies.services import emergencies_export
+        from guardiannest.registries import beat_entries, gdpr_exporters
+
+        beat_entries.register(
+            "emergencies-escalation-redrive",
+            {"task": "emergencies.escalation_redrive", "schedule": float(settings.EMERGENCY_REDRIVE_SECONDS)},
+        )
+        gdpr_exporters.register("emergencies", emergencies_export)

@@ -1,8 +1,9 @@
 """The embedded default's background jobs: a Celery worker and beat in this process.
 
 With no Redis configured the broker is kombu's in-memory transport, which only
-reaches consumers in the same process, so ``manage.py serve`` starts a worker
-thread and a beat thread beside the web server. Delayed tasks (countdown, ETA)
+reaches consumers in the same process, so ``manage.py serve`` starts worker
+threads (one for the ``default`` queue, one of its own for ``critical``) and a
+beat thread beside the web server. Delayed tasks (countdown, ETA)
 and periodic tasks run as they would in production, and a task's broadcast
 reaches websockets through the same in-memory channel layer. Production runs
 ``celery worker`` and ``celery beat`` as their own processes instead.
@@ -25,29 +26,28 @@ logger = structlog.get_logger(__name__)
 
 @dataclass
 class EmbeddedJobs:
-    worker: WorkController
-    worker_thread: threading.Thread
+    workers: list[tuple[WorkController, threading.Thread]]
     beat: Any  # celery.beat._Threaded, a Thread with stop()
+
+    @property
+    def worker(self) -> WorkController:
+        """The worker of the first lane (the one consuming ``queues``)."""
+        return self.workers[0][0]
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.beat is not None:
             self.beat.stop()
-        self.worker.stop(in_sighandler=False)
-        self.worker_thread.join(timeout)
+        for worker, _ in self.workers:
+            worker.stop(in_sighandler=False)
+        for _, thread in self.workers:
+            thread.join(timeout)
 
 
-def start(app: Celery, *, queues: list[str], schedule_file: Path | None) -> EmbeddedJobs:
-    """Start a solo-pool worker consuming ``queues`` and, with a schedule file, beat.
-
-    Celery's worker looks tasks up on the process's default app (its timer
-    thread runs delayed tasks), so ``app`` becomes the default: one app per
-    process, as with any worker.
-    """
-    app.set_default()
+def _worker_start(app: Celery, *, queues: list[str], name: str) -> tuple[WorkController, threading.Thread]:
     worker = app.WorkController(
         concurrency=1,
         pool_cls="solo",
-        hostname="embedded@localhost",
+        hostname=f"{name}@localhost",
         queues=queues,
         without_heartbeat=True,
         without_mingle=True,
@@ -60,11 +60,28 @@ def start(app: Celery, *, queues: list[str], schedule_file: Path | None) -> Embe
         app.set_current()
         worker.start()
 
-    worker_thread = threading.Thread(target=run_worker, name="celery-embedded-worker", daemon=True)
-    worker_thread.start()
+    thread = threading.Thread(target=run_worker, name=f"celery-{name}-worker", daemon=True)
+    thread.start()
+    return worker, thread
+
+
+def start(
+    app: Celery, *, queues: list[str], schedule_file: Path | None, dedicated: list[str] | None = None
+) -> EmbeddedJobs:
+    """Start a solo-pool worker consuming ``queues``, one more per ``dedicated`` queue, and, with a schedule file, beat.
+
+    A dedicated queue has a worker thread of its own, as it has its own worker
+    process in production (compose.yaml): a task there never waits behind a
+    long run of tasks on the others. Celery's worker looks tasks up on the
+    process's default app (its timer thread runs delayed tasks), so ``app``
+    becomes the default: one app per process, as with any worker.
+    """
+    app.set_default()
+    workers = [_worker_start(app, queues=queues, name="embedded")]
+    workers += [_worker_start(app, queues=[queue], name=f"embedded-{queue}") for queue in dedicated or ()]
     beat = beat_start(app, schedule_file=schedule_file) if schedule_file is not None else None
-    logger.info("embedded_jobs_started", queues=queues, beat=beat is not None)
-    return EmbeddedJobs(worker=worker, worker_thread=worker_thread, beat=beat)
+    logger.info("embedded_jobs_started", queues=queues, dedicated=dedicated or [], beat=beat is not None)
+    return EmbeddedJobs(workers=workers, beat=beat)
 
 
 def beat_start(app: Celery, *, schedule_file: Path) -> Any:

@@ -452,6 +452,7 @@ SPECTACULAR_SETTINGS = {
         "SitterCheckKindEnum": "sitters.models.CheckKind.choices",
         "CertificationKindEnum": "sitters.models.CertificationKind.choices",
         "BookingStatusEnum": "bookings.models.BookingStatus.choices",
+        "EmergencyStatusEnum": "emergencies.models.EmergencyStatus.choices",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -670,6 +671,18 @@ BOOKING_DISPUTE_WINDOW_HOURS: int = env.int("BOOKING_DISPUTE_WINDOW_HOURS", defa
 BOOKING_FAMILY_DATA_HOURS_BEFORE: int = env.int("BOOKING_FAMILY_DATA_HOURS_BEFORE", default=2)
 # How many sitters one request may go to at once (API.md: 2-5); the first to accept wins.
 BOOKING_REQUEST_MAX_SITTERS = 5
+
+# --- emergencies (emergencies/) -----------------------------------------------------------------
+# A second SOS from the same signed-in device within this many seconds answers the first alert (200).
+EMERGENCY_DEDUPE_SECONDS: int = env.int("EMERGENCY_DEDUPE_SECONDS", default=120)
+# The escalation ladder (emergencies/ladder.py): seconds between rungs while nobody acknowledges,
+# and how many escalations at most (the ladder repeats its rungs until then).
+EMERGENCY_ESCALATION_SECONDS: int = env.int("EMERGENCY_ESCALATION_SECONDS", default=60)
+EMERGENCY_ESCALATION_MAX_STEPS: int = env.int("EMERGENCY_ESCALATION_MAX_STEPS", default=30)
+# Staff on call: active staff in this group (Django auth group); every active staff member when it is empty.
+EMERGENCY_ON_CALL_GROUP: str = env.str("EMERGENCY_ON_CALL_GROUP", default="On call")
+# Beat re-drives due steps whose task was lost this often (seconds).
+EMERGENCY_REDRIVE_SECONDS: float = env.float("EMERGENCY_REDRIVE_SECONDS", default=15.0)
 
 # --- observability -------------------------------------------------------------------------
 

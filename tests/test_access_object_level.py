@@ -28,6 +28,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, get_resolver, path, re_path
 
 from bookings.tests import access_cases as access_cases_bookings
+from emergencies.tests import access_cases as access_cases_emergencies
 from payments.tests import access_cases as access_cases_payments
 from sitters.tests import access_cases_calendar, access_cases_profile, access_cases_public, access_cases_verification
 
@@ -287,6 +288,7 @@ for _module in (
     access_cases_verification,
     access_cases_payments,
     access_cases_bookings,
+    access_cases_emergencies,
 ):
     CASES.update(_module.CASES)
 

@@ -277,3 +277,23 @@ def test_the_demo_parent_follows_a_booking_in_progress(server: str) -> None:
         "cancelled",
         "disputed",
     }
+
+
+def test_an_sos_goes_out_from_the_embedded_critical_worker(server: str) -> None:
+    """The embedded default's own worker thread for the critical queue runs the ladder's first step and
+    sends its messages: the alert's timeline shows them sent (written to var/outbox)."""
+    parent = login(server, "parent.anna@guardiannest.demo")
+    status, raised = call(server, "/api/v1/emergencies", {"latitude": 52.52, "longitude": 13.405}, token=parent)
+    assert status == 201, raised
+    assert call(server, "/api/v1/emergencies", {"latitude": 52.52, "longitude": 13.405}, token=parent)[0] == 200
+
+    deadline, deliveries = time.monotonic() + 20, []
+    while time.monotonic() < deadline:
+        detail = call(server, f"/api/v1/emergencies/{raised['id']}", token=parent)[1]  # type: ignore[index]
+        deliveries = [e for e in detail["timeline"] if e["type"] == "delivery"]  # type: ignore[index]
+        if deliveries and all(e["status"] == "sent" for e in deliveries):
+            break
+        time.sleep(0.2)
+    assert deliveries and {(e["audience"], e["channel"], e["status"]) for e in deliveries} == {
+        ("contacts", "sms", "sent")
+    }

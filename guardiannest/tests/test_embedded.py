@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -55,4 +57,49 @@ async def test_delayed_and_periodic_tasks_reach_a_socket_in_process(parent: User
     finally:
         await sync_to_async(jobs.stop)()
         await socket.disconnect()
+        celery_state.set_default_app(previous_default)
+
+
+lane_app = Celery("embedded-lanes-test", broker="memory://", set_as_current=False)
+lane_app.conf.update(
+    task_default_queue="default",
+    task_serializer="json",
+    accept_content=["json"],
+    task_routes={"tests.lane_urgent": {"queue": "critical"}},
+)
+_release_bulk = threading.Event()
+_urgent_ran = threading.Event()
+
+
+@lane_app.task(name="tests.lane_bulk")
+def lane_bulk() -> None:
+    _release_bulk.wait(20)  # a long batch job holding the default worker
+
+
+@lane_app.task(name="tests.lane_urgent")
+def lane_urgent() -> None:
+    _urgent_ran.set()
+
+
+def test_a_dedicated_queue_has_a_worker_thread_of_its_own(tmp_path: Path) -> None:
+    """``manage.py serve`` gives the critical queue its own worker: a task there never waits behind the default one."""
+    previous_default = celery_state.default_app
+    jobs = embedded.start(lane_app, queues=["default"], dedicated=["critical"], schedule_file=None)
+    try:
+        # given the default worker busy with a long job, and more waiting behind it
+        for _ in range(3):
+            lane_bulk.apply_async()
+        time.sleep(0.5)
+        # when an urgent task is sent to the dedicated queue
+        lane_urgent.apply_async()
+        # then it runs while the default worker is still busy
+        assert _urgent_ran.wait(10)
+        assert not _release_bulk.is_set()
+        assert [worker.hostname for worker, _ in jobs.workers] == [
+            "embedded@localhost",
+            "embedded-critical@localhost",
+        ]
+    finally:
+        _release_bulk.set()
+        jobs.stop()
         celery_state.set_default_app(previous_default)

@@ -30,7 +30,25 @@ class Notification(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        help_text="Who it is for; empty for someone without an account (a family's emergency contact).",
+    )
+    # Someone without an account is reached at the addresses a user gave for them: the row is that
+    # user's data (erased with their account) and shows in nobody's in-app list.
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="For a contact without an account: the user who gave their addresses.",
+    )
+    recipient_name = EncryptedTextField(blank=True, help_text="A contact's name (no account).")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -54,10 +72,14 @@ class Notification(models.Model):
             models.CheckConstraint(
                 condition=models.Q(category__in=[c.value for c in Category]), name="messaging_notif_category_valid"
             ),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | models.Q(on_behalf_of__isnull=False),
+                name="messaging_notif_has_recipient",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} → {self.user_id}"
+        return f"{self.kind} → {self.user_id or 'a contact of ' + str(self.on_behalf_of_id)}"
 
 
 class Delivery(models.Model):

@@ -70,6 +70,7 @@ class PushMessage:
     image_url: str = ""
     actions: tuple[PushAction, ...] = ()
     platform: str = "android"  # ios | android | web
+    priority: str = "normal"  # "high" wakes a sleeping phone at once (emergencies); "normal" may be batched
 
 
 class EmailProvider(Protocol):

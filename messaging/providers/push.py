@@ -89,6 +89,7 @@ def fcm_push(message: PushMessage, *, idempotency_key: str) -> FcmPush:
         image=message.image_url or None,
         apns_category=_category(message),
         buttons=tuple((action.id, action.title) for action in message.actions),
+        high_priority=message.priority == "high",
     )
 
 

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 
 from guardiannest.errors import not_found
 from messaging.kinds import MANDATORY_CATEGORIES, NEVER, OPT_IN_CATEGORIES, Category, Channel
-from messaging.models.notifications import Notification, NotificationPreference
+from messaging.models.notifications import Delivery, Notification, NotificationPreference
 
 Preferences = dict[str, dict[str, bool]]
 
@@ -73,3 +73,44 @@ def notification_get_for_user(*, notification_id: UUID, user: Any) -> Notificati
     if notification is None:
         raise not_found()
     return notification
+
+
+def delivery_list_for_notifications(*, notification_ids: Iterable[Any]) -> list[dict[str, Any]]:
+    """Every outbox row of these notifications, oldest first: each attempt's channel and provider status.
+
+    For an app that keeps its own record of what it sent (an emergency's
+    timeline); the address and the message stay here.
+    """
+    ids = list(notification_ids)
+    if not ids:
+        return []
+    rows = Delivery.objects.filter(notification_id__in=ids).order_by("created_at", "delivery_key")
+    return [
+        {
+            "id": str(row.pk),
+            "notification_id": str(row.notification_id),
+            "channel": row.channel,
+            "status": row.status,
+            "attempts": row.attempts,
+            "provider": row.provider,
+            "provider_id": row.provider_id,
+            "error": row.last_error,
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+            "sent_at": row.sent_at,
+        }
+        for row in rows.only(
+            "id",
+            "notification_id",
+            "channel",
+            "status",
+            "attempts",
+            "provider",
+            "provider_id",
+            "last_error",
+            "created_at",
+            "updated_at",
+            "sent_at",
+            "delivery_key",
+        )
+    ]

@@ -117,6 +117,7 @@ def _message(delivery: Delivery) -> EmailMessage | SmsMessage | PushMessage:
         image_url=payload.get("image_url", ""),
         actions=tuple(PushAction(id=a["id"], title=a["title"]) for a in payload.get("actions") or ()),
         platform=payload.get("platform", "android"),
+        priority=payload.get("priority", "normal"),
     )
 
 

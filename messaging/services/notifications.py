@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -108,8 +109,30 @@ def notification_render(*, kind: Kind, user: Any, context: Mapping[str, Any], ch
 
 
 @dataclass(frozen=True)
+class Contact:
+    """Someone without an account, reached at the addresses a user gave for them (an emergency contact).
+
+    Only kinds that cannot be switched off reach a contact (they never chose
+    anything, and must never get marketing), by SMS and email only: a contact
+    has no app. The number is used as given: the user who gave it vouches for it.
+    """
+
+    name: str
+    on_behalf_of: Any  # the user who gave the addresses
+    phone: str = ""
+    email: str = ""
+    language: str = ""
+    pk: None = None
+    is_active: bool = True
+
+    @property
+    def first_name(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
 class NotifyRequest:
-    user: Any
+    user: Any  # a user, or a :class:`Contact`
     kind: str
     context: Mapping[str, Any]
     actor: Any = None
@@ -123,9 +146,19 @@ def channels_for(*, kind: Kind, preferences: Preferences) -> set[Channel]:
     return {channel for channel in kind.channels if wanted[channel.value]}
 
 
+def _contact_channels(kind: Kind, contact: Contact) -> set[Channel]:
+    if kind.can_disable:
+        raise ValueError(f"notify({kind.name}): only kinds that cannot be switched off reach a contact")
+    reachable = {Channel.SMS} if contact.phone else set()
+    reachable |= {Channel.EMAIL} if contact.email else set()
+    return set(kind.channels) & reachable
+
+
 def _sms_address(user: Any, verified: set[tuple[Any, str]]) -> tuple[str, str]:
-    """(phone, why not): an SMS only goes to the number the account proved is its own."""
+    """(phone, why not): an SMS only goes to the number the account proved is its own (a contact's as given)."""
     phone = getattr(user, "phone", "") or ""
+    if isinstance(user, Contact):
+        return phone, "" if phone else "no phone number"
     if not phone:
         return "", "no phone number"
     if (user.pk, phone) not in verified:
@@ -216,16 +249,24 @@ def notify_bulk(*, requests: Sequence[NotifyRequest]) -> list[Notification]:
     kinds = [get_kind(request.kind) for request in requests]
     for request, kind in zip(requests, kinds, strict=True):
         _check_context(kind, request.context)
-    optional_users = {request.user.pk for request, kind in zip(requests, kinds, strict=True) if kind.can_disable}
+    optional_users = {
+        request.user.pk
+        for request, kind in zip(requests, kinds, strict=True)
+        if kind.can_disable and not isinstance(request.user, Contact)
+    }
     overrides = preference_overrides_for_users(user_ids=optional_users) if optional_users else {}
 
     plans: list[tuple[NotifyRequest, Kind, set[Channel]]] = []
     for request, kind in zip(requests, kinds, strict=True):
+        if isinstance(request.user, Contact):
+            plans.append((request, kind, _contact_channels(kind, request.user)))
+            continue
         preferences = effective_preferences(overrides.get(request.user.pk))
         plans.append((request, kind, channels_for(kind=kind, preferences=preferences)))
-    push_users = {request.user.pk for request, _, channels in plans if Channel.PUSH in channels}
+    accounts = [(request, channels) for request, _, channels in plans if not isinstance(request.user, Contact)]
+    push_users = {request.user.pk for request, channels in accounts if Channel.PUSH in channels}
     targets = push_targets_for_users(user_ids=push_users) if push_users else {}
-    sms_users = {request.user.pk for request, _, channels in plans if Channel.SMS in channels}
+    sms_users = {request.user.pk for request, channels in accounts if Channel.SMS in channels}
     verified_phones = verified_phones_for_users(user_ids=sms_users) if sms_users else set()
 
     now = timezone.now()
@@ -236,8 +277,11 @@ def notify_bulk(*, requests: Sequence[NotifyRequest]) -> list[Notification]:
         data = {key: str(request.context[key]) for key in kind.data_keys if request.context.get(key) is not None}
         if request.context.get("image_url"):
             data["image_url"] = str(request.context["image_url"])
+        contact = request.user if isinstance(request.user, Contact) else None
         notification = Notification(
-            user=request.user,
+            user=None if contact else request.user,
+            on_behalf_of=contact.on_behalf_of if contact else None,
+            recipient_name=contact.name if contact else "",
             actor=request.actor if getattr(request.actor, "pk", None) else None,
             kind=kind.name,
             category=kind.category.value,
@@ -264,6 +308,8 @@ def notify_bulk(*, requests: Sequence[NotifyRequest]) -> list[Notification]:
         if queued:
             transaction.on_commit(partial(delivery_enqueue, deliveries=queued))
         for notification in notifications:
+            if notification.user_id is None:
+                continue  # a contact has no app
             broadcast_on_commit(
                 [user_group(notification.user_id)], "notification.created", notification_event_data(notification)
             )
@@ -330,7 +376,7 @@ def notifications_export(user: Any) -> dict[str, Any]:
 
 def notifications_erase(user: Any) -> None:
     """Account deletion: the inbox, the outbox rows (addresses, rendered messages) and preferences go."""
-    deleted, _ = Notification.objects.filter(user=user).delete()
+    deleted, _ = Notification.objects.filter(Q(user=user) | Q(on_behalf_of=user)).delete()
     Notification.objects.filter(actor=user).update(actor=None)
     NotificationPreference.objects.filter(user=user).delete()
     audit_record(action="notification.erased", target=user, data={"notifications": deleted})

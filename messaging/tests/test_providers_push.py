@@ -191,3 +191,17 @@ def test_a_missing_credentials_file_is_temporary_until_it_is_fixed(fcm: GoogleSt
         FcmPushProvider().send_push(_rich(), idempotency_key="delivery-12")
 
     assert fcm.sends == []
+
+
+def test_a_high_priority_push_wakes_the_device_on_every_platform(fcm: GoogleStandIn) -> None:
+    FcmPushProvider().send_push(_rich(priority="high"), idempotency_key="delivery-sos")
+    FcmPushProvider().send_push(_rich(), idempotency_key="delivery-normal")
+
+    urgent, normal = (r.json()["message"] for r in fcm.sends)
+    assert urgent["android"]["priority"] == "high"
+    assert urgent["apns"]["headers"]["apns-priority"] == "10"
+    assert urgent["webpush"]["headers"] == {"Urgency": "high"}
+    # an ordinary push leaves each platform its default
+    assert "priority" not in normal["android"]
+    assert "apns-priority" not in normal["apns"]["headers"]
+    assert "headers" not in normal["webpush"]

@@ -30,8 +30,13 @@ class Command(BaseCommand):
         if settings.CELERY_EMBEDDED:
             from guardiannest.celery import app
 
+            # The critical queue (SOS and escalation) has a worker thread of its own, as it has its own
+            # worker process in production: an SOS never waits behind bulk email.
             jobs = embedded.start(
-                app, queues=[QUEUE_DEFAULT, QUEUE_CRITICAL], schedule_file=settings.VAR_DIR / "celerybeat-schedule"
+                app,
+                queues=[QUEUE_DEFAULT],
+                dedicated=[QUEUE_CRITICAL],
+                schedule_file=settings.VAR_DIR / "celerybeat-schedule",
             )
         try:
             uvicorn.run(

@@ -259,3 +259,52 @@ def test_the_preferences_service_names_what_it_refuses(parent: User) -> None:
     assert "bookings" in unknown.value.detail and "chat.fax" in unknown.value.detail
     assert (locked.value.refusal, locked.value.code) == (Refusal.INVALID, "cannot_disable")
     assert not NotificationPreference.objects.exists()
+
+
+SOS = {"emergency_id": "e", "raised_by": "Sam"}
+
+
+def test_a_contact_without_an_account_is_reached_at_the_number_given_and_has_no_inbox(
+    parent: User, broker: Broker, django_capture_on_commit_callbacks: Any
+) -> None:
+    from messaging.services.notifications import Contact
+
+    listener = GroupListener([user_group(parent.pk)])
+    grandma = Contact(name="Grace Hopper", phone="+14155550111", on_behalf_of=parent)
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = notify(user=grandma, kind="emergency.raised", context=SOS)
+
+    stored = Notification.objects.get(pk=notification.pk)
+    assert stored.user_id is None and stored.on_behalf_of_id == parent.pk and stored.recipient_name == "Grace Hopper"
+    # SMS only (no email given, no app): to the number as given, unverified, from the critical queue
+    [sms] = stored.deliveries.all()
+    assert (sms.channel, sms.status, sms.address) == ("sms", "queued", "+14155550111")
+    assert "Grace Hopper" not in sms.payload["body"] and "Sam" in sms.payload["body"]
+    assert [m["args"][0] for m in broker.messages("critical")] == [str(sms.pk)]
+    # nobody's in-app list, no socket event
+    assert not Notification.objects.filter(user=parent).exists()
+    with pytest.raises(TimeoutError):
+        listener.next_envelope(timeout=0.3)
+    listener.close()
+
+
+def test_a_contact_gets_only_what_cannot_be_switched_off(parent: User) -> None:
+    from messaging.services.notifications import Contact
+
+    contact = Contact(name="Grace", phone="+14155550111", email="grace@example.com", on_behalf_of=parent)
+
+    with pytest.raises(ValueError, match="cannot be switched off"):
+        notify(user=contact, kind="booking.accepted", context=BOOKING)
+    assert not Notification.objects.exists()
+
+
+def test_erasing_an_account_erases_what_went_to_its_contacts(parent: User) -> None:
+    from messaging.services.notifications import Contact, notifications_erase
+
+    notify(user=Contact(name="Grace", phone="+14155550111", on_behalf_of=parent), kind="emergency.raised", context=SOS)
+    kept = notify(user=ParentFactory(), kind="emergency.raised", context=SOS)
+
+    notifications_erase(parent)
+
+    assert list(Notification.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert list(Delivery.objects.values_list("notification_id", flat=True).distinct()) == [kept.pk]
