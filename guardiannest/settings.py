@@ -150,6 +150,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "waffle",
     "guardiannest",
     "guardiannest.api",
     "guardiannest.audit",
@@ -645,6 +646,12 @@ BOOKING_CANCELLATION_POLICY: tuple[dict[str, int], ...] = (
 # Check-in opens this many minutes before the start; farther than this from the family's home is flagged.
 BOOKING_CHECK_IN_OPENS_MINUTES: int = env.int("BOOKING_CHECK_IN_OPENS_MINUTES", default=30)
 BOOKING_CHECK_IN_FLAG_KM: float = env.float("BOOKING_CHECK_IN_FLAG_KM", default=1.0)
+
+# --- feature flags (guardiannest/flags.py) ---------------------------------------------------
+# django-waffle: staff switch flags in the admin (Waffle: Flags, Switches). A flag with no row yet
+# answers the default named in guardiannest/flags.py; `migrate` creates the rows.
+WAFFLE_FLAG_DEFAULT = False
+WAFFLE_SWITCH_DEFAULT = False
 
 # --- observability -------------------------------------------------------------------------
 

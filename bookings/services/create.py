@@ -21,8 +21,10 @@ from bookings import policy
 from bookings.errors import BookingError
 from bookings.models import Booking, BookingStatus
 from bookings.selectors import family_home
+from bookings.services.lifecycle import booking_accept
 from bookings.services.transition import booking_event_record
 from bookings.transitions import Party
+from guardiannest import flags
 from guardiannest.errors import ApplicationError, invalid
 from guardiannest.text import clean_text
 from sitters.errors import SitterError
@@ -112,4 +114,6 @@ def booking_create(
         )
         booking.children.set(children)
         booking_event_record(booking=booking, previous="", actor=parent, party=Party.PARENT, data={"price": price})
+    if flags.instant_booking_for(profile.user):  # staff switch it on per sitter (guardiannest/flags.py)
+        booking = booking_accept(booking_id=booking.pk, actor=profile.user)
     return booking
