@@ -2,9 +2,9 @@
 
 Two kinds, as waffle has them:
 
-- a **switch** is on or off for everybody (``Waffle › Switches``);
+- a **switch** is on or off for everybody (``Waffle > Switches``);
 - a **flag** is on for some users: everyone, staff, a group, or the users listed on it
-  (``Waffle › Flags``).
+  (``Waffle > Flags``).
 
 Each feature below is read at one call site, through the function named after it. A
 feature with no row yet answers its ``default``; ``migrate`` creates the rows (off
@@ -73,4 +73,6 @@ def ensure_rows(**_: Any) -> None:
             name=feature.name, defaults={"everyone": True if feature.default else None, "note": feature.note}
         )
     for feature in SWITCHES:
-        switch_model.objects.get_or_create(name=feature.name, defaults={"active": feature.default, "note": feature.note})
+        switch_model.objects.get_or_create(
+            name=feature.name, defaults={"active": feature.default, "note": feature.note}
+        )

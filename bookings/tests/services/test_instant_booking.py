@@ -1,4 +1,4 @@
-"""Instant booking (the ``instant_booking`` flag, guardiannest/flags.py): a request to a sitter it is on for is accepted."""
+"""Instant booking (the ``instant_booking`` flag): a request to a sitter it is on for is accepted at once."""
 
 from __future__ import annotations
 
