@@ -661,14 +661,13 @@ LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT: str = env.str("LOG_FORMAT", default="console" if DEV_DEFAULTS else "json")
 SENTRY_DSN = secret("SENTRY_DSN", required=False)
 if SENTRY_DSN:
-    import sentry_sdk
+    from guardiannest.observability import sentry_init
 
-    # Errors only by default; no personal data leaves with an event.
-    sentry_sdk.init(
+    # Errors only by default; personal data is scrubbed from every event (guardiannest/observability.py).
+    sentry_init(
         dsn=SENTRY_DSN,
         environment=env.str("SENTRY_ENVIRONMENT", default="production"),
         release=env.str("RELEASE", default="") or None,
-        send_default_pii=False,
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
 
