@@ -65,9 +65,14 @@ def marketing_email_on() -> bool:
     return _switch_on(MARKETING_EMAIL)
 
 
-def ensure_rows(**_: Any) -> None:
-    """Create a row for every feature that has none, at its default (post_migrate)."""
-    flag_model, switch_model = get_waffle_flag_model(), get_waffle_switch_model()
+def ensure_rows(apps: Any = None, **_: Any) -> None:
+    """Create a row for every feature that has none, at its default (post_migrate; nothing while waffle is
+    migrated to zero)."""
+    try:
+        flag_model = apps.get_model("waffle", "Flag") if apps is not None else get_waffle_flag_model()
+        switch_model = apps.get_model("waffle", "Switch") if apps is not None else get_waffle_switch_model()
+    except LookupError:
+        return
     for feature in FLAGS:
         flag_model.objects.get_or_create(
             name=feature.name, defaults={"everyone": True if feature.default else None, "note": feature.note}
