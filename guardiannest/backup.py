@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.files import File
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
@@ -59,12 +60,20 @@ def _run(command: list[str], env: dict[str, str]) -> None:
         raise BackupError(f"{Path(command[0]).name} failed: {result.stderr.strip()[-2000:]}")
 
 
-def s3_client() -> Any:
-    import boto3
+def backup_storage(bucket: str, prefix: str = "") -> Any:
+    """The backup bucket through django-storages (files/storage.py owns boto3 itself; this needs no more)."""
+    from storages.backends.s3 import S3Storage
 
-    endpoint = os.environ.get("BACKUP_S3_ENDPOINT_URL") or getattr(settings, "AWS_S3_ENDPOINT_URL", None) or None
-    region = os.environ.get("BACKUP_S3_REGION") or getattr(settings, "AWS_S3_REGION_NAME", None) or None
-    return boto3.client("s3", endpoint_url=endpoint, region_name=region)
+    return S3Storage(
+        bucket_name=bucket,
+        location=prefix.strip("/"),
+        endpoint_url=os.environ.get("BACKUP_S3_ENDPOINT_URL") or getattr(settings, "AWS_S3_ENDPOINT_URL", None),
+        region_name=os.environ.get("BACKUP_S3_REGION") or getattr(settings, "AWS_S3_REGION_NAME", None),
+        default_acl=None,
+        file_overwrite=True,  # names carry the time; a retried upload replaces its own object
+        querystring_auth=False,
+        object_parameters={"ServerSideEncryption": "AES256"},
+    )
 
 
 def backup_create(*, directory: Path | None = None, bucket: str | None = None, prefix: str | None = None) -> Backup:
@@ -83,7 +92,8 @@ def backup_create(*, directory: Path | None = None, bucket: str | None = None, p
     prefix = prefix if prefix is not None else os.environ.get("BACKUP_S3_PREFIX", "backups/")
     key = f"{prefix}{path.name}"
     try:
-        s3_client().upload_file(str(path), bucket, key, ExtraArgs={"ServerSideEncryption": "AES256"})
+        with path.open("rb") as dump:
+            backup_storage(bucket, prefix).save(path.name, File(dump))
     except Exception as exc:  # boto3's errors have no common base worth naming
         raise BackupError(f"Upload to s3://{bucket}/{key} failed: {exc}") from exc
     return Backup(path, f"s3://{bucket}/{key}")
@@ -99,7 +109,8 @@ def _fetch(source: str, directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / Path(key).name
     try:
-        s3_client().download_file(bucket, key, str(path))
+        with backup_storage(bucket).open(key, "rb") as remote, path.open("wb") as local:
+            shutil.copyfileobj(remote, local, 1024 * 1024)
     except Exception as exc:
         raise BackupError(f"Download of {source} failed: {exc}") from exc
     return path

@@ -150,7 +150,7 @@ def scrub_event(event: dict[str, Any], hint: Any = None) -> dict[str, Any]:
             request.pop(part, None)
         if isinstance(request.get("url"), str):
             request["url"] = request["url"].split("?", 1)[0]
-    return _scrub(event, "", pattern)  # type: ignore[no-any-return]
+    return _scrub(event, "", pattern)
 
 
 def sentry_init(*, dsn: str, environment: str, release: str | None, traces_sample_rate: float) -> None:
