@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CollectorRegistry, Counter
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -267,20 +267,38 @@ SCRAPE_REGISTRY = CollectorRegistry(auto_describe=False)
 SCRAPE_REGISTRY.register(BrokerCollector())
 
 
-# --- emergencies: an SOS nobody acknowledged ---------------------------------------------------------
-# Set by the emergencies app (its beat task, or at each scrape) through sos_unacknowledged_report().
-SOS_UNACKNOWLEDGED = Gauge(
-    "guardiannest_sos_unacknowledged_alerts",
-    "Active SOS alerts nobody has acknowledged yet.",
-    multiprocess_mode="max",
-)
-SOS_UNACKNOWLEDGED_OLDEST = Gauge(
-    "guardiannest_sos_unacknowledged_oldest_seconds",
-    "Age of the oldest active SOS alert nobody has acknowledged (0 when there is none).",
-    multiprocess_mode="max",
-)
+# --- figures the apps compute at scrape time (guardiannest.registries.metric_collectors) -------------------
 
 
-def sos_unacknowledged_report(*, count: int, oldest_age_seconds: float) -> None:
-    SOS_UNACKNOWLEDGED.set(count)
-    SOS_UNACKNOWLEDGED_OLDEST.set(oldest_age_seconds if count else 0)
+class RegisteredCollectors(Collector):
+    """Whatever the apps registered in ``metric_collectors``; one that fails is logged and left out."""
+
+    def collect(self) -> Iterator[Metric]:
+        from guardiannest.registries import metric_collectors
+
+        for name, collect in metric_collectors.items():
+            try:
+                families = list(collect())
+            except Exception as exc:
+                logger.warning("metric_collector_failed", collector=name, error=str(exc))
+                continue
+            yield from families
+
+
+SCRAPE_REGISTRY.register(RegisteredCollectors())
+
+
+def sos_unacknowledged_metrics(*, count: int, oldest_age_seconds: float) -> list[Metric]:
+    """The SOS figures the alert rule SOSNotAcknowledged reads, for emergencies to register::
+
+    metric_collectors.register("emergencies.sos", lambda: sos_unacknowledged_metrics(**unacknowledged()))
+    """
+    alerts = GaugeMetricFamily(
+        "guardiannest_sos_unacknowledged_alerts", "Active SOS alerts nobody has acknowledged yet.", value=count
+    )
+    oldest = GaugeMetricFamily(
+        "guardiannest_sos_unacknowledged_oldest_seconds",
+        "Age of the oldest active SOS alert nobody has acknowledged (0 when there is none).",
+        value=oldest_age_seconds if count else 0,
+    )
+    return [alerts, oldest]

@@ -167,3 +167,24 @@ def test_task_outcomes_and_queue_lengths_reach_metrics_from_the_broker() -> None
     queue = "guardiannest_celery_queue_length"
     assert _sample(after, queue, queue="critical") - _sample(before, queue, queue="critical") == 1
     assert _sample(after, "guardiannest_unhandled_exceptions_total", type="KeyError", where="task") >= 1
+
+
+def test_figures_an_app_registers_are_computed_at_each_scrape() -> None:
+    from guardiannest.observability import sos_unacknowledged_metrics
+    from guardiannest.registries import metric_collectors
+
+    api = APIClient()
+    waiting = {"count": 2, "oldest_age_seconds": 95.0}
+    metric_collectors.register("tests.sos", lambda: sos_unacknowledged_metrics(**waiting))
+    metric_collectors.register("tests.broken", lambda: 1 / 0)  # type: ignore[arg-type,return-value]
+    try:
+        first = api.get("/metrics", HTTP_AUTHORIZATION=TOKEN).content.decode()
+        waiting.update(count=0, oldest_age_seconds=0.0)
+        second = api.get("/metrics", HTTP_AUTHORIZATION=TOKEN).content.decode()
+    finally:
+        metric_collectors.unregister("tests.sos")
+        metric_collectors.unregister("tests.broken")
+
+    assert "guardiannest_sos_unacknowledged_alerts 2.0" in first
+    assert "guardiannest_sos_unacknowledged_oldest_seconds 95.0" in first
+    assert "guardiannest_sos_unacknowledged_oldest_seconds 0.0" in second
