@@ -76,6 +76,6 @@ beat_entries: Registry[BeatEntry] = Registry("beat_entries")
 # goes to QUEUE_DEFAULT. Looked up when a task is sent (guardiannest.celery.route_task).
 task_routes: Registry[str] = Registry("task_routes")
 # Figures an app computes when Prometheus scrapes /metrics (from the database, so every web process
-# answers the same): a callable returning prometheus_client metric families, e.g. emergencies'
+# answers the same): a callable returning prometheus_client metric families, e.g. the SOS figures of
 # guardiannest.observability.sos_unacknowledged_metrics(...). Read by guardiannest.observability.
 metric_collectors: Registry[Callable[[], Iterable[Any]]] = Registry("metric_collectors")
