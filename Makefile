@@ -7,12 +7,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint typecheck migrations-check pytest services bench clean help
+.PHONY: run test lint typecheck migrations-check alerts security pytest services bench backup restore clean help
 
 help:
 	@echo "make run   - serve the embedded default on http://$(HOST):$(PORT) (SQLite, no services needed, DEBUG off)"
 	@echo "make test  - lint, type-check, migrations check and the test suite on PostgreSQL + Redis"
 	@echo "make bench - run the benchmarks in bench/ (each prints one JSON object)"
+	@echo "make backup  - pg_dump the database to var/backups (and to S3 when BACKUP_S3_BUCKET is set)"
+	@echo "make restore FROM=<file or s3://bucket/key> DB=<name> [REPLACE=1] - restore a backup into a database"
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "GuardianNest needs Python 3.11 or newer: set PYTHON=python3.11")'
@@ -42,7 +44,7 @@ run: $(VENV)/.base-installed
 # Tests run on real PostgreSQL and Redis: DATABASE_URL / REDIS_URL if set, else local defaults.
 test: $(VENV)/.dev-installed
 	@source scripts/test-services.sh && \
-	  $(MAKE) --no-print-directory lint typecheck migrations-check pytest
+	  $(MAKE) --no-print-directory lint typecheck migrations-check alerts security pytest
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
@@ -53,6 +55,14 @@ typecheck: $(VENV)/.dev-installed
 # Models and migrations agree; needs no database server.
 migrations-check: $(VENV)/.dev-installed
 	DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run
+
+# Prometheus alert rules (deploy/prometheus): promtool check + unit tests; installs promtool as root if missing.
+alerts:
+	bash scripts/check-alerts.sh
+
+# bandit (high severity and confidence fail) and pip-audit (a known vulnerability fails; no network does not).
+security: $(VENV)/.dev-installed
+	PY=$(PY) bash scripts/security-scan.sh
 
 pytest: $(VENV)/.dev-installed
 	$(PY) -m pytest -n 2 --dist loadfile --cov --cov-report=term -q
@@ -66,6 +76,14 @@ bench: $(VENV)/.dev-installed
 	$(PY) bench/files.py
 	$(PY) bench/search.py
 	$(PY) bench/bookings.py
+
+# Operations: DATABASE_URL names the database; BACKUP_DIR, BACKUP_S3_BUCKET, BACKUP_S3_PREFIX (README "Backups").
+backup: $(VENV)/.base-installed
+	$(PY) manage.py db_backup
+
+restore: $(VENV)/.base-installed
+	@test -n "$(FROM)" -a -n "$(DB)" || { echo "usage: make restore FROM=<file or s3://bucket/key> DB=<database> [REPLACE=1]"; exit 2; }
+	$(PY) manage.py db_restore "$(FROM)" --database "$(DB)" $(if $(REPLACE),--replace,)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .coverage

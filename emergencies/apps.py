@@ -53,3 +53,12 @@ class EmergenciesConfig(AppConfig):
             {"task": "emergencies.escalation_redrive", "schedule": float(settings.EMERGENCY_REDRIVE_SECONDS)},
         )
         gdpr_exporters.register("emergencies", emergencies_export)
+
+        # The alert rule SOSNotAcknowledged reads these at each scrape of /metrics (deploy/prometheus/alerts.yml).
+        from emergencies.selectors import emergency_unacknowledged_figures
+        from guardiannest.observability import sos_unacknowledged_metrics
+        from guardiannest.registries import metric_collectors
+
+        metric_collectors.register(
+            "emergencies.sos", lambda: sos_unacknowledged_metrics(**emergency_unacknowledged_figures())
+        )

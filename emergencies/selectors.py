@@ -12,7 +12,8 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors.family import emergency_contact_list_for_parent
@@ -187,3 +188,16 @@ def emergency_timeline(*, emergency: Emergency) -> list[dict[str, Any]]:
         )
     entries.sort(key=lambda item: (item[0], item[1]))
     return [entry for _, _, entry in entries]
+
+
+def emergency_unacknowledged_figures(*, now: datetime | None = None) -> dict[str, Any]:
+    """How many alerts are active with nobody on them yet, and the age in seconds of the oldest (one query).
+
+    Read by Prometheus at scrape time (``guardiannest_sos_unacknowledged_*``; the SOSNotAcknowledged rule).
+    """
+    figures = Emergency.objects.filter(status=EmergencyStatus.ACTIVE).aggregate(
+        count=Count("pk"), oldest=Min("created_at")
+    )
+    oldest = figures["oldest"]
+    age = ((now or timezone.now()) - oldest).total_seconds() if oldest is not None else 0.0
+    return {"count": int(figures["count"]), "oldest_age_seconds": max(age, 0.0)}

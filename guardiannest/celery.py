@@ -22,7 +22,9 @@ from fnmatch import fnmatchcase
 from typing import Any, cast
 
 from celery import Celery
+from celery.signals import task_failure, task_success
 
+from guardiannest.observability import count_unhandled, task_outcome_record
 from guardiannest.registries import QUEUE_DEFAULT, BeatEntry, beat_entries, task_routes
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guardiannest.settings")
@@ -101,6 +103,19 @@ def _configure() -> None:
 @app.on_configure.connect
 def _on_configure(sender: Celery, **kwargs: object) -> None:
     _configure()
+
+
+@task_failure.connect
+def _on_task_failure(sender: Any = None, exception: BaseException | None = None, **kwargs: object) -> None:
+    name = getattr(sender, "name", "unknown")
+    if exception is not None:
+        count_unhandled(exception, "task")
+    task_outcome_record(task=name, failed=True)
+
+
+@task_success.connect
+def _on_task_success(sender: Any = None, **kwargs: object) -> None:
+    task_outcome_record(task=getattr(sender, "name", "unknown"), failed=False)
 
 
 app.autodiscover_tasks(["guardiannest.api", "guardiannest.realtime"])

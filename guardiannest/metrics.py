@@ -7,8 +7,10 @@ import hmac
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django_prometheus.exports import ExportToDjangoView
+from prometheus_client import generate_latest
 
 from guardiannest.api.errors import not_found
+from guardiannest.observability import SCRAPE_REGISTRY
 
 
 def _token_ok(request: HttpRequest) -> bool:
@@ -22,6 +24,9 @@ def _token_ok(request: HttpRequest) -> bool:
 def metrics(request: HttpRequest) -> HttpResponse:
     user = getattr(request, "user", None)
     if _token_ok(request) or (user is not None and user.is_authenticated and user.is_staff):
-        return ExportToDjangoView(request)
+        response = ExportToDjangoView(request)
+        # Figures every process shares (queue lengths, task outcomes), read from the broker now.
+        response.content = response.content + generate_latest(SCRAPE_REGISTRY)
+        return response
     # Not public: answer as if there were nothing here.
     return not_found(request)

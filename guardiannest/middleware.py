@@ -20,6 +20,7 @@ from django_prometheus.utils import Time, TimeSince
 
 from guardiannest import context, stats
 from guardiannest.api.net import client_ip
+from guardiannest.observability import count_unhandled
 
 logger = structlog.get_logger("guardiannest.request")
 
@@ -209,6 +210,11 @@ class MetricsMiddleware(PrometheusAfterMiddleware):
 
     def process_view(self, request: HttpRequest, view_func: Any, *view_args: Any, **view_kwargs: Any) -> None:
         return None
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        """An exception no view handled (DRF views count theirs in the API's exception handler)."""
+        count_unhandled(exception, "http")
+        super().process_exception(request, exception)
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         method, view, status = self._method(request), self._get_view_name(request), str(response.status_code)

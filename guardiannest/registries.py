@@ -10,7 +10,7 @@ same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any, Generic, NotRequired, TypedDict, TypeVar
 
@@ -75,3 +75,7 @@ beat_entries: Registry[BeatEntry] = Registry("beat_entries")
 # A task name, or a glob of names ("<app>.*"), to the queue its tasks go to; anything else
 # goes to QUEUE_DEFAULT. Looked up when a task is sent (guardiannest.celery.route_task).
 task_routes: Registry[str] = Registry("task_routes")
+# Figures an app computes when Prometheus scrapes /metrics (from the database, so every web process
+# answers the same): a callable returning prometheus_client metric families, e.g. the SOS figures of
+# guardiannest.observability.sos_unacknowledged_metrics(...). Read by guardiannest.observability.
+metric_collectors: Registry[Callable[[], Iterable[Any]]] = Registry("metric_collectors")

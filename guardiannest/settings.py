@@ -149,6 +149,7 @@ INSTALLED_APPS = [
     "channels",
     "django_otp",
     "axes",
+    "waffle",
     "guardiannest",
     "guardiannest.api",
     "guardiannest.audit",
@@ -684,6 +685,12 @@ EMERGENCY_ON_CALL_GROUP: str = env.str("EMERGENCY_ON_CALL_GROUP", default="On ca
 # Beat re-drives due steps whose task was lost this often (seconds).
 EMERGENCY_REDRIVE_SECONDS: float = env.float("EMERGENCY_REDRIVE_SECONDS", default=15.0)
 
+# --- feature flags (guardiannest/flags.py) ---------------------------------------------------
+# django-waffle: staff switch flags in the admin (Waffle: Flags, Switches). A flag with no row yet
+# answers the default named in guardiannest/flags.py; `migrate` creates the rows.
+WAFFLE_FLAG_DEFAULT = False
+WAFFLE_SWITCH_DEFAULT = False
+
 # --- observability -------------------------------------------------------------------------
 
 METRICS_TOKEN = secret("METRICS_TOKEN", required=False)
@@ -692,14 +699,13 @@ LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT: str = env.str("LOG_FORMAT", default="console" if DEV_DEFAULTS else "json")
 SENTRY_DSN = secret("SENTRY_DSN", required=False)
 if SENTRY_DSN:
-    import sentry_sdk
+    from guardiannest.observability import sentry_init
 
-    # Errors only by default; no personal data leaves with an event.
-    sentry_sdk.init(
+    # Errors only by default; personal data is scrubbed from every event (guardiannest/observability.py).
+    sentry_init(
         dsn=SENTRY_DSN,
         environment=env.str("SENTRY_ENVIRONMENT", default="production"),
         release=env.str("RELEASE", default="") or None,
-        send_default_pii=False,
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
 

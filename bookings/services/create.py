@@ -23,6 +23,7 @@ from bookings.models import Booking, BookingStatus
 from bookings.selectors import family_home
 from bookings.services.transition import booking_event_record
 from bookings.transitions import Party
+from guardiannest import flags
 from guardiannest.errors import ApplicationError, invalid
 from guardiannest.text import clean_text
 from sitters.errors import SitterError
@@ -129,4 +130,10 @@ def booking_create(
             data={"price": price},
             notice=None if notify_sitter else SILENT,
         )
+    # Instant booking (a flag staff switch on per sitter, guardiannest/flags.py): a single request is accepted
+    # on the sitter's behalf; a multi-sitter request or a series waits for the sitters as always.
+    if request_group is None and series_id is None and flags.instant_booking_for(profile.user):
+        from bookings.services.lifecycle import booking_accept  # accept's multi-sitter part imports create
+
+        booking = booking_accept(booking_id=booking.pk, actor=profile.user)
     return booking

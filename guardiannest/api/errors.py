@@ -24,6 +24,7 @@ from rest_framework.views import set_rollback
 from guardiannest.api.exceptions import RequestTooLarge
 from guardiannest.errors import ApplicationError, ErrorCode, Refusal
 from guardiannest.middleware import current_request_id
+from guardiannest.observability import count_unhandled
 
 logger = structlog.get_logger("guardiannest.api")
 
@@ -149,6 +150,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
     if not isinstance(exc, exceptions.APIException):
         set_rollback()
+        count_unhandled(exc, "http")
         logger.error("unhandled_error", view=type(context.get("view")).__name__, exc_info=exc)
         return _problem_response(
             problem(500, ErrorCode.SERVER_ERROR, "Something went wrong on our side. Quote the request id to support.")

@@ -56,6 +56,21 @@ class BoomApi(APIView):
         raise RuntimeError("secret internals /etc/passwd")
 
 
+class LeakyApi(APIView):
+    """Fails holding personal data in its locals and its message (what Sentry must never receive)."""
+
+    authentication_classes = ()
+    permission_classes = ()
+
+    def post(self, request: Request) -> Response:
+        email = request.data.get("email", "")
+        password = request.data.get("password", "")
+        api_token = request.headers.get("Authorization", "")
+        raise ValueError(
+            f"could not sign in {email} with {password!r} ({api_token}) from {request.META['REMOTE_ADDR']}"
+        )
+
+
 class NestedInput(StrictSerializer):
     class Child(serializers.Serializer):
         name = serializers.CharField()
@@ -126,6 +141,7 @@ class ThrottledApi(APIView):
 test_routes = [
     path("things", CreateThingApi.as_view()),
     path("boom", BoomApi.as_view()),
+    path("leaky", LeakyApi.as_view()),
     path("nested", NestedApi.as_view()),
     path("typed", TypedApi.as_view()),
     path("either", EitherApi.as_view()),

@@ -28,10 +28,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from guardiannest import flags
 from guardiannest.audit.services import audit_record
 from guardiannest.realtime.events import broadcast_on_commit
 from guardiannest.realtime.groups import user_group
-from messaging.kinds import Channel, Kind, get_kind
+from messaging.kinds import Category, Channel, Kind, get_kind
 from messaging.models.notifications import Delivery, Notification, NotificationPreference
 from messaging.selectors.devices import PushTarget, push_targets_for_users, verified_phones_for_users
 from messaging.selectors.notifications import Preferences, effective_preferences, preference_overrides_for_users
@@ -143,7 +144,10 @@ def channels_for(*, kind: Kind, preferences: Preferences) -> set[Channel]:
     if not kind.can_disable:
         return set(kind.channels)
     wanted = preferences[kind.category.value]
-    return {channel for channel in kind.channels if wanted[channel.value]}
+    channels = {channel for channel in kind.channels if wanted[channel.value]}
+    if kind.category is Category.MARKETING and not flags.marketing_email_on():  # staff's switch (guardiannest/flags.py)
+        channels.discard(Channel.EMAIL)
+    return channels
 
 
 def _contact_channels(kind: Kind, contact: Contact) -> set[Channel]:
