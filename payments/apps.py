@@ -49,3 +49,8 @@ class PaymentsConfig(AppConfig):
                 "schedule": float(settings.PAYMENTS_REAUTHORISE_EVERY_SECONDS),
             },
         )
+        # The last reconciliation's drift, for /metrics of whichever process Prometheus scrapes.
+        from guardiannest.registries import metric_collectors
+        from payments.metrics import reconciliation_metrics
+
+        metric_collectors.register("payments.reconciliation", reconciliation_metrics)

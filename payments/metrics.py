@@ -9,8 +9,10 @@ from __future__ import annotations
 import time
 from functools import partial
 
+from django.core.cache import cache
 from django.db import transaction
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
 
 TRANSITIONS = Counter(
     "guardiannest_payment_transitions",
@@ -79,22 +81,6 @@ RECONCILE_RUNS = Counter(
     "Reconciliation runs against the provider, by result: clean, drift (some payment disagrees) or error.",
     ["result"],
 )
-RECONCILE_DRIFT_PAYMENTS = Gauge(
-    "guardiannest_payment_reconciliation_drift_payments",
-    "Payments whose rows, ledger and provider disagreed at the last reconciliation run.",
-)
-RECONCILE_DRIFT_AMOUNT = Gauge(
-    "guardiannest_payment_reconciliation_drift_minor_units",
-    "Sum of the money differences found at the last reconciliation run, in minor units.",
-)
-RECONCILE_CHECKED = Gauge(
-    "guardiannest_payment_reconciliation_checked_payments",
-    "Payments compared with the provider at the last reconciliation run.",
-)
-RECONCILE_LAST_RUN = Gauge(
-    "guardiannest_payment_reconciliation_last_run_timestamp_seconds",
-    "When the last reconciliation run finished (Unix time).",
-)
 DISPUTES = Counter(
     "guardiannest_payment_disputes",
     "Dispute cases opened and closed, by what happened (opened, won, lost, warning_closed).",
@@ -107,13 +93,33 @@ REAUTHORISATIONS = Counter(
 )
 
 
+# The last run's figures live in the shared cache (Redis in production): the nightly run happens in a
+# worker, which Prometheus does not scrape, so the web process that serves /metrics reads them from there.
+LAST_RECONCILIATION = "payments:reconciliation:last"
+
+
 def reconciliation_reported(*, checked: int, drifted: int, drift_amount: int, errors: int) -> None:
-    """Set the gauges of the run that just finished and count it."""
-    RECONCILE_CHECKED.set(checked)
-    RECONCILE_DRIFT_PAYMENTS.set(drifted)
-    RECONCILE_DRIFT_AMOUNT.set(drift_amount)
-    RECONCILE_LAST_RUN.set(time.time())
+    """Keep the figures of the run that just finished for every process's /metrics, and count it."""
+    figures = {"checked": checked, "drifted": drifted, "drift_amount": drift_amount, "finished_at": time.time()}
+    cache.set(LAST_RECONCILIATION, figures, timeout=None)
     RECONCILE_RUNS.labels(result="error" if errors else "drift" if drifted else "clean").inc()
+
+
+def reconciliation_metrics() -> list[Metric]:
+    """The last reconciliation run's gauges, read at scrape time (nothing before the first run)."""
+    figures = cache.get(LAST_RECONCILIATION)
+    if not figures:
+        return []
+    gauges = (
+        ("drift_payments", "Payments whose rows, ledger and provider disagreed at the last run.", "drifted"),
+        ("drift_minor_units", "Sum of the money differences found at the last run, in minor units.", "drift_amount"),
+        ("checked_payments", "Payments compared with the provider at the last run.", "checked"),
+        ("last_run_timestamp_seconds", "When the last reconciliation run finished (Unix time).", "finished_at"),
+    )
+    return [
+        GaugeMetricFamily(f"guardiannest_payment_reconciliation_{name}", text, value=float(figures[key]))
+        for name, text, key in gauges
+    ]
 
 
 def dispute_on_commit(*, result: str, money: tuple[int, str] | None = None) -> None:

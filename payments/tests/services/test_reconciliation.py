@@ -11,6 +11,7 @@ from django.utils import timezone
 from prometheus_client import REGISTRY
 
 from accounts.models import User
+from guardiannest.observability import SCRAPE_REGISTRY
 from payments.models import Payment
 from payments.providers.simulated import SimulatedProvider
 from payments.services import customer_for, payment_authorise, payment_capture, payment_refund, payment_release
@@ -23,7 +24,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _gauge(name: str) -> float | None:
-    return REGISTRY.get_sample_value(name)
+    """As Prometheus reads it from any process's /metrics (the run itself happens in a worker)."""
+    return SCRAPE_REGISTRY.get_sample_value(name)
 
 
 def _runs(result: str) -> float:
