@@ -42,3 +42,7 @@ class BookingsConfig(AppConfig):
         beat_entries.register(
             "bookings-expire-unanswered", {"task": "bookings.booking_expire_unanswered", "schedule": 60.0}
         )
+        # Live tracking and safety timers (bookings.tracking): their kinds, beat jobs and the socket's location.
+        from bookings.tracking.setup import ready as tracking_ready
+
+        tracking_ready()

@@ -16,3 +16,15 @@ class BookingError(ErrorCodes):
     CHECK_IN_TOO_EARLY = "check_in_too_early"
     CHECK_IN_TOO_LATE = "check_in_too_late"
     HOURS_NOT_PENDING = "hours_not_pending"
+
+
+class TrackingError(ErrorCodes):
+    """Live tracking and safety timers (bookings.tracking)."""
+
+    # Locations are taken only while the booking is in progress.
+    NOT_IN_PROGRESS = "booking_not_in_progress"
+    # The booking is the caller's, but only its sitter shares a location or says the parent is late.
+    NOT_THE_SITTER = "not_the_sitter", Refusal.FORBIDDEN
+    # The parent can be overdue only once the booking's end has passed.
+    NOT_ENDED = "booking_not_ended"
+    TOO_MANY_LOCATIONS = "too_many_locations", Refusal.RATE_LIMITED
