@@ -28,7 +28,13 @@ async def socket_of(user: User) -> Communicator:
 
 
 def frame(booking: Booking, **changes: Any) -> dict[str, Any]:
-    return {"type": "location", "booking_id": str(booking.pk), "latitude": 52.52, "longitude": 13.405, "accuracy_m": 6} | changes
+    return {
+        "type": "location",
+        "booking_id": str(booking.pk),
+        "latitude": 52.52,
+        "longitude": 13.405,
+        "accuracy_m": 6,
+    } | changes
 
 
 def refused(code: str) -> float:
@@ -39,7 +45,11 @@ async def test_a_location_from_the_sitters_socket_is_stored_and_reaches_the_pare
     world: World, other_parent: User
 ) -> None:
     booking = await sync_to_async(under_way)(world)
-    sitter, parent, stranger = await socket_of(world.sitter), await socket_of(world.parent), await socket_of(other_parent)
+    sitter, parent, stranger = (
+        await socket_of(world.sitter),
+        await socket_of(world.parent),
+        await socket_of(other_parent),
+    )
 
     await sitter.send_json_to(frame(booking))
 
@@ -68,7 +78,11 @@ async def test_refusals_answer_an_error_frame_on_the_senders_socket_and_store_no
     settings.LOCATION_RATE_LIMIT = 3  # one goes to the fix for an unknown booking below: counted before the lookup
     settings.LOCATION_RATE_WINDOW = 60
     booking = await sync_to_async(under_way)(world)
-    sitter, parent, stranger = await socket_of(world.sitter), await socket_of(world.parent), await socket_of(other_sitter)
+    sitter, parent, stranger = (
+        await socket_of(world.sitter),
+        await socket_of(world.parent),
+        await socket_of(other_sitter),
+    )
 
     await sitter.send_json_to(frame(booking, latitude=123))
     assert (await sitter.receive_json_from(timeout=10))["data"]["code"] == "invalid"

@@ -21,9 +21,7 @@ class BookingLocation(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(latitude__gte=-90, latitude__lte=90), name="booking_location_lat"),
-            models.CheckConstraint(
-                condition=Q(longitude__gte=-180, longitude__lte=180), name="booking_location_lon"
-            ),
+            models.CheckConstraint(condition=Q(longitude__gte=-180, longitude__lte=180), name="booking_location_lon"),
             models.CheckConstraint(
                 condition=Q(accuracy_m__isnull=True) | Q(accuracy_m__gte=0), name="booking_location_accuracy"
             ),

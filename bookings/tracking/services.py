@@ -132,7 +132,9 @@ def location_record(*, sitter_id: UUID | str, booking_id: UUID | str, fixes: Seq
         raise ApplicationError(TrackingError.NOT_THE_SITTER, "Only the booking's sitter shares a location.")
     if booking["status"] != BookingStatus.IN_PROGRESS:
         _drop("not_in_progress", len(fixes))
-        raise ApplicationError(TrackingError.NOT_IN_PROGRESS, "Locations are taken only while the booking is under way.")
+        raise ApplicationError(
+            TrackingError.NOT_IN_PROGRESS, "Locations are taken only while the booking is under way."
+        )
     received = timezone.now()
     rows = [
         BookingLocation(
@@ -167,7 +169,9 @@ def location_record(*, sitter_id: UUID | str, booking_id: UUID | str, fixes: Seq
     return len(fresh)
 
 
-def locations_purge(*, now: datetime | None = None, batch: int = PURGE_BATCH, max_batches: int = PURGE_MAX_BATCHES) -> int:
+def locations_purge(
+    *, now: datetime | None = None, batch: int = PURGE_BATCH, max_batches: int = PURGE_MAX_BATCHES
+) -> int:
     """Delete locations of bookings that ended more than LOCATION_RETENTION_DAYS ago; in batches, return the count.
 
     A booking's end is the later of its planned end and its check-out. A booking still in progress keeps its trail.
@@ -210,7 +214,9 @@ def _alert_send(*, booking: Booking, alert: SafetyAlert, recipients: list[User])
     }
     kind = f"booking.{alert.kind}"
     unique = list({user.pk: user for user in recipients}.values())
-    notify_bulk(requests=[NotifyRequest(user=user, kind=kind, context=context, actor=alert.raised_by) for user in unique])
+    notify_bulk(
+        requests=[NotifyRequest(user=user, kind=kind, context=context, actor=alert.raised_by) for user in unique]
+    )
     broadcast_on_commit(
         [STAFF_EMERGENCIES],
         "safety.alert",

@@ -14,9 +14,7 @@ def ready() -> None:
     every = frozenset({Channel.EMAIL, Channel.PUSH, Channel.SMS})
     needs = ("booking_id", "sitter_name", "parent_name", "starts_at", "ends_at")
     for name in ("booking.check_in_missed", "booking.parent_overdue"):
-        register(
-            Kind(name, Category.EMERGENCY, every, needs, ("booking_id",), priority="high", queue=QUEUE_CRITICAL)
-        )
+        register(Kind(name, Category.EMERGENCY, every, needs, ("booking_id",), priority="high", queue=QUEUE_CRITICAL))
     task_routes.register("bookings.safety_check_in_missed_alert_due", QUEUE_CRITICAL)
     beat_entries.register(
         "bookings-safety-check-in-missed",

@@ -27,7 +27,9 @@ class Fix:
     recorded_at: datetime
 
 
-def _number(item: Mapping[str, Any], name: str, low: float, high: float, errors: dict[str, list[str]], prefix: str):
+def _number(
+    item: Mapping[str, Any], name: str, low: float, high: float, errors: dict[str, list[str]], prefix: str
+) -> float | None:
     value = item.get(name)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         errors[prefix + name] = [f"{name} must be a number."]
@@ -64,7 +66,8 @@ def _fix(item: Any, *, now: datetime, prefix: str, time_required: bool) -> Fix:
             recorded_at = parsed
     if errors:
         raise invalid_fields(errors)
-    assert latitude is not None and longitude is not None
+    if latitude is None or longitude is None:  # pragma: no cover  (an error was recorded for each)
+        raise invalid_fields(errors)
     return Fix(
         latitude=Decimal(str(latitude)).quantize(SIX_PLACES),
         longitude=Decimal(str(longitude)).quantize(SIX_PLACES),

@@ -15,8 +15,8 @@ from bookings.models import BookingLocation
 from bookings.tests.factories import World
 from bookings.tests.tracking_helpers import confirmed_soon, dropped, fix, under_way
 from guardiannest.audit.models import AuditEvent
-from guardiannest.realtime.testing import GroupListener
 from guardiannest.realtime.groups import user_group
+from guardiannest.realtime.testing import GroupListener
 
 pytestmark = pytest.mark.django_db
 

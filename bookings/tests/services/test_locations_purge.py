@@ -20,7 +20,10 @@ pytestmark = pytest.mark.django_db
 
 def record(world: World, booking: Any, count: int) -> None:
     now = timezone.now()
-    raw = [{"latitude": 52.5, "longitude": 13.4, "recorded_at": (now - timedelta(seconds=i)).isoformat()} for i in range(count)]
+    raw = [
+        {"latitude": 52.5, "longitude": 13.4, "recorded_at": (now - timedelta(seconds=i)).isoformat()}
+        for i in range(count)
+    ]
     location_record(sitter_id=world.sitter.pk, booking_id=booking.pk, fixes=location_fixes_parse(raw, now=now))
 
 

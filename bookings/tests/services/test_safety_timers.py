@@ -1,4 +1,4 @@
-"""Safety timers: a missed check-in alerts the parent, the sitter and staff once; a sitter can report the parent late."""
+"""Safety timers: a missed check-in alerts parent, sitter and staff once; a sitter can report the parent late."""
 
 from __future__ import annotations
 
@@ -98,7 +98,9 @@ def test_racing_workers_send_the_missed_check_in_alert_once(world: World, staff:
 def test_the_sitter_reports_the_parent_late_after_the_end_once(world: World, staff: User) -> None:
     booking = under_way(world)
     with pytest.raises(ApplicationError) as early:
-        safety_parent_overdue_raise(booking_id=booking.pk, sitter=world.sitter, now=booking.ends_at - timedelta(minutes=1))
+        safety_parent_overdue_raise(
+            booking_id=booking.pk, sitter=world.sitter, now=booking.ends_at - timedelta(minutes=1)
+        )
     assert early.value.code == "booking_not_ended"
 
     after = booking.ends_at + timedelta(minutes=20)
@@ -112,9 +114,7 @@ def test_the_sitter_reports_the_parent_late_after_the_end_once(world: World, sta
 
 
 @pytest.mark.django_db
-def test_only_the_sitter_of_an_in_progress_booking_can_report_the_parent_late(
-    world: World, other_sitter: User
-) -> None:
+def test_only_the_sitter_of_an_in_progress_booking_can_report_the_parent_late(world: World, other_sitter: User) -> None:
     booking = confirmed_soon(world)
     after = booking.ends_at + timedelta(minutes=5)
     cases = [(world.sitter, "booking_not_in_progress"), (world.parent, "not_the_sitter"), (other_sitter, "not_found")]
