@@ -20,13 +20,13 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from prometheus_client import Counter
@@ -119,54 +119,69 @@ def location_record(*, sitter_id: UUID | str, booking_id: UUID | str, fixes: Seq
         raise ApplicationError(
             TrackingError.TOO_MANY_LOCATIONS, "Too many locations: send fewer, less often.", retry_after=wait
         )
+    # The happy path is one statement: the booking checked and the fixes inserted together (a socket sends a
+    # fix every few seconds; each round trip counts). Only when nothing qualified is the reason looked up.
+    parent_id, stored = _insert_if_in_progress(sitter_id, booking_id, fixes)
+    if parent_id is None:
+        _refusal(sitter_id, booking_id, len(fixes))
+    if stored:
+        newest = max(fixes, key=lambda fix: fix.recorded_at)
+        # Autocommit: the INSERT is committed and this runs at once; inside a caller's transaction, after it.
+        broadcast_on_commit(
+            [user_group(parent_id)],
+            "location.updated",
+            location_event_data(booking_id, sitter_id, newest),
+            ephemeral=True,
+        )
+        LOCATIONS_STORED.inc(stored)
+    return stored
+
+
+def _insert_if_in_progress(sitter_id: Any, booking_id: Any, fixes: Sequence[Fix]) -> tuple[Any, int]:
+    """INSERT the fixes if ``booking_id`` is the sitter's and in progress: (its parent's id or None, rows new).
+
+    A fix whose ``recorded_at`` is already stored is skipped (ON CONFLICT on
+    the unique constraint), so a retried batch is stored and announced once.
+    """
+    values = ", ".join(["(%s::numeric, %s::numeric, %s::double precision, %s::timestamptz)"] * len(fixes))
+    params: list[Any] = [str(booking_id), str(sitter_id), BookingStatus.IN_PROGRESS.value, timezone.now()]
+    for fix in fixes:
+        params += [fix.latitude, fix.longitude, fix.accuracy_m, fix.recorded_at]
+    locations, bookings = BookingLocation._meta.db_table, Booking._meta.db_table
+    # Only table names from the models and placeholders are formatted in; every value is a parameter.
+    sql = f"""
+        WITH booking AS (
+            SELECT id, parent_id FROM {bookings} WHERE id = %s AND sitter_id = %s AND status = %s
+        ), stored AS (
+            INSERT INTO {locations} (booking_id, latitude, longitude, accuracy_m, recorded_at, received_at)
+            SELECT booking.id, fix.latitude, fix.longitude, fix.accuracy_m, fix.recorded_at, %s
+            FROM booking, (VALUES {values}) AS fix (latitude, longitude, accuracy_m, recorded_at)
+            ON CONFLICT (booking_id, recorded_at) DO NOTHING
+            RETURNING 1
+        )
+        SELECT (SELECT parent_id FROM booking), (SELECT count(*) FROM stored)
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0], int(row[1])
+
+
+def _refusal(sitter_id: Any, booking_id: Any, count: int) -> NoReturn:
+    """Why the fixes were not taken: 404 (not the caller's), 403 (the caller is its parent), 409 (not under way)."""
     booking = (
         Booking.objects.filter(Q(sitter_id=sitter_id) | Q(parent_id=sitter_id), pk=booking_id)
-        .values("pk", "status", "parent_id", "sitter_id")
+        .values("status", "sitter_id")
         .first()
     )
     if booking is None:
-        _drop("not_found", len(fixes))
+        _drop("not_found", count)
         raise not_found("No such booking.")
     if str(booking["sitter_id"]) != str(sitter_id):
-        _drop("not_the_sitter", len(fixes))
+        _drop("not_the_sitter", count)
         raise ApplicationError(TrackingError.NOT_THE_SITTER, "Only the booking's sitter shares a location.")
-    if booking["status"] != BookingStatus.IN_PROGRESS:
-        _drop("not_in_progress", len(fixes))
-        raise ApplicationError(
-            TrackingError.NOT_IN_PROGRESS, "Locations are taken only while the booking is under way."
-        )
-    received = timezone.now()
-    rows = [
-        BookingLocation(
-            booking_id=booking["pk"],
-            latitude=fix.latitude,
-            longitude=fix.longitude,
-            accuracy_m=fix.accuracy_m,
-            recorded_at=fix.recorded_at,
-            received_at=received,
-        )
-        for fix in fixes
-    ]
-    with transaction.atomic():
-        # A fix sent again (a retried batch) is stored once and announced once; the constraint settles races.
-        seen = set(
-            BookingLocation.objects.filter(
-                booking_id=booking["pk"], recorded_at__in=[row.recorded_at for row in rows]
-            ).values_list("recorded_at", flat=True)
-        )
-        fresh = list({row.recorded_at: row for row in rows if row.recorded_at not in seen}.values())
-        if not fresh:
-            return 0
-        BookingLocation.objects.bulk_create(fresh, ignore_conflicts=True)
-        newest = max(fixes, key=lambda fix: fix.recorded_at)
-        broadcast_on_commit(
-            [user_group(booking["parent_id"])],
-            "location.updated",
-            location_event_data(booking["pk"], booking["sitter_id"], newest),
-            ephemeral=True,
-        )
-    LOCATIONS_STORED.inc(len(fresh))
-    return len(fresh)
+    _drop("not_in_progress", count)
+    raise ApplicationError(TrackingError.NOT_IN_PROGRESS, "Locations are taken only while the booking is under way.")
 
 
 def locations_purge(
