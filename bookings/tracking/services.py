@@ -336,3 +336,28 @@ def safety_parent_overdue_raise(
         if created:
             _alert_send(booking=booking, alert=alert, recipients=[booking.parent, *on_call_staff_list()])
     return alert, created
+
+
+# --- GDPR ----------------------------------------------------------------------------------------------------
+
+
+def locations_export(user: Any) -> dict[str, Any]:
+    """The locations the user's phone shared as a sitter (the retention window's worth), for their data export."""
+    rows = BookingLocation.objects.filter(booking__sitter=user).order_by("recorded_at")
+    return {
+        "locations": [
+            {
+                "booking_id": str(row.booking_id),
+                "latitude": str(row.latitude),
+                "longitude": str(row.longitude),
+                "accuracy_m": row.accuracy_m,
+                "recorded_at": row.recorded_at.isoformat(),
+            }
+            for row in rows.iterator()
+        ]
+    }
+
+
+def locations_erase(user: Any) -> None:
+    """An erased account leaves no trail: the locations of every booking where they were the sitter or the parent."""
+    BookingLocation.objects.filter(Q(booking__sitter=user) | Q(booking__parent=user)).delete()

@@ -6,8 +6,9 @@ from __future__ import annotations
 def ready() -> None:
     from bookings.tracking import tasks  # noqa: F401  (workers register the tasks)
     from bookings.tracking.consumers import location_socket_handler
+    from bookings.tracking.services import locations_erase, locations_export
     from guardiannest.realtime.handlers import client_handlers
-    from guardiannest.registries import QUEUE_CRITICAL, beat_entries, task_routes
+    from guardiannest.registries import QUEUE_CRITICAL, beat_entries, gdpr_erasers, gdpr_exporters, task_routes
     from messaging.kinds import Category, Channel, Kind, register
 
     # A safety alert is an emergency: every channel, never switched off, a phone woken, the critical queue.
@@ -22,3 +23,5 @@ def ready() -> None:
     )
     beat_entries.register("bookings-locations-purge", {"task": "bookings.locations_purge", "schedule": 3600.0})
     client_handlers.register("location", location_socket_handler)
+    gdpr_exporters.register("booking_locations", locations_export)
+    gdpr_erasers.register("booking_locations", locations_erase)

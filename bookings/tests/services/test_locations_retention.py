@@ -1,4 +1,4 @@
-"""Retention: locations go LOCATION_RETENTION_DAYS after their booking ended, in batches; nothing younger."""
+"""Retention and erasure: locations go LOCATION_RETENTION_DAYS after their booking ended, or with the account."""
 
 from __future__ import annotations
 
@@ -48,3 +48,17 @@ def test_a_booking_still_in_progress_keeps_its_trail_whatever_its_planned_end(wo
 
     assert locations_purge(now=booking.ends_at + timedelta(days=5)) == 0
     assert BookingLocation.objects.filter(booking=booking).count() == 2
+
+
+def test_the_sitters_export_holds_their_locations_and_an_erased_account_leaves_no_trail(world: World) -> None:
+    from bookings.tracking.services import locations_erase, locations_export
+
+    booking = under_way(world)
+    record(world, booking, 2)
+
+    exported = locations_export(world.sitter)["locations"]
+    assert len(exported) == 2 and exported[0]["booking_id"] == str(booking.pk)
+    assert locations_export(world.parent) == {"locations": []}
+
+    locations_erase(world.parent)
+    assert not BookingLocation.objects.exists()
