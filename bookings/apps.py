@@ -37,6 +37,19 @@ class BookingsConfig(AppConfig):
             Kind("booking.cancelled", Category.BOOKING, frozenset({email, push, sms}), needs, data),
             Kind("booking.completed", Category.BOOKING, frozenset({email, push}), needs, data),
         )
+        # Safety alerts (bookings.tracking) are emergencies: every channel, never off, a phone woken, the critical lane.
+        from guardiannest.registries import QUEUE_CRITICAL
+
+        alert = ("booking_id", "sitter_name", "parent_name", "starts_at", "ends_at")
+        every = frozenset({email, push, sms})
+        register(
+            Kind(
+                "booking.check_in_missed", Category.EMERGENCY, every, alert, data, priority="high", queue=QUEUE_CRITICAL
+            ),
+            Kind(
+                "booking.parent_overdue", Category.EMERGENCY, every, alert, data, priority="high", queue=QUEUE_CRITICAL
+            ),
+        )
         # A payment authorised later (the parent approved it with their bank) confirms the booking.
         payment_handlers.register("bookings", booking_payment_changed)
         beat_entries.register(
