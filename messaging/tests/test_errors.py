@@ -21,3 +21,4 @@ STATUS_SEEN_BY_CLIENTS = {
 def test_each_code_answers_the_status_clients_know() -> None:
     codes = [*ChatError, *NotificationError]
     assert {code.value: http_status(ApplicationError(code, "no")) for code in codes} == STATUS_SEEN_BY_CLIENTS
+
