@@ -28,3 +28,13 @@ class BookingError(ErrorCodes):
     SERIES_UNAVAILABLE = "series_unavailable"
     # A series occurrence whose wall-clock start does not exist that day in the sitter's zone (a DST gap).
     LOCAL_TIME_MISSING = "local_time_missing"
+
+
+class TrackingError(ErrorCodes):
+    """Live tracking and safety timers (bookings.tracking)."""
+
+    # Locations are taken only while the booking is in progress.
+    NOT_IN_PROGRESS = "booking_not_in_progress"
+    # The parent can be overdue only once the booking's end has passed.
+    NOT_ENDED = "booking_not_ended"
+    TOO_MANY_LOCATIONS = "too_many_locations", Refusal.RATE_LIMITED

@@ -140,3 +140,7 @@ class BookingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+# Live tracking and safety timers keep their tables in their own package; imported here so they are bookings' models.
+from bookings.tracking.models import BookingLocation, SafetyAlert  # noqa: E402, F401

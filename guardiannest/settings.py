@@ -713,6 +713,21 @@ from guardiannest.logging import build_logging_config  # noqa: E402
 
 LOGGING = build_logging_config(level=LOG_LEVEL, fmt=LOG_FORMAT)
 
+# --- live tracking and safety timers (bookings/tracking/) -------------------------------------
+
+# A sitter's live locations: at most LOCATION_RATE_LIMIT per LOCATION_RATE_WINDOW seconds (socket and HTTP
+# together; the excess is dropped and counted), at most LOCATION_BATCH_MAX in one POST.
+LOCATION_RATE_LIMIT: int = env.int("LOCATION_RATE_LIMIT", default=60)
+LOCATION_RATE_WINDOW: int = env.int("LOCATION_RATE_WINDOW", default=10)
+LOCATION_BATCH_MAX: int = env.int("LOCATION_BATCH_MAX", default=60)
+# A fix may be this far ahead of the server's clock (phones drift), and at most this old when it arrives.
+LOCATION_FUTURE_SKEW_SECONDS: int = env.int("LOCATION_FUTURE_SKEW_SECONDS", default=30)
+LOCATION_MAX_AGE_HOURS: int = env.int("LOCATION_MAX_AGE_HOURS", default=24)
+# Locations are deleted this many days after their booking ended (beat job, in batches).
+LOCATION_RETENTION_DAYS: int = env.int("LOCATION_RETENTION_DAYS", default=30)
+# A confirmed booking with no check-in this many minutes after its start alerts the parent, the sitter and staff.
+SAFETY_CHECK_IN_GRACE_MINUTES: int = env.int("SAFETY_CHECK_IN_GRACE_MINUTES", default=15)
+
 # --- i18n ----------------------------------------------------------------------------------
 
 LANGUAGE_CODE = "en-us"

@@ -1,7 +1,7 @@
-from bookings.api import outcomes, views
+from bookings.api import locations, outcomes, views
 
 app_name = "bookings"
 
-urlpatterns = [*views.urlpatterns, *outcomes.urlpatterns]
+urlpatterns = [*views.urlpatterns, *outcomes.urlpatterns, *locations.urlpatterns]
 
 __all__ = ["app_name", "urlpatterns"]

@@ -55,3 +55,30 @@ CASES: dict[str, Callable[[pytest.FixtureRequest], None]] = {
     "bookings:dispute": _case("post", "/dispute", {"reason": "x"}),
     "bookings:no-show": _case("post", "/no-show"),
 }
+
+
+def _locations(request: pytest.FixtureRequest) -> None:
+    """Live tracking: another family's or sitter's booking has no trail to read and takes no location."""
+    from django.utils import timezone
+
+    from accounts.tests.problems import assert_problem
+    from bookings.models import BookingLocation
+    from conftest import client_for
+
+    booking = _booking(request)
+    fix = {"latitude": 52.51, "longitude": 13.4, "recorded_at": timezone.now().isoformat()}
+    for name in ("other_parent", "other_sitter"):
+        client = client_for(request.getfixturevalue(name))
+        assert_problem(client.post(f"/api/v1/bookings/{booking.pk}/locations", fix, format="json"), 404, "not_found")
+        assert_problem(client.get(f"/api/v1/bookings/{booking.pk}/locations"), 404, "not_found")
+    assert not BookingLocation.objects.exists()
+
+
+def _overdue(request: pytest.FixtureRequest) -> None:
+    from bookings.models import SafetyAlert
+
+    _strangers(request, "post", "/overdue")
+    assert not SafetyAlert.objects.exists()
+
+
+CASES |= {"bookings:locations": _locations, "bookings:overdue": _overdue}

@@ -7,9 +7,10 @@ who it is or what it belongs to), and publishes; a refusal is a
 :class:`ClientError`, answered with an error frame on this socket only.
 
 The location message of the API contract (``{type: "location", booking_id,
-latitude, longitude, accuracy_m}``) is built here by :func:`location_handler`
-from the app's rule of who may see a booking's location; the app that owns
-bookings registers it. Until one does, ``location`` is an unknown type.
+latitude, longitude, accuracy_m}``) is registered by bookings
+(``bookings.tracking.consumers``: each fix validated, rate-limited, stored and
+sent on). :func:`location_handler` here is the bare relay (checked, authorised
+by a rule, published, nothing stored), kept for tests and bench/realtime.py.
 """
 
 from __future__ import annotations

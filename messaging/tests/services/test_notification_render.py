@@ -33,6 +33,9 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "check": "identity",
     "certification": "First aid",
     "expires_at": "12 January 2027",
+    "sitter_name": "Sam Sitter",
+    "parent_name": "Pat Parent",
+    "ends_at": "Friday 22:00",
 }
 HOSTILE = '<script>alert("x")</script>'
 

@@ -1,0 +1,363 @@
+"""Changes of live tracking and safety timers: record locations, purge old ones, raise safety alerts.
+
+Locations (issue 15, item 5): counted against the sitter's rate in Redis
+first (one round trip; a flood never reaches the database), then taken only
+for the sitter's own booking while it is in progress, stored (a fix sent twice
+is stored once), and pushed to the parent's sockets as ``location.updated``
+after commit. The live location is stale at once, so the envelope is
+ephemeral (not replayed to a reconnecting socket).
+
+Safety alerts (item 6): one :class:`SafetyAlert` row per booking and kind is
+the claim. The booking row is locked first, so racing workers queue on it; the
+second finds the row and sends nothing. The alert goes to the people concerned
+(``booking.check_in_missed``, ``booking.parent_overdue``: the emergency
+category, on every channel, from the critical queue), to the on-call staff,
+and to the staff sockets (``safety.alert`` on ``staff.emergencies``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, NoReturn
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from prometheus_client import Counter
+
+from accounts.models import User
+from bookings.errors import BookingError, TrackingError
+from bookings.models import Booking, BookingStatus
+from bookings.tracking.models import BookingLocation, SafetyAlert, SafetyAlertKind
+from bookings.tracking.selectors import on_call_staff_list
+from bookings.tracking.validation import Fix
+from guardiannest.audit.services import audit_record
+from guardiannest.errors import ApplicationError, not_found
+from guardiannest.realtime.events import broadcast_on_commit
+from guardiannest.realtime.groups import STAFF_EMERGENCIES, user_group
+from messaging.services.notifications import NotifyRequest, notify_bulk
+
+LOCATIONS_STORED = Counter("guardiannest_locations_stored_total", "Live locations stored.")
+LOCATIONS_DROPPED = Counter(
+    "guardiannest_locations_dropped_total",
+    "Live locations refused and dropped, by reason (rate_limited, not_in_progress, not_found, not_the_sitter).",
+    ["reason"],
+)
+SAFETY_ALERTS = Counter("guardiannest_safety_alerts_total", "Safety alerts sent, by kind.", ["kind"])
+
+PURGE_BATCH = 1000
+PURGE_MAX_BATCHES = 50
+MISSED_CHECK_IN_BATCH = 200
+
+
+def _rate_spend(sitter_id: Any, count: int) -> int | None:
+    """Count ``count`` fixes against the sitter's window; the seconds to wait when that would pass the limit.
+
+    A refused batch gives its count back, so a batch retried later is not
+    charged twice; racing senders cannot both take the last places (INCRBY is
+    atomic, the give-back too).
+    """
+    period, limit = settings.LOCATION_RATE_WINDOW, settings.LOCATION_RATE_LIMIT
+    now = time.time()
+    window = int(now // period) * period
+    key = f"locations:{sitter_id}:{window}"
+    raw_client = getattr(cache, "raw_client", None)
+    if raw_client is not None:
+        redis_key = cache.make_and_validate_key(key)
+        pipeline = raw_client().pipeline(transaction=True)
+        pipeline.set(redis_key, 0, ex=period + 1, nx=True)
+        pipeline.incrby(redis_key, count)
+        total = int(pipeline.execute()[1])
+        if total > limit:
+            raw_client().decrby(redis_key, count)
+    else:  # the in-process cache of the embedded default
+        cache.add(key, 0, timeout=period + 1)
+        try:
+            total = int(cache.incr(key, count))
+        except ValueError:
+            cache.add(key, count, timeout=period + 1)
+            total = count
+        if total > limit:
+            cache.decr(key, count)
+    return max(1, int(window + period - now + 0.999)) if total > limit else None
+
+
+def _drop(reason: str, count: int) -> None:
+    LOCATIONS_DROPPED.labels(reason).inc(count)
+
+
+def location_event_data(booking_id: Any, sitter_id: Any, fix: Fix) -> dict[str, Any]:
+    return {
+        "booking_id": str(booking_id),
+        "sitter_id": str(sitter_id),
+        "latitude": float(fix.latitude),
+        "longitude": float(fix.longitude),
+        "accuracy_m": fix.accuracy_m,
+        "recorded_at": fix.recorded_at.isoformat(),
+    }
+
+
+def location_record(*, sitter_id: UUID | str, booking_id: UUID | str, fixes: Sequence[Fix]) -> int:
+    """Store the sitter's ``fixes`` (already checked) for their in-progress booking; return how many were new.
+
+    Refusals drop every fix and count them: over the rate (429 with
+    Retry-After), not the caller's booking (404), the caller is its parent
+    (403), not in progress (409). The newest fix goes to the parent's sockets
+    after commit.
+    """
+    if not fixes:
+        return 0
+    wait = _rate_spend(sitter_id, len(fixes))
+    if wait is not None:
+        _drop("rate_limited", len(fixes))
+        raise ApplicationError(
+            TrackingError.TOO_MANY_LOCATIONS, "Too many locations: send fewer, less often.", retry_after=wait
+        )
+    # The happy path is one statement: the booking checked and the fixes inserted together (a socket sends a
+    # fix every few seconds; each round trip counts). Only when nothing qualified is the reason looked up.
+    parent_id, stored = _insert_if_in_progress(sitter_id, booking_id, fixes)
+    if parent_id is None:
+        _refusal(sitter_id, booking_id, len(fixes))
+    if stored:
+        newest = max(fixes, key=lambda fix: fix.recorded_at)
+        # Autocommit: the INSERT is committed and this runs at once; inside a caller's transaction, after it.
+        broadcast_on_commit(
+            [user_group(parent_id)],
+            "location.updated",
+            location_event_data(booking_id, sitter_id, newest),
+            ephemeral=True,
+        )
+        LOCATIONS_STORED.inc(stored)
+    return stored
+
+
+def _insert_if_in_progress(sitter_id: Any, booking_id: Any, fixes: Sequence[Fix]) -> tuple[Any, int]:
+    """INSERT the fixes if ``booking_id`` is the sitter's and in progress: (its parent's id or None, rows new).
+
+    A fix whose ``recorded_at`` is already stored is skipped (ON CONFLICT on
+    the unique constraint), so a retried batch is stored and announced once.
+    """
+    values = ", ".join(["(%s::numeric, %s::numeric, %s::double precision, %s::timestamptz)"] * len(fixes))
+    params: list[Any] = [str(booking_id), str(sitter_id), BookingStatus.IN_PROGRESS.value, timezone.now()]
+    for fix in fixes:
+        params += [fix.latitude, fix.longitude, fix.accuracy_m, fix.recorded_at]
+    locations, bookings = BookingLocation._meta.db_table, Booking._meta.db_table
+    # Only table names from the models and placeholders are formatted in; every value is a parameter.
+    sql = f"""
+        WITH booking AS (
+            SELECT id, parent_id FROM {bookings} WHERE id = %s AND sitter_id = %s AND status = %s
+        ), stored AS (
+            INSERT INTO {locations} (booking_id, latitude, longitude, accuracy_m, recorded_at, received_at)
+            SELECT booking.id, fix.latitude, fix.longitude, fix.accuracy_m, fix.recorded_at, %s
+            FROM booking, (VALUES {values}) AS fix (latitude, longitude, accuracy_m, recorded_at)
+            ON CONFLICT (booking_id, recorded_at) DO NOTHING
+            RETURNING 1
+        )
+        SELECT (SELECT parent_id FROM booking), (SELECT count(*) FROM stored)
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0], int(row[1])
+
+
+def _refusal(sitter_id: Any, booking_id: Any, count: int) -> NoReturn:
+    """Why the fixes were not taken: 404 (not the caller's), 403 (the caller is its parent), 409 (not under way)."""
+    booking = (
+        Booking.objects.filter(Q(sitter_id=sitter_id) | Q(parent_id=sitter_id), pk=booking_id)
+        .values("status", "sitter_id")
+        .first()
+    )
+    if booking is None:
+        _drop("not_found", count)
+        raise not_found("No such booking.")
+    if str(booking["sitter_id"]) != str(sitter_id):
+        _drop("not_the_sitter", count)
+        raise ApplicationError(BookingError.NOT_THE_SITTER, "Only the booking's sitter shares a location.")
+    _drop("not_in_progress", count)
+    raise ApplicationError(TrackingError.NOT_IN_PROGRESS, "Locations are taken only while the booking is under way.")
+
+
+def locations_purge(
+    *, now: datetime | None = None, batch: int = PURGE_BATCH, max_batches: int = PURGE_MAX_BATCHES
+) -> int:
+    """Delete locations of bookings that ended more than LOCATION_RETENTION_DAYS ago; in batches, return the count.
+
+    A booking's end is the later of its planned end and its check-out. A booking still in progress keeps its trail.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.LOCATION_RETENTION_DAYS)
+    old = (
+        BookingLocation.objects.filter(booking__ends_at__lt=cutoff)
+        .filter(Q(booking__checked_out_at__isnull=True) | Q(booking__checked_out_at__lt=cutoff))
+        .exclude(booking__status=BookingStatus.IN_PROGRESS)
+    )
+    deleted = 0
+    for _ in range(max_batches):
+        ids = list(old.values_list("pk", flat=True)[:batch])
+        if not ids:
+            break
+        count, _detail = BookingLocation.objects.filter(pk__in=ids).delete()
+        deleted += count
+        if len(ids) < batch:
+            break
+    return deleted
+
+
+# --- safety timers -----------------------------------------------------------------------------------------
+
+
+def _name(user: User) -> str:
+    return user.first_name or user.email
+
+
+def _alert_send(*, booking: Booking, alert: SafetyAlert, recipients: list[User]) -> None:
+    zone = ZoneInfo(booking.timezone)
+    context = {
+        "booking_id": str(booking.pk),
+        "kind": alert.kind,
+        "sitter_name": _name(booking.sitter),
+        "parent_name": _name(booking.parent),
+        "starts_at": booking.starts_at.astimezone(zone),
+        "ends_at": booking.ends_at.astimezone(zone),
+    }
+    kind = f"booking.{alert.kind}"
+    unique = list({user.pk: user for user in recipients}.values())
+    notify_bulk(
+        requests=[NotifyRequest(user=user, kind=kind, context=context, actor=alert.raised_by) for user in unique]
+    )
+    broadcast_on_commit(
+        [STAFF_EMERGENCIES],
+        "safety.alert",
+        {
+            "id": alert.pk,
+            "kind": alert.kind,
+            "booking_id": str(booking.pk),
+            "parent_id": str(booking.parent_id),
+            "sitter_id": str(booking.sitter_id),
+            "created_at": alert.created_at.isoformat(),
+        },
+    )
+    audit_record(
+        action=f"booking.{alert.kind}",
+        actor=alert.raised_by,
+        target=booking,
+        data={"alert_id": alert.pk, "recipients": len(unique)},
+    )
+    transaction.on_commit(lambda: SAFETY_ALERTS.labels(alert.kind).inc())
+
+
+def _claim(booking: Booking, kind: str, raised_by: User | None, now: datetime) -> tuple[SafetyAlert, bool]:
+    """The alert of ``kind`` on the locked ``booking``: the existing one, or a new one (True)."""
+    existing = SafetyAlert.objects.filter(booking=booking, kind=kind).first()
+    if existing is not None:
+        return existing, False
+    return SafetyAlert.objects.create(booking=booking, kind=kind, raised_by=raised_by, created_at=now), True
+
+
+def safety_check_in_missed_alert(*, booking_id: UUID, now: datetime | None = None) -> SafetyAlert | None:
+    """Alert the parent, the sitter and on-call staff that ``booking`` was not checked in; once per booking.
+
+    Returns the new alert, or None when it is not (or no longer) due or was already sent.
+    """
+    now = now or timezone.now()
+    grace = timedelta(minutes=settings.SAFETY_CHECK_IN_GRACE_MINUTES)
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().filter(pk=booking_id).first()
+        if (
+            booking is None
+            or booking.status != BookingStatus.CONFIRMED
+            or booking.checked_in_at is not None
+            or booking.starts_at + grace > now
+        ):
+            return None
+        alert, created = _claim(booking, SafetyAlertKind.CHECK_IN_MISSED, None, now)
+        if not created:
+            return None
+        _alert_send(booking=booking, alert=alert, recipients=[booking.parent, booking.sitter, *on_call_staff_list()])
+    return alert
+
+
+def safety_check_in_missed_alert_due(*, now: datetime | None = None, batch: int = MISSED_CHECK_IN_BATCH) -> int:
+    """The beat job: alert every confirmed booking past start + grace with no check-in, not yet alerted.
+
+    Only bookings that have not ended yet: a stale one found after a long
+    outage is history, not an emergency.
+    """
+    now = now or timezone.now()
+    grace = timedelta(minutes=settings.SAFETY_CHECK_IN_GRACE_MINUTES)
+    due = list(
+        Booking.objects.filter(
+            status=BookingStatus.CONFIRMED, checked_in_at__isnull=True, starts_at__lte=now - grace, ends_at__gt=now
+        )
+        .exclude(safety_alerts__kind=SafetyAlertKind.CHECK_IN_MISSED)
+        .order_by("starts_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    return sum(1 for booking_id in due if safety_check_in_missed_alert(booking_id=booking_id, now=now) is not None)
+
+
+def safety_parent_overdue_raise(
+    *, booking_id: UUID, sitter: User, now: datetime | None = None
+) -> tuple[SafetyAlert, bool]:
+    """The sitter says the parent has not come back after the booking's end: alert the parent and on-call staff.
+
+    Preconditions checked here: the sitter's own booking (another's is not
+    found; its parent is refused), still in progress (the sitter is still
+    there), its end passed. A repeat returns the first alert and sends nothing
+    (False).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update()
+            .filter(Q(sitter=sitter) | Q(parent=sitter), pk=booking_id)
+            .select_related("parent", "sitter")
+            .first()
+        )
+        if booking is None:
+            raise not_found("No such booking.")
+        if booking.sitter_id != sitter.pk:
+            raise ApplicationError(BookingError.NOT_THE_SITTER, "Only the booking's sitter can raise this.")
+        existing = SafetyAlert.objects.filter(booking=booking, kind=SafetyAlertKind.PARENT_OVERDUE).first()
+        if existing is not None:
+            return existing, False
+        if booking.status != BookingStatus.IN_PROGRESS:
+            raise ApplicationError(TrackingError.NOT_IN_PROGRESS, "The booking is not under way.")
+        if now < booking.ends_at:
+            raise ApplicationError(TrackingError.NOT_ENDED, "The booking has not reached its end yet.")
+        alert, created = _claim(booking, SafetyAlertKind.PARENT_OVERDUE, sitter, now)
+        if created:
+            _alert_send(booking=booking, alert=alert, recipients=[booking.parent, *on_call_staff_list()])
+    return alert, created
+
+
+# --- GDPR ----------------------------------------------------------------------------------------------------
+
+
+def locations_export(user: Any) -> dict[str, Any]:
+    """The locations the user's phone shared as a sitter (the retention window's worth), for their data export."""
+    rows = BookingLocation.objects.filter(booking__sitter=user).order_by("recorded_at")
+    return {
+        "locations": [
+            {
+                "booking_id": str(row.booking_id),
+                "latitude": str(row.latitude),
+                "longitude": str(row.longitude),
+                "accuracy_m": row.accuracy_m,
+                "recorded_at": row.recorded_at.isoformat(),
+            }
+            for row in rows.iterator()
+        ]
+    }
+
+
+def locations_erase(user: Any) -> None:
+    """An erased account leaves no trail: the locations of every booking where they were the sitter or the parent."""
+    BookingLocation.objects.filter(Q(booking__sitter=user) | Q(booking__parent=user)).delete()
