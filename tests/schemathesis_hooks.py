@@ -51,9 +51,26 @@ def _body_schemas(case: schemathesis.Case) -> list[dict[str, Any]]:
     body = _resolve(raw, case.operation.definition.raw.get("requestBody", {}))
     schemas: list[dict[str, Any]] = []
     for media in (body.get("content") or {}).values():
-        schema = _resolve(raw, media.get("schema", {}))
-        schemas.extend(_resolve(raw, part) for part in [schema, *schema.get("allOf", [])])
+        schemas.extend(_parts(raw, _resolve(raw, media.get("schema", {}))))
     return schemas
+
+
+def _parts(raw: dict[str, Any], schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """The schema and every object schema inside it: allOf/oneOf/anyOf members and array items (a batch body)."""
+    parts = [schema]
+    for member in [*schema.get("allOf", []), *schema.get("oneOf", []), *schema.get("anyOf", [])]:
+        parts.extend(_parts(raw, _resolve(raw, member)))
+    if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+        parts.extend(_parts(raw, _resolve(raw, schema["items"])))
+    return parts
+
+
+def _field_of(key: Any) -> str:
+    """The declared name an error key is about: "preferences.marketing.sms" → preferences, "3.latitude" → latitude."""
+    parts = str(key).split(".")
+    while len(parts) > 1 and parts[0].isdigit():  # an item of a batch body
+        parts.pop(0)
+    return parts[0]
 
 
 def declared_names(case: schemathesis.Case) -> set[str]:
@@ -112,7 +129,7 @@ def is_rule_refusal(case: schemathesis.Case, response: schemathesis.Response) ->
     if UNKNOWN_FIELD in _messages(errors):
         return _breaks_a_closed_body(case)
     declared = declared_names(case)
-    return all(str(key).split(".", 1)[0] in declared for key in errors)  # "preferences.marketing.sms" is in preferences
+    return all(_field_of(key) in declared for key in errors)
 
 
 @schemathesis.hook

@@ -34,7 +34,11 @@ def free_port() -> int:
 
 
 def call(
-    base: str, path: str, body: dict | None = None, token: str | None = None, headers: dict[str, str] | None = None
+    base: str,
+    path: str,
+    body: dict | list | None = None,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, dict | str]:
     request = urllib.request.Request(base + path, data=json.dumps(body).encode() if body is not None else None)
     for name, value in (headers or {}).items():
@@ -263,6 +267,14 @@ def test_the_demo_parent_follows_a_booking_in_progress(server: str) -> None:
     sitter = login(server, "sitter.emma@guardiannest.demo")
     status, seen = call(server, f"/api/v1/bookings/{live['id']}", token=sitter)
     assert status == 200 and seen["family"]["address"].startswith("Torstrasse")  # type: ignore[index]
+
+    # Live tracking on SQLite: the sitter's fix is stored once (a retried batch adds nothing), the parent reads it.
+    fix = {"latitude": 52.5301, "longitude": 13.4012, "accuracy_m": 9, "recorded_at": now.isoformat()}
+    path = f"/api/v1/bookings/{live['id']}/locations"
+    assert call(server, path, [fix, fix], token=sitter) == (202, {"accepted": 1})
+    assert call(server, path, fix, token=sitter) == (202, {"accepted": 0})
+    status, trail = call(server, path, token=parent)
+    assert status == 200 and [p["latitude"] for p in trail["results"]] == [52.5301]  # type: ignore[index]
     statuses = {b["status"] for b in call(server, "/api/v1/bookings?page_size=50", token=parent)[1]["results"]}  # type: ignore[index]
     ben = login(server, "parent.ben@guardiannest.demo")
     statuses |= {b["status"] for b in call(server, "/api/v1/bookings?page_size=50", token=ben)[1]["results"]}  # type: ignore[index]

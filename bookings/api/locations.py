@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import Any, cast
 from uuid import UUID
 
+from django.conf import settings
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import pagination, serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -76,19 +77,24 @@ class BookingLocationsApi(APIView):
         return paginator.get_paginated_response(LocationSerializer([_location(r) for r in page], many=True).data)
 
     @extend_schema(
-        request=LocationSerializer(many=True),
+        request={
+            "application/json": {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/BookingLocation"},
+                    {
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/BookingLocation"},
+                        "minItems": 1,
+                        "maxItems": settings.LOCATION_BATCH_MAX,
+                    },
+                ]
+            }
+        },
         responses={202: LocationsAcceptedSerializer},
         description=(
             "One location object, or a list of them (at most LOCATION_BATCH_MAX), from the booking's sitter while "
             "it is in progress. 409 booking_not_in_progress otherwise; 429 too_many_locations over the rate."
         ),
-        examples=[
-            OpenApiExample(
-                "one",
-                value={"latitude": 52.52, "longitude": 13.405, "accuracy_m": 8, "recorded_at": "2026-01-01T18:00:00Z"},
-                request_only=True,
-            )
-        ],
         tags=TAGS,
     )
     def post(self, request: Request, booking_id: UUID) -> Response:

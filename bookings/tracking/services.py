@@ -142,7 +142,11 @@ def _insert_if_in_progress(sitter_id: Any, booking_id: Any, fixes: Sequence[Fix]
 
     A fix whose ``recorded_at`` is already stored is skipped (ON CONFLICT on
     the unique constraint), so a retried batch is stored and announced once.
+    On a database other than PostgreSQL (the embedded default's SQLite), the
+    same rules in ORM statements (:func:`_insert_portable`).
     """
+    if connection.vendor != "postgresql":
+        return _insert_portable(sitter_id, booking_id, fixes)
     values = ", ".join(["(%s::numeric, %s::numeric, %s::double precision, %s::timestamptz)"] * len(fixes))
     params: list[Any] = [str(booking_id), str(sitter_id), BookingStatus.IN_PROGRESS.value, timezone.now()]
     for fix in fixes:
@@ -165,6 +169,37 @@ def _insert_if_in_progress(sitter_id: Any, booking_id: Any, fixes: Sequence[Fix]
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return row[0], int(row[1])
+
+
+def _insert_portable(sitter_id: Any, booking_id: Any, fixes: Sequence[Fix]) -> tuple[Any, int]:
+    """:func:`_insert_if_in_progress` for SQLite: the booking read and the new fixes inserted in one transaction."""
+    with transaction.atomic():
+        booking = (
+            Booking.objects.filter(pk=booking_id, sitter_id=sitter_id, status=BookingStatus.IN_PROGRESS)
+            .values("parent_id")
+            .first()
+        )
+        if booking is None:
+            return None, 0
+        new: dict[datetime, Fix] = {fix.recorded_at: fix for fix in fixes}
+        stored = BookingLocation.objects.filter(booking_id=booking_id, recorded_at__in=list(new))
+        for recorded_at in stored.values_list("recorded_at", flat=True):
+            new.pop(recorded_at, None)
+        received = timezone.now()
+        BookingLocation.objects.bulk_create(
+            [
+                BookingLocation(
+                    booking_id=booking_id,
+                    latitude=fix.latitude,
+                    longitude=fix.longitude,
+                    accuracy_m=fix.accuracy_m,
+                    recorded_at=fix.recorded_at,
+                    received_at=received,
+                )
+                for fix in new.values()
+            ]
+        )
+    return booking["parent_id"], len(new)
 
 
 def _refusal(sitter_id: Any, booking_id: Any, count: int) -> NoReturn:
