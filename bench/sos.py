@@ -83,6 +83,7 @@ CONTACT_PHONES = ("+14155550101", "+14155550202", "+14155550303")
 PARTY_SOCKETS = 10  # per party: the parent, the sitter
 STAFF_USERS = 4
 BULK_EMAILS = 10_000
+WARM_UP = 4
 
 
 def broker_url() -> str:
@@ -331,7 +332,7 @@ async def stack_fanout(
         return started
 
     try:
-        for n in range(-1, raises):  # -1: the warm-up, not counted
+        for n in range(-WARM_UP, raises):  # below 0: the warm-up (each gunicorn worker's first), not counted
             body = json.dumps(sos_body(family["booking"], n)).encode()
             started = time.perf_counter()
             status, answer = await http(web.port, "POST", "/api/v1/emergencies", family["token"], body)
@@ -375,6 +376,10 @@ async def stack_fanout(
         "per_socket_from_post_sent_ms": summarize(from_sent, digits=2),
         "per_socket_from_post_answered_ms": summarize(from_answered, digits=2),
         "until_last_socket_from_post_sent_ms": summarize(last, digits=2),
+        "until_last_socket_from_post_answered_ms_each": [
+            round((max(arrivals[eid]) - answered) * 1000, 1) if arrivals.get(eid) else None
+            for eid, _, answered in posts
+        ],
         "broadcast_helper": {
             "events": len(directs),
             "all_received": bool(direct_counts) and all(count == len(sockets) for count in direct_counts),
@@ -484,7 +489,7 @@ def main() -> None:
         fanout = asyncio.run(stack_fanout(web, realtime, family, args.receivers, args.raises, args.gap))
         log(f"bare fan-out: {args.bare_events} messages to {args.receivers} redis-py subscribers")
         bare = asyncio.run(bare_fanout(args.receivers, args.bare_events))
-        texts = wait_settled(twilio, len(CONTACT_PHONES) * (args.raises + 1))
+        texts = wait_settled(twilio, len(CONTACT_PHONES) * (args.raises + WARM_UP))
         log(f"{texts} SOS texts of the fan-out at the stand-in; isolation next")
         isolated = isolation(web, twilio, family, args.repeats)
         errors = {}
