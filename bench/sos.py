@@ -29,8 +29,8 @@ emergency contacts (with phone numbers: the first step of the ladder texts them)
    default worker busy with them; per SOS, the time from sending the POST until
    the Twilio stand-in receives the first SOS text, and all three.
 
-Redis: the channel layer and cache on ``BENCH_REDIS_URL``, the Celery broker on
-the next database (``BENCH_BROKER_URL`` moves it), which is flushed before and
+Redis: the channel layer, the cache and the Celery broker on ``BENCH_REDIS_URL``
+(``BENCH_BROKER_URL`` moves the broker); the queues are emptied before and
 after the run. Every process started is stopped, and the run checks that none
 is left behind.
 """
@@ -87,11 +87,8 @@ WARM_UP = 4
 
 
 def broker_url() -> str:
-    explicit = os.environ.get("BENCH_BROKER_URL")
-    if explicit:
-        return explicit
-    parts = urllib.parse.urlsplit(BENCH_REDIS_URL)
-    return urllib.parse.urlunsplit(parts._replace(path=f"/{int(parts.path.lstrip('/') or 0) + 1}"))
+    """The Celery broker: ``BENCH_BROKER_URL``, else the bench's own Redis database (a stock Redis has 16)."""
+    return os.environ.get("BENCH_BROKER_URL") or BENCH_REDIS_URL
 
 
 # --- the Twilio stand-in ---------------------------------------------------------------------
@@ -219,14 +216,20 @@ def django_setup(env: dict[str, str]) -> None:
     django.setup()
 
 
-def flush_broker() -> None:
+BROKER_KEYS = ("default", "critical", "unacked", "unacked_index", "unacked_mutex", "_kombu.*")
+
+
+def clear_broker() -> None:
+    """Empty the two queues and what kombu keeps beside them; the cache and channel layer keys stay."""
     import redis
 
-    if broker_url() == BENCH_REDIS_URL:
-        raise BenchError("the broker database must not be the channel layer's (BENCH_BROKER_URL)")
     client = redis.Redis.from_url(broker_url())
-    client.flushdb()
-    client.close()
+    try:
+        keys = [key for pattern in BROKER_KEYS for key in client.scan_iter(match=pattern, count=1000)]
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 def backlog(queue: str = "default") -> int:
@@ -476,7 +479,7 @@ def main() -> None:
     prepare_app(env)
     django_setup(env)
     family = make_family()
-    flush_broker()
+    clear_broker()
     web = Server("gunicorn", gunicorn_argv("guardiannest.wsgi:application", 2), env, "/health/live")
     realtime = [Server(f"uvicorn-{n}", realtime_argv(), env, "/health/live") for n in (1, 2)]
     workers = [worker("default", env), worker("critical", env)]
@@ -501,7 +504,7 @@ def main() -> None:
     finally:
         stop_all()
         twilio.close()
-        flush_broker()
+        clear_broker()
     load_after = os.getloadavg()
     answered_p99 = fanout["per_socket_from_post_answered_ms"]["p99"]  # the issue's measure
     stack_p99 = fanout["per_socket_from_post_sent_ms"]["p99"]
