@@ -41,6 +41,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -505,6 +506,7 @@ def main() -> None:
         stop_all()
         twilio.close()
         clear_broker()
+        shutil.rmtree(var_dir, ignore_errors=True)  # the app's outbox and static files of the run
     load_after = os.getloadavg()
     answered_p99 = fanout["per_socket_from_post_answered_ms"]["p99"]  # the measure
     stack_p99 = fanout["per_socket_from_post_sent_ms"]["p99"]
