@@ -51,6 +51,7 @@ class PaymentsConfig(AppConfig):
         )
         # The last reconciliation's drift, for /metrics of whichever process Prometheus scrapes.
         from guardiannest.registries import metric_collectors
-        from payments.metrics import reconciliation_metrics
+        from payments.metrics import payments_by_status_metrics, reconciliation_metrics
 
         metric_collectors.register("payments.reconciliation", reconciliation_metrics)
+        metric_collectors.register("payments.by_status", payments_by_status_metrics)

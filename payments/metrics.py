@@ -135,3 +135,15 @@ def dispute_on_commit(*, result: str, money: tuple[int, str] | None = None) -> N
 
 def reauthorisation_on_commit(*, result: str) -> None:
     transaction.on_commit(partial(REAUTHORISATIONS.labels(result=result).inc), robust=True)
+
+
+def payments_by_status_metrics() -> list[Metric]:
+    """Payments in each status now, from the database (read at scrape time, whichever process serves /metrics)."""
+    from payments.models import PaymentStatus
+    from payments.selectors import payment_counts_by_status
+
+    counts = payment_counts_by_status()
+    family = GaugeMetricFamily("guardiannest_payments", "Payments in each status now.", labels=["status"])
+    for status in PaymentStatus.values:
+        family.add_metric([status], float(counts.get(status, 0)))
+    return [family]

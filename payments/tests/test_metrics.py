@@ -85,3 +85,17 @@ def test_transfers_and_reversals_are_counted_once_committed(
         _value("guardiannest_payout_transfer_money_minor_units_total", movement="reversed", currency="eur"),
     )
     assert [a - b for a, b in zip(after, before, strict=True)] == [1, 3600, 900]
+
+
+def test_payments_by_status_are_read_from_the_database_at_scrape_time(parent: User, sitter: User) -> None:
+    from guardiannest.observability import SCRAPE_REGISTRY
+
+    def by_status(status: str) -> float:
+        return SCRAPE_REGISTRY.get_sample_value("guardiannest_payments", {"status": status}) or 0.0
+
+    assert (by_status("authorised"), by_status("captured")) == (0, 0)
+    first = payment_authorise(payer=parent, payee=sitter, amount=5000, reference="b-1", actor=sitter)
+    payment_authorise(payer=parent, payee=sitter, amount=3000, reference="b-2", actor=sitter)
+    assert (by_status("authorised"), by_status("captured")) == (2, 0)
+    payment_capture(payment=first, amount=5000, actor=parent)
+    assert (by_status("authorised"), by_status("captured")) == (1, 1)
