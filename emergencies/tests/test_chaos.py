@@ -428,9 +428,9 @@ def test_a_thousand_alerts_reach_every_contact_once_with_a_failing_provider_and_
     copies = Counter((a.emergency_id, a.to) for a in flaky_twilio.accepted)
     twice = {a.token for a in flaky_twilio.accepted if copies[(a.emergency_id, a.to)] > 1}
     print(
-        f"chaos burst: {ALERTS} alerts raised in {raised:.1f} s, one of two workers killed after "
-        f"{done_steps} steps; {delivered}/{ALERTS} reached their contact in {elapsed:.1f} s; provider calls "
-        f"{flaky_twilio.calls}, answered 500 {flaky_twilio.failed}; {rounds} beat rounds; "
+        f"chaos burst: {ALERTS} alerts raised in {raised:.1f} s, one of two workers killed during the raising, "
+        f"{done_steps} steps sent when it ended; {delivered}/{ALERTS} reached their contact in {elapsed:.1f} s; "
+        f"provider calls {flaky_twilio.calls}, answered 500 {flaky_twilio.failed}; {rounds} beat rounds; "
         f"{len(in_flight)} sends in flight at the kill, {len(twice)} SMS received twice"
     )
 
