@@ -1,0 +1,451 @@
+"""Chaos: real critical workers are SIGKILLed and Twilio's stand-in fails calls, and every SOS still goes out once.
+
+Failures are injected only where production meets them: a worker process is
+killed (``SIGKILL``, no warm shutdown, what it had prefetched or held for a
+countdown is lost until the broker's visibility timeout), and the SMS
+provider's loopback stand-in answers 500 to a seeded share of the calls.
+Nothing of ours is patched.
+
+The clock: messaging's retry backoff (30 s, 2 min, 10 min …) and the
+re-drive graces (10 s for a ladder step, 2 min for an outbox row, 6 min for a
+row whose worker died mid-send) are constants, not settings. Waiting them out
+would take minutes, so the burst test moves the *stored* clock instead: it
+shifts the waiting rows' due times back by the wait, which is what the re-drive
+jobs would see once that time had passed, and then runs the beat jobs
+(``delivery_redrive``, ``escalation_redrive``) as beat would. Rows a live worker
+may be sending right now are never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.tests.factories import EmergencyContactFactory, ParentFactory
+from emergencies.models import Emergency, EscalationStep, StepStatus
+from emergencies.services import escalation_redrive
+from emergencies.tests.factories import Family, raise_sos
+from guardiannest.celery import app
+from guardiannest.registries import QUEUE_CRITICAL
+from messaging.models import Delivery
+from messaging.services.delivery import delivery_redrive, lost_after
+from messaging.tests.notifications_helpers import Broker
+from messaging.tests.stand_ins import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, _serve, _TwilioHandler
+
+MESSAGES_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
+EMERGENCY_LINK = re.compile(r"/emergencies/([0-9a-f-]{36})")
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+# --- Twilio that fails a share of the calls ------------------------------------------------
+
+
+@dataclass
+class Accepted:
+    to: str
+    body: str
+    token: str  # the outbox row's delivery key (I-Twilio-Idempotency-Token)
+
+    @property
+    def emergency_id(self) -> str:
+        found = EMERGENCY_LINK.search(self.body)
+        return found.group(1) if found else ""
+
+
+@dataclass
+class FlakyTwilio:
+    """Twilio's Messages API answering 500 to ``failure_rate`` of the calls, drawn from a seeded generator."""
+
+    base_url: str
+    failure_rate: float = 0.0
+    rng: random.Random = field(default_factory=lambda: random.Random(15))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    accepted: list[Accepted] = field(default_factory=list)
+    failed: int = 0
+    calls: int = 0
+
+    def fail_this_one(self) -> bool:
+        with self.lock:
+            self.calls += 1
+            fail = self.rng.random() < self.failure_rate
+            self.failed += fail
+            return fail
+
+
+class _FlakyTwilioHandler(_TwilioHandler):
+    flaky: FlakyTwilio
+    body = b""
+
+    def read_body(self) -> bytes:
+        self.body = super().read_body()
+        return self.body
+
+    def send_json(self, status: int, body: Any) -> None:
+        if status == 201:  # Twilio took the message: it reaches the phone
+            form = parse_qs(self.body.decode())
+            accepted = Accepted(
+                to=form.get("To", [""])[0],
+                body=form.get("Body", [""])[0],
+                token=str(self.headers.get("I-Twilio-Idempotency-Token") or ""),
+            )
+            with self.flaky.lock:
+                self.flaky.accepted.append(accepted)
+        super().send_json(status, body)
+
+    def do_POST(self) -> None:
+        if self.path == MESSAGES_PATH and self.flaky.fail_this_one():
+            self.read_body()
+            return self.send_json(500, {"code": 20500, "message": "Internal Server Error", "status": 500})
+        return super().do_POST()
+
+
+@pytest.fixture
+def flaky_twilio() -> Iterator[FlakyTwilio]:
+    from messaging.tests.stand_ins import TwilioStandIn
+
+    class Handler(_FlakyTwilioHandler):
+        pass
+
+    server = _serve(Handler, "flaky-twilio-stand-in")
+    base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    Handler.stand_in = TwilioStandIn(base_url)
+    Handler.flaky = FlakyTwilio(base_url)
+    try:
+        yield Handler.flaky
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# --- real critical workers, killable ---------------------------------------------------------
+
+
+def _test_database_url() -> str:
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@dataclass
+class Workers:
+    """Starts ``celery worker -Q critical`` processes on this test's database and broker; kills them."""
+
+    tmp_path: Path
+    twilio: FlakyTwilio
+    env: dict[str, str]
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def start(self, name: str, *, pool: str = "solo", concurrency: int = 1) -> None:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "guardiannest.settings_test",
+            "DATABASE_URL": _test_database_url(),
+            "VAR_DIR": str(self.tmp_path),
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_FROM_NUMBER": FROM_NUMBER,
+            "TWILIO_API_BASE": self.twilio.base_url,
+            "TWILIO_STATUS_CALLBACK_URL": "",
+            **self.env,
+        }
+        argv = [sys.executable, "-m", "celery", "-A", "guardiannest", "worker", "-Q", QUEUE_CRITICAL]
+        argv += ["-P", pool, "-c", str(concurrency), "-n", f"{name}@chaos-test"]
+        argv += ["--without-mingle", "--without-gossip", "-l", "warning"]
+        log = (self.tmp_path / f"worker-{name}.log").open("wb")
+        self.processes[name] = subprocess.Popen(
+            argv, cwd=django_settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+
+    def wait_ready(self, *names: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        wanted = {f"{name}@chaos-test" for name in names}
+        while time.monotonic() < deadline:
+            answered = {next(iter(reply)) for reply in app.control.ping(destination=sorted(wanted), timeout=0.5) or []}
+            if answered >= wanted:
+                return
+            for name in names:
+                assert self.processes[name].poll() is None, f"worker {name} exited; see {self.tmp_path}"
+        pytest.fail(f"workers {names} did not answer within {timeout} s")
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: no warm shutdown, nothing given back to the broker."""
+        process = self.processes[name]
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+
+
+@pytest.fixture
+def workers(tmp_path: Path, broker: Broker, flaky_twilio: FlakyTwilio) -> Iterator[Callable[..., Workers]]:
+    made: list[Workers] = []
+
+    def make(**env: str) -> Workers:
+        workers = Workers(tmp_path, flaky_twilio, env)
+        made.append(workers)
+        return workers
+
+    try:
+        yield make
+    finally:
+        for workers in made:
+            workers.stop_all()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str, poll: float = 0.05) -> float:
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > timeout:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(poll)
+    return time.monotonic() - started
+
+
+def sent_steps(emergency: Emergency) -> list[int]:
+    return list(
+        EscalationStep.objects.filter(emergency=emergency, status=StepStatus.SENT)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
+
+
+# --- 1. a worker killed in the middle of a ladder --------------------------------------------
+
+INTERVAL = 3  # seconds between ladder steps, for the workers
+LAST_STEP = 3  # raised, family_again, on_call_staff, family_again
+
+
+def test_a_ladder_goes_on_after_its_worker_is_killed_and_sends_no_step_twice(
+    booked: Family, workers: Callable[..., Workers], flaky_twilio: FlakyTwilio, settings: Any
+) -> None:
+    started = time.monotonic()
+    # The same ladder for the workers and for this process, which runs the re-drive job as beat would.
+    settings.EMERGENCY_ESCALATION_SECONDS, settings.EMERGENCY_ESCALATION_MAX_STEPS = INTERVAL, LAST_STEP
+    pool = workers(EMERGENCY_ESCALATION_SECONDS=str(INTERVAL), EMERGENCY_ESCALATION_MAX_STEPS=str(LAST_STEP))
+    pool.start("first")
+    pool.wait_ready("first")
+
+    # given a ladder whose first fan-out went out from the first worker
+    emergency = raise_sos(booked.sitter, booked.booking)
+    wait_for(lambda: sent_steps(emergency) == [0], 15, "step 0")
+    wait_for(lambda: len(flaky_twilio.accepted) == 3, 15, "the three contacts' SMS of step 0")
+    wait_for(lambda: not _emergency_deliveries_waiting(), 15, "step 0's deliveries")
+    step_one = EscalationStep.objects.get(emergency=emergency, number=1)
+    assert step_one.status == StepStatus.PENDING  # held by the worker for its ETA
+
+    # when the worker is killed before step 1 is due: its task for step 1 dies with it
+    pool.kill("first")
+    killed_at = time.monotonic()
+    assert EscalationStep.objects.get(pk=step_one.pk).status == StepStatus.PENDING
+
+    # and a new worker comes up, with the re-drive job running as beat runs it (from the database)
+    pool.start("second")
+    pool.wait_ready("second")
+
+    def climbed() -> bool:
+        escalation_redrive()  # beat's job; the steps it runs send their deliveries through the new worker
+        return sent_steps(emergency) == list(range(LAST_STEP + 1)) and not _emergency_deliveries_waiting()
+
+    wait_for(climbed, 45, "the ladder to climb to its last step after the restart", poll=0.5)
+    print(
+        f"chaos ladder: worker killed {killed_at - started:.1f} s in, "
+        f"step {LAST_STEP} sent {time.monotonic() - killed_at:.1f} s after the kill"
+    )
+
+    # then every step exists and was sent once
+    steps = list(EscalationStep.objects.filter(emergency=emergency).order_by("number"))
+    assert [(s.number, s.status) for s in steps] == [(n, StepStatus.SENT) for n in range(LAST_STEP + 1)]
+    # and each step wrote one notification per recipient, each with one outbox row per channel
+    notification_ids = [notice["notification_id"] for s in steps for notice in s.notices]
+    assert len(notification_ids) == len(set(notification_ids))
+    rows = list(Delivery.objects.filter(notification_id__in=notification_ids).values("notification_id", "channel"))
+    assert len(rows) == len({(r["notification_id"], r["channel"]) for r in rows})
+    step_of = {notice["notification_id"]: s.number for s in steps for notice in s.notices}
+    contact_steps = [s.number for s in steps if any(n["audience"] == "contacts" for n in s.notices)]
+    assert contact_steps == [0, 1, 3]  # family_again twice; step 2 pages on-call staff
+
+    # and Twilio received one SMS per step and contact: never the same step twice
+    keys = Counter(flaky_twilio.accepted[i].token for i in range(len(flaky_twilio.accepted)))
+    assert max(keys.values()) == 1, keys
+    per_step = Counter(
+        (step_of[str(_notification_of(a.token))], a.to) for a in flaky_twilio.accepted if _notification_of(a.token)
+    )
+    contacts = sorted(c.phone for c in booked.contacts)
+    assert sorted(per_step) == sorted((n, phone) for n in contact_steps for phone in contacts)
+    assert set(per_step.values()) == {1}
+
+
+def _emergency_deliveries_waiting() -> bool:
+    # The booking's own notices (booking.requested) wait for the default queue's worker, which is not up.
+    return Delivery.objects.filter(kind__startswith="emergency.", status__in=("queued", "sending")).exists()
+
+
+def _notification_of(token: str) -> str:
+    """The notification id of a delivery key (``<notification hex>.<channel>.<n>``)."""
+    row = Delivery.objects.filter(delivery_key=token).values_list("notification_id", flat=True).first()
+    return str(row) if row else ""
+
+
+# --- 2. a burst under a failing provider with a worker down ----------------------------------
+
+# 1,000 alerts take about 135 s here (raising them alone about 35 s), too long for `make test`:
+# CHAOS_ALERTS=1000 runs the issue's figure; the default keeps the same mix at 300.
+ALERTS = int(os.environ.get("CHAOS_ALERTS", "300"))
+FAILURE_RATE = 0.3
+KILL_AFTER = ALERTS // 10  # steps sent before the second worker is killed
+QUIET_SECONDS = 1.5
+BURST_TIMEOUT = float(os.environ.get("CHAOS_TIMEOUT", "150"))
+
+
+def _families(count: int) -> list[tuple[User, str]]:
+    """``count`` parents, each with one emergency contact on a distinct number."""
+    parents = ParentFactory.create_batch(count)
+    phones = [f"+1415666{n:04d}" for n in range(count)]
+    for parent, phone in zip(parents, phones, strict=True):
+        EmergencyContactFactory(parent=parent, phone=phone, priority=1)
+    return list(zip(parents, phones, strict=True))
+
+
+def _time_passes() -> None:
+    """Move the stored clock past every wait, then run the beat jobs as beat would.
+
+    Outbox rows waiting out a backoff become due past the re-drive's grace;
+    rows a dead worker claimed more than 10 s ago (a send to loopback takes
+    milliseconds) look lost; ladder steps waiting past their due time are past
+    the step re-drive's grace.
+    """
+    now = timezone.now()
+    Delivery.objects.filter(status=Delivery.Status.QUEUED).update(
+        next_attempt_at=F("next_attempt_at") - timedelta(hours=2)
+    )
+    Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=now - timedelta(seconds=10)).update(
+        claimed_at=F("claimed_at") - lost_after()
+    )
+    EscalationStep.objects.filter(status=StepStatus.PENDING, due_at__lt=now).update(
+        due_at=F("due_at") - timedelta(minutes=1)
+    )
+    escalation_redrive()
+    delivery_redrive()
+
+
+def _states(emergency_ids: list[str]) -> list[Any]:
+    """What an undelivered alert's step and outbox rows say, for the failure message."""
+    steps = EscalationStep.objects.filter(emergency_id__in=emergency_ids)
+    notification_ids = [n["notification_id"] for step in steps for n in step.notices]
+    return [
+        list(steps.values("number", "status", "due_at")),
+        list(
+            Delivery.objects.filter(notification_id__in=notification_ids).values(
+                "status", "attempts", "next_attempt_at", "claimed_at", "last_error"
+            )
+        ),
+        timezone.now(),
+    ]
+
+
+def test_a_thousand_alerts_reach_every_contact_once_with_a_failing_provider_and_a_worker_down(
+    workers: Callable[..., Workers], flaky_twilio: FlakyTwilio, settings: Any
+) -> None:
+    flaky_twilio.failure_rate = FAILURE_RATE
+    # One fan-out per alert: the next rung is an hour away (for the workers and for the re-drive run here).
+    settings.EMERGENCY_ESCALATION_SECONDS = 3600
+    pool = workers(EMERGENCY_ESCALATION_SECONDS="3600")
+    pool.start("steady", pool="threads", concurrency=2)
+    pool.start("doomed", pool="threads", concurrency=2)
+    families = _families(ALERTS)
+    pool.wait_ready("steady", "doomed")
+
+    # when every parent raises an SOS, and one worker is killed once the burst is under way
+    started = time.monotonic()
+    alerts: dict[str, str] = {}  # emergency id -> its contact's number
+    killed, killed_at = False, timezone.now()
+    for index, (parent, phone) in enumerate(families):
+        alerts[str(raise_sos(parent).pk)] = phone
+        if not killed and index >= KILL_AFTER and EscalationStep.objects.filter(status=StepStatus.SENT).count() >= 5:
+            pool.kill("doomed")
+            killed, killed_at = True, timezone.now()
+    raised = time.monotonic() - started
+    if not killed:
+        wait_for(lambda: EscalationStep.objects.filter(status=StepStatus.SENT).exists(), 30, "a first step")
+        pool.kill("doomed")
+        killed_at = timezone.now()
+    done_steps = EscalationStep.objects.filter(status=StepStatus.SENT).count()
+    # What the dead worker was sending when it died: claimed before the kill, never recorded.
+    in_flight = set(
+        Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=killed_at).values_list(
+            "delivery_key", flat=True
+        )
+    )
+
+    # and the beat jobs run while the provider keeps failing 30 % of the calls
+    def delivered_everywhere() -> bool:
+        reached = {(a.emergency_id, a.to) for a in flaky_twilio.accepted}
+        return all((alert, phone) in reached for alert, phone in alerts.items())
+
+    # When the provider has had no call for a while, what is left waits out a backoff or a lost task's grace.
+    deadline = started + BURST_TIMEOUT
+    rounds, calls, quiet_since = 0, -1, time.monotonic()
+    while not delivered_everywhere() and time.monotonic() < deadline:
+        if flaky_twilio.calls != calls:
+            calls, quiet_since = flaky_twilio.calls, time.monotonic()
+        elif time.monotonic() - quiet_since > QUIET_SECONDS:
+            _time_passes()
+            rounds, quiet_since = rounds + 1, time.monotonic()
+        time.sleep(0.2)
+    elapsed = time.monotonic() - started
+
+    reached = {(a.emergency_id, a.to) for a in flaky_twilio.accepted}
+    delivered = sum((alert, phone) in reached for alert, phone in alerts.items())
+    copies = Counter((a.emergency_id, a.to) for a in flaky_twilio.accepted)
+    twice = {a.token for a in flaky_twilio.accepted if copies[(a.emergency_id, a.to)] > 1}
+    print(
+        f"chaos burst: {ALERTS} alerts raised in {raised:.1f} s, one of two workers killed during the raising, "
+        f"{done_steps} steps sent when it ended; {delivered}/{ALERTS} reached their contact in {elapsed:.1f} s; "
+        f"provider calls {flaky_twilio.calls}, answered 500 {flaky_twilio.failed}; {rounds} beat rounds; "
+        f"{len(in_flight)} sends in flight at the kill, {len(twice)} SMS received twice"
+    )
+
+    # then at least 99.9 % of the alerts reached their contact
+    missing = [alert for alert, phone in alerts.items() if (alert, phone) not in reached]
+    assert delivered >= ALERTS * 0.999, (f"{delivered}/{ALERTS} delivered", _states(missing[:5]))
+    # and no contact received an alert twice, except when the worker died between Twilio taking the
+    # message and the outbox recording it: Twilio does not drop a repeat by our idempotency token, so
+    # the re-drive of that row (lost mid-send) sends it again. At-least-once at that one instant, no more
+    # than the dead worker's concurrency (2).
+    assert twice <= in_flight, sorted(twice - in_flight)
+    assert len(in_flight) <= 2
+    # and nobody received anything that was not theirs
+    assert set(copies) <= set(alerts.items())
+    # and the tables agree: one sent step per alert, one SMS row per alert
+    assert EscalationStep.objects.filter(number=0, status=StepStatus.SENT).count() >= ALERTS * 0.999
+    assert not EscalationStep.objects.filter(number__gt=0, status=StepStatus.SENT).exists()
+    assert Delivery.objects.filter(channel="sms").count() == ALERTS
