@@ -14,7 +14,6 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -22,9 +21,7 @@ from django.template.response import TemplateResponse
 from accounts.models import User
 from bookings.models import Booking, BookingEvent
 from bookings.services import booking_cancel, booking_dispute_resolve, booking_no_show
-from guardiannest.admin import ReadOnlyAdmin, ReadOnlyInline, service_action
-
-RESOLVE_TEMPLATE = "admin/bookings/resolve_dispute.html"
+from guardiannest.admin import ReadOnlyAdmin, ReadOnlyInline, action_form_page, service_action
 
 
 def _cancel_with_fee(booking: Booking, actor: User) -> object:
@@ -114,13 +111,13 @@ class BookingAdmin(ReadOnlyAdmin):
                 "Resolved with a refund",
             )
             return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Resolve the dispute with a refund",
-            "opts": self.model._meta,
-            "form": form,
-            "objects": list(queryset),
-            "action": "resolve_with_refund",
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, RESOLVE_TEMPLATE, context)
+        return action_form_page(
+            self,
+            request,
+            queryset,
+            form=form,
+            action="resolve_with_refund",
+            title="Resolve the dispute with a refund",
+            prompt="Resolve these disputes, refunding the family:",
+            submit_label="Resolve and refund",
+        )

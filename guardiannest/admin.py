@@ -13,8 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import QuerySet
+from django.forms import Form
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 from guardiannest.errors import ApplicationError
 
@@ -94,3 +97,32 @@ def service_action(
 
     action.__name__ = name
     return admin.action(description=description, permissions=[permission])(action)
+
+
+def action_form_page(
+    model_admin: admin.ModelAdmin[Any],
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    *,
+    form: Form,
+    action: str,
+    title: str,
+    prompt: str,
+    submit_label: str,
+) -> TemplateResponse:
+    """An action's intermediate page: ``form`` asks what the action needs for the selected rows before it runs.
+
+    The action posts back with ``apply`` set; it runs once ``form`` is valid (the caller checks).
+    """
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "prompt": prompt,
+        "submit_label": submit_label,
+        "opts": model_admin.model._meta,
+        "form": form,
+        "objects": list(queryset),
+        "action": action,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/action_form.html", context)

@@ -17,7 +17,6 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -26,7 +25,7 @@ from django.utils.html import format_html
 
 from accounts.models import User
 from files.services import file_links
-from guardiannest.admin import ReadOnlyAdmin, ReadOnlyInline, service_action
+from guardiannest.admin import ReadOnlyAdmin, ReadOnlyInline, action_form_page, service_action
 from sitters.models import (
     AvailabilityException,
     AvailabilitySpan,
@@ -42,8 +41,6 @@ from sitters.models import (
 from sitters.services import verification as verification_services
 from sitters.services.certifications import certification_document_review
 from sitters.services.reviews import review_hide
-
-REJECT_TEMPLATE = "admin/sitters/reject_with_reason.html"
 
 
 def _document_review(certification: Certification, actor: User, *, approved: bool) -> object:
@@ -97,16 +94,16 @@ class VerifyingAdmin(ReadOnlyAdmin):
         if form.is_bound and form.is_valid():
             self._apply(request, queryset, decision=CheckStatus.REJECTED, reason=form.cleaned_data["reason"])
             return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Reject with a reason",
-            "opts": self.model._meta,
-            "form": form,
-            "objects": list(queryset),
-            "action": "reject",
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, REJECT_TEMPLATE, context)
+        return action_form_page(
+            self,
+            request,
+            queryset,
+            form=form,
+            action="reject",
+            title="Reject with a reason",
+            prompt="Reject these, telling the sitter why:",
+            submit_label="Reject",
+        )
 
 
 # --- profiles -------------------------------------------------------------------------------------
