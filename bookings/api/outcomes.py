@@ -19,7 +19,8 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from bookings import services
-from bookings.api.views import TAGS, BookingActionApi, BookingSerializer, caller
+from bookings.api.moves import BookingActionApi
+from bookings.api.views import TAGS, BookingSerializer, caller
 from guardiannest.api.serializers import StrictSerializer
 from sitters.models import Review
 

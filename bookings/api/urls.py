@@ -1,7 +1,11 @@
-from bookings.api import locations, outcomes, views
+from bookings.api import locations, moves, outcomes, series, views
 
 app_name = "bookings"
 
-urlpatterns = [*views.urlpatterns, *outcomes.urlpatterns, *locations.urlpatterns]
-
-__all__ = ["app_name", "urlpatterns"]
+urlpatterns = [
+    *views.urlpatterns,
+    *series.urlpatterns,
+    *moves.urlpatterns,
+    *outcomes.urlpatterns,
+    *locations.urlpatterns,
+]

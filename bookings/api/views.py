@@ -18,7 +18,6 @@ from drf_spectacular.utils import (
     PolymorphicProxySerializer,
     extend_schema,
     extend_schema_serializer,
-    extend_schema_view,
 )
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -127,7 +126,7 @@ def booking_data(booking: Booking) -> dict[str, Any]:
     }
 
 
-def _answer(booking_id: UUID, user: User, status: int = 200) -> Response:
+def booking_answer(booking_id: UUID, user: User, status: int = 200) -> Response:
     booking = selectors.booking_get_for_user(booking_id=booking_id, user=user)
     return Response(BookingSerializer(booking_data(booking)).data, status=status)
 
@@ -189,30 +188,7 @@ class RequestGroupSerializer(serializers.Serializer):
     bookings = BookingSerializer(many=True, help_text="One requested booking per sitter, in the order named.")
 
 
-@extend_schema_serializer(component_name="BookingSeriesInput")
-class SeriesCreateSerializer(StrictSerializer):
-    sitter_id = serializers.UUIDField()
-    start = serializers.DateTimeField(help_text="The first occurrence; the others follow weekly in the sitter's zone.")
-    end = serializers.DateTimeField()
-    child_ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=10)
-    weeks = serializers.IntegerField(min_value=2, max_value=12, help_text="How many weekly occurrences (2-12).")
-    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
-
-
-@extend_schema_serializer(component_name="BookingSeriesConflict")
-class SeriesConflictSerializer(serializers.Serializer):
-    start = serializers.CharField(help_text="The refused occurrence's start, in the sitter's time zone.")
-    code = serializers.CharField(help_text="Why: sitter_unavailable, booking_overlap, local_time_missing …")
-
-
-@extend_schema_serializer(component_name="BookingSeries")
-class SeriesSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    bookings = BookingSerializer(many=True, help_text="The occurrences made, soonest first.")
-    conflicts = SeriesConflictSerializer(many=True)
-
-
-def _bookings_data(ids: list[UUID], user: User) -> list[dict[str, Any]]:
+def bookings_data(ids: list[UUID], user: User) -> list[dict[str, Any]]:
     """The bookings ``ids`` as ``user`` sees them, in that order, read in one go."""
     found = {b.pk: b for b in selectors.booking_list_for_user(user=user).filter(pk__in=ids)}
     return [booking_data(found[pk]) for pk in ids]
@@ -259,7 +235,7 @@ class BookingListApi(APIView):
                 child_ids=values["child_ids"],
                 notes=values["notes"],
             )
-            bookings = _bookings_data([b.pk for b in made], caller(request))
+            bookings = bookings_data([b.pk for b in made], caller(request))
             answer = {"request_group": group, "bookings": bookings}
             return Response(RequestGroupSerializer(answer).data, status=201)
         booking = services.booking_create(
@@ -270,7 +246,7 @@ class BookingListApi(APIView):
             child_ids=values["child_ids"],
             notes=values["notes"],
         )
-        return _answer(booking.pk, caller(request), status=201)
+        return booking_answer(booking.pk, caller(request), status=201)
 
 
 @extend_schema_serializer(component_name="BookingFamilyChild")
@@ -322,38 +298,6 @@ def family_data(family: selectors.BookingFamily | None) -> dict[str, Any] | None
     }
 
 
-class BookingSeriesApi(APIView):
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(
-        request=SeriesCreateSerializer,
-        responses={201: SeriesSerializer},
-        description="The same slot weekly (2-12 times, wall-clock time in the sitter's zone); each refused "
-        "occurrence is listed in conflicts with its code, the others are made. None possible: 409.",
-        tags=TAGS,
-    )
-    @idempotent
-    def post(self, request: Request) -> Response:
-        data = SeriesCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        series = services.booking_series_create(
-            parent=caller(request),
-            sitter_id=values["sitter_id"],
-            starts_at=values["start"],
-            ends_at=values["end"],
-            child_ids=values["child_ids"],
-            weeks=values["weeks"],
-            notes=values["notes"],
-        )
-        answer = {
-            "id": series.id,
-            "bookings": _bookings_data([b.pk for b in series.bookings], caller(request)),
-            "conflicts": [{"start": start.isoformat(), "code": str(code)} for start, code in series.conflicts],
-        }
-        return Response(SeriesSerializer(answer).data, status=201)
-
-
 class BookingDetailApi(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -366,93 +310,8 @@ class BookingDetailApi(APIView):
         return Response(BookingDetailSerializer(data).data)
 
 
-@extend_schema_serializer(component_name="BookingReasonInput")
-class ReasonSerializer(StrictSerializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
-
-
-@extend_schema_serializer(component_name="BookingPlaceInput")
-class PlaceSerializer(StrictSerializer):
-    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90)
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180)
-
-
-class BookingActionApi(APIView):
-    """One move of a booking: validate the body (if any), call the service, answer the booking as it is now."""
-
-    permission_classes = [IsAuthenticated]
-    input_serializer: type[StrictSerializer] | None = None
-
-    def act(self, booking_id: UUID, actor: User, values: dict[str, Any]) -> object:
-        raise NotImplementedError
-
-    def post(self, request: Request, booking_id: UUID) -> Response:
-        values: dict[str, Any] = {}
-        if self.input_serializer is not None:
-            data = self.input_serializer(data=request.data)
-            data.is_valid(raise_exception=True)
-            values = dict(data.validated_data)
-        self.act(booking_id, caller(request), values)
-        return _answer(booking_id, caller(request))
-
-
-def _schema(body: type[StrictSerializer] | None) -> Any:
-    return extend_schema_view(post=extend_schema(request=body, responses={200: BookingSerializer}, tags=TAGS))
-
-
-@_schema(None)
-class BookingAcceptApi(BookingActionApi):
-    def act(self, booking_id: UUID, actor: User, values: dict[str, Any]) -> object:
-        return services.booking_accept(booking_id=booking_id, actor=actor)
-
-
-@_schema(ReasonSerializer)
-class BookingDeclineApi(BookingActionApi):
-    input_serializer = ReasonSerializer
-
-    def act(self, booking_id: UUID, actor: User, values: dict[str, Any]) -> object:
-        return services.booking_decline(booking_id=booking_id, actor=actor, reason=values["reason"])
-
-
-@_schema(ReasonSerializer)
-class BookingCancelApi(BookingActionApi):
-    input_serializer = ReasonSerializer
-
-    def act(self, booking_id: UUID, actor: User, values: dict[str, Any]) -> object:
-        return services.booking_cancel(booking_id=booking_id, actor=actor, reason=values["reason"])
-
-
-@_schema(PlaceSerializer)
-class BookingCheckInApi(BookingActionApi):
-    input_serializer = PlaceSerializer
-
-    def act(self, booking_id: UUID, actor: User, values: dict[str, Any]) -> object:
-        return services.booking_check_in(booking_id=booking_id, actor=actor, **values)
-
-
-@_schema(PlaceSerializer)
-class BookingCheckOutApi(BookingActionApi):
-    input_serializer = PlaceSerializer
-
-    def act(self, booking_id: UUID, actor: User, values: dict[str, Any]) -> object:
-        return services.booking_check_out(booking_id=booking_id, actor=actor, **values)
-
-
-@_schema(None)
-class BookingHoursConfirmApi(BookingActionApi):
-    def act(self, booking_id: UUID, actor: User, values: dict[str, Any]) -> object:
-        return services.booking_hours_confirm(booking_id=booking_id, actor=actor)
-
-
 urlpatterns = [
     path("config", ConfigApi.as_view(), name="config"),
     path("bookings", BookingListApi.as_view(), name="list"),
-    path("bookings/series", BookingSeriesApi.as_view(), name="series"),
     path("bookings/<uuid:booking_id>", BookingDetailApi.as_view(), name="detail"),
-    path("bookings/<uuid:booking_id>/accept", BookingAcceptApi.as_view(), name="accept"),
-    path("bookings/<uuid:booking_id>/decline", BookingDeclineApi.as_view(), name="decline"),
-    path("bookings/<uuid:booking_id>/cancel", BookingCancelApi.as_view(), name="cancel"),
-    path("bookings/<uuid:booking_id>/check-in", BookingCheckInApi.as_view(), name="check-in"),
-    path("bookings/<uuid:booking_id>/check-out", BookingCheckOutApi.as_view(), name="check-out"),
-    path("bookings/<uuid:booking_id>/hours/confirm", BookingHoursConfirmApi.as_view(), name="hours-confirm"),
 ]

@@ -19,105 +19,38 @@ may be sending right now are never touched.
 from __future__ import annotations
 
 import os
-import random
-import re
-import signal
-import subprocess
-import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
-from django.conf import settings as django_settings
-from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.tests.factories import EmergencyContactFactory, ParentFactory
-from emergencies.models import Emergency, EscalationStep, StepStatus
+from emergencies.models import EscalationStep, StepStatus
 from emergencies.services import escalation_redrive
+from emergencies.tests.chaos_helpers import (
+    FlakyTwilio,
+    Workers,
+    _FlakyTwilioHandler,
+    sent_steps,
+    wait_for,
+)
 from emergencies.tests.factories import Family, raise_sos
-from guardiannest.celery import app
-from guardiannest.registries import QUEUE_CRITICAL
 from messaging.models import Delivery
 from messaging.services.delivery import delivery_redrive, lost_after
 from messaging.tests.notifications_helpers import Broker
-from messaging.tests.stand_ins import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, _serve, _TwilioHandler
-
-MESSAGES_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
-EMERGENCY_LINK = re.compile(r"/emergencies/([0-9a-f-]{36})")
+from messaging.tests.stand_ins import _serve
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-# --- Twilio that fails a share of the calls ------------------------------------------------
-
-
-@dataclass
-class Accepted:
-    to: str
-    body: str
-    token: str  # the outbox row's delivery key (I-Twilio-Idempotency-Token)
-
-    @property
-    def emergency_id(self) -> str:
-        found = EMERGENCY_LINK.search(self.body)
-        return found.group(1) if found else ""
-
-
-@dataclass
-class FlakyTwilio:
-    """Twilio's Messages API answering 500 to ``failure_rate`` of the calls, drawn from a seeded generator."""
-
-    base_url: str
-    failure_rate: float = 0.0
-    rng: random.Random = field(default_factory=lambda: random.Random(15))
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    accepted: list[Accepted] = field(default_factory=list)
-    failed: int = 0
-    calls: int = 0
-
-    def fail_this_one(self) -> bool:
-        with self.lock:
-            self.calls += 1
-            fail = self.rng.random() < self.failure_rate
-            self.failed += fail
-            return fail
-
-
-class _FlakyTwilioHandler(_TwilioHandler):
-    flaky: FlakyTwilio
-    body = b""
-
-    def read_body(self) -> bytes:
-        self.body = super().read_body()
-        return self.body
-
-    def send_json(self, status: int, body: Any) -> None:
-        if status == 201:  # Twilio took the message: it reaches the phone
-            form = parse_qs(self.body.decode())
-            accepted = Accepted(
-                to=form.get("To", [""])[0],
-                body=form.get("Body", [""])[0],
-                token=str(self.headers.get("I-Twilio-Idempotency-Token") or ""),
-            )
-            with self.flaky.lock:
-                self.flaky.accepted.append(accepted)
-        super().send_json(status, body)
-
-    def do_POST(self) -> None:
-        if self.path == MESSAGES_PATH and self.flaky.fail_this_one():
-            self.read_body()
-            return self.send_json(500, {"code": 20500, "message": "Internal Server Error", "status": 500})
-        return super().do_POST()
+# --- the flaky provider and killable workers (chaos_helpers) ------------------------------------
 
 
 @pytest.fixture
@@ -138,73 +71,6 @@ def flaky_twilio() -> Iterator[FlakyTwilio]:
         server.server_close()
 
 
-# --- real critical workers, killable ---------------------------------------------------------
-
-
-def _test_database_url() -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-@dataclass
-class Workers:
-    """Starts ``celery worker -Q critical`` processes on this test's database and broker; kills them."""
-
-    tmp_path: Path
-    twilio: FlakyTwilio
-    env: dict[str, str]
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-
-    def start(self, name: str, *, pool: str = "solo", concurrency: int = 1) -> None:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "guardiannest.settings_test",
-            "DATABASE_URL": _test_database_url(),
-            "VAR_DIR": str(self.tmp_path),
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_FROM_NUMBER": FROM_NUMBER,
-            "TWILIO_API_BASE": self.twilio.base_url,
-            "TWILIO_STATUS_CALLBACK_URL": "",
-            **self.env,
-        }
-        argv = [sys.executable, "-m", "celery", "-A", "guardiannest", "worker", "-Q", QUEUE_CRITICAL]
-        argv += ["-P", pool, "-c", str(concurrency), "-n", f"{name}@chaos-test"]
-        argv += ["--without-mingle", "--without-gossip", "-l", "warning"]
-        log = (self.tmp_path / f"worker-{name}.log").open("wb")
-        self.processes[name] = subprocess.Popen(
-            argv, cwd=django_settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-
-    def wait_ready(self, *names: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        wanted = {f"{name}@chaos-test" for name in names}
-        while time.monotonic() < deadline:
-            answered = {next(iter(reply)) for reply in app.control.ping(destination=sorted(wanted), timeout=0.5) or []}
-            if answered >= wanted:
-                return
-            for name in names:
-                assert self.processes[name].poll() is None, f"worker {name} exited; see {self.tmp_path}"
-        pytest.fail(f"workers {names} did not answer within {timeout} s")
-
-    def kill(self, name: str) -> None:
-        """SIGKILL: no warm shutdown, nothing given back to the broker."""
-        process = self.processes[name]
-        process.send_signal(signal.SIGKILL)
-        process.wait(10)
-
-    def stop_all(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
-
-
 @pytest.fixture
 def workers(tmp_path: Path, broker: Broker, flaky_twilio: FlakyTwilio) -> Iterator[Callable[..., Workers]]:
     made: list[Workers] = []
@@ -219,23 +85,6 @@ def workers(tmp_path: Path, broker: Broker, flaky_twilio: FlakyTwilio) -> Iterat
     finally:
         for workers in made:
             workers.stop_all()
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str, poll: float = 0.05) -> float:
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(poll)
-    return time.monotonic() - started
-
-
-def sent_steps(emergency: Emergency) -> list[int]:
-    return list(
-        EscalationStep.objects.filter(emergency=emergency, status=StepStatus.SENT)
-        .order_by("number")
-        .values_list("number", flat=True)
-    )
 
 
 # --- 1. a worker killed in the middle of a ladder --------------------------------------------
