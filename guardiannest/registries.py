@@ -79,3 +79,42 @@ task_routes: Registry[str] = Registry("task_routes")
 # answers the same): a callable returning prometheus_client metric families, e.g. the SOS figures of
 # guardiannest.observability.sos_unacknowledged_metrics(...). Read by guardiannest.observability.
 metric_collectors: Registry[Callable[[], Iterable[Any]]] = Registry("metric_collectors")
+
+
+# --- The admin home (the back office's dashboard) ----------------------------------------------
+# Each app registers what its staff must see first; guardiannest renders them and knows no app.
+
+
+class DashboardPanel(TypedDict):
+    """A figure on the admin home that asks for work: "3 sitters wait for verification".
+
+    ``count`` runs one aggregate query (never loads rows); ``url`` is the admin page where the work
+    is done (a changelist with its filter); ``permission`` is the permission a staff member needs to
+    see the panel ("" for every staff member); ``urgent`` panels stand out whenever the count is not 0.
+    ``live`` names the realtime event that changes the count ("emergency" for SOS alerts), or "".
+    """
+
+    title: str
+    order: int
+    count: Callable[[], int]
+    url: Callable[[], str]
+    permission: str
+    urgent: bool
+    live: NotRequired[str]
+
+
+class DashboardChart(TypedDict):
+    """A chart on the admin home: ``points(start, end)`` answers ``[(period start, value), …]`` from one
+    aggregate query over ``[start, end)`` (dates), one point per ``interval`` ("day" or "week");
+    ``unit`` says how a value reads ("count", "EUR", "%")."""
+
+    title: str
+    order: int
+    interval: str
+    unit: str
+    points: Callable[[Any, Any], list[tuple[Any, float]]]
+    permission: str
+
+
+dashboard_panels: Registry[DashboardPanel] = Registry("dashboard_panels")
+dashboard_charts: Registry[DashboardChart] = Registry("dashboard_charts")
