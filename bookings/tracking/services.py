@@ -25,7 +25,6 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -38,6 +37,7 @@ from bookings.tracking.models import BookingLocation, SafetyAlert, SafetyAlertKi
 from bookings.tracking.selectors import on_call_staff_list
 from bookings.tracking.validation import Fix
 from guardiannest.audit.services import audit_record
+from guardiannest.cache import add_to_windows
 from guardiannest.errors import ApplicationError, not_found
 from guardiannest.realtime.events import broadcast_on_commit
 from guardiannest.realtime.groups import STAFF_EMERGENCIES, user_group
@@ -67,24 +67,9 @@ def _rate_spend(sitter_id: Any, count: int) -> int | None:
     now = time.time()
     window = int(now // period) * period
     key = f"locations:{sitter_id}:{window}"
-    raw_client = getattr(cache, "raw_client", None)
-    if raw_client is not None:
-        redis_key = cache.make_and_validate_key(key)
-        pipeline = raw_client().pipeline(transaction=True)
-        pipeline.set(redis_key, 0, ex=period + 1, nx=True)
-        pipeline.incrby(redis_key, count)
-        total = int(pipeline.execute()[1])
-        if total > limit:
-            raw_client().decrby(redis_key, count)
-    else:  # the in-process cache of the embedded default
-        cache.add(key, 0, timeout=period + 1)
-        try:
-            total = int(cache.incr(key, count))
-        except ValueError:
-            cache.add(key, count, timeout=period + 1)
-            total = count
-        if total > limit:
-            cache.decr(key, count)
+    total = add_to_windows([(key, period + 1, count)])[0]
+    if total > limit:
+        add_to_windows([(key, period + 1, -count)])
     return max(1, int(window + period - now + 0.999)) if total > limit else None
 
 

@@ -27,6 +27,7 @@ from rest_framework import throttling
 from rest_framework.request import Request
 
 from guardiannest.api.net import client_ip
+from guardiannest.cache import add_to_windows
 from guardiannest.errors import ApplicationError, ErrorCode
 
 logger = structlog.get_logger("guardiannest.throttling")
@@ -41,27 +42,9 @@ UNCOUNTED = Counter(
 def count_in_windows(windows: Sequence[tuple[str, int]]) -> list[int]:
     """Add one to each ``(key, ttl)`` window counter and return the counts, all in one round trip on Redis.
 
-    Each counter is made (``SET NX EX``) and incremented inside one MULTI/EXEC,
-    so no request is lost or counted twice whatever runs alongside.
+    No request is lost or counted twice whatever runs alongside (``guardiannest.cache.add_to_windows``).
     """
-    raw_client = getattr(cache, "raw_client", None)
-    if raw_client is not None:
-        pipeline = raw_client().pipeline(transaction=True)
-        for key, ttl in windows:
-            redis_key = cache.make_and_validate_key(key)
-            pipeline.set(redis_key, 0, ex=ttl, nx=True)
-            pipeline.incr(redis_key)
-        replies = pipeline.execute()
-        return [int(count) for count in replies[1::2]]
-    counts = []
-    for key, ttl in windows:
-        cache.add(key, 0, timeout=ttl)
-        try:
-            counts.append(int(cache.incr(key)))
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=ttl)
-            counts.append(1)
-    return counts
+    return add_to_windows([(key, ttl, 1) for key, ttl in windows])
 
 
 @lru_cache(maxsize=64)

@@ -126,3 +126,29 @@ def test_count_in_windows_adds_one_to_each_and_returns_the_counts() -> None:
 
     assert count_in_windows([("throttle:a:1", 61), ("throttle:b:1", 3601)]) == [1, 1]
     assert count_in_windows([("throttle:a:1", 61), ("throttle:b:1", 3601), ("throttle:c:1", 61)]) == [2, 2, 1]
+
+
+def test_window_counters_take_amounts_keep_their_ttl_and_survive_a_flushed_script_cache() -> None:
+    from django.core.cache import cache
+
+    from guardiannest.cache import add_to_windows
+
+    client = cache.raw_client()  # type: ignore[attr-defined]
+    assert add_to_windows([("win:a", 30, 5), ("win:b", 90, 1)]) == [5, 1]
+    key_a, key_b = cache.make_key("win:a"), cache.make_key("win:b")
+    assert 0 < client.ttl(key_a) <= 30 and 30 < client.ttl(key_b) <= 90
+    client.expire(key_a, 7)  # a later amount never stretches the window
+    assert add_to_windows([("win:a", 30, -2)]) == [3]
+    assert 0 < client.ttl(key_a) <= 7
+    client.script_flush()  # as after a Redis restart: the script is loaded again, nothing is lost
+    assert add_to_windows([("win:a", 30, 1), ("win:c", 30, 2)]) == [4, 2]
+
+
+def test_window_counters_in_the_embedded_cache(settings) -> None:
+    from guardiannest import cache as cache_module
+
+    # Django's setting_changed receiver rebuilds the cache handlers, now and after the test.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "w"}}
+
+    assert not hasattr(cache_module.cache, "add_to_windows")
+    assert cache_module.add_to_windows([("w:a", 30, 2), ("w:a", 30, 3)]) == [2, 5]
