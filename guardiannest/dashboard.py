@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.text import slugify
 
-from guardiannest.charts import DAY, chart_svg, chart_window, series_fill, value_text
+from guardiannest.charts import DAY, chart_svg, chart_window, is_currency, series_fill, value_text
 from guardiannest.registries import dashboard_charts, dashboard_panels
 
 
@@ -46,7 +46,7 @@ class ScriptView:
 class ChartView:
     key: str
     title: str
-    window: str  # "last 30 days", "last 12 weeks"
+    window: str  # "last 30 days", "last 12 weeks, in EUR"
     svg: SafeString
 
 
@@ -97,18 +97,19 @@ def dashboard_charts_for(*, user: Any, today: date | None = None) -> list[ChartV
     for key, chart in registered:
         if not _allowed(user, chart["permission"]):
             continue
-        interval = chart["interval"]
+        interval, unit = chart["interval"], chart["unit"]
         start, end, starts = chart_window(interval=interval, today=today)
         points = series_fill(chart["points"](start, end), starts)
         svg = chart_svg(
             chart_id=f"chart-{slugify(key)}",
             title=chart["title"],
             points=points,
-            unit=chart["unit"],
+            unit=unit,
             interval=interval,
             kind=chart.get("kind", "bar"),
         )
-        window = f"last {len(starts)} {'days' if interval == DAY else 'weeks'}"
+        in_unit = f", in {unit.upper()}" if is_currency(unit) else (", in %" if unit == "%" else "")
+        window = f"last {len(starts)} {'days' if interval == DAY else 'weeks'}{in_unit}"
         charts.append(ChartView(key=key, title=chart["title"], window=window, svg=svg))
     return charts
 
