@@ -203,6 +203,14 @@ def test_staff_see_only_the_panels_they_have_the_permission_for(work: dict[str, 
     assert "Revenue today" not in nobody and "dashboard-panels" not in nobody
 
 
+def test_an_urgent_panel_stands_out_only_while_it_counts_something(superuser: User) -> None:
+    content = admin_client(superuser).get("/admin/").content.decode()
+
+    assert panels_of(content)["emergency"] == (0, "0") and panels_of(content)["revenue-today"] == (0, "0.00 EUR")
+    assert '<div id="emergency-count" class="dashboard-panel" data-live="emergency">' in content
+    assert "errornote" not in content
+
+
 def test_the_home_needs_the_one_time_password(superuser: User) -> None:
     client = Client()
     client.force_login(superuser)  # password only, no verified device
