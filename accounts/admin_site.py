@@ -10,10 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 from accounts.api.lockout import lockout_failure
 from accounts.services.mfa import totp_code_clean, totp_verify_device
+from guardiannest.dashboard import dashboard_context
 from guardiannest.errors import ApplicationError
 
 
@@ -41,3 +44,9 @@ class GuardianNestAdminSite(OTPAdminSite):
     def __init__(self, name: str = "admin") -> None:
         # OTPAdminSite names itself "otpadmin"; the default site keeps Django's name, so "admin:…" URLs resolve.
         super().__init__(name)
+
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
+        """The home is a dashboard: the panels and charts the apps register (guardiannest.dashboard),
+        those this staff member has the permission for."""
+        context = {**dashboard_context(user=request.user), **(extra_context or {})}
+        return super().index(request, extra_context=context)

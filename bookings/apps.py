@@ -73,6 +73,10 @@ class BookingsConfig(AppConfig):
         # A payment authorised later (the parent approved it with their bank) confirms the booking.
         payment_handlers.register("bookings", booking_payment_changed)
         demo_seeders.register("bookings", demo.seed)
+        # The admin home: hours disputes and today's bookings (bookings/dashboard.py).
+        from bookings.dashboard import dashboard_register
+
+        dashboard_register()
         beat_entries.register(
             "bookings-expire-unanswered", {"task": "bookings.booking_expire_unanswered", "schedule": 60.0}
         )

@@ -102,3 +102,24 @@ def booking_family_for(*, booking: Booking, reader: User, now: datetime | None =
         for child in booking.children.all()
     ]
     return BookingFamily(address=family_address_read_for(parent=parent, reader=reader), children=children)
+
+
+# Bookings that take place (or may still): a declined, expired or cancelled one is not on the day's schedule.
+SCHEDULED = (
+    BookingStatus.REQUESTED,
+    BookingStatus.ACCEPTED,
+    BookingStatus.CONFIRMED,
+    BookingStatus.IN_PROGRESS,
+    BookingStatus.COMPLETED,
+    BookingStatus.DISPUTED,
+)
+
+
+def booking_scheduled_count(*, start: datetime, end: datetime) -> int:
+    """Bookings starting in ``[start, end)`` that take place or may still (one COUNT): "today's bookings"."""
+    return Booking.objects.filter(starts_at__gte=start, starts_at__lt=end, status__in=SCHEDULED).count()
+
+
+def booking_disputed_count() -> int:
+    """Bookings whose hours the parent disputed and staff have not resolved yet (one COUNT)."""
+    return Booking.objects.filter(status=BookingStatus.DISPUTED).count()

@@ -62,3 +62,8 @@ class EmergenciesConfig(AppConfig):
         metric_collectors.register(
             "emergencies.sos", lambda: sos_unacknowledged_metrics(**emergency_unacknowledged_figures())
         )
+
+        # The admin home: active alerts first, live (emergencies/dashboard.py).
+        from emergencies.dashboard import dashboard_register
+
+        dashboard_register()

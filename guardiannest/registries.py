@@ -92,6 +92,18 @@ class DashboardPanel(TypedDict):
     is done (a changelist with its filter); ``permission`` is the permission a staff member needs to
     see the panel ("" for every staff member); ``urgent`` panels stand out whenever the count is not 0.
     ``live`` names the realtime event that changes the count ("emergency" for SOS alerts), or "".
+
+    The panel's element on the page has the id ``<registry key>-count`` (keys are slugs:
+    ``emergency``, ``verification-queue``). Optional:
+
+    - ``unit``: "count" (the default), or a currency code ("EUR"): ``count`` then answers minor
+      units (cents) and the page shows money;
+    - ``attribute``: a ``data-*`` attribute (without ``data-``) that carries the count on the page
+      for a script or a browser test, kept stable (``active-emergencies``);
+    - ``script``: the static path of a script that follows ``live`` on the page (a file, never inline:
+      the CSP allows no inline script), loaded once whoever registers it, and ``script_data``: its
+      ``data-*`` attributes (without ``data-``), computed when the page renders (``{"ticket-url": …}``).
+      Both are shown only to staff who see the panel.
     """
 
     title: str
@@ -101,12 +113,24 @@ class DashboardPanel(TypedDict):
     permission: str
     urgent: bool
     live: NotRequired[str]
+    unit: NotRequired[str]
+    attribute: NotRequired[str]
+    script: NotRequired[str]
+    script_data: NotRequired[Callable[[], dict[str, str]]]
 
 
 class DashboardChart(TypedDict):
     """A chart on the admin home: ``points(start, end)`` answers ``[(period start, value), …]`` from one
     aggregate query over ``[start, end)`` (dates), one point per ``interval`` ("day" or "week");
-    ``unit`` says how a value reads ("count", "EUR", "%")."""
+    ``unit`` says how a value reads ("count", "EUR", "%").
+
+    The admin home asks for the last 30 days ("day": ``start`` is 29 days before today, ``end`` is
+    tomorrow) or the last 12 weeks ("week": ``start`` is a Monday, the current week included); a period
+    without a point is drawn as 0, so ``points`` may leave empty periods out. A period start may be a
+    date or a datetime (``TruncDay``/``TruncWeek``). For a currency unit ("EUR") values are minor units
+    (cents), as everywhere on the platform; for "%" they are percentages (12.5 is 12.5 %).
+    ``kind`` (optional) is "bar" (the default) or "line".
+    """
 
     title: str
     order: int
@@ -114,6 +138,7 @@ class DashboardChart(TypedDict):
     unit: str
     points: Callable[[Any, Any], list[tuple[Any, float]]]
     permission: str
+    kind: NotRequired[str]
 
 
 dashboard_panels: Registry[DashboardPanel] = Registry("dashboard_panels")

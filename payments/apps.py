@@ -55,3 +55,8 @@ class PaymentsConfig(AppConfig):
 
         metric_collectors.register("payments.reconciliation", reconciliation_metrics)
         metric_collectors.register("payments.by_status", payments_by_status_metrics)
+
+        # The admin home: open disputes and today's revenue (payments/dashboard.py).
+        from payments.dashboard import dashboard_register
+
+        dashboard_register()

@@ -6,21 +6,26 @@ Another family's object is "not found", exactly like a missing one.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, When
 
 from accounts.models import User
 from guardiannest.errors import not_found
 from payments.models import (
     ConnectedAccount,
+    DisputeCase,
     LedgerAccount,
     LedgerEntry,
+    LedgerKind,
     LedgerSide,
     Payment,
     PaymentMethod,
     Transfer,
     TransferStatus,
 )
+from payments.models.disputes import DISPUTE_CLOSED
 from payments.models.payments import SETTLED
 from payments.receipts import receipt_signature_valid
 
@@ -140,3 +145,28 @@ def payment_counts_by_status() -> dict[str, int]:
     """How many payments are in each status now (one GROUP BY; for the metrics read at scrape time)."""
     rows = Payment.objects.order_by().values_list("status").annotate(count=Count("pk"))
     return {str(status): int(count) for status, count in rows}
+
+
+def dispute_case_open_count() -> int:
+    """Disputes (and inquiries) the provider has not closed yet: won, lost or closed are done (one COUNT)."""
+    return DisputeCase.objects.exclude(status__in=DISPUTE_CLOSED).count()
+
+
+def ledger_revenue_for_period(*, start: datetime, end: datetime, currency: str | None = None) -> int:
+    """Money captured minus money refunded in ``[start, end)``, minor units of ``currency`` (the platform's).
+
+    Read from the ledger, where each capture debits and each refund credits the provider's clearing
+    account once (one aggregate query): a payment captured yesterday and refunded today lowers today.
+    """
+    clearing = LedgerEntry.objects.filter(
+        account=LedgerAccount.PROVIDER_CLEARING,
+        kind__in=(LedgerKind.CAPTURE, LedgerKind.REFUND),
+        currency=(currency or settings.PLATFORM_CURRENCY).lower(),
+        created_at__gte=start,
+        created_at__lt=end,
+    )
+    signed = Case(
+        When(side=LedgerSide.DEBIT, then=F("amount")),
+        default=-F("amount"),
+    )
+    return int(clearing.aggregate(net=Sum(signed, default=0))["net"])

@@ -34,6 +34,10 @@ class SittersConfig(AppConfig):
         name_changed.register("sitters", verification_identity_on_name_change)
 
         demo_seeders.register("sitters", demo.seed)
+        # The admin home: the verification queue and the flagged reviews (sitters/dashboard.py).
+        from sitters.dashboard import dashboard_register
+
+        dashboard_register()
         gdpr_exporters.register("sitters", sitter_export)
         gdpr_erasers.register("sitters", sitter_erase)
 

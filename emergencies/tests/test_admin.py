@@ -34,7 +34,12 @@ def test_the_admin_index_shows_how_many_alerts_nobody_has_answered(
     page = staff_client.get(reverse("admin:index"))
 
     assert page.status_code == 200
-    assert re.search(rb'data-active-emergencies="2">2</strong>\s*active emergency alerts', page.content)
+    assert re.search(
+        rb'<div id="emergency-count" class="dashboard-panel errornote urgent" data-live="emergency">', page.content
+    )
+    assert re.search(
+        rb'data-active-emergencies="2">2</strong>\s*<span class="dashboard-title">Active SOS alerts', page.content
+    )
     assert b"emergencies/admin-live.js" in page.content
     assert b"<script>" not in page.content  # no inline script: the CSP allows only our own files
 

@@ -29,3 +29,8 @@ def review_list_for_sitter(*, sitter_id: UUID, request: AbsoluteUrls | None = No
 def review_get_for_booking(*, booking_id: UUID) -> Review | None:
     """The review of one booking (hidden or not), for the booking flow; None before it is reviewed."""
     return Review.objects.filter(booking_id=booking_id).first()
+
+
+def review_flagged_count() -> int:
+    """Low ratings (3 or less, ``flagged``) still shown: what staff moderation has to look at (one COUNT)."""
+    return Review.objects.filter(flagged=True, hidden=False).count()

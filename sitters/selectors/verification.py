@@ -60,3 +60,8 @@ def sitter_user_get_for_staff(*, sitter_id: UUID) -> User:
     if user is None:
         raise not_found()
     return user
+
+
+def verification_check_pending_count() -> int:
+    """Checks waiting for a decision: the staff queue's length (one COUNT on the queue's index)."""
+    return VerificationCheck.objects.filter(status=CheckStatus.PENDING).count()
