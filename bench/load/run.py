@@ -72,7 +72,8 @@ from bench.http_servers import HEALTH_PATH, gunicorn_argv
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 ZONE = "Europe/Berlin"
 MARKER = "GN_LOAD_RUN"  # in the environment of every process a run starts, to find any left behind
-# bench_env's settings that a production deployment would not have: back to the defaults.
+# bench_env's settings that a production deployment would not have: back to the defaults (or to what the
+# caller's environment says, e.g. THROTTLE_CHAT=5/min to see the journey meet a throttle).
 NOT_PRODUCTION = (
     "THROTTLE_USER",
     "THROTTLE_ANON",
@@ -262,6 +263,8 @@ def figures(prefix: Path, seconds: float) -> dict[str, Any]:
     with open(f"{prefix}_stats.csv", newline="") as handle:
         for row in csv.DictReader(handle):
             name = row["Name"] if row["Type"] != "WS" else f"WS {row['Name']}"
+            if row["Name"] == "Aggregated":
+                throttled[name] = sum(throttled.values())
             entry = {
                 "requests": int(row["Request Count"]),
                 "rps": round(int(row["Request Count"]) / seconds, 2),
@@ -301,8 +304,11 @@ def main() -> None:
     twilio = TwilioStandIn()
     work = Path(tempfile.mkdtemp(prefix="bench-load-"))
     env = bench_env(twilio, str(work / "var"))
-    for name in NOT_PRODUCTION:
-        env.pop(name, None)
+    for name in NOT_PRODUCTION:  # the deployment's value when the caller's environment sets one
+        if name in os.environ:
+            env[name] = os.environ[name]
+        else:
+            env.pop(name, None)
     env[MARKER] = run_id
     started = time.monotonic()
     servers: list[Server] = []
