@@ -36,7 +36,8 @@ Each parent keeps one websocket open (``00 realtime ticket`` then ``00 ws connec
 receives is timed from the moment the other party sent the request that caused it and reported as
 ``WS`` entries: ``ws message.created → parent``, ``ws location.updated → parent``, ``ws
 emergency.raised → parent``. An event that has not arrived by the end of the journey is a failure
-of its entry.
+of its entry. A hand-over the partner does not make within 30 s is a failure too, reported as
+``HANDOVER <kind> not handed over`` (the partner's own failure is reported where it happened).
 
 Only the answers the API promises count as success (201 for a create, 200 for an action, 202 for
 locations, 200 or 201 for opening a conversation); anything else is a failure. A 429 is a failure
@@ -102,9 +103,12 @@ def _now_iso(offset: timedelta = timedelta(0)) -> str:
     return (datetime.now(UTC) + offset).isoformat()
 
 
-def _fire(environment: Any, name: str, started: float, *, error: str | None = None, length: int = 0) -> None:
+def _fire(
+    environment: Any, name: str, started: float, *, error: str | None = None, length: int = 0, kind: str = "WS"
+) -> None:
+    """A Locust entry that is no HTTP request: a socket event (``WS``) or a hand-over never made (``HANDOVER``)."""
     environment.events.request.fire(
-        request_type="WS",
+        request_type=kind,
         name=name,
         response_time=(time.perf_counter() - started) * 1000,
         response_length=length,
@@ -187,7 +191,7 @@ class JourneyUser(FastHttpUser):
                 wait = None if booking is None else max(0.0, deadline - time.monotonic())
                 message = queue.get(timeout=wait)
             except Empty:
-                _fire(self.environment, f"handover: {kind}", started, error="timed out")
+                _fire(self.environment, f"{kind} not handed over", started, error="timed out", kind="HANDOVER")
                 return None
             if message.get("booking") != booking and booking is not None:
                 continue

@@ -247,13 +247,16 @@ def _number(value: str) -> float | None:
         return None
 
 
+NOT_HTTP = ("WS", "HANDOVER")  # the locustfile's own entries, named with their kind in front
+
+
 def figures(prefix: Path, seconds: float) -> dict[str, Any]:
     """Per step (Locust's name; ``WS …`` for socket events): requests, req/s, p50/p95/p99 ms, failures, 429s."""
     throttled: dict[str, int] = {}
     errors: dict[str, dict[str, int]] = {}
     with open(f"{prefix}_failures.csv", newline="") as handle:
         for row in csv.DictReader(handle):
-            name = row["Name"] if row["Method"] != "WS" else f"WS {row['Name']}"
+            name = f"{row['Method']} {row['Name']}" if row["Method"] in NOT_HTTP else row["Name"]
             count = int(row["Occurrences"])
             if "throttled (429)" in row["Error"]:
                 throttled[name] = throttled.get(name, 0) + count
@@ -262,7 +265,7 @@ def figures(prefix: Path, seconds: float) -> dict[str, Any]:
     total: dict[str, Any] = {}
     with open(f"{prefix}_stats.csv", newline="") as handle:
         for row in csv.DictReader(handle):
-            name = row["Name"] if row["Type"] != "WS" else f"WS {row['Name']}"
+            name = f"{row['Type']} {row['Name']}" if row["Type"] in NOT_HTTP else row["Name"]
             if row["Name"] == "Aggregated":
                 throttled[name] = sum(throttled.values())
             entry = {
@@ -281,7 +284,8 @@ def figures(prefix: Path, seconds: float) -> dict[str, Any]:
                 if name in errors:
                     entry["errors"] = errors[name]
                 steps[name] = entry
-    return {"steps": dict(sorted(steps.items())), "total": total}
+    journeys = steps.get("14 check-out", {}).get("requests", 0)
+    return {"steps": dict(sorted(steps.items())), "total": total, "journeys_completed": journeys}
 
 
 def main() -> None:
