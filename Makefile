@@ -7,12 +7,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint typecheck migrations-check alerts security pytest services bench backup restore clean help
+.PHONY: run test lint typecheck migrations-check alerts security pytest services bench load backup restore clean help
 
 help:
 	@echo "make run   - serve the embedded default on http://$(HOST):$(PORT) (SQLite, no services needed, DEBUG off)"
 	@echo "make test  - lint, type-check, migrations check and the test suite on PostgreSQL + Redis"
 	@echo "make bench - run the benchmarks in bench/ (each prints one JSON object)"
+	@echo "make load  - Locust, 50 users for 60 s, on the journey search -> book -> ... -> SOS against the whole stack (JSON)"
 	@echo "make backup  - pg_dump the database to var/backups (and to S3 when BACKUP_S3_BUCKET is set)"
 	@echo "make restore FROM=<file or s3://bucket/key> DB=<name> [REPLACE=1] - restore a backup into a database"
 
@@ -78,6 +79,11 @@ bench: $(VENV)/.dev-installed
 	$(PY) bench/files.py
 	$(PY) bench/search.py
 	$(PY) bench/bookings.py
+
+# The journey under load (bench/load/run.py): its own database, dropped after. LOAD_ARGS passes options, e.g.
+# make load LOAD_ARGS="--users 20 --run-time 30s".
+load: $(VENV)/.dev-installed
+	$(PY) bench/load/run.py $(LOAD_ARGS)
 
 # Operations: DATABASE_URL names the database; BACKUP_DIR, BACKUP_S3_BUCKET, BACKUP_S3_PREFIX (README "Backups").
 backup: $(VENV)/.base-installed

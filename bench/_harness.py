@@ -224,6 +224,16 @@ class Server:
         return self.base_url + path
 
     def start(self) -> Server:
+        self.launch()
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop(keep_log=True)
+            raise
+        return self
+
+    def launch(self) -> Server:
+        """Start the process and return at once (``start`` also waits until it is ready)."""
         if self.proc is not None:
             # Starting twice would orphan the first process group (``with server.start():`` did exactly that).
             raise BenchError(f"{self.name} is already running (pid {self.proc.pid})")
@@ -243,11 +253,6 @@ class Server:
             )
         _LIVE.add(self)
         _STARTED_GROUPS[self.proc.pid] = self.name
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop(keep_log=True)
-            raise
         return self
 
     def _wait_ready(self) -> None:
@@ -316,6 +321,22 @@ class Server:
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self.stop(keep_log=exc_type is not None)
+
+
+def start_together(servers: Sequence[Server]) -> None:
+    """Launch every server at once, then wait until each is ready (their start-ups overlap).
+
+    When one fails to come up, all of them are stopped (logs kept) and the error raised.
+    """
+    try:
+        for server in servers:
+            server.launch()
+        for server in servers:
+            server._wait_ready()
+    except BaseException:
+        for server in servers:
+            server.stop(keep_log=True)
+        raise
 
 
 # Every process group a benchmark started (leader pid -> name), checked at exit.
