@@ -87,6 +87,7 @@ class LiveServer:
 def server(
     django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
+    """uvicorn serving guardiannest.asgi on the test database and Redis, its own folder, its static files."""
     var = tmp_path_factory.mktemp("server-var")
     with django_db_blocker.unblock():
         process = realtime_process("browser-server", VAR_DIR=str(var))
