@@ -53,6 +53,12 @@ _gn_start_redis() {
 _gn_ensure database "$DATABASE_URL" 5432 _gn_start_postgres || return 1
 _gn_ensure redis "$REDIS_URL" 6379 _gn_start_redis || return 1
 
+# What follows installs Debian packages it needs when missing (as root): one `apt-get update` for all.
+_gn_apt_update() {
+  [ -n "${_GN_APT_UPDATED:-}" ] && return 0
+  apt-get update && _GN_APT_UPDATED=1
+}
+
 # --- ClamAV for the virus-scanner tests (files app) ----------------------------------------------
 # clamd with a test signature database that detects the EICAR string (whole file and inside a
 # PNG or PDF); the official databases cannot be downloaded here and are not needed. Installed
@@ -83,7 +89,7 @@ _gn_start_clamd() {
   bin=$(_gn_clamd_bin)
   if [ -z "$bin" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing clamav-daemon for the virus-scanner tests (log: $dir.install.log)"
-    if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y clamav-daemon; } >"$dir.install.log" 2>&1; then
+    if ! { _gn_apt_update && DEBIAN_FRONTEND=noninteractive apt-get install -y clamav-daemon; } >"$dir.install.log" 2>&1; then
       tail -n 5 "$dir.install.log" >&2
     fi
     bin=$(_gn_clamd_bin)
@@ -119,3 +125,28 @@ _gn_start_clamd() {
 }
 
 [ -n "${CLAMAV_URL:-}" ] || _gn_start_clamd
+
+# --- Chromium for the browser tests (tests/browser) ----------------------------------------------
+# Debian's chromium and its chromedriver (Selenium drives them; nothing is downloaded at test time).
+# Installed when missing and we are root with apt. The browser tests never skip: without Chromium
+# they fail, naming the packages to install.
+
+_gn_chromium_present() {
+  [ -x "${GN_CHROMIUM:-/usr/bin/chromium}" ] && [ -x "${GN_CHROMEDRIVER:-/usr/bin/chromedriver}" ]
+}
+
+_gn_install_chromium() {
+  local log="${TMPDIR:-/tmp}/gn-chromium.install.log"
+  _gn_chromium_present && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing chromium and chromium-driver for the browser tests (log: $log)"
+    if ! { _gn_apt_update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; } >"$log" 2>&1; then
+      tail -n 5 "$log" >&2
+    fi
+  fi
+  _gn_chromium_present ||
+    echo "chromium is not installed (apt-get install chromium chromium-driver): the browser tests will fail." >&2
+  return 0
+}
+
+_gn_install_chromium
