@@ -1,10 +1,10 @@
 """The feedback back office: triage feedback, move feature requests along, write surveys and read their results.
 
 Feedback and feature requests are read-only tables; staff change them only
-through actions that call the services (audited). Surveys are written here:
-the survey's page and its inline questions save through the survey services
-(audited, and refused once the survey is out: its questions and audience are
-then shown read-only), and the page shows the results, computed by aggregate
+through actions that call the services (audited). Surveys are written here
+while drafts (:class:`guardiannest.admin.ServiceFormAdmin`): the survey's page
+and its inline questions save through the survey services (audited); once the
+survey is out the page is read-only, and it shows the results, computed by aggregate
 queries (average rating, count per choice, free-text answers listed).
 """
 
@@ -41,7 +41,7 @@ from feedback.services.surveys import (
     survey_question_save,
     survey_save,
 )
-from guardiannest.admin import ReadOnlyAdmin, action_form_page, service_action
+from guardiannest.admin import ReadOnlyAdmin, ServiceFormAdmin, action_form_page, service_action
 from guardiannest.errors import ApplicationError
 
 # --- feedback ---------------------------------------------------------------------------------------
@@ -182,32 +182,42 @@ class QuestionForm(ModelForm):
 
 
 class QuestionInline(admin.TabularInline):
+    """A survey's questions, saved through the survey services by :class:`SurveyAdmin` (read-only once out)."""
+
     model = SurveyQuestion
     form = QuestionForm
     extra = 0
     ordering = ("position", "id")
 
-    def _draft(self, obj: Survey | None) -> bool:
-        return obj is None or obj.status == SurveyStatus.DRAFT
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._draft(obj) and super().has_add_permission(request, obj)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._draft(obj) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._draft(obj) and super().has_delete_permission(request, obj)
-
 
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin):
+class SurveyAdmin(ServiceFormAdmin):
+    """Drafts are written here, questions inline; sent out and closed by actions; read-only (with results) once out."""
+
     list_display = ("title", "audience", "status", "closes_at", "created_at")
     list_filter = ("status", "audience")
     search_fields = ("title",)
     fields = ("title", "description", "audience", "closes_at", "status", "created_by", "created_at", "results")
+    readonly_fields = ("status", "created_by", "created_at", "results")
     inlines = (QuestionInline,)
     actions = ["activate", "close"]
+
+    def editable(self, obj: Survey) -> bool:
+        return obj.status == SurveyStatus.DRAFT
+
+    def save_row(self, obj: Survey, actor: User) -> Survey:
+        saved = survey_save(survey=obj, actor=actor)
+        obj.status, obj.created_by_id = saved.status, saved.created_by_id
+        return saved
+
+    def save_inline_row(self, obj: SurveyQuestion, actor: User) -> SurveyQuestion:
+        return survey_question_save(question=obj, actor=actor)
+
+    def delete_inline_row(self, obj: SurveyQuestion, actor: User) -> None:
+        survey_question_delete(question=obj, actor=actor)
+
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_staff and request.user.has_perm("feedback.change_survey"))
 
     def _each(self, request: HttpRequest, queryset: QuerySet[Survey], change: Any, description: str) -> None:
         """One service call per selected survey; a refusal warns about that survey, the rest go on."""
@@ -228,32 +238,8 @@ class SurveyAdmin(admin.ModelAdmin):
     def close(self, request: HttpRequest, queryset: QuerySet[Survey]) -> None:
         self._each(request, queryset, lambda row, actor: survey_close(survey_id=row.pk, actor=actor), "Closed")
 
-    def has_publish_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_staff and request.user.has_perm("feedback.change_survey"))
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # a survey that was out keeps its results; a draft is simply never sent
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Survey | None = None) -> list[str]:
-        fields = ["status", "created_by", "created_at", "results"]
-        return fields if obj is None or obj.status == SurveyStatus.DRAFT else ["audience", *fields]
-
     @admin.display(description="Results")
     def results(self, obj: Survey) -> SafeString | str:
         if obj.pk is None or obj._state.adding:
             return "-"
         return render_to_string("feedback/survey_results.html", {"results": survey_results_get(survey=obj)})
-
-    def save_model(self, request: HttpRequest, obj: Survey, form: Any, change: bool) -> None:
-        """Through ``survey_save``: checked and audited like every change (the admin writes no row itself)."""
-        saved = survey_save(survey=obj, actor=cast(User, request.user))
-        obj.status, obj.created_by_id = saved.status, saved.created_by_id
-
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        """Each question added, changed or removed through the survey services (drafts only)."""
-        actor = cast(User, request.user)
-        questions = formset.save(commit=False)
-        for question in formset.deleted_objects:
-            survey_question_delete(question=question, actor=actor)
-        for question in questions:
-            survey_question_save(question=question, actor=actor)
