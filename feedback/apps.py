@@ -16,3 +16,21 @@ class FeedbackConfig(AppConfig):
         demo_seeders.register("feedback", demo.seed)
         gdpr_exporters.register("feedback", feedback_export)
         gdpr_erasers.register("feedback", feedback_erase)
+
+        # The admin home: what waits for triage, linking to the filtered list.
+        from django.urls import reverse
+
+        from feedback.selectors.feedback import feedback_new_count
+        from guardiannest.registries import dashboard_panels
+
+        dashboard_panels.register(
+            "feedback.new",
+            {
+                "title": "Feedback waiting for triage",
+                "order": 80,
+                "count": feedback_new_count,
+                "url": lambda: f"{reverse('admin:feedback_feedback_changelist')}?status__exact=new",
+                "permission": "feedback.view_feedback",
+                "urgent": False,
+            },
+        )

@@ -110,3 +110,22 @@ def test_close_and_reopen(staff: User) -> None:
     assert (closed.status, again.status, reopened.status) == ("closed", "closed", "active")
     assert never_out.value.code == FeedbackError.SURVEY_NOT_ACTIVE
     assert AuditEvent.objects.filter(action="survey.closed", target_id=str(survey.pk)).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_first_answers_store_one_response() -> None:
+    from accounts.tests.factories import ParentFactory, StaffFactory
+    from conftest import race
+    from feedback.models import SurveyResponse
+    from feedback.services.surveys import survey_respond
+    from feedback.tests.factories import good_answers
+
+    survey = survey_out(staff=StaffFactory())
+    parent = ParentFactory()
+
+    results = race(6, lambda: survey_respond(survey_id=survey.pk, respondent=parent, answers=good_answers(survey)))
+
+    refusals = [result for result in results if isinstance(result, ApplicationError)]
+    assert len(results) - len(refusals) == 1, results
+    assert {refusal.code for refusal in refusals} == {FeedbackError.SURVEY_ALREADY_ANSWERED}
+    assert SurveyResponse.objects.filter(survey=survey).count() == 1
