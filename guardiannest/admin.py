@@ -74,6 +74,59 @@ class ReadOnlyAdmin(ReadOnlyPermissions, admin.ModelAdmin):
         self.message_user(request, f"{description}: {count} done.")
 
 
+class ServiceFormAdmin(admin.ModelAdmin):
+    """A table staff write with the admin's forms, each save a call to the service that owns the rows.
+
+    Django's own saving is never used: the page's object goes through
+    :meth:`save_row`, each row of its inlines through :meth:`save_inline_row`
+    or :meth:`delete_inline_row` (all in the admin's one transaction), so every
+    change is checked and audited as from the API. :meth:`editable` says
+    whether a row may still change (a survey once sent out: no); a row that may
+    not is shown read-only, its inlines too. Deleting works as in
+    :class:`ReadOnlyAdmin`: only where :meth:`delete_row` is defined.
+    """
+
+    def save_row(self, obj: Any, actor: Any) -> object:
+        """Create or update ``obj`` (the form's changes applied to it, not saved) through its service."""
+        raise NotImplementedError
+
+    def save_inline_row(self, obj: Any, actor: Any) -> object:
+        raise NotImplementedError
+
+    def delete_inline_row(self, obj: Any, actor: Any) -> object:
+        raise NotImplementedError
+
+    def editable(self, obj: Any) -> bool:
+        return True
+
+    def delete_row(self, obj: Any, actor: Any) -> object:
+        raise NotImplementedError
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return (obj is None or self.editable(obj)) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        deletes = type(self).delete_row is not ServiceFormAdmin.delete_row
+        return deletes and super().has_delete_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        self.save_row(obj, request.user)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        rows = formset.save(commit=False)  # the changed rows, unsaved; deletions listed apart
+        for row in formset.deleted_objects:
+            self.delete_inline_row(row, request.user)
+        for row in rows:
+            self.save_inline_row(row, request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        self.delete_row(obj, request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for row in queryset:
+            self.delete_row(row, request.user)
+
+
 class ReadOnlyInline(ReadOnlyPermissions, admin.TabularInline):
     """Related rows shown on their parent's page, each linking to its own (read-only) page."""
 

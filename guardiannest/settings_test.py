@@ -32,6 +32,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "reset": "100000/min",
     "sms": "100000/min",
     "chat": "100000/min",
+    "feedback": "100000/min",
 }
 
 

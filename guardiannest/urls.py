@@ -14,6 +14,7 @@ from guardiannest.realtime.views import RealtimeTicketApi
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
+    path("", include("feedback.api.urls")),
     path("", include("files.api.urls")),
     path("", include("messaging.api.urls")),
     path("", include("sitters.api.urls")),

@@ -29,6 +29,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, path, re_path
 
 from bookings.tests import access_cases as access_cases_bookings
 from emergencies.tests import access_cases as access_cases_emergencies
+from feedback.tests import access_cases as access_cases_feedback
 from payments.tests import access_cases as access_cases_payments
 from sitters.tests import access_cases_calendar, access_cases_profile, access_cases_public, access_cases_verification
 
@@ -289,6 +290,7 @@ for _module in (
     access_cases_payments,
     access_cases_bookings,
     access_cases_emergencies,
+    access_cases_feedback,
 ):
     CASES.update(_module.CASES)
 

@@ -179,6 +179,29 @@ def test_the_main_flows_work_on_sqlite_without_redis(server: str) -> None:
     assert call(server, "/api/v1/security/events", token=parent)[0] == 200
     assert call(server, "/api/v1/auth/passkeys", token=parent)[0] == 200
     assert call(server, "/api/v1/security/export", {}, token=parent)[0] == 202
+    assert_feedback_works(server, parent, sitter)
+
+
+def assert_feedback_works(server: str, parent: str, sitter: str) -> None:
+    """Feedback, votes and the demo survey on SQLite (row locks, EXISTS, JSON choices)."""
+    status, sent = call(server, "/api/v1/feedback", {"kind": "bug", "message": "Map froze"}, token=parent)
+    assert status == 201 and sent["status"] == "new", sent  # type: ignore[index]
+    status, requests = call(server, "/api/v1/feature-requests", token=sitter)
+    assert status == 200 and requests["results"], requests  # type: ignore[index]
+    first = requests["results"][0]  # type: ignore[index]
+    status, voted = call(server, f"/api/v1/feature-requests/{first['id']}/vote", {}, token=sitter)
+    assert status == 200 and voted["voted"] is True, voted  # type: ignore[index]
+    status, surveys = call(server, "/api/v1/surveys/active", token=parent)
+    assert status == 200 and len(surveys["results"]) == 1, surveys  # type: ignore[index]
+    survey = surveys["results"][0]  # type: ignore[index]
+    # each question's kind names the field its answer goes in
+    values = {"rating": 5, "text": "More sitters"}
+    answers = [
+        {"question_id": q["id"], q["kind"]: values.get(q["kind"]) or q["choices"][0]} for q in survey["questions"]
+    ]
+    url = f"/api/v1/surveys/{survey['id']}/responses"
+    assert call(server, url, {"answers": answers}, token=parent)[0] == 201
+    assert call(server, url, {"answers": answers}, token=parent)[0] == 409
 
 
 def test_a_loopback_client_cannot_pick_its_address_with_x_forwarded_for(tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""What the feedback app reads for its callers: one module per subdomain."""
