@@ -86,7 +86,7 @@ metric_collectors: Registry[Callable[[], Iterable[Any]]] = Registry("metric_coll
 
 
 class DashboardPanel(TypedDict):
-    """A figure on the admin home that asks for work: "3 sitters wait for verification".
+    """A figure on the admin home that asks for work: "3 checks wait for a decision".
 
     ``count`` runs one aggregate query (never loads rows); ``url`` is the admin page where the work
     is done (a changelist with its filter); ``permission`` is the permission a staff member needs to
@@ -99,7 +99,7 @@ class DashboardPanel(TypedDict):
     - ``unit``: "count" (the default), or a currency code ("EUR"): ``count`` then answers minor
       units (cents) and the page shows money;
     - ``attribute``: a ``data-*`` attribute (without ``data-``) that carries the count on the page
-      for a script or a browser test, kept stable (``active-emergencies``);
+      for a script or a browser test, kept stable (``active-alerts``, say);
     - ``script``: the static path of a script that follows ``live`` on the page (a file, never inline:
       the CSP allows no inline script), loaded once whoever registers it, and ``script_data``: its
       ``data-*`` attributes (without ``data-``), computed when the page renders (``{"ticket-url": …}``).
