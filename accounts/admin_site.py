@@ -1,4 +1,4 @@
-"""The back office: django-otp's admin site, with codes checked the way the API checks them.
+"""The back office: django-otp's admin site, with codes checked the way the API checks them, and every change audited.
 
 django-otp's own check (verify, then save) lets two racing logins spend one
 code; the admin's form uses the MFA service instead, which spends a code under
@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.admin import ModelAdmin
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 from accounts.api.lockout import lockout_failure
 from accounts.services.mfa import totp_code_clean, totp_verify_device
+from guardiannest.admin import audited_admin_class
 from guardiannest.errors import ApplicationError
 
 
@@ -41,3 +43,7 @@ class GuardianNestAdminSite(OTPAdminSite):
     def __init__(self, name: str = "admin") -> None:
         # OTPAdminSite names itself "otpadmin"; the default site keeps Django's name, so "admin:…" URLs resolve.
         super().__init__(name)
+
+    def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
+        """Every admin, ours and third parties' (users, groups, waffle), records its changes in the audit log."""
+        super().register(model_or_iterable, audited_admin_class(admin_class or ModelAdmin), **options)

@@ -62,3 +62,19 @@ class EmergenciesConfig(AppConfig):
         metric_collectors.register(
             "emergencies.sos", lambda: sos_unacknowledged_metrics(**emergency_unacknowledged_figures())
         )
+
+        # Staff roles: support watches the live SOS and acknowledges and resolves alerts (the emergency's change
+        # permission).
+        from guardiannest.registries import staff_role_permissions
+
+        staff_role_permissions.register(
+            "emergencies",
+            {
+                "support": (
+                    "emergencies.view_emergency",
+                    "emergencies.change_emergency",
+                    "emergencies.view_escalationstep",
+                    "emergencies.view_emergencyresponse",
+                ),
+            },
+        )

@@ -55,3 +55,33 @@ class PaymentsConfig(AppConfig):
 
         metric_collectors.register("payments.reconciliation", reconciliation_metrics)
         metric_collectors.register("payments.by_status", payments_by_status_metrics)
+
+        # Staff roles: finance moves money: refunds and transfer retries (refund_payment), payment disputes
+        # (handle_dispute).
+        from guardiannest.registries import staff_role_permissions
+
+        staff_role_permissions.register(
+            "payments",
+            {
+                "support": (
+                    "payments.view_payment",
+                    "payments.view_refund",
+                    "payments.view_disputecase",
+                    "payments.view_transfer",
+                ),
+                "finance": (
+                    "payments.view_paymentcustomer",
+                    "payments.view_paymentmethod",
+                    "payments.view_payment",
+                    "payments.view_refund",
+                    "payments.view_disputecase",
+                    "payments.view_providerevent",
+                    "payments.view_ledgerentry",
+                    "payments.view_connectedaccount",
+                    "payments.view_transfer",
+                    "payments.view_transferreversal",
+                    "payments.refund_payment",
+                    "payments.handle_dispute",
+                ),
+            },
+        )
