@@ -86,7 +86,7 @@ metric_collectors: Registry[Callable[[], Iterable[Any]]] = Registry("metric_coll
 
 
 class DashboardPanel(TypedDict):
-    """A figure on the admin home that asks for work: "3 sitters wait for verification".
+    """A figure on the admin home that asks for work: "3 checks wait for verification".
 
     ``count`` runs one aggregate query (never loads rows); ``url`` is the admin page where the work
     is done (a changelist with its filter); ``permission`` is the permission a staff member needs to
@@ -122,7 +122,7 @@ dashboard_charts: Registry[DashboardChart] = Registry("dashboard_charts")
 
 # --- Staff roles (Django groups) ------------------------------------------------------------------
 # The back office's roles. Each app says which of its permissions ("<app_label>.<codename>") each role
-# holds, under the app's label: {"support": ("sitters.view_sitterprofile", …), "finance": (…)}.
+# holds, under the app's label: {"support": ("<app_label>.view_<model>", …), "finance": (…)}.
 # guardiannest.staff_roles makes each role's group hold exactly the union after every migrate
 # (and `manage.py staff_roles`).
 STAFF_ROLES = ("support", "finance")

@@ -23,7 +23,7 @@ from guardiannest.registries import STAFF_ROLES, staff_role_permissions
 
 
 def staff_role_declared() -> dict[str, set[str]]:
-    """Each role's permissions as the apps declare them, ``{"support": {"sitters.view_review", …}, …}``."""
+    """Each role's permissions as the apps declare them, ``{"support": {"<app_label>.view_<model>", …}, …}``."""
     declared: dict[str, set[str]] = {role: set() for role in STAFF_ROLES}
     for app, roles in staff_role_permissions.items():
         for role, names in roles.items():
