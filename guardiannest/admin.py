@@ -20,7 +20,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import QuerySet
 from django.forms import Form
 from django.http import HttpRequest
@@ -302,9 +302,12 @@ def _audited_action(func: Callable[..., Any], name: str) -> Callable[..., Any]:
     def run(model_admin: admin.ModelAdmin[Any], request: HttpRequest, queryset: QuerySet[Any]) -> Any:
         # The rows before the action runs: it may change what the queryset selects (a status filter).
         row_ids = [str(pk) for pk in queryset.values_list("pk", flat=True)]
+        if name == "delete_selected":
+            # Django logs the rows (admin.deleted, log_deletions) before deleting them: both or neither.
+            with transaction.atomic(using=router.db_for_write(model_admin.model)):
+                return func(model_admin, request, queryset)
         response = func(model_admin, request, queryset)
-        # Bulk deleting records each row as admin.deleted already (log_deletions): once is enough.
-        if name != "delete_selected" and not isinstance(response, TemplateResponse):
+        if not isinstance(response, TemplateResponse):
             admin_action_ran_event(
                 actor=request.user, model=model_admin.model, action=name, row_ids=row_ids, count=len(row_ids)
             )
