@@ -165,6 +165,10 @@ def _reference(value: Any) -> Any:
     return value
 
 
+def _key(value: Any) -> str | None:
+    return None if value is None else str(_reference(value))
+
+
 def _valued(field: models.Field[Any, Any] | None) -> bool:
     if field is None or not type(field).__module__.startswith("django."):
         return False
@@ -191,6 +195,8 @@ def admin_form_changes(model: type[models.Model], form: Any) -> dict[str, Any]:
             old = {_reference(row) for row in (before or [])}
             new = {_reference(row) for row in (after or [])}
             values[name] = {"added": sorted(new - old), "removed": sorted(old - new)}
+        elif isinstance(field, models.ForeignKey):  # the form's initial is the id, its cleaned data the row
+            values[name] = {"from": _key(before), "to": _key(after)}
         else:
             values[name] = {"from": _reference(before), "to": _reference(after)}
     return {"fields": names, "values": values}
