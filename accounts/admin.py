@@ -8,14 +8,16 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from accounts.models import BackupCode, FirebaseIdentity, Passkey, Role, TOTPDevice, User
+from accounts.models import BackupCode, FirebaseIdentity, Passkey, Role, TOTPDevice, User, UserSession
 from accounts.models.family import Child, EmergencyContact, FavoriteSitter, ParentProfile
+from accounts.models.gdpr import DataExport
 from accounts.services import family as family_services
 from accounts.services.auth import user_update
 from accounts.services.firebase import firebase_identity_unlink
 from accounts.services.passkeys import passkey_revoke
 from accounts.services.roles import user_role_change, user_staff_grant
-from guardiannest.admin import ReadOnlyAdmin
+from accounts.services.sessions import session_revoke
+from guardiannest.admin import ReadOnlyAdmin, service_action
 from guardiannest.errors import ApplicationError
 
 # Written through accounts.services.auth.user_update when staff edit them on a user's page.
@@ -143,6 +145,7 @@ class FamilyAdmin(ReadOnlyAdmin):
 
     list_select_related = ["parent"]
     search_fields = ["parent__email"]
+    list_filter = [("created_at", admin.DateFieldListFilter)]
 
 
 @admin.register(ParentProfile)
@@ -167,6 +170,7 @@ class ChildAdmin(FamilyAdmin):
 @admin.register(EmergencyContact)
 class EmergencyContactAdmin(FamilyAdmin):
     list_display = ["parent", "priority", "relationship", "created_at"]
+    list_filter = ["priority", ("created_at", admin.DateFieldListFilter)]
     fields = readonly_fields = ("id", "parent", "priority", "relationship", "created_at", "updated_at")
 
     def delete_row(self, obj: EmergencyContact, actor: User) -> None:
@@ -199,3 +203,50 @@ class FirebaseIdentityAdmin(ReadOnlyAdmin):
 
     def delete_row(self, obj: FirebaseIdentity, actor: User) -> None:
         firebase_identity_unlink(identity=obj, actor=actor)
+
+
+def _session_revoke(session: UserSession, actor: User) -> object:
+    return session_revoke(session=session, actor=actor)
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(ReadOnlyAdmin):
+    """A user's signed-in devices; support can end one (the user's own "sign out that device", audited).
+
+    The refresh token's id stays out of the page: it names a live credential.
+    """
+
+    list_display = ["user", "method", "created_at", "last_used_at", "ended_at", "end_reason"]
+    list_filter = ["method", "end_reason", ("ended_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email", "=id"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+    fields = readonly_fields = (
+        "id",
+        "user",
+        "method",
+        "created_at",
+        "authenticated_at",
+        "last_used_at",
+        "ip",
+        "user_agent",
+        "ended_at",
+        "end_reason",
+    )
+    actions = [service_action("end_session", "End the session (sign out that device)", "revoke", _session_revoke)]
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("accounts.change_usersession"))
+
+
+@admin.register(DataExport)
+class DataExportAdmin(ReadOnlyAdmin):
+    """GDPR exports: whether a user's export was made and when it expires; never the file itself."""
+
+    list_display = ["user", "status", "created_at", "completed_at", "expires_at", "size_bytes"]
+    list_filter = ["status", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["user__email", "=id"]
+    list_select_related = ["user"]
+    ordering = ["-created_at"]
+    fields = readonly_fields = ("id", "user", "status", "size_bytes", "created_at", "completed_at", "expires_at")

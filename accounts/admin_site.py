@@ -1,4 +1,4 @@
-"""The back office: django-otp's admin site, with codes checked the way the API checks them.
+"""The back office: django-otp's admin site, with codes checked the way the API checks them, and every change audited.
 
 django-otp's own check (verify, then save) lets two racing logins spend one
 code; the admin's form uses the MFA service instead, which spends a code under
@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.admin import ModelAdmin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 from accounts.api.lockout import lockout_failure
 from accounts.services.mfa import totp_code_clean, totp_verify_device
+from guardiannest.admin import audited_admin_class
 from guardiannest.dashboard import dashboard_context
 from guardiannest.errors import ApplicationError
 
@@ -50,3 +52,7 @@ class GuardianNestAdminSite(OTPAdminSite):
         those this staff member has the permission for."""
         context = {**dashboard_context(user=request.user), **(extra_context or {})}
         return super().index(request, extra_context=context)
+
+    def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
+        """Every admin, ours and third parties' (users, groups, waffle), records its changes in the audit log."""
+        super().register(model_or_iterable, audited_admin_class(admin_class or ModelAdmin), **options)

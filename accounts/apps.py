@@ -52,3 +52,30 @@ class AccountsConfig(AppConfig):
         from guardiannest.realtime.sessions import session_checks
 
         session_checks.register("accounts", session_ids_live)
+
+        # Staff roles: support reads accounts, revokes a passkey, a Firebase link or a session (services, audited);
+        # finance finds the payer.
+        from guardiannest.registries import staff_role_permissions
+
+        staff_role_permissions.register(
+            "accounts",
+            {
+                "support": (
+                    "accounts.view_user",
+                    "accounts.view_parentprofile",
+                    "accounts.view_child",
+                    "accounts.view_emergencycontact",
+                    "accounts.view_favoritesitter",
+                    "accounts.view_firebaseidentity",
+                    "accounts.delete_firebaseidentity",
+                    "accounts.view_totpdevice",
+                    "accounts.view_backupcode",
+                    "accounts.view_passkey",
+                    "accounts.delete_passkey",
+                    "accounts.view_usersession",
+                    "accounts.change_usersession",
+                    "accounts.view_dataexport",
+                ),
+                "finance": ("accounts.view_user",),
+            },
+        )

@@ -19,6 +19,14 @@ DEMO_USERS = [
 ]
 
 
+# Staff members with a role only (guardiannest.staff_roles): what a support agent and a finance clerk see and
+# may do in the back office. Not superusers; the same TOTP secret as the demo staff member.
+DEMO_STAFF_ROLES = [
+    ("support@guardiannest.demo", "support", "Sasha", "Support"),
+    ("finance@guardiannest.demo", "finance", "Fran", "Finance"),
+]
+
+
 def seed() -> list[tuple[str, str, str, str]]:
     rows = []
     for email, role, first_name, last_name in DEMO_USERS:
@@ -37,6 +45,28 @@ def seed() -> list[tuple[str, str, str, str]]:
         if role == Role.PARENT:
             seed_family(user)
         rows.append((str(role), email, DEMO_PASSWORD, note))
+    return rows + seed_staff_roles()
+
+
+def seed_staff_roles() -> list[tuple[str, str, str, str]]:
+    """The support and finance demo logins, each in its role's group (created with its permissions if missing)."""
+    from django.contrib.auth.models import Group
+
+    from guardiannest.staff_roles import staff_roles_sync
+
+    staff_roles_sync()
+    rows = []
+    for email, role, first_name, last_name in DEMO_STAFF_ROLES:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email, DEMO_PASSWORD, role=Role.STAFF, first_name=first_name, last_name=last_name, is_staff=True
+            )
+            user.groups.add(Group.objects.get(name=role))
+        TOTPDevice.objects.get_or_create(
+            user=user, name="demo", defaults={"key": STAFF_TOTP_KEY_HEX, "confirmed": True}
+        )
+        rows.append((role, email, DEMO_PASSWORD, f"TOTP secret {STAFF_TOTP_SECRET_BASE32}"))
     return rows
 
 

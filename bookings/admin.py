@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from accounts.models import User
-from bookings.models import Booking, BookingEvent
+from bookings.models import Booking, BookingEvent, BookingLocation, SafetyAlert
 from bookings.services import booking_cancel, booking_dispute_resolve, booking_no_show
 from guardiannest.admin import ReadOnlyAdmin, ReadOnlyInline, action_form_page, service_action
 
@@ -121,3 +121,48 @@ class BookingAdmin(ReadOnlyAdmin):
             prompt="Resolve these disputes, refunding the family:",
             submit_label="Resolve and refund",
         )
+
+
+@admin.register(BookingEvent)
+class BookingEventAdmin(ReadOnlyAdmin):
+    """Every booking's timeline across bookings (one booking's shows on its page): never changed."""
+
+    list_display = ("created_at", "booking", "from_status", "to_status", "actor", "reason")
+    list_filter = ("to_status", "from_status", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("=booking__id", "actor__email")
+    list_select_related = ("booking", "actor")
+    date_hierarchy = "created_at"
+    ordering = ("-id",)
+    show_full_result_count = False
+    fields = readonly_fields = ("id", "booking", "from_status", "to_status", "actor", "reason", "data", "created_at")
+
+
+@admin.register(BookingLocation)
+class BookingLocationAdmin(ReadOnlyAdmin):
+    """That a sitter's phone reported, and when; never where.
+
+    The coordinates stay out of the back office: a family reads the trail
+    through the audited selector (``booking.locations_read``), and a staff page
+    listing positions would be an unaudited read of where children are.
+    """
+
+    list_display = ("recorded_at", "booking", "accuracy_m", "received_at")
+    list_filter = (("recorded_at", admin.DateFieldListFilter),)
+    search_fields = ("=booking__id",)
+    list_select_related = ("booking",)
+    ordering = ("-id",)
+    show_full_result_count = False
+    fields = readonly_fields = ("id", "booking", "accuracy_m", "recorded_at", "received_at")
+
+
+@admin.register(SafetyAlert)
+class SafetyAlertAdmin(ReadOnlyAdmin):
+    """Missed check-ins and overdue returns the safety timers raised (each once per booking): never changed."""
+
+    list_display = ("created_at", "kind", "booking", "raised_by")
+    list_filter = ("kind", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("=booking__id", "raised_by__email")
+    list_select_related = ("booking", "raised_by")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    fields = readonly_fields = ("id", "booking", "kind", "raised_by", "created_at")

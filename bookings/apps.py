@@ -89,3 +89,24 @@ class BookingsConfig(AppConfig):
         from bookings.tracking.setup import ready as tracking_ready
 
         tracking_ready()
+
+        # Staff roles: support cancels, reports no-shows and resolves disputes of hours (the booking's change
+        # permission).
+        from guardiannest.registries import staff_role_permissions
+
+        staff_role_permissions.register(
+            "bookings",
+            {
+                "support": (
+                    "bookings.view_booking",
+                    "bookings.change_booking",
+                    "bookings.view_bookingevent",
+                    "bookings.view_bookinglocation",
+                    "bookings.view_safetyalert",
+                ),
+                "finance": (
+                    "bookings.view_booking",
+                    "bookings.view_bookingevent",
+                ),
+            },
+        )

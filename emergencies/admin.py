@@ -154,3 +154,37 @@ def _timeline_row(entry: dict[str, Any]) -> tuple[str, str, str]:
     if kind == "escalation":
         return str(entry["at"]), kind, f"step {entry['step']} {entry['rung']}: {entry['status']}"
     return str(entry["at"]), kind, entry.get("actor_role", "")
+
+
+@admin.register(EscalationStep)
+class EscalationStepAdmin(ReadOnlyAdmin):
+    """Every alert's escalation ladder across alerts (one alert's shows on its page): the ladder's history."""
+
+    list_display = ("created_at", "emergency", "number", "rung", "status", "due_at", "sent_at")
+    list_filter = ("status", "rung", ("due_at", admin.DateFieldListFilter))
+    search_fields = ("=emergency__id",)
+    list_select_related = ("emergency",)
+    ordering = ("-id",)
+    fields = readonly_fields = (
+        "id",
+        "emergency",
+        "number",
+        "rung",
+        "status",
+        "due_at",
+        "sent_at",
+        "cancelled_at",
+        "created_at",
+    )
+
+
+@admin.register(EmergencyResponse)
+class EmergencyResponseAdmin(ReadOnlyAdmin):
+    """Who acknowledged or resolved which alert, and in which role: the record of the response, never changed."""
+
+    list_display = ("created_at", "emergency", "action", "actor", "actor_role")
+    list_filter = ("action", "actor_role", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("=emergency__id", "actor__email")
+    list_select_related = ("emergency", "actor")
+    ordering = ("-id",)
+    fields = readonly_fields = ("id", "emergency", "action", "actor", "actor_role", "created_at")

@@ -67,3 +67,18 @@ class EmergenciesConfig(AppConfig):
         from emergencies.dashboard import dashboard_register
 
         dashboard_register()
+        # Staff roles: support watches the live SOS and acknowledges and resolves alerts (the emergency's change
+        # permission).
+        from guardiannest.registries import staff_role_permissions
+
+        staff_role_permissions.register(
+            "emergencies",
+            {
+                "support": (
+                    "emergencies.view_emergency",
+                    "emergencies.change_emergency",
+                    "emergencies.view_escalationstep",
+                    "emergencies.view_emergencyresponse",
+                ),
+            },
+        )

@@ -34,3 +34,17 @@ class FilesConfig(AppConfig):
         beat_entries.register(
             "files-pending-retry", {"task": "files.file_pending_retry", "schedule": crontab(minute="*/10")}
         )
+
+        # Staff roles: support reviews ID documents and certifications (the review actions need the change
+        # permission).
+        from guardiannest.registries import staff_role_permissions
+
+        staff_role_permissions.register(
+            "files",
+            {
+                "support": (
+                    "files.view_storedfile",
+                    "files.change_storedfile",
+                ),
+            },
+        )

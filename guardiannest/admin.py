@@ -5,20 +5,28 @@ staff member's permissions (:class:`ReadOnlyAdmin`, :class:`ReadOnlyInline`);
 deleting, where staff may, and every action call a service, so each change is
 checked, locked and audited the same way as from the API. Django's admin
 imports this module as the ``guardiannest`` app's admin: it registers nothing.
+
+Whatever else the admin changes (users, groups, feature flags: the tables of
+Django and of third-party apps that keep their own admin) is audited too:
+the admin site gives every registered admin :class:`AuditedAdmin`, which
+records each addition, change, deletion and action run (see its docstring).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models, router, transaction
 from django.db.models import QuerySet
 from django.forms import Form
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from guardiannest.audit.services import audit_record
 from guardiannest.errors import ApplicationError
 
 
@@ -179,3 +187,200 @@ def action_form_page(
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
     }
     return TemplateResponse(request, "admin/action_form.html", context)
+
+
+# --- every admin change in the audit log ---------------------------------------------------------------
+
+# An action run on more rows than this (a select-across) names the first ACTION_ROWS_MAX, with the count.
+ACTION_ROWS_MAX = 500
+# Field types whose values an audit event may carry: flags, numbers, choices and references (as ids).
+# Free text and dates may be personal (a name, a birth date) and an audit row outlives erasure: for those
+# the event names the field only. Fields of other packages (the encrypted ones) are never valued.
+_VALUED_FIELDS = (
+    models.BooleanField,
+    models.IntegerField,
+    models.DecimalField,
+    models.FloatField,
+    models.ForeignKey,
+    models.ManyToManyField,
+)
+_CHANGES_ATTRIBUTE = "_admin_audit_changes"
+
+
+def _reference(value: Any) -> Any:
+    """A related row by id; a permission ("payments.refund_payment") or a group ("support") by name, as read."""
+    if isinstance(value, models.Model):
+        if value._meta.label_lower == "auth.permission":
+            return f"{value.content_type.app_label}.{value.codename}"  # type: ignore[attr-defined]
+        if value._meta.label_lower == "auth.group":
+            return value.name  # type: ignore[attr-defined]
+        return str(value.pk)
+    return value
+
+
+def _key(value: Any) -> str | None:
+    return None if value is None else str(_reference(value))
+
+
+def _valued(field: models.Field[Any, Any] | None) -> bool:
+    if field is None or not type(field).__module__.startswith("django."):
+        return False
+    return bool(field.choices) or isinstance(field, _VALUED_FIELDS)
+
+
+def admin_form_changes(model: type[models.Model], form: Any) -> dict[str, Any]:
+    """What a submitted admin form changed: ``{"fields": [names], "values": {name: change}}``.
+
+    A change is ``{"from": …, "to": …}``, or ``{"added": […], "removed": […]}`` for a many-to-many field.
+    ``form.initial`` holds the row as it was when the form was built, ``form.cleaned_data`` what was saved.
+    """
+    names = list(form.changed_data)
+    values: dict[str, Any] = {}
+    for name in names:
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            field = None
+        if not _valued(field):  # type: ignore[arg-type]
+            continue
+        before, after = form.initial.get(name), form.cleaned_data.get(name)
+        if isinstance(field, models.ManyToManyField):
+            old = {_reference(row) for row in (before or [])}
+            new = {_reference(row) for row in (after or [])}
+            values[name] = {"added": sorted(new - old), "removed": sorted(old - new)}
+        elif isinstance(field, models.ForeignKey):  # the form's initial is the id, its cleaned data the row
+            values[name] = {"from": _key(before), "to": _key(after)}
+        else:
+            values[name] = {"from": _reference(before), "to": _reference(after)}
+    return {"fields": names, "values": values}
+
+
+def _inline_changes(formsets: Iterable[Any] | None) -> list[dict[str, Any]]:
+    """Rows added, changed and deleted on the page's inlines, counted by model (their text may be personal)."""
+    rows = []
+    for formset in formsets or ():
+        counts = {
+            "added": len(getattr(formset, "new_objects", ())),
+            "changed": len(getattr(formset, "changed_objects", ())),
+            "deleted": len(getattr(formset, "deleted_objects", ())),
+        }
+        if any(counts.values()):
+            rows.append({"model": formset.model._meta.label_lower, **counts})
+    return rows
+
+
+def admin_row_added_event(*, actor: Any, row: models.Model, changes: dict[str, Any]) -> None:
+    audit_record(action="admin.added", actor=actor, target=row, data={"model": row._meta.label_lower, **changes})
+
+
+def admin_row_changed_event(*, actor: Any, row: models.Model, changes: dict[str, Any]) -> None:
+    audit_record(action="admin.changed", actor=actor, target=row, data={"model": row._meta.label_lower, **changes})
+
+
+def admin_row_deleted_event(*, actor: Any, row: models.Model) -> None:
+    """Recorded before the row goes (Django logs deletions first), in the deletion's transaction."""
+    audit_record(action="admin.deleted", actor=actor, target=row, data={"model": row._meta.label_lower})
+
+
+def admin_action_ran_event(
+    *, actor: Any, model: type[models.Model], action: str, row_ids: list[str], count: int
+) -> None:
+    """One event per row the action ran on (the first :data:`ACTION_ROWS_MAX`), so a row's history shows it."""
+    label = model._meta.label_lower
+    for row_id in row_ids[:ACTION_ROWS_MAX]:
+        audit_record(
+            action="admin.action",
+            actor=actor,
+            target_type=label,
+            target_id=row_id,
+            data={"model": label, "action": action, "rows": count},
+        )
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Every change made through the admin lands in the audit log, whoever wrote the admin.
+
+    The admin site (``accounts.admin_site``) puts this in front of every admin
+    registered with it, Django's and third parties' included (users, groups,
+    waffle's flags, switches and samples). It hooks the places where Django's
+    admin writes its own history (``LogEntry``):
+
+    - ``admin.added`` / ``admin.changed``: the row, the fields the form changed
+      and, for flags, numbers, choices and references, their values before and
+      after (free text is named, never copied: an audit row outlives erasure);
+      a password is only ever named. Written in the form's transaction.
+    - ``admin.deleted``: each row deleted from its page or with the bulk action,
+      before it goes, in the deletion's transaction.
+    - ``admin.action``: each row an action ran on (its name says what it did:
+      waffle's ``enable_for_all``), once the action is done; an action's
+      intermediate page (a confirmation, a form) records nothing until it runs.
+      Django's bulk delete is recorded as ``admin.deleted`` rows only.
+
+    Actions and deletions that go through our services are recorded twice on
+    purpose: the service's event says what changed in the domain
+    (``booking.cancelled``), the admin's that a staff member did it from the
+    back office; the two share the request id.
+    """
+
+    def construct_change_message(self, request: HttpRequest, form: Any, formsets: Any, add: bool = False) -> Any:
+        message = super().construct_change_message(request, form, formsets, add)
+        changes = admin_form_changes(self.model, form)
+        inlines = _inline_changes(formsets)
+        if inlines:
+            changes["inlines"] = inlines
+        setattr(request, _CHANGES_ATTRIBUTE, changes)
+        return message
+
+    def _changes(self, request: HttpRequest) -> dict[str, Any]:
+        changes: dict[str, Any] = getattr(request, _CHANGES_ATTRIBUTE, None) or {"fields": [], "values": {}}
+        setattr(request, _CHANGES_ATTRIBUTE, None)
+        return changes
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        entry = super().log_addition(request, obj, message)
+        admin_row_added_event(actor=request.user, row=obj, changes=self._changes(request))
+        return entry
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        entry = super().log_change(request, obj, message)
+        admin_row_changed_event(actor=request.user, row=obj, changes=self._changes(request))
+        return entry
+
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
+        entries = super().log_deletions(request, queryset)
+        for row in queryset:
+            admin_row_deleted_event(actor=request.user, row=row)
+        return entries
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions: dict[str, Any] = dict(super().get_actions(request))
+        return {name: (_audited_action(func, name), name, text) for name, (func, _, text) in actions.items()}
+
+
+def _audited_action(func: Callable[..., Any], name: str) -> Callable[..., Any]:
+    def run(model_admin: admin.ModelAdmin[Any], request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        # The rows before the action runs: it may change what the queryset selects (a status filter).
+        row_ids = [str(pk) for pk in queryset.values_list("pk", flat=True)]
+        if name == "delete_selected":
+            # Django logs the rows (admin.deleted, log_deletions) before deleting them: both or neither.
+            with transaction.atomic(using=router.db_for_write(model_admin.model)):
+                return func(model_admin, request, queryset)
+        response = func(model_admin, request, queryset)
+        if not isinstance(response, TemplateResponse):
+            admin_action_ran_event(
+                actor=request.user, model=model_admin.model, action=name, row_ids=row_ids, count=len(row_ids)
+            )
+        return response
+
+    # What Django reads off an action (permissions, description) stays the original's.
+    run.__dict__.update(getattr(func, "__dict__", {}))
+    run.__name__ = getattr(func, "__name__", name)
+    return run
+
+
+def audited_admin_class(admin_class: type[admin.ModelAdmin[Any]]) -> type[admin.ModelAdmin[Any]]:
+    """``admin_class`` with :class:`AuditedAdmin` in front (the same class when it already has it)."""
+    if issubclass(admin_class, AuditedAdmin):
+        return admin_class
+    attributes = {"__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__}
+    return type(admin_class.__name__, (AuditedAdmin, admin_class), {**attributes, "__doc__": admin_class.__doc__})

@@ -52,3 +52,27 @@ class MessagingConfig(AppConfig):
             # Opt-in only, one-click unsubscribe, never SMS.
             Kind("marketing.newsletter", Category.MARKETING, frozenset({Channel.EMAIL}), required=("headline",)),
         )
+
+        # Staff roles: support reads chat and notifications and sends failed deliveries again; finance sees what went
+        # out (receipts).
+        from guardiannest.registries import staff_role_permissions
+
+        staff_role_permissions.register(
+            "messaging",
+            {
+                "support": (
+                    "messaging.view_conversation",
+                    "messaging.view_message",
+                    "messaging.view_notification",
+                    "messaging.view_delivery",
+                    "messaging.change_delivery",
+                    "messaging.view_notificationpreference",
+                    "messaging.view_device",
+                    "messaging.view_phoneverification",
+                ),
+                "finance": (
+                    "messaging.view_notification",
+                    "messaging.view_delivery",
+                ),
+            },
+        )

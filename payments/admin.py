@@ -29,6 +29,8 @@ from payments.models import (
     Transfer,
     TransferReversal,
 )
+from payments.models.customers import PaymentCustomer, PaymentMethod
+from payments.models.simulated import SimulatedObject
 from payments.services import payment_refund, transfer_retry
 from payments.services.disputes import dispute_case_take
 
@@ -252,3 +254,57 @@ class DisputeCaseAdmin(ReadOnlyAdmin):
 
     def has_dispute_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm(DISPUTE_PERMISSION))
+
+
+@admin.register(TransferReversal)
+class TransferReversalAdmin(ReadOnlyAdmin):
+    """Money taken back from a sitter's account (a refund after payout); each row is final."""
+
+    list_display = ("created_at", "transfer", "amount", "provider_reversal_id")
+    list_filter = (("created_at", admin.DateFieldListFilter),)
+    search_fields = ("=provider_reversal_id", "=transfer__transfer_group", "transfer__account__user__email")
+    list_select_related = ("transfer",)
+    ordering = ("-created_at",)
+    fields = readonly_fields = ("id", "transfer", "amount", "provider_reversal_id", "created_at")
+
+
+@admin.register(PaymentCustomer)
+class PaymentCustomerAdmin(ReadOnlyAdmin):
+    """Who pays, as the provider knows them; created by the payment services only."""
+
+    list_display = ("user", "provider", "provider_customer_id", "created_at")
+    list_filter = ("provider",)
+    search_fields = ("=provider_customer_id", "user__email")
+    list_select_related = ("user",)
+    fields = readonly_fields = ("user", "provider", "provider_customer_id", "created_at")
+
+
+@admin.register(PaymentMethod)
+class PaymentMethodAdmin(ReadOnlyAdmin):
+    """Saved cards as the provider describes them (brand, last four digits); the card itself never reaches us."""
+
+    list_display = ("customer", "brand", "last4", "exp_month", "exp_year", "created_at")
+    list_filter = ("brand", "exp_year")
+    search_fields = ("=provider_method_id", "customer__user__email")
+    list_select_related = ("customer__user",)
+    fields = readonly_fields = (
+        "id",
+        "customer",
+        "provider_method_id",
+        "brand",
+        "last4",
+        "exp_month",
+        "exp_year",
+        "created_at",
+    )
+
+
+@admin.register(SimulatedObject)
+class SimulatedObjectAdmin(ReadOnlyAdmin):
+    """The simulated provider's own records (the embedded default's stand-in for Stripe): read-only."""
+
+    list_display = ("id", "kind", "idempotency_key", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("=id", "=idempotency_key")
+    ordering = ("-created_at",)
+    fields = readonly_fields = ("id", "kind", "idempotency_key", "data", "created_at")

@@ -60,3 +60,32 @@ class PaymentsConfig(AppConfig):
         from payments.dashboard import dashboard_register
 
         dashboard_register()
+        # Staff roles: finance moves money: refunds and transfer retries (refund_payment), payment disputes
+        # (handle_dispute).
+        from guardiannest.registries import staff_role_permissions
+
+        staff_role_permissions.register(
+            "payments",
+            {
+                "support": (
+                    "payments.view_payment",
+                    "payments.view_refund",
+                    "payments.view_disputecase",
+                    "payments.view_transfer",
+                ),
+                "finance": (
+                    "payments.view_paymentcustomer",
+                    "payments.view_paymentmethod",
+                    "payments.view_payment",
+                    "payments.view_refund",
+                    "payments.view_disputecase",
+                    "payments.view_providerevent",
+                    "payments.view_ledgerentry",
+                    "payments.view_connectedaccount",
+                    "payments.view_transfer",
+                    "payments.view_transferreversal",
+                    "payments.refund_payment",
+                    "payments.handle_dispute",
+                ),
+            },
+        )

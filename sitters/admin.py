@@ -38,6 +38,8 @@ from sitters.models import (
     VerificationCheck,
     WeeklyWindow,
 )
+from sitters.models.profile import SitterLanguage
+from sitters.models.reliability import ReliabilityEvent
 from sitters.services import verification as verification_services
 from sitters.services.certifications import certification_document_review
 from sitters.services.reviews import review_hide
@@ -336,19 +338,41 @@ class HoldAdmin(CalendarAdmin):
 @admin.register(WeeklyWindow)
 class WeeklyWindowAdmin(CalendarAdmin):
     list_display = ["sitter", "weekday", "start_minute", "end_minute"]
+    list_filter = ["weekday"]
 
 
 @admin.register(AvailabilityException)
 class AvailabilityExceptionAdmin(CalendarAdmin):
     list_display = ["sitter", "date", "available", "start_minute", "end_minute"]
+    list_filter = ["available", "date"]
 
 
 @admin.register(AvailabilitySpan)
 class AvailabilitySpanAdmin(CalendarAdmin):
     list_display = ["sitter", "starts_at", "ends_at"]
+    list_filter = [("starts_at", admin.DateFieldListFilter)]
 
 
 @admin.register(SitterClient)
 class SitterClientAdmin(CalendarAdmin):
     list_display = ["sitter", "parent", "bookings_count", "first_booked_at", "last_booked_at"]
     list_select_related = ["sitter__user", "parent"]
+    list_filter = [("last_booked_at", admin.DateFieldListFilter)]
+
+
+@admin.register(SitterLanguage)
+class SitterLanguageAdmin(CalendarAdmin):
+    """The search index of a profile's languages, kept in step by the profile service: read-only."""
+
+    list_display = ["sitter", "code"]
+    list_filter = ["code"]
+
+
+@admin.register(ReliabilityEvent)
+class ReliabilityEventAdmin(CalendarAdmin):
+    """Bookings' outcomes that count toward a sitter's reliability (recorded by bookings), never edited."""
+
+    list_display = ["sitter", "kind", "booking_id", "occurred_at"]
+    list_filter = ["kind", ("occurred_at", admin.DateFieldListFilter)]
+    search_fields = ["sitter__user__email", "=booking_id"]
+    fields = readonly_fields = ("id", "sitter", "kind", "booking_id", "occurred_at")

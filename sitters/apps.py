@@ -85,3 +85,29 @@ class SittersConfig(AppConfig):
                 data_keys=("certification_id",),
             ),
         )
+
+        # Staff roles: support verifies sitters (the check's change permission) and moderates reviews; finance finds
+        # the payee.
+        from guardiannest.registries import staff_role_permissions
+
+        staff_role_permissions.register(
+            "sitters",
+            {
+                "support": (
+                    "sitters.view_sitterprofile",
+                    "sitters.view_sitterlanguage",
+                    "sitters.view_certification",
+                    "sitters.view_verificationcheck",
+                    "sitters.change_verificationcheck",
+                    "sitters.view_review",
+                    "sitters.change_review",
+                    "sitters.view_hold",
+                    "sitters.view_weeklywindow",
+                    "sitters.view_availabilityexception",
+                    "sitters.view_availabilityspan",
+                    "sitters.view_sitterclient",
+                    "sitters.view_reliabilityevent",
+                ),
+                "finance": ("sitters.view_sitterprofile",),
+            },
+        )

@@ -38,3 +38,27 @@ def test_deleting_a_child_in_the_admin_is_audited(staff_client: Client) -> None:
     assert not Child.objects.filter(pk=child.pk).exists()
     event = AuditEvent.objects.get(action="family.child_deleted", target_id=str(child.pk))
     assert event.actor_id == User.objects.get(email="staff@guardiannest.demo").pk
+
+
+def test_support_ends_a_users_session_from_the_admin(staff_client: Client) -> None:
+    from accounts.models import UserSession
+    from accounts.services.sessions import session_start
+
+    # given a parent signed in on a device
+    parent = User.objects.get(email="parent.anna@guardiannest.demo")
+    session = session_start(user=parent, client=None, method="password")
+
+    # when staff end it with the action
+    response = staff_client.post(
+        "/admin/accounts/usersession/", {"action": "end_session", "_selected_action": [str(session.pk)]}
+    )
+
+    # then it is ended through the service (audited), and the admin's run of the action is recorded too
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert (session.ended_at is not None, session.end_reason) == (True, UserSession.EndReason.REVOKED)
+    assert AuditEvent.objects.filter(action="auth.session_revoked", target_id=str(parent.pk)).count() == 1
+    assert AuditEvent.objects.filter(action="admin.action", target_id=str(session.pk)).count() == 1
+    # the refresh token's id never shows on the session's page
+    page = staff_client.get(f"/admin/accounts/usersession/{session.pk}/change/").content.decode()
+    assert "jti" not in page.lower()

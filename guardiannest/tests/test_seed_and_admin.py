@@ -22,9 +22,13 @@ pytestmark = pytest.mark.django_db
 def test_seed_demo_twice_creates_everything_once(capsys) -> None:
     call_command("seed_demo")
     call_command("seed_demo")
-    # accounts: staff, two parents, three sitters; sitters: five more sitters (eight in all).
-    assert User.objects.filter(email__endswith="@guardiannest.demo").count() == 11
-    assert TOTPDevice.objects.filter(user__email="staff@guardiannest.demo", confirmed=True).count() == 1
+    # accounts: staff, support, finance, two parents, three sitters; sitters: five more sitters (eight in all).
+    assert User.objects.filter(email__endswith="@guardiannest.demo").count() == 13
+    for email in ("staff@guardiannest.demo", "support@guardiannest.demo", "finance@guardiannest.demo"):
+        assert TOTPDevice.objects.filter(user__email=email, confirmed=True).count() == 1
+    assert list(User.objects.get(email="support@guardiannest.demo").groups.values_list("name", flat=True)) == [
+        "support"
+    ]
     assert "TOTP secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" in capsys.readouterr().out
 
 

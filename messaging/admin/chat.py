@@ -21,6 +21,7 @@ class ConversationAdmin(ReadOnlyAdmin):
     list_display = ("id", "parent", "sitter", "created_at", "last_message_at", "last_seq")
     list_select_related = ("parent", "sitter")
     search_fields = ("=id", "=parent__email", "=sitter__email")
+    list_filter = (("last_message_at", admin.DateFieldListFilter), ("booking_id", admin.EmptyFieldListFilter))
     date_hierarchy = "created_at"
     show_full_result_count = False
     fields = (

@@ -76,6 +76,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
 class NotificationPreferenceAdmin(ReadOnlyAdmin):
     list_display = ("user", "updated_at")
     search_fields = ("=user__email",)
+    list_filter = (("updated_at", admin.DateFieldListFilter),)
     list_select_related = ("user",)
     fields = ("user", "overrides", "updated_at")
     readonly_fields = fields
