@@ -25,10 +25,13 @@ from accounts.models import User
 from feedback.models import (
     FeatureRequest,
     FeatureRequestStatus,
+    FeatureVote,
     Feedback,
     FeedbackStatus,
     Survey,
+    SurveyAnswer,
     SurveyQuestion,
+    SurveyResponse,
     SurveyStatus,
 )
 from feedback.selectors.surveys import survey_results_get
@@ -41,7 +44,7 @@ from feedback.services.surveys import (
     survey_question_save,
     survey_save,
 )
-from guardiannest.admin import ReadOnlyAdmin, ServiceFormAdmin, action_form_page, service_action
+from guardiannest.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceFormAdmin, action_form_page, service_action
 from guardiannest.errors import ApplicationError
 
 # --- feedback ---------------------------------------------------------------------------------------
@@ -243,3 +246,46 @@ class SurveyAdmin(ServiceFormAdmin):
         if obj.pk is None or obj._state.adding:
             return "-"
         return render_to_string("feedback/survey_results.html", {"results": survey_results_get(survey=obj)})
+
+
+# --- the rows behind votes and answers: read here, written only by the API's services ------------
+
+
+@admin.register(FeatureVote)
+class FeatureVoteAdmin(ReadOnlyAdmin):
+    list_display = ("feature_request", "voter", "created_at")
+    list_filter = ("feature_request__status", "created_at")
+    search_fields = ("=feature_request__id", "feature_request__title", "=voter__email")
+    list_select_related = ("feature_request", "voter")
+
+
+@admin.register(SurveyQuestion)
+class SurveyQuestionAdmin(ReadOnlyAdmin):
+    """Questions are written on their survey's page while it is a draft (``SurveyAdmin``)."""
+
+    list_display = ("prompt", "survey", "position", "kind", "required")
+    list_filter = ("kind", "required", "survey__status")
+    search_fields = ("prompt", "survey__title")
+    list_select_related = ("survey",)
+
+
+class SurveyAnswerInline(ReadOnlyInline):
+    model = SurveyAnswer
+    fields = ("question", "rating", "choice", "text")
+
+
+@admin.register(SurveyResponse)
+class SurveyResponseAdmin(ReadOnlyAdmin):
+    list_display = ("survey", "respondent", "respondent_role", "submitted_at")
+    list_filter = ("respondent_role", "survey__status", "submitted_at")
+    search_fields = ("survey__title", "=respondent__email")
+    list_select_related = ("survey", "respondent")
+    inlines = (SurveyAnswerInline,)
+
+
+@admin.register(SurveyAnswer)
+class SurveyAnswerAdmin(ReadOnlyAdmin):
+    list_display = ("question", "rating", "choice", "response")
+    list_filter = ("question__kind", "rating", "question__survey")
+    search_fields = ("question__prompt", "choice", "text")
+    list_select_related = ("question", "response")

@@ -143,3 +143,12 @@ class DashboardChart(TypedDict):
 
 dashboard_panels: Registry[DashboardPanel] = Registry("dashboard_panels")
 dashboard_charts: Registry[DashboardChart] = Registry("dashboard_charts")
+
+
+# --- Staff roles (Django groups) ------------------------------------------------------------------
+# The back office's roles. Each app says which of its permissions ("<app_label>.<codename>") each role
+# holds, under the app's label: {"support": ("<app_label>.view_<model>", …), "finance": (…)}.
+# guardiannest.staff_roles makes each role's group hold exactly the union after every migrate
+# (and `manage.py staff_roles`).
+STAFF_ROLES = ("support", "finance")
+staff_role_permissions: Registry[dict[str, tuple[str, ...]]] = Registry("staff_role_permissions")
