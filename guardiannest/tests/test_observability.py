@@ -38,6 +38,10 @@ class _Collector(BaseHTTPRequestHandler):
             raw = gzip.decompress(raw)
         elif encoding == "deflate":
             raw = zlib.decompress(raw)
+        elif encoding == "br":  # the SDK's choice when brotli is installed (locust brings it along)
+            import brotli
+
+            raw = brotli.decompress(raw)
         self.server.bodies.append(raw)  # type: ignore[attr-defined]
         self.send_response(200)
         self.end_headers()
