@@ -7,7 +7,7 @@ ladder climbed by the re-drive, nothing of ours patched.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -48,6 +48,12 @@ def _sms(notification: Notification) -> str:
     """The text of the notification's SMS, as queued for the provider."""
     delivery = Delivery.objects.get(notification=notification, channel="sms", status=Delivery.Status.QUEUED)
     return str(delivery.payload["body"])  # type: ignore[index]
+
+
+def _sent(emergency: Emergency, number: int) -> datetime:
+    sent_at = step(emergency, number).sent_at
+    assert sent_at is not None
+    return sent_at
 
 
 def _audiences(emergency: Emergency, number: int) -> list[str]:
@@ -91,14 +97,14 @@ def test_the_missed_check_in_climbs_the_same_ladder_with_its_own_words_and_a_lon
     assert "SAFETY CHECK:" in _sms(first[2]) and "has not checked in" in _sms(first[2])  # the first contact's SMS
     # the first escalation waits EMERGENCY_TIMER_FIRST_STEP_SECONDS, not the SOS's 60 s
     second = step(alert, 1)
-    assert second.due_at == step(alert, 0).sent_at + timedelta(seconds=300)
+    assert second.due_at == _sent(alert, 0) + timedelta(seconds=300)
     assert escalation_redrive(now=alert.created_at + timedelta(seconds=200)) == 0
     assert escalation_redrive(now=alert.created_at + timedelta(seconds=321)) == 1  # step 0 sent at +10, +300, +grace
     assert _audiences(alert, 1) == ["parties", "parties", "contacts", "contacts", "contacts"]
     again = notifications_of(alert, 1)[0]
     assert again.kind == "emergency.missed_check_in" and "Nobody has acknowledged" in again.body
     # then the on-call staff, one SOS interval later
-    assert step(alert, 2).due_at == step(alert, 1).sent_at + timedelta(seconds=60)
+    assert step(alert, 2).due_at == _sent(alert, 1) + timedelta(seconds=60)
     assert escalation_redrive(now=alert.created_at + timedelta(seconds=321 + 71)) == 1
     assert _audiences(alert, 2) == ["on_call_staff"]
     assert [n.user_id for n in notifications_of(alert, 2)] == [staff.pk]
@@ -191,9 +197,7 @@ def test_the_parent_overdue_tells_the_family_not_the_sitter_shows_where_the_sitt
     parent_note = notifications_of(alert, 0)[0]
     assert parent_note.user_id == booked.parent.pk and parent_note.kind == "emergency.parent_overdue"
     assert "has not come back" in parent_note.body and "raised an emergency alert" not in parent_note.body
-    assert step(alert, 1).due_at == step(alert, 0).sent_at + timedelta(
-        seconds=settings.EMERGENCY_TIMER_FIRST_STEP_SECONDS
-    )
+    assert step(alert, 1).due_at == _sent(alert, 0) + timedelta(seconds=settings.EMERGENCY_TIMER_FIRST_STEP_SECONDS)
 
     booking_check_out(booking_id=booking.pk, actor=booked.sitter, **HOME)
 
@@ -256,3 +260,15 @@ def _overdue_for_another_booking(booked: Family) -> Booking:
     booking = moved(booking, starts_at=timezone.now() - timedelta(minutes=5))
     booking_check_in(booking_id=booking.pk, actor=booked.sitter, **HOME)
     return moved(booking, starts_at=timezone.now() - timedelta(hours=3))
+
+
+def test_a_timers_alert_whose_booking_was_erased_still_climbs(booked: Family, staff: User) -> None:
+    safety_check_in_missed_alert_due(now=_missed(booked).starts_at + timedelta(minutes=16))
+    alert = Emergency.objects.get(kind=EmergencyKind.MISSED_CHECK_IN)
+    Emergency.objects.filter(pk=alert.pk).update(booking=None)
+
+    assert escalation_step_run(step_id=step(alert, 0).pk) == StepStatus.SENT
+
+    assert _audiences(alert, 0) == ["parties", "contacts", "contacts", "contacts"]  # the family, still
+    parent_note = notifications_of(alert, 0)[0]
+    assert parent_note.user_id == booked.parent.pk and "The sitter has not checked in" in parent_note.body
