@@ -57,19 +57,6 @@ class BookingsConfig(AppConfig):
         from messaging.references import BOOKING, conversation_references
 
         conversation_references.register(BOOKING, booking_parties)
-        # Safety alerts (bookings.tracking) are emergencies: every channel, never off, a phone woken, the critical lane.
-        from guardiannest.registries import QUEUE_CRITICAL
-
-        alert = ("booking_id", "sitter_name", "parent_name", "starts_at", "ends_at")
-        every = frozenset({email, push, sms})
-        register(
-            Kind(
-                "booking.check_in_missed", Category.EMERGENCY, every, alert, data, priority="high", queue=QUEUE_CRITICAL
-            ),
-            Kind(
-                "booking.parent_overdue", Category.EMERGENCY, every, alert, data, priority="high", queue=QUEUE_CRITICAL
-            ),
-        )
         # A payment authorised later (the parent approved it with their bank) confirms the booking.
         payment_handlers.register("bookings", booking_payment_changed)
         demo_seeders.register("bookings", demo.seed)
@@ -85,7 +72,8 @@ class BookingsConfig(AppConfig):
             "bookings-hours-auto-confirm", {"task": "bookings.booking_hours_auto_confirm", "schedule": 300.0}
         )
         beat_entries.register("bookings-remind", {"task": "bookings.booking_remind_due", "schedule": 60.0})
-        # Live tracking and safety timers (bookings.tracking): their kinds, beat jobs and the socket's location.
+        # Live tracking and safety timers (bookings.tracking): beat jobs and the socket's location. A timer's
+        # alert is an emergency alert: emergencies register its kinds and fill bookings.tracking.alerts in.
         from bookings.tracking.setup import ready as tracking_ready
 
         tracking_ready()

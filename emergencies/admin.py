@@ -1,4 +1,7 @@
-"""The staff side of emergencies: the alerts still open first, each with its map link and timeline.
+"""The staff side of emergencies: the alerts still open first, each with its kind, map link and timeline.
+
+Every kind is here: an SOS, and a booking's safety timers (missed check-in,
+parent overdue), filtered by kind on the right.
 
 Read-only; the acknowledge and resolve actions call
 :func:`emergencies.services.emergency_acknowledge` and
@@ -56,13 +59,14 @@ class EmergencyResponseInline(ReadOnlyInline):
 
 @admin.register(Emergency)
 class EmergencyAdmin(ReadOnlyAdmin):
-    list_display = ("short_id", "status", "created_at", "raised_by", "booking", "map_link", "acknowledged_at")
-    list_filter = ("status", "created_at")
+    list_display = ("short_id", "kind", "status", "created_at", "raised_by", "booking", "map_link", "acknowledged_at")
+    list_filter = ("kind", "status", "created_at")
     search_fields = ("=id", "raised_by__email", "=booking__id")
     list_select_related = ("raised_by", "booking")
     date_hierarchy = "created_at"
     fields = readonly_fields = (
         "id",
+        "kind",
         "status",
         "raised_by",
         "booking",
@@ -126,10 +130,13 @@ class EmergencyAdmin(ReadOnlyAdmin):
         return str(emergency.pk)[:8]
 
     @admin.display(description="map")
-    def map_link(self, emergency: Emergency) -> SafeString:
+    def map_link(self, emergency: Emergency) -> SafeString | str:
+        url = osm_url(emergency)
+        if url is None:  # a missed check-in: nobody's place is known
+            return "—"
         return format_html(
             '<a href="{}" target="_blank" rel="noopener noreferrer">{}, {}</a>',
-            osm_url(emergency),
+            url,
             emergency.latitude,
             emergency.longitude,
         )

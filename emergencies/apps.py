@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class EmergenciesConfig(AppConfig):
-    """SOS alerts, escalation and live location tracking."""
+    """SOS alerts and bookings' safety-timer alerts, on one escalation ladder."""
 
     name = "emergencies"
     verbose_name = "Emergencies"
@@ -38,6 +38,34 @@ class EmergenciesConfig(AppConfig):
                 priority="high",
                 queue=QUEUE_CRITICAL,
             ),
+        )
+
+        # A booking's safety timers (a missed check-in, a parent overdue) open an alert of their own kind on the
+        # same ladder, worded as what happened rather than as a panic SOS (templates/notifications/emergency.<kind>/;
+        # "still unanswered" on the escalations, whose context has step > 0).
+        timer = ("emergency_id", "sitter_name", "parent_name", "starts_at", "ends_at")
+        every = frozenset({Channel.EMAIL, Channel.PUSH, Channel.SMS})
+        ids = ("emergency_id", "booking_id")
+        register(
+            Kind(
+                "emergency.missed_check_in",
+                Category.EMERGENCY,
+                every,
+                timer,
+                ids,
+                priority="high",
+                queue=QUEUE_CRITICAL,
+            ),
+            Kind(
+                "emergency.parent_overdue", Category.EMERGENCY, every, timer, ids, priority="high", queue=QUEUE_CRITICAL
+            ),
+        )
+        # Bookings (below us) decide when a timer fires and when its reason is gone; we open and resolve its alert.
+        from bookings.tracking.alerts import SafetyAlerter, safety_alerters
+        from emergencies.services.timers import emergency_timer_raise, emergency_timer_resolve
+
+        safety_alerters.register(
+            "emergencies", SafetyAlerter(raise_=emergency_timer_raise, resolve=emergency_timer_resolve)
         )
 
         # The tasks module is imported so the worker registers its tasks whatever autodiscovery looks at;

@@ -1,9 +1,11 @@
 """The escalation ladder, as data: who each step tells, in which order, and with which notification.
 
-Step 0 is the fan-out at raise (:data:`FIRST`). While nobody acknowledges or
-resolves the alert, a new step is due every ``EMERGENCY_ESCALATION_SECONDS``
-(60 by default), climbing :data:`LADDER` and then repeating it, up to
-``EMERGENCY_ESCALATION_MAX_STEPS`` escalations:
+Every kind of alert (``Emergency.kind``) climbs the same ladder; only the
+notification its messages are sent as (the wording) and the wait before the
+first escalation differ. Step 0 is the fan-out at raise (``first``). While
+nobody acknowledges or resolves the alert, a new step is due every
+``EMERGENCY_ESCALATION_SECONDS`` (60 by default), climbing ``rungs`` and then
+repeating them, up to ``EMERGENCY_ESCALATION_MAX_STEPS`` escalations:
 
     t=0      raised         the parties (never the one who raised it) and the family's emergency contacts,
                             in their priority order, on every channel each has
@@ -11,8 +13,15 @@ resolves the alert, a new step is due every ``EMERGENCY_ESCALATION_SECONDS``
     t=120 s  on_call_staff  the staff on call (EMERGENCY_ON_CALL_GROUP; every active staff member when empty)
     t=180 s  family_again   ... and so on, until acknowledged or resolved
 
+A safety timer's alert (a missed check-in, a parent overdue: bookings'
+safety timers) waits ``EMERGENCY_TIMER_FIRST_STEP_SECONDS`` (300) between
+the raise and the first escalation instead: a sitter a few minutes late, or
+a parent stuck in traffic, has time to answer before the ladder climbs. A
+missed check-in is raised by the platform, so its parties are the parent and
+the sitter both.
+
 A step whose rung reaches nobody pages the on-call staff instead. Staff see
-every SOS live on their sockets from the first second; the on-call rung pages
+every alert live on their sockets from the first second; the on-call rung pages
 them on their phones too. Changing the ladder is changing this table: a rung
 names audiences, the services find the people.
 """
@@ -21,6 +30,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from django.conf import settings
+
+from emergencies.models import EmergencyKind
 
 
 class Audience(StrEnum):
@@ -38,18 +51,64 @@ class Rung:
     kind: str  # the notification kind (messaging.kinds) its messages are sent as
 
 
-FIRST = Rung("raised", (Audience.PARTIES, Audience.CONTACTS), "emergency.raised")
-LADDER: tuple[Rung, ...] = (
-    Rung("family_again", (Audience.PARTIES, Audience.CONTACTS), "emergency.escalated"),
-    Rung("on_call_staff", (Audience.ON_CALL_STAFF,), "emergency.escalated"),
-)
+@dataclass(frozen=True)
+class Ladder:
+    """The rungs one kind of alert climbs, and the setting that says how long step 0 waits for an answer."""
 
-# A step whose rung reaches nobody (a sitter's SOS outside any booking has no family) pages the on-call staff instead.
-ON_CALL_ONLY = Rung("on_call_staff", (Audience.ON_CALL_STAFF,), "emergency.escalated")
+    first: Rung
+    rungs: tuple[Rung, ...]
+    # A step that would reach nobody (a sitter's SOS outside any booking has no family) pages these instead.
+    on_call_only: Rung
+    first_wait_setting: str = "EMERGENCY_ESCALATION_SECONDS"
+
+    def rung_for(self, number: int) -> Rung:
+        """The rung of step ``number``: 0 is the raise, then the rungs round and round."""
+        if number == 0:
+            return self.first
+        return self.rungs[(number - 1) % len(self.rungs)]
+
+    def wait_after(self, number: int) -> int:
+        """Seconds from step ``number`` to the next one."""
+        name = self.first_wait_setting if number == 0 else "EMERGENCY_ESCALATION_SECONDS"
+        return int(getattr(settings, name))
 
 
-def rung_for(number: int) -> Rung:
-    """The rung of step ``number``: 0 is the raise, then the ladder round and round."""
-    if number == 0:
-        return FIRST
-    return LADDER[(number - 1) % len(LADDER)]
+FAMILY = (Audience.PARTIES, Audience.CONTACTS)
+STAFF = (Audience.ON_CALL_STAFF,)
+
+
+def _ladder(first_kind: str, again_kind: str, first_wait_setting: str) -> Ladder:
+    return Ladder(
+        first=Rung("raised", FAMILY, first_kind),
+        rungs=(Rung("family_again", FAMILY, again_kind), Rung("on_call_staff", STAFF, again_kind)),
+        on_call_only=Rung("on_call_staff", STAFF, again_kind),
+        first_wait_setting=first_wait_setting,
+    )
+
+
+# The SOS: "X raised an emergency alert", then "... and nobody has answered yet". The timers' kinds say what
+# happened instead (templates/notifications/emergency.<kind>/: "has not checked in", "has not come back"),
+# with "still unanswered" on the escalations (``step`` > 0 in their context).
+LADDERS: dict[str, Ladder] = {
+    EmergencyKind.SOS: _ladder("emergency.raised", "emergency.escalated", "EMERGENCY_ESCALATION_SECONDS"),
+    EmergencyKind.MISSED_CHECK_IN: _ladder(
+        "emergency.missed_check_in", "emergency.missed_check_in", "EMERGENCY_TIMER_FIRST_STEP_SECONDS"
+    ),
+    EmergencyKind.PARENT_OVERDUE: _ladder(
+        "emergency.parent_overdue", "emergency.parent_overdue", "EMERGENCY_TIMER_FIRST_STEP_SECONDS"
+    ),
+}
+
+# The SOS ladder's parts, by their old names.
+FIRST = LADDERS[EmergencyKind.SOS].first
+LADDER: tuple[Rung, ...] = LADDERS[EmergencyKind.SOS].rungs
+ON_CALL_ONLY = LADDERS[EmergencyKind.SOS].on_call_only
+
+
+def ladder_for(kind: str) -> Ladder:
+    return LADDERS[kind]
+
+
+def rung_for(number: int, kind: str = EmergencyKind.SOS) -> Rung:
+    """The rung of step ``number`` of an alert of ``kind``: 0 is the raise, then the ladder round and round."""
+    return LADDERS[kind].rung_for(number)

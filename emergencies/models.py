@@ -21,7 +21,20 @@ from django.utils import timezone
 from guardiannest.constraints import coordinate_constraints
 from guardiannest.crypto.fields import EncryptedTextField
 
-__all__ = ["Emergency", "EmergencyResponse", "EmergencyStatus", "EscalationStep", "StepStatus"]
+__all__ = ["Emergency", "EmergencyKind", "EmergencyResponse", "EmergencyStatus", "EscalationStep", "StepStatus"]
+
+
+class EmergencyKind(models.TextChoices):
+    """Why the alert was raised. Every kind runs the escalation ladder (emergencies/ladder.py)."""
+
+    SOS = "sos", "SOS"  # a parent or a sitter pressed the panic button
+    # A booking's safety timers (bookings.tracking): one alert per booking and kind.
+    MISSED_CHECK_IN = "missed_check_in", "Missed check-in"  # confirmed, start + grace passed, nobody checked in
+    PARENT_OVERDUE = "parent_overdue", "Parent overdue"  # the sitter reports the parent not back after the end
+
+
+# The kinds a booking's safety timer opens: never raised by hand, deduplicated per booking.
+TIMER_KINDS = (EmergencyKind.MISSED_CHECK_IN, EmergencyKind.PARENT_OVERDUE)
 
 
 class EmergencyStatus(models.TextChoices):
@@ -31,10 +44,14 @@ class EmergencyStatus(models.TextChoices):
 
 
 class Emergency(models.Model):
-    """One SOS: who raised it, where, during which booking, and how it ended."""
+    """One alert (an SOS or a booking's safety timer): who raised it, where, during which booking, how it ended."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="emergencies")
+    kind = models.CharField(max_length=16, choices=EmergencyKind.choices, default=EmergencyKind.SOS)
+    # Empty only for an alert the platform raised (a missed check-in); an SOS always has its raiser.
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="emergencies"
+    )
     booking = models.ForeignKey(
         "bookings.Booking", on_delete=models.SET_NULL, null=True, blank=True, related_name="emergencies"
     )
@@ -45,8 +62,10 @@ class Emergency(models.Model):
     )
     # The signed-in session (device) that raised it: a repeat from it within the window is the same alert.
     device = models.CharField(max_length=64, blank=True)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6)
+    # Where the phone was (an SOS), or the sitter's last known place (a parent overdue); empty when nobody's
+    # place is known (a missed check-in: the sitter never arrived, and the family's home stays encrypted).
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     message = EncryptedTextField(blank=True)
     status = models.CharField(max_length=16, choices=EmergencyStatus.choices, default=EmergencyStatus.ACTIVE)
     created_at = models.DateTimeField(default=timezone.now)
@@ -68,6 +87,18 @@ class Emergency(models.Model):
             models.Index(fields=["-created_at"], name="emergencies_active", condition=Q(status="active")),
         ]
         constraints = [
+            models.CheckConstraint(condition=Q(kind__in=EmergencyKind.values), name="emergencies_emergency_kind_valid"),
+            # An SOS is always someone's, at a place.
+            models.CheckConstraint(
+                condition=~Q(kind=EmergencyKind.SOS) | Q(raised_by__isnull=False, latitude__isnull=False),
+                name="emergencies_sos_has_raiser_and_place",
+            ),
+            # A safety timer alerts once per booking and kind, whatever races (the beat job on two workers).
+            models.UniqueConstraint(
+                fields=["booking", "kind"],
+                condition=~Q(kind=EmergencyKind.SOS),
+                name="emergencies_timer_alert_once",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=EmergencyStatus.values), name="emergencies_emergency_status_valid"
             ),
@@ -79,7 +110,7 @@ class Emergency(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"SOS {str(self.pk)[:8]} ({self.status})"
+        return f"{self.get_kind_display()} {str(self.pk)[:8]} ({self.status})"
 
 
 class StepStatus(models.TextChoices):
@@ -92,7 +123,8 @@ class EscalationStep(models.Model):
     """One rung of an alert's ladder: who it tells (``rung``, from emergencies/ladder.py) and when.
 
     Number 0 is the first fan-out at raise; each sent step writes the next one,
-    due ``EMERGENCY_ESCALATION_SECONDS`` later, until the alert is answered.
+    due ``EMERGENCY_ESCALATION_SECONDS`` later (the first escalation of a safety timer's alert waits
+    ``EMERGENCY_TIMER_FIRST_STEP_SECONDS``), until the alert is answered.
     ``notices`` records what the step wrote: one entry per notification, with
     its audience (``parent``, ``contact`` with its priority, ``staff``), so
     the timeline shows each delivery attempt without copying any address.

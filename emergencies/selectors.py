@@ -1,7 +1,8 @@
 """Who may see which alert, who an alert reaches, and its timeline.
 
-An alert is visible to whoever raised it, to the parties of its booking, to
-the parent of its family, and to staff; to anyone else it is "not found".
+An alert (of any kind: an SOS, a booking's safety timer) is visible to whoever
+raised it, to the parties of its booking, to the parent of its family, and to
+staff; to anyone else it is "not found".
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors.family import emergency_contact_list_for_parent
 from emergencies.ladder import Audience, Rung
-from emergencies.models import Emergency, EmergencyStatus
+from emergencies.models import Emergency, EmergencyKind, EmergencyStatus
 from guardiannest.errors import not_found
 from guardiannest.realtime.groups import STAFF_EMERGENCIES, user_group
 from messaging.selectors.notifications import delivery_list_for_notifications
@@ -129,7 +130,7 @@ def emergency_timeline(*, emergency: Emergency) -> list[dict[str, Any]]:
                 "type": "raised",
                 "at": emergency.created_at,
                 "actor_id": emergency.raised_by_id,
-                "actor_role": _role(emergency.raised_by),
+                "actor_role": _role(emergency.raised_by) if emergency.raised_by_id else "platform",
             },
         )
     ]
@@ -191,11 +192,14 @@ def emergency_timeline(*, emergency: Emergency) -> list[dict[str, Any]]:
 
 
 def emergency_unacknowledged_figures(*, now: datetime | None = None) -> dict[str, Any]:
-    """How many alerts are active with nobody on them yet, and the age in seconds of the oldest (one query).
+    """How many SOS alerts are active with nobody on them yet, and the age in seconds of the oldest (one query).
 
-    Read by Prometheus at scrape time (``guardiannest_sos_unacknowledged_*``; the SOSNotAcknowledged rule).
+    Read by Prometheus at scrape time (``guardiannest_sos_unacknowledged_*``; the SOSNotAcknowledged rule pages
+    operators after 120 s). Panic SOS only: a safety timer's alert (a sitter a few minutes late) waits
+    ``EMERGENCY_TIMER_FIRST_STEP_SECONDS`` for its family before it escalates, and pages the on-call staff
+    through its ladder, not the operators.
     """
-    figures = Emergency.objects.filter(status=EmergencyStatus.ACTIVE).aggregate(
+    figures = Emergency.objects.filter(status=EmergencyStatus.ACTIVE, kind=EmergencyKind.SOS).aggregate(
         count=Count("pk"), oldest=Min("created_at")
     )
     oldest = figures["oldest"]

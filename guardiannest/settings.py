@@ -687,6 +687,9 @@ EMERGENCY_DEDUPE_SECONDS: int = env.int("EMERGENCY_DEDUPE_SECONDS", default=120)
 # and how many escalations at most (the ladder repeats its rungs until then).
 EMERGENCY_ESCALATION_SECONDS: int = env.int("EMERGENCY_ESCALATION_SECONDS", default=60)
 EMERGENCY_ESCALATION_MAX_STEPS: int = env.int("EMERGENCY_ESCALATION_MAX_STEPS", default=30)
+# A safety timer's alert (a missed check-in, a parent overdue) waits this long after the first fan-out before
+# its first escalation (a panic SOS: EMERGENCY_ESCALATION_SECONDS): a late sitter or parent has time to answer.
+EMERGENCY_TIMER_FIRST_STEP_SECONDS: int = env.int("EMERGENCY_TIMER_FIRST_STEP_SECONDS", default=300)
 # Staff on call: active staff in this group (Django auth group); every active staff member when it is empty.
 EMERGENCY_ON_CALL_GROUP: str = env.str("EMERGENCY_ON_CALL_GROUP", default="On call")
 # Beat re-drives due steps whose task was lost this often (seconds).

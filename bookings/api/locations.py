@@ -4,7 +4,8 @@
 → 202 ``{accepted}``. ``GET bookings/{id}/locations`` (the parent, staff):
 the trail, newest first, paginated; every view is audited.
 ``POST bookings/{id}/overdue`` (the sitter, after the end): the parent has not
-come back → 201 with the alert (a repeat: 200 with the same one).
+come back → 201 with the timer and the emergency alert it opened (a repeat: 200
+with the same one).
 """
 
 from __future__ import annotations
@@ -45,7 +46,10 @@ class LocationsAcceptedSerializer(serializers.Serializer):
 class SafetyAlertSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     booking_id = serializers.UUIDField()
-    kind = serializers.CharField(help_text="parent_overdue or check_in_missed.")
+    kind = serializers.CharField(help_text="parent_overdue or missed_check_in.")
+    emergency_id = serializers.UUIDField(
+        allow_null=True, help_text="The emergency alert it opened, on the escalation ladder: GET emergencies/{id}."
+    )
     created_at = serializers.DateTimeField()
 
 
@@ -104,7 +108,13 @@ class BookingLocationsApi(APIView):
 
 
 def _alert(alert: SafetyAlert) -> dict[str, Any]:
-    return {"id": alert.pk, "booking_id": alert.booking_id, "kind": alert.kind, "created_at": alert.created_at}
+    return {
+        "id": alert.pk,
+        "booking_id": alert.booking_id,
+        "kind": alert.kind,
+        "emergency_id": alert.alert_id,
+        "created_at": alert.created_at,
+    }
 
 
 class BookingOverdueApi(APIView):
@@ -114,9 +124,12 @@ class BookingOverdueApi(APIView):
         request=None,
         responses={201: SafetyAlertSerializer, 200: SafetyAlertSerializer},
         description=(
-            "The sitter reports that the parent has not come back after the booking's end: the parent and the "
-            "on-call staff are alerted on every channel, staff sockets get safety.alert. A repeat answers 200 "
-            "with the first alert and sends nothing."
+            "The sitter reports that the parent has not come back after the booking's end: an emergency alert of "
+            "kind parent_overdue opens (`emergency_id`) and climbs the escalation ladder (the parent and the family's "
+            "emergency contacts, then the on-call staff, until someone acknowledges; `emergency.raised` on the staff "
+            "sockets at once). It resolves itself at the check-out. A repeat answers 200 with the first alert and "
+            "opens nothing. 409 booking_not_ended before the end, booking_not_in_progress when not under way; "
+            "403 not_the_sitter for the parent; 404 for anyone else."
         ),
         tags=TAGS,
     )

@@ -23,6 +23,7 @@ from accounts.models import User
 from bookings.errors import BookingError
 from bookings.groups import booking_group
 from bookings.models import Booking, BookingEvent, BookingStatus
+from bookings.tracking.services.safety import safety_timers_settle
 from bookings.transitions import NO_SHOW, TRANSITIONS, Party, allowed
 from guardiannest.audit.services import audit_record
 from guardiannest.errors import ApplicationError, not_found
@@ -141,6 +142,8 @@ def booking_event_record(
         for recipient in recipients:
             if recipient != party:  # the one who acted knows
                 _notify(booking, kind, recipient, actor)
+    # A safety timer's alert whose reason this move ended (a late check-in, the check-out) is resolved with it.
+    safety_timers_settle(booking=booking, previous=previous, actor=actor)
     audit_record(
         action=f"booking.{booking.status}",
         actor=actor,

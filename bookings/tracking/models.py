@@ -34,12 +34,20 @@ class BookingLocation(models.Model):
 
 
 class SafetyAlertKind(models.TextChoices):
-    CHECK_IN_MISSED = "check_in_missed", "Check-in missed"
+    """A safety timer; the alert it opens is an emergency alert of the same kind (``Emergency.kind``)."""
+
+    MISSED_CHECK_IN = "missed_check_in", "Missed check-in"
     PARENT_OVERDUE = "parent_overdue", "Parent overdue"
 
 
 class SafetyAlert(models.Model):
-    """A safety alert about one booking. Unique per booking and kind: the insert is the claim, so it goes out once."""
+    """A safety timer that fired for one booking: the claim (unique per booking and kind), so it alerts once.
+
+    The alert itself is the alerter's (an emergency alert, ``alert_id``; see
+    bookings/tracking/alerts.py). ``settled_at`` is set when the booking left
+    the state the timer watched (checked in, checked out, cancelled) and the
+    alert was closed for that reason.
+    """
 
     booking = models.ForeignKey("bookings.Booking", on_delete=models.CASCADE, related_name="safety_alerts")
     kind = models.CharField(max_length=24, choices=SafetyAlertKind.choices)
@@ -47,6 +55,8 @@ class SafetyAlert(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    alert_id = models.UUIDField(null=True, blank=True, help_text="The alert it opened (GET emergencies/{id}).")
+    settled_at = models.DateTimeField(null=True, blank=True, help_text="When the booking left the watched state.")
 
     class Meta:
         constraints = [

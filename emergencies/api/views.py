@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from accounts.services.sessions import SESSION_CLAIM
 from emergencies import selectors, services
-from emergencies.models import Emergency, EmergencyStatus
+from emergencies.models import Emergency, EmergencyKind, EmergencyStatus
 from guardiannest.api.pagination import CursorPagination
 from guardiannest.api.serializers import StrictSerializer
 
@@ -88,12 +88,21 @@ class TimelineEntrySerializer(serializers.Serializer):
 @extend_schema_serializer(component_name="Emergency")
 class EmergencySerializer(serializers.Serializer):
     id = serializers.UUIDField()
+    kind = serializers.ChoiceField(
+        choices=EmergencyKind.choices,
+        help_text="sos (raised by a parent or a sitter); missed_check_in (the booking's check-in is overdue, raised "
+        "by the platform); parent_overdue (the sitter reports the parent not back after the end). Each kind climbs "
+        "the same escalation ladder; the last two are one per booking and close by themselves when the sitter "
+        "checks in, or out.",
+    )
     status = serializers.ChoiceField(choices=EmergencyStatus.choices)
     booking_id = serializers.UUIDField(allow_null=True)
-    raised_by_id = serializers.UUIDField()
-    latitude = serializers.FloatField()
-    longitude = serializers.FloatField()
-    map_url = serializers.URLField(help_text="The place on OpenStreetMap.")
+    raised_by_id = serializers.UUIDField(
+        allow_null=True, help_text="Null when the platform raised it (missed_check_in)."
+    )
+    latitude = serializers.FloatField(allow_null=True, help_text="Null when no place is known (missed_check_in).")
+    longitude = serializers.FloatField(allow_null=True)
+    map_url = serializers.URLField(allow_null=True, help_text="The place on OpenStreetMap; null without a place.")
     message = serializers.CharField()
     created_at = serializers.DateTimeField()
     acknowledged_at = serializers.DateTimeField(allow_null=True)
@@ -109,11 +118,12 @@ class EmergencyDetailSerializer(EmergencySerializer):
 def emergency_data(emergency: Emergency) -> dict[str, Any]:
     return {
         "id": emergency.pk,
+        "kind": emergency.kind,
         "status": emergency.status,
         "booking_id": emergency.booking_id,
         "raised_by_id": emergency.raised_by_id,
-        "latitude": float(emergency.latitude),
-        "longitude": float(emergency.longitude),
+        "latitude": float(emergency.latitude) if emergency.latitude is not None else None,
+        "longitude": float(emergency.longitude) if emergency.longitude is not None else None,
         "map_url": services.osm_url(emergency),
         "message": emergency.message,
         "created_at": emergency.created_at,

@@ -103,3 +103,27 @@ def test_the_ticket_is_for_staff_signed_in_to_the_admin_only(client: Client) -> 
     response = client.post(reverse("admin:emergencies_emergency_live_ticket"))
 
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_list_shows_each_alerts_kind_and_filters_by_it(staff_client: Client, booked: Family) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bookings.tests.factories import moved
+    from bookings.tests.tracking_helpers import confirmed_soon
+    from bookings.tracking.services import safety_check_in_missed_alert_due
+
+    sos = raise_sos(booked.sitter, booked.booking)
+    moved(confirmed_soon(booked.world), starts_at=timezone.now() - timedelta(minutes=16))
+    safety_check_in_missed_alert_due()
+    missed = Emergency.objects.get(kind="missed_check_in")
+
+    everything = staff_client.get(reverse(CHANGELIST)).content.decode()
+    timers = staff_client.get(reverse(CHANGELIST), {"kind__exact": "missed_check_in"}).content.decode()
+    page = staff_client.get(reverse("admin:emergencies_emergency_change", args=[missed.pk])).content.decode()
+
+    assert str(sos.pk)[:8] in everything and str(missed.pk)[:8] in everything
+    assert "Missed check-in" in everything and "?kind__exact=parent_overdue" in everything  # the filter
+    assert str(missed.pk)[:8] in timers and str(sos.pk)[:8] not in timers
+    assert "Missed check-in" in page and "platform" in page  # raised by the platform, in its timeline

@@ -12,7 +12,6 @@ from accounts.tests.problems import assert_problem
 from bookings.models import Booking, SafetyAlert
 from bookings.tests.factories import World
 from bookings.tests.tracking_helpers import under_way
-from messaging.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -33,18 +32,23 @@ def test_after_the_end_the_sitter_alerts_once_201_then_200(
     again = sitter_api.post(url)
 
     assert first.status_code == 201, first.content
-    assert first.json()["kind"] == "parent_overdue" and first.json()["booking_id"] == str(booking.pk)
-    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
-    assert SafetyAlert.objects.count() == 1
-    assert set(Notification.objects.filter(kind="booking.parent_overdue").values_list("user_id", flat=True)) == {
-        world.parent.pk,
-        staff.pk,
-    }
+    body = first.json()
+    assert body["kind"] == "parent_overdue" and body["booking_id"] == str(booking.pk)
+    assert again.status_code == 200 and again.json() == body
+    assert SafetyAlert.objects.get().alert_id is not None
+    # the emergency alert it opened is the sitter's and the parent's to follow
+    for client in (sitter_api, parent_api):
+        alert = client.get(f"/api/v1/emergencies/{body['emergency_id']}")
+        assert alert.status_code == 200 and alert.json()["kind"] == "parent_overdue"
 
 
-def test_a_stranger_gets_404(world: World, other_sitter: User) -> None:
+def test_a_stranger_gets_404(world: World, other_sitter: User, other_parent: User) -> None:
     from conftest import client_for
 
     booking = under_way(world)
-    assert_problem(client_for(other_sitter).post(f"/api/v1/bookings/{booking.pk}/overdue"), 404, "not_found")
+    Booking.objects.filter(pk=booking.pk).update(
+        starts_at=booking.starts_at - timedelta(hours=3), ends_at=booking.ends_at - timedelta(hours=3)
+    )
+    for stranger in (other_sitter, other_parent):
+        assert_problem(client_for(stranger).post(f"/api/v1/bookings/{booking.pk}/overdue"), 404, "not_found")
     assert not SafetyAlert.objects.exists()

@@ -28,8 +28,9 @@ CREATE_QUERIES = 20
 # saved card (its payment row, the provider's twin, the ledger, its own audit), then the confirmation.
 ACCEPT_QUERIES = 59
 # The lock, the family's home for the distance, the row, its event, the parent's notice (the
-# notification, the preference read, its deliveries), the audit.
-CHECK_IN_QUERIES = 15
+# notification, the preference read, its deliveries), the safety timer's claim (a missed check-in's
+# alert is resolved by the check-in), the audit.
+CHECK_IN_QUERIES = 16
 
 
 def test_create_takes_a_fixed_number_of_queries(world: World, django_assert_num_queries: Any) -> None:

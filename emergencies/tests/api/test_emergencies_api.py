@@ -172,3 +172,37 @@ def test_the_schema_describes_every_emergency_endpoint(api: APIClient) -> None:
     assert "post" in paths["/api/v1/emergencies/{emergency_id}/acknowledge"]
     assert "post" in paths["/api/v1/emergencies/{emergency_id}/resolve"]
     assert "timeline" in schema["components"]["schemas"]["EmergencyDetail"]["properties"]
+
+
+def test_a_safety_timers_alert_reads_with_its_kind_and_without_a_raiser_or_a_place(booked: Family) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bookings.tests.factories import moved
+    from bookings.tests.tracking_helpers import confirmed_soon
+    from bookings.tracking.services import safety_check_in_missed_alert_due
+
+    booking = moved(confirmed_soon(booked.world), starts_at=timezone.now() - timedelta(minutes=16))
+    safety_check_in_missed_alert_due()
+    alert = Emergency.objects.get(booking=booking)
+
+    for who in (booked.parent, booked.sitter):
+        body = client_for(who).get(_url(alert)).json()
+        assert body["kind"] == "missed_check_in" and body["booking_id"] == str(booking.pk)
+        assert body["raised_by_id"] is None and body["latitude"] is None and body["map_url"] is None
+        raised = body["timeline"][0]
+        assert (raised["type"], raised["actor_id"], raised["actor_role"]) == ("raised", None, "platform")
+        listed = client_for(who).get(URL).json()["results"]
+        assert [(row["id"], row["kind"]) for row in listed] == [(str(alert.pk), "missed_check_in")]
+    # the sitter can acknowledge it like any alert of theirs
+    response = client_for(booked.sitter).post(_url(alert, "acknowledge"))
+    assert response.status_code == 200 and response.json()["status"] == "acknowledged"
+
+
+def test_an_sos_reads_with_kind_sos(booked: Family) -> None:
+    emergency = raise_sos(booked.sitter, booked.booking)
+
+    body = client_for(booked.parent).get(_url(emergency)).json()
+
+    assert body["kind"] == "sos" and body["raised_by_id"] == str(booked.sitter.pk)

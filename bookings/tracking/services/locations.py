@@ -1,4 +1,4 @@
-"""Changes of live tracking and safety timers: record locations, purge old ones, raise safety alerts.
+"""Changes of live tracking: record locations, purge old ones, export and erase them.
 
 Locations (issue 15, item 5): counted against the sitter's rate in Redis
 first (one round trip; a flood never reaches the database), then taken only
@@ -6,13 +6,6 @@ for the sitter's own booking while it is in progress, stored (a fix sent twice
 is stored once), and pushed to the parent's sockets as ``location.updated``
 after commit. The live location is stale at once, so the envelope is
 ephemeral (not replayed to a reconnecting socket).
-
-Safety alerts (item 6): one :class:`SafetyAlert` row per booking and kind is
-the claim. The booking row is locked first, so racing workers queue on it; the
-second finds the row and sends nothing. The alert goes to the people concerned
-(``booking.check_in_missed``, ``booking.parent_overdue``: the emergency
-category, on every channel, from the critical queue), to the on-call staff,
-and to the staff sockets (``safety.alert`` on ``staff.emergencies``).
 """
 
 from __future__ import annotations
@@ -22,7 +15,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -30,18 +22,14 @@ from django.db.models import Q
 from django.utils import timezone
 from prometheus_client import Counter
 
-from accounts.models import User
 from bookings.errors import BookingError, TrackingError
 from bookings.models import Booking, BookingStatus
-from bookings.tracking.models import BookingLocation, SafetyAlert, SafetyAlertKind
-from bookings.tracking.selectors import on_call_staff_list
+from bookings.tracking.models import BookingLocation
 from bookings.tracking.validation import Fix
-from guardiannest.audit.services import audit_record
 from guardiannest.cache import add_to_windows
 from guardiannest.errors import ApplicationError, not_found
 from guardiannest.realtime.events import broadcast_on_commit
-from guardiannest.realtime.groups import STAFF_EMERGENCIES, user_group
-from messaging.services.notifications import NotifyRequest, notify_bulk
+from guardiannest.realtime.groups import user_group
 
 LOCATIONS_STORED = Counter("guardiannest_locations_stored_total", "Live locations stored.")
 LOCATIONS_DROPPED = Counter(
@@ -49,11 +37,9 @@ LOCATIONS_DROPPED = Counter(
     "Live locations refused and dropped, by reason (rate_limited, not_in_progress, not_found, not_the_sitter).",
     ["reason"],
 )
-SAFETY_ALERTS = Counter("guardiannest_safety_alerts_total", "Safety alerts sent, by kind.", ["kind"])
 
 PURGE_BATCH = 1000
 PURGE_MAX_BATCHES = 50
-MISSED_CHECK_IN_BATCH = 200
 
 
 def _rate_spend(sitter_id: Any, count: int) -> int | None:
@@ -228,134 +214,6 @@ def locations_purge(
         if len(ids) < batch:
             break
     return deleted
-
-
-# --- safety timers -----------------------------------------------------------------------------------------
-
-
-def _name(user: User) -> str:
-    return user.first_name or user.email
-
-
-def _alert_send(*, booking: Booking, alert: SafetyAlert, recipients: list[User]) -> None:
-    zone = ZoneInfo(booking.timezone)
-    context = {
-        "booking_id": str(booking.pk),
-        "kind": alert.kind,
-        "sitter_name": _name(booking.sitter),
-        "parent_name": _name(booking.parent),
-        "starts_at": booking.starts_at.astimezone(zone),
-        "ends_at": booking.ends_at.astimezone(zone),
-    }
-    kind = f"booking.{alert.kind}"
-    unique = list({user.pk: user for user in recipients}.values())
-    notify_bulk(
-        requests=[NotifyRequest(user=user, kind=kind, context=context, actor=alert.raised_by) for user in unique]
-    )
-    broadcast_on_commit(
-        [STAFF_EMERGENCIES],
-        "safety.alert",
-        {
-            "id": alert.pk,
-            "kind": alert.kind,
-            "booking_id": str(booking.pk),
-            "parent_id": str(booking.parent_id),
-            "sitter_id": str(booking.sitter_id),
-            "created_at": alert.created_at.isoformat(),
-        },
-    )
-    audit_record(
-        action=f"booking.{alert.kind}",
-        actor=alert.raised_by,
-        target=booking,
-        data={"alert_id": alert.pk, "recipients": len(unique)},
-    )
-    transaction.on_commit(lambda: SAFETY_ALERTS.labels(alert.kind).inc())
-
-
-def _claim(booking: Booking, kind: str, raised_by: User | None, now: datetime) -> tuple[SafetyAlert, bool]:
-    """The alert of ``kind`` on the locked ``booking``: the existing one, or a new one (True)."""
-    existing = SafetyAlert.objects.filter(booking=booking, kind=kind).first()
-    if existing is not None:
-        return existing, False
-    return SafetyAlert.objects.create(booking=booking, kind=kind, raised_by=raised_by, created_at=now), True
-
-
-def safety_check_in_missed_alert(*, booking_id: UUID, now: datetime | None = None) -> SafetyAlert | None:
-    """Alert the parent, the sitter and on-call staff that ``booking`` was not checked in; once per booking.
-
-    Returns the new alert, or None when it is not (or no longer) due or was already sent.
-    """
-    now = now or timezone.now()
-    grace = timedelta(minutes=settings.SAFETY_CHECK_IN_GRACE_MINUTES)
-    with transaction.atomic():
-        booking = Booking.objects.select_for_update().filter(pk=booking_id).first()
-        if (
-            booking is None
-            or booking.status != BookingStatus.CONFIRMED
-            or booking.checked_in_at is not None
-            or booking.starts_at + grace > now
-        ):
-            return None
-        alert, created = _claim(booking, SafetyAlertKind.CHECK_IN_MISSED, None, now)
-        if not created:
-            return None
-        _alert_send(booking=booking, alert=alert, recipients=[booking.parent, booking.sitter, *on_call_staff_list()])
-    return alert
-
-
-def safety_check_in_missed_alert_due(*, now: datetime | None = None, batch: int = MISSED_CHECK_IN_BATCH) -> int:
-    """The beat job: alert every confirmed booking past start + grace with no check-in, not yet alerted.
-
-    Only bookings that have not ended yet: a stale one found after a long
-    outage is history, not an emergency.
-    """
-    now = now or timezone.now()
-    grace = timedelta(minutes=settings.SAFETY_CHECK_IN_GRACE_MINUTES)
-    due = list(
-        Booking.objects.filter(
-            status=BookingStatus.CONFIRMED, checked_in_at__isnull=True, starts_at__lte=now - grace, ends_at__gt=now
-        )
-        .exclude(safety_alerts__kind=SafetyAlertKind.CHECK_IN_MISSED)
-        .order_by("starts_at")
-        .values_list("pk", flat=True)[:batch]
-    )
-    return sum(1 for booking_id in due if safety_check_in_missed_alert(booking_id=booking_id, now=now) is not None)
-
-
-def safety_parent_overdue_raise(
-    *, booking_id: UUID, sitter: User, now: datetime | None = None
-) -> tuple[SafetyAlert, bool]:
-    """The sitter says the parent has not come back after the booking's end: alert the parent and on-call staff.
-
-    Preconditions checked here: the sitter's own booking (another's is not
-    found; its parent is refused), still in progress (the sitter is still
-    there), its end passed. A repeat returns the first alert and sends nothing
-    (False).
-    """
-    now = now or timezone.now()
-    with transaction.atomic():
-        booking = (
-            Booking.objects.select_for_update()
-            .filter(Q(sitter=sitter) | Q(parent=sitter), pk=booking_id)
-            .select_related("parent", "sitter")
-            .first()
-        )
-        if booking is None:
-            raise not_found("No such booking.")
-        if booking.sitter_id != sitter.pk:
-            raise ApplicationError(BookingError.NOT_THE_SITTER, "Only the booking's sitter can raise this.")
-        existing = SafetyAlert.objects.filter(booking=booking, kind=SafetyAlertKind.PARENT_OVERDUE).first()
-        if existing is not None:
-            return existing, False
-        if booking.status != BookingStatus.IN_PROGRESS:
-            raise ApplicationError(TrackingError.NOT_IN_PROGRESS, "The booking is not under way.")
-        if now < booking.ends_at:
-            raise ApplicationError(TrackingError.NOT_ENDED, "The booking has not reached its end yet.")
-        alert, created = _claim(booking, SafetyAlertKind.PARENT_OVERDUE, sitter, now)
-        if created:
-            _alert_send(booking=booking, alert=alert, recipients=[booking.parent, *on_call_staff_list()])
-    return alert, created
 
 
 # --- GDPR ----------------------------------------------------------------------------------------------------
