@@ -567,7 +567,10 @@ TWILIO_STATUS_CALLBACK_URL: str = env.str("TWILIO_STATUS_CALLBACK_URL", default=
 
 
 def _seconds_list(name: str, default: str) -> tuple[int, ...]:
-    values = tuple(int(part) for part in env.str(name, default=default).split(",") if part.strip())
+    try:
+        values = tuple(int(part) for part in env.str(name, default=default).split(",") if part.strip())
+    except ValueError:
+        values = ()
     if not values or min(values) < 0:
         raise ImproperlyConfigured(f"{name}: a comma-separated list of seconds, e.g. {default}")
     return values

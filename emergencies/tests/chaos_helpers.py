@@ -66,6 +66,7 @@ class FlakyTwilio:
     lookups: int = 0
     # A message to this number is taken, then its answer held until ``release`` (its worker is killed meanwhile).
     hold_to: str = ""
+    answer_delay: float = 0.0  # seconds between taking a message and answering (Twilio's own latency)
     held: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
 
@@ -96,6 +97,8 @@ class _FlakyTwilioHandler(_TwilioHandler):
             )
             with self.flaky.lock:
                 self.flaky.accepted.append(accepted)
+            if self.flaky.answer_delay:
+                time.sleep(self.flaky.answer_delay)
             if accepted.to == self.flaky.hold_to and not self.flaky.held.is_set():
                 self.flaky.held.set()
                 self.flaky.release.wait(60)

@@ -175,6 +175,7 @@ ALERTS = int(os.environ.get("CHAOS_ALERTS", "300"))
 FAILURE_RATE = 0.3
 KILL_AFTER = ALERTS // 10  # steps sent before the second worker is killed
 QUIET_SECONDS = 1.5
+ANSWER_DELAY = 0.1  # seconds Twilio takes to answer a message it has taken
 LEASE = 10  # seconds: the critical lane's lease in this process, which runs the re-drive
 BURST_TIMEOUT = float(os.environ.get("CHAOS_TIMEOUT", "150"))
 
@@ -226,6 +227,7 @@ def test_a_thousand_alerts_reach_every_contact_once_with_a_failing_provider_and_
     workers: Callable[..., Workers], flaky_twilio: FlakyTwilio, settings: Any
 ) -> None:
     flaky_twilio.failure_rate = FAILURE_RATE
+    flaky_twilio.answer_delay = ANSWER_DELAY  # so the kill finds sends Twilio has taken and not yet answered
     # One fan-out per alert: the next rung is an hour away (for the workers and for the re-drive run here).
     settings.EMERGENCY_ESCALATION_SECONDS = 3600
     settings.MESSAGING_CRITICAL_SEND_LEASE_SECONDS = LEASE
@@ -278,13 +280,16 @@ def test_a_thousand_alerts_reach_every_contact_once_with_a_failing_provider_and_
     delivered = sum((alert, phone) in reached for alert, phone in alerts.items())
     copies = Counter((a.emergency_id, a.to) for a in flaky_twilio.accepted)
     twice = {a.token for a in flaky_twilio.accepted if copies[(a.emergency_id, a.to)] > 1}
-    found = Delivery.objects.filter(channel="sms", last_error="", attempts__gt=1, status="sent").count()
+    retried = Delivery.objects.filter(channel="sms", attempts__gt=1, status="sent").count()
+    # What the dead worker was sending that Twilio had taken: the re-drive found each at Twilio.
+    taken_unrecorded = in_flight & {a.token for a in flaky_twilio.accepted}
     print(
         f"chaos burst: {ALERTS} alerts raised in {raised:.1f} s, one of two workers killed during the raising, "
         f"{done_steps} steps sent when it ended; {delivered}/{ALERTS} reached their contact in {elapsed:.1f} s "
         f"({100 * delivered / ALERTS:.2f} %); provider calls {flaky_twilio.calls} (look-ups {flaky_twilio.lookups}), "
-        f"answered 500 {flaky_twilio.failed}; {rounds} beat rounds; {len(in_flight)} sends in flight at the kill; "
-        f"{len(twice)} SMS received twice; {found} rows sent after a retry"
+        f"answered 500 {flaky_twilio.failed}; {rounds} beat rounds; {len(in_flight)} sends in flight at the kill "
+        f"({len(taken_unrecorded)} already taken by Twilio); {len(twice)} SMS received twice; "
+        f"{retried} rows sent after a retry"
     )
 
     # then at least 99.9 % of the alerts reached their contact
