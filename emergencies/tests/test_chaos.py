@@ -169,7 +169,7 @@ def _notification_of(token: str) -> str:
 
 # --- 2. a burst under a failing provider with a worker down ----------------------------------
 
-# 1,000 alerts take about 135 s here (raising them alone about 35 s), too long for `make test`:
+# 1,000 alerts take about 3 to 4 minutes here (raising them alone about 60-90 s), too long for `make test`:
 # CHAOS_ALERTS=1000 runs the figure; the default keeps the same mix at 300.
 ALERTS = int(os.environ.get("CHAOS_ALERTS", "300"))
 FAILURE_RATE = 0.3
