@@ -177,7 +177,7 @@ KILL_AFTER = ALERTS // 10  # steps sent before the second worker is killed
 QUIET_SECONDS = 1.5
 ANSWER_DELAY = 0.1  # seconds Twilio takes to answer a message it has taken
 LEASE = 10  # seconds: the critical lane's lease in this process, which runs the re-drive
-BURST_TIMEOUT = float(os.environ.get("CHAOS_TIMEOUT", "150"))
+BURST_TIMEOUT = float(os.environ.get("CHAOS_TIMEOUT", max(150, ALERTS // 2)))
 
 
 def _families(count: int) -> list[tuple[User, str]]:
