@@ -563,6 +563,43 @@ TWILIO_API_BASE: str = env.str("TWILIO_API_BASE", default="")  # tests point thi
 # reports are asked for at this URL and their X-Twilio-Signature is checked against it (behind a
 # proxy the URL Django sees differs). Empty: no status reports are asked for, and any that come are refused.
 TWILIO_STATUS_CALLBACK_URL: str = env.str("TWILIO_STATUS_CALLBACK_URL", default="")
+# --- the outbox's retries and re-drive (messaging/services/delivery.py) -------------------------
+# Two lanes: every notification kind, and the critical lane of kinds delivered from the critical
+# queue (emergencies), whose waits are short. Backoff: seconds to wait after the 1st, 2nd ... failed
+# attempt (the last repeats, as a cap; up to 10 % jitter is added). A row fails for good after the
+# lane's attempts. The lease: a row still `sending` this long after its claim lost its worker and is
+# re-driven; the provider is asked first whether it already took the message (Twilio's Messages list),
+# so the lease must outlast one provider call (10 s timeouts) and the critical one is kept >= 20 s.
+# The grace: a row due this long whose task never ran is enqueued again.
+
+
+def _seconds_list(name: str, default: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(part) for part in env.str(name, default=default).split(",") if part.strip())
+    except ValueError:
+        values = ()
+    if not values or min(values) < 0:
+        raise ImproperlyConfigured(f"{name}: a comma-separated list of seconds, e.g. {default}")
+    return values
+
+
+MESSAGING_RETRY_BACKOFF_SECONDS: tuple[int, ...] = _seconds_list("MESSAGING_RETRY_BACKOFF_SECONDS", "30,120,600,3600")
+MESSAGING_MAX_ATTEMPTS: int = env.int("MESSAGING_MAX_ATTEMPTS", default=8)
+MESSAGING_SEND_LEASE_SECONDS: int = env.int("MESSAGING_SEND_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)
+MESSAGING_REDRIVE_GRACE_SECONDS: int = env.int("MESSAGING_REDRIVE_GRACE_SECONDS", default=120)
+MESSAGING_CRITICAL_RETRY_BACKOFF_SECONDS: tuple[int, ...] = _seconds_list(
+    "MESSAGING_CRITICAL_RETRY_BACKOFF_SECONDS", "2,5,10,30,60"
+)
+MESSAGING_CRITICAL_MAX_ATTEMPTS: int = env.int("MESSAGING_CRITICAL_MAX_ATTEMPTS", default=20)
+MESSAGING_CRITICAL_SEND_LEASE_SECONDS: int = env.int("MESSAGING_CRITICAL_SEND_LEASE_SECONDS", default=30)
+MESSAGING_CRITICAL_REDRIVE_GRACE_SECONDS: int = env.int("MESSAGING_CRITICAL_REDRIVE_GRACE_SECONDS", default=10)
+# Beat runs the critical lane's re-drive this often (seconds); the other lane's every minute.
+MESSAGING_CRITICAL_REDRIVE_SECONDS: float = env.float("MESSAGING_CRITICAL_REDRIVE_SECONDS", default=10.0)
+if min(MESSAGING_SEND_LEASE_SECONDS, MESSAGING_CRITICAL_SEND_LEASE_SECONDS) < 20:
+    raise ImproperlyConfigured("MESSAGING_*SEND_LEASE_SECONDS: at least 20 (two provider timeouts)")
+if min(MESSAGING_MAX_ATTEMPTS, MESSAGING_CRITICAL_MAX_ATTEMPTS) < 1:
+    raise ImproperlyConfigured("MESSAGING_*MAX_ATTEMPTS: at least 1")
+
 # SMS pumping (messaging/services/phone.py): codes go only to these destinations, given as E.164
 # country calling codes, longest match wins ("49" Germany, "1" North America, "1876" Jamaica alone).
 # The default is the EU/EEA, the UK, Switzerland and the US/Canada.

@@ -33,10 +33,21 @@ class MessagingConfig(AppConfig):
 
         # Deliveries of emergency kinds go to the critical queue (messaging.services.delivery picks the task);
         # outbox rows whose delivery task was lost are sent again: nothing lost, nothing sent twice.
+        from django.conf import settings
+
         from guardiannest.registries import QUEUE_CRITICAL, beat_entries, task_routes
 
         task_routes.register("messaging.deliver_critical", QUEUE_CRITICAL)
+        task_routes.register("messaging.redrive_critical_deliveries", QUEUE_CRITICAL)
         beat_entries.register("redrive-deliveries", {"task": "messaging.redrive_deliveries", "schedule": 60.0})
+        # Emergency deliveries whose worker died are picked up within seconds (their lease is short).
+        beat_entries.register(
+            "redrive-critical-deliveries",
+            {
+                "task": "messaging.redrive_critical_deliveries",
+                "schedule": float(settings.MESSAGING_CRITICAL_REDRIVE_SECONDS),
+            },
+        )
 
         from messaging.kinds import Category, Channel, Kind, register
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from messaging.services.delivery import delivery_redrive, delivery_send
+from messaging.services.delivery import LANE_CRITICAL, delivery_redrive, delivery_send
 
 
 @shared_task(name="messaging.deliver")
@@ -28,5 +28,11 @@ def deliver_critical(delivery_id: str) -> str:
 
 @shared_task(name="messaging.redrive_deliveries")
 def redrive_deliveries() -> int:
-    """Beat, every minute: re-enqueue rows whose task was lost."""
+    """Beat, every minute: re-enqueue rows whose task was lost, in both lanes."""
     return delivery_redrive()
+
+
+@shared_task(name="messaging.redrive_critical_deliveries")
+def redrive_critical_deliveries() -> int:
+    """Beat, every MESSAGING_CRITICAL_REDRIVE_SECONDS, on the critical queue: the same for emergency deliveries."""
+    return delivery_redrive(lane_name=LANE_CRITICAL)

@@ -1,7 +1,15 @@
-"""Support for the chaos tests (test_chaos.py): a Twilio stand-in that fails a share of calls, killable workers."""
+"""Support for the chaos tests (test_chaos.py): a Twilio stand-in that fails a share of calls, killable workers.
+
+The stand-in is messaging's (messaging/tests/stand_ins.py: Messages create and
+list, as the SDK calls them) answering 500 to a seeded share of every call,
+creations and look-ups alike; it can also hold the answer to a message it has
+taken, so a worker can be killed at the worst moment: Twilio has the SMS, the
+outbox does not know.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import re
@@ -23,9 +31,8 @@ from django.db import connection
 from emergencies.models import Emergency, EscalationStep, StepStatus
 from guardiannest.celery import app
 from guardiannest.registries import QUEUE_CRITICAL
-from messaging.tests.stand_ins import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, _TwilioHandler
+from messaging.tests.stand_ins import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, MESSAGES_PATH, _TwilioHandler
 
-MESSAGES_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
 EMERGENCY_LINK = re.compile(r"/emergencies/([0-9a-f-]{36})")
 
 
@@ -37,6 +44,7 @@ class Accepted:
     to: str
     body: str
     token: str  # the outbox row's delivery key (I-Twilio-Idempotency-Token)
+    sid: str = ""
 
     @property
     def emergency_id(self) -> str:
@@ -55,6 +63,12 @@ class FlakyTwilio:
     accepted: list[Accepted] = field(default_factory=list)
     failed: int = 0
     calls: int = 0
+    lookups: int = 0
+    # A message to this number is taken, then its answer held until ``release`` (its worker is killed meanwhile).
+    hold_to: str = ""
+    answer_delay: float = 0.0  # seconds between taking a message and answering (Twilio's own latency)
+    held: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
 
     def fail_this_one(self) -> bool:
         with self.lock:
@@ -79,9 +93,18 @@ class _FlakyTwilioHandler(_TwilioHandler):
                 to=form.get("To", [""])[0],
                 body=form.get("Body", [""])[0],
                 token=str(self.headers.get("I-Twilio-Idempotency-Token") or ""),
+                sid=str(body.get("sid", "")),
             )
             with self.flaky.lock:
                 self.flaky.accepted.append(accepted)
+            if self.flaky.answer_delay:
+                time.sleep(self.flaky.answer_delay)
+            if accepted.to == self.flaky.hold_to and not self.flaky.held.is_set():
+                self.flaky.held.set()
+                self.flaky.release.wait(60)
+                with contextlib.suppress(OSError):  # its worker is gone
+                    super().send_json(status, body)
+                return
         super().send_json(status, body)
 
     def do_POST(self) -> None:
@@ -89,6 +112,14 @@ class _FlakyTwilioHandler(_TwilioHandler):
             self.read_body()
             return self.send_json(500, {"code": 20500, "message": "Internal Server Error", "status": 500})
         return super().do_POST()
+
+    def do_GET(self) -> None:
+        if self.path.startswith(MESSAGES_PATH):
+            with self.flaky.lock:
+                self.flaky.lookups += 1
+            if self.flaky.fail_this_one():
+                return self.send_json(500, {"code": 20500, "message": "Internal Server Error", "status": 500})
+        return super().do_GET()
 
 
 # --- real critical workers, killable ---------------------------------------------------------

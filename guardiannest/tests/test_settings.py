@@ -154,6 +154,29 @@ def test_csrf_origins_need_a_scheme(tmp_path: Path) -> None:
     assert "CSRF_TRUSTED_ORIGINS entries need a scheme" in result.stderr
 
 
+def test_the_outbox_lanes_read_the_environment_and_refuse_a_lease_shorter_than_a_provider_call(
+    tmp_path: Path,
+) -> None:
+    names = ["MESSAGING_RETRY_BACKOFF_SECONDS", "MESSAGING_CRITICAL_RETRY_BACKOFF_SECONDS"]
+    names += ["MESSAGING_CRITICAL_SEND_LEASE_SECONDS", "MESSAGING_SEND_LEASE_SECONDS"]
+    assert read({}, names, tmp_path) == {
+        "MESSAGING_RETRY_BACKOFF_SECONDS": "(30, 120, 600, 3600)",
+        "MESSAGING_CRITICAL_RETRY_BACKOFF_SECONDS": "(2, 5, 10, 30, 60)",
+        "MESSAGING_CRITICAL_SEND_LEASE_SECONDS": "30",
+        "MESSAGING_SEND_LEASE_SECONDS": "360",
+    }
+    env = {"MESSAGING_CRITICAL_RETRY_BACKOFF_SECONDS": "1, 4,9", "MESSAGING_CRITICAL_SEND_LEASE_SECONDS": "25"}
+    assert read(env, names[1:3], tmp_path) == {
+        "MESSAGING_CRITICAL_RETRY_BACKOFF_SECONDS": "(1, 4, 9)",
+        "MESSAGING_CRITICAL_SEND_LEASE_SECONDS": "25",
+    }
+    setup = "import django; django.setup()"
+    result = run({"MESSAGING_CRITICAL_SEND_LEASE_SECONDS": "5"}, setup, tmp_path)
+    assert "MESSAGING_*SEND_LEASE_SECONDS: at least 20" in result.stderr
+    result = run({"MESSAGING_RETRY_BACKOFF_SECONDS": "soon"}, setup, tmp_path)
+    assert "MESSAGING_RETRY_BACKOFF_SECONDS: a comma-separated list of seconds" in result.stderr
+
+
 def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
     clean = {"PATH": os.environ["PATH"], "VAR_DIR": str(tmp_path), **PRODUCTION}
     result = subprocess.run(

@@ -51,6 +51,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
         "attempts",
         "next_attempt_at",
         "claimed_at",
+        "maybe_sent_since",
         "last_error",
         "provider",
         "provider_id",

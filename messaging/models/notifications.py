@@ -89,7 +89,10 @@ class Delivery(models.Model):
     idempotency key, so a re-driven row the provider already took is not sent
     twice where the provider honours keys (the embedded outbox overwrites its
     own file). ``claimed_at`` is when a worker moved the row to ``sending``; a
-    row still sending long after the task time limit lost its worker.
+    row still sending past its lane's lease lost its worker. Each claim also
+    sets ``maybe_sent_since`` (unless already set) and only a known outcome
+    clears it, so a row claimed with it already set is one the provider may
+    hold: it is looked up there before it is sent again.
     """
 
     class Status(models.TextChoices):
@@ -110,6 +113,12 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    maybe_sent_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Start of the earliest attempt whose outcome nobody recorded (its worker died, or the provider's "
+        "answer was lost): the provider is asked whether it took the message before it is sent again.",
+    )
     last_error = models.CharField(max_length=255, blank=True)
     provider = models.CharField(max_length=32, blank=True)
     provider_id = models.CharField(max_length=255, blank=True, db_index=True)

@@ -5,11 +5,23 @@ raises :class:`TemporaryFailure` (worth retrying: network, 5xx, 429) or
 :class:`PermanentFailure` (never retried: a 4xx, an invalid or unregistered
 address). Providers never touch the database; the delivery service records
 what they answer.
+
+Exactly once, as far as each provider lets us. The outbox claims each row
+before sending, so two workers never send it at the same time; what is left is
+the attempt whose outcome nobody recorded (its worker died after the provider
+took the message, or the provider's answer was lost). Before such a row is sent
+again, a provider that can be asked is asked (:meth:`SmsProvider.find_sms`:
+Twilio's Messages list) and a message it already holds is recorded instead of
+sent twice. Email and push cannot be asked: there a repeat is made harmless
+instead (one Message-ID per delivery, which mail clients and archives dedupe;
+one collapse id / tag per delivery, which replaces the first notification on
+the device), at least once at that boundary.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 
@@ -17,7 +29,10 @@ from typing import Protocol
 class DeliveryResult:
     provider: str  # "smtp", "outbox", "twilio", "fcm" …
     provider_id: str = ""  # the provider's message id, for status callbacks
-    status: str = "sent"  # "sent", or "queued" when the provider confirms later
+    status: str = (
+        "sent"  # "sent", "queued" when the provider confirms later; a look-up may answer "delivered" or "failed"
+    )
+    error: str = ""  # the provider's reason, with "failed"
 
 
 class DeliveryError(Exception):
@@ -28,7 +43,15 @@ class DeliveryError(Exception):
 
 
 class TemporaryFailure(DeliveryError):
-    """Try again later (with capped backoff)."""
+    """Try again later (with capped backoff).
+
+    ``maybe_sent``: the provider may have taken the message all the same (no
+    answer, a 5xx): the next attempt asks it first where it can be asked.
+    """
+
+    def __init__(self, reason: str, *, provider_code: str = "", maybe_sent: bool = False) -> None:
+        super().__init__(reason, provider_code=provider_code)
+        self.maybe_sent = maybe_sent
 
 
 class PermanentFailure(DeliveryError):
@@ -79,6 +102,13 @@ class EmailProvider(Protocol):
 
 class SmsProvider(Protocol):
     def send_sms(self, message: SmsMessage, *, idempotency_key: str) -> DeliveryResult: ...
+
+    def find_sms(self, message: SmsMessage, *, idempotency_key: str, since: datetime) -> list[DeliveryResult]:
+        """The messages the provider took since ``since`` that may be this one (same number and text), oldest first.
+
+        Raises :class:`TemporaryFailure` when the provider cannot be asked now.
+        """
+        ...
 
 
 class PushProvider(Protocol):

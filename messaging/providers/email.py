@@ -1,13 +1,31 @@
-"""Email through Django's configured backend: SMTP in production, files in var/outbox embedded."""
+"""Email through Django's configured backend: SMTP in production, files in var/outbox embedded.
+
+SMTP has no way to ask a server whether it already took a message, so an email
+whose worker died between the server's 250 and the outbox recording it is sent
+again. The repeat is made harmless: each delivery has one ``Message-ID``
+(:func:`message_id`, from its delivery key), the same on every attempt, and
+mail clients, archives and Gmail's threading show one message per Message-ID.
+"""
 
 from __future__ import annotations
 
+import re
 import smtplib
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.utils import DNS_NAME
 
 from messaging.providers.base import DeliveryResult, EmailMessage, PermanentFailure, TemporaryFailure
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def message_id(idempotency_key: str) -> str:
+    """``<key@domain>``: the same on every attempt of a delivery; the domain is the sender's."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or str(DNS_NAME)
+    return f"<{_UNSAFE.sub('_', idempotency_key)[:120]}@{domain}>"
 
 
 class DjangoEmailProvider:
@@ -20,7 +38,11 @@ class DjangoEmailProvider:
             subject=message.subject,
             body=message.text,
             to=[message.to],
-            headers={**message.headers, "X-GuardianNest-Delivery": idempotency_key},
+            headers={
+                **message.headers,
+                "Message-ID": message_id(idempotency_key),
+                "X-GuardianNest-Delivery": idempotency_key,
+            },
             connection=get_connection(fail_silently=False),
         )
         if message.html:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,13 @@ logger = structlog.get_logger(__name__)
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
+def _path(kind: str, idempotency_key: str) -> Path:
+    return Path(settings.OUTBOX_DIR) / kind / f"{_SAFE.sub('_', idempotency_key)[:120]}.json"
+
+
 def _write(kind: str, idempotency_key: str, payload: dict[str, Any]) -> Path:
-    folder = Path(settings.OUTBOX_DIR) / kind
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{_SAFE.sub('_', idempotency_key)[:120]}.json"
+    path = _path(kind, idempotency_key)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload, indent=2, default=str))
     return path
 
@@ -37,6 +41,11 @@ class OutboxSmsProvider:
         path = _write("sms", idempotency_key, asdict(message))
         logger.info("sms_written_to_outbox", path=str(path))
         return DeliveryResult(provider=self.name, provider_id=path.stem)
+
+    def find_sms(self, message: SmsMessage, *, idempotency_key: str, since: datetime) -> list[DeliveryResult]:
+        """The message's own file, when an earlier attempt wrote it."""
+        path = _path("sms", idempotency_key)
+        return [DeliveryResult(provider=self.name, provider_id=path.stem)] if path.exists() else []
 
 
 class OutboxPushProvider:

@@ -19,7 +19,10 @@ FCM keeps no idempotency keys. The delivery key travels in
 ``data["delivery_key"]`` (the app drops a repeat) and, hashed, as the Android
 ``tag`` and collapse key, the APNs ``apns-collapse-id`` and the web ``tag``, so
 a resent delivery replaces its first notification on the device instead of
-showing twice.
+showing twice. FCM has no way to ask whether it already took a message (its
+answer is the only receipt), so a push whose worker died between FCM's answer
+and the outbox recording it is sent again: at least once at that boundary,
+shown once on the device.
 
 Errors: a token FCM does not know (``UNREGISTERED``, or ``INVALID_ARGUMENT``
 about the token) raises :class:`AddressGone`: the caller removes the token.

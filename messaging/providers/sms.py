@@ -18,8 +18,23 @@ idempotency key rides in the ``I-Twilio-Idempotency-Token`` header, which
 ``messages.create`` has no argument for. The key is handed to the HTTP client
 through a context variable, so one shared client serves concurrent sends.
 Twilio documents that header on the webhooks it sends us; its Messages API
-does not promise to drop a repeat by it, so the outbox's claim on each row
-stays the guarantee against sending twice, and the header a trace for support.
+does not promise to drop a repeat by it, so the header is a trace for support
+and two other things keep an SMS to one send: the outbox's claim on each row
+(one worker at a time), and :meth:`TwilioSmsProvider.find_sms`, asked before a
+row whose last attempt has no recorded outcome is sent again (its worker died
+after Twilio took the message, or Twilio's answer was lost).
+
+The look-up reads the Messages list (``GET …/Messages.json``, the SDK's
+``messages.list``) filtered by ``To`` and ``From``, newest first, and keeps the
+messages created since the unanswered attempt began whose text is ours. It does
+not filter by ``DateSent``: Twilio's ``date_sent`` stays empty until the carrier
+has the message (a queued message, the very case of an SOS burst) and that
+filter is documented by the day. The Message resource carries neither our
+idempotency token nor the status callback URL, so number, sender, text and time
+are what identify a message; the caller also skips any message SID another
+outbox row already recorded. Where that is not enough (message body redaction
+switched on for the account), the look-up finds nothing and the row is sent
+again: at least once, the former behaviour.
 
 Status callbacks are checked here too (:func:`twilio_signature_valid`), with
 Twilio's ``RequestValidator``, so the API module needs no Twilio import.
@@ -32,6 +47,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -53,6 +69,14 @@ TWILIO_API_HOST = "api.twilio.com"
 IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
 # Seconds one send may wait on Twilio; the delivery task retries later rather than hang a worker.
 HTTP_TIMEOUT = 10.0
+# The look-up reads this many of the newest messages to the number (one page).
+LOOKUP_LIMIT = 100
+# Twilio's date_created is to the second, and its clock is not ours.
+LOOKUP_CLOCK_SKEW = timedelta(seconds=30)
+# Message statuses (Twilio's): taken but not final, and final failures.
+_DELIVERED = frozenset({"delivered", "read"})
+_FAILED = frozenset({"failed", "undelivered"})
+_NEVER_SENT = frozenset({"canceled"})
 
 _idempotency_token: ContextVar[str] = ContextVar("twilio_idempotency_token", default="")
 
@@ -139,16 +163,36 @@ def _idempotency(token: str) -> Iterator[None]:
 
 
 def _failure(exc: TwilioRestException | TwilioServiceException) -> TemporaryFailure | PermanentFailure:
-    """Twilio answered with an error: 429 and 5xx are worth retrying, any other answer is final."""
+    """Twilio answered with an error: 429 and 5xx are worth retrying, any other answer is final.
+
+    After a 5xx (or an answer that is no HTTP status) the message may exist all
+    the same: the retry looks it up first. A 429 refused it.
+    """
     try:
         status = int(exc.status or 0)
     except (TypeError, ValueError):
         status = 0  # not an HTTP status we can read: treated as worth another try
     code = str(exc.code or status)
     reason = f"Twilio {status} ({code})"
-    if status == 429 or status >= 500 or status < 400:
+    if status == 429:
         return TemporaryFailure(reason, provider_code=code)
+    if status >= 500 or status < 400:
+        return TemporaryFailure(reason, provider_code=code, maybe_sent=True)
     return PermanentFailure(reason, provider_code=code)
+
+
+def _same_text(theirs: str | None, ours: str) -> bool:
+    return " ".join((theirs or "").split()) == " ".join(ours.split())
+
+
+def _found(sent: Any) -> DeliveryResult:
+    status = str(sent.status or "")
+    if status in _DELIVERED:
+        return DeliveryResult(provider=PROVIDER, provider_id=str(sent.sid), status="delivered")
+    if status in _FAILED:
+        error = f"Twilio {status} ({sent.error_code or 'no code'})"
+        return DeliveryResult(provider=PROVIDER, provider_id=str(sent.sid), status="failed", error=error)
+    return DeliveryResult(provider=PROVIDER, provider_id=str(sent.sid), status="queued")
 
 
 class TwilioSmsProvider:
@@ -173,8 +217,43 @@ class TwilioSmsProvider:
             # No answer, or one that is not Twilio's JSON: whether it was sent is unknown,
             # and the retry carries the same idempotency token.
             logger.warning("sms_unreachable", error=type(exc).__name__, key=idempotency_key)
-            raise TemporaryFailure(type(exc).__name__) from exc
+            not_sent = isinstance(exc, requests.ConnectTimeout)  # never reached Twilio
+            raise TemporaryFailure(type(exc).__name__, maybe_sent=not not_sent) from exc
         return DeliveryResult(provider=PROVIDER, provider_id=str(sent.sid or ""), status="queued")
+
+    def find_sms(self, message: SmsMessage, *, idempotency_key: str, since: datetime) -> list[DeliveryResult]:
+        """Messages Twilio took since ``since`` (less the clock skew) to ``message.to`` from our number, with its text.
+
+        Oldest first. Canceled messages are left out (Twilio will not send
+        them). Raises :class:`TemporaryFailure` when Twilio cannot be asked.
+        """
+        earliest = since - LOOKUP_CLOCK_SKEW
+        try:
+            listed = _twilio().messages.list(
+                to=message.to, from_=settings.TWILIO_FROM_NUMBER, limit=LOOKUP_LIMIT, page_size=LOOKUP_LIMIT
+            )
+        except (
+            TwilioRestException,
+            TwilioServiceException,
+            TwilioException,
+            requests.RequestException,
+            ValueError,
+        ) as exc:
+            logger.warning("sms_lookup_failed", error=type(exc).__name__, key=idempotency_key)
+            raise TemporaryFailure(f"look-up: {type(exc).__name__}", maybe_sent=True) from exc
+        matches = [
+            sent
+            for sent in listed
+            if sent.sid
+            and sent.date_created is not None
+            and sent.date_created >= earliest
+            and str(sent.status or "") not in _NEVER_SENT
+            and _same_text(sent.body, message.body)
+        ]
+        matches.reverse()  # Twilio lists newest first; the sort keeps that order within a second
+        matches.sort(key=lambda sent: sent.date_created)
+        logger.info("sms_looked_up", listed=len(listed), matches=len(matches), key=idempotency_key)
+        return [_found(sent) for sent in matches]
 
 
 def twilio_signature_valid(*, url: str, params: Any, signature: str) -> bool:

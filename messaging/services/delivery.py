@@ -10,31 +10,48 @@ The rules that make delivery dependable:
   ``delivery_key`` as idempotency key, and the outcome is written with an
   update conditional on our own claim (``claimed_at``), so a late worker
   cannot overwrite a newer attempt.
-- A temporary failure goes back to queued with capped exponential backoff
-  (30 s, 2 min, 10 min, then hourly) and fails for good after
-  :data:`MAX_ATTEMPTS`; a permanent one fails at once and is never retried; an
-  address that is gone (an unregistered push token) is removed.
+- Two lanes (:class:`Lane`, from settings): kinds delivered from the critical
+  queue (emergencies) wait less and try longer than the others. A temporary
+  failure goes back to queued with the lane's capped backoff (30 s, 2 min,
+  10 min, then hourly; critical 2 s, 5 s, 10 s, 30 s, then every minute) and
+  fails for good after the lane's attempts; a permanent one fails at once and
+  is never retried; an address that is gone (an unregistered push token) is
+  removed.
 - Short waits are enqueued with a countdown. Longer ones are left to the
   re-drive job: an ETA near the broker's visibility timeout is delivered twice.
-- :func:`delivery_redrive` (beat, every minute) re-enqueues queued rows whose
-  task never came and rows stuck in ``sending`` past the task time limit, whose
-  worker died mid-send.
+- :func:`delivery_redrive` (beat: every minute, and the critical lane every
+  ``MESSAGING_CRITICAL_REDRIVE_SECONDS``) re-enqueues queued rows whose task
+  never came and rows still ``sending`` past their lane's lease, whose worker
+  died mid-send.
+- Exactly once where the provider can be asked. Every claim stamps
+  ``maybe_sent_since`` (when not already set) and only a known outcome clears
+  it, so a row claimed with the stamp already set is one an earlier attempt may
+  have handed to the provider without anyone recording it (a worker killed
+  between Twilio's answer and our update, an answer lost in the network, a 5xx
+  after Twilio created the message). Before sending such a row again the
+  provider is asked (SMS: Twilio's Messages list); a message it already took is
+  recorded, with its id, instead of being sent twice. The lease outlasts one
+  provider call, so an attempt the re-drive gave up on is no longer talking to
+  the provider when the look-up runs. Email and push cannot be asked: a repeat
+  there carries the same Message-ID or collapse id (messaging/providers).
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 import structlog
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import models, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from messaging.kinds import QUEUE_CRITICAL, get_kind
+from messaging.kinds import QUEUE_CRITICAL, all_kinds, get_kind
 from messaging.models.notifications import Delivery
 from messaging.providers import registry
 from messaging.providers.base import (
@@ -50,24 +67,63 @@ from messaging.providers.base import (
 
 logger = structlog.get_logger(__name__)
 
-BACKOFF_SECONDS = (30, 120, 600, 3600)  # after the 1st, 2nd, 3rd failure; then the last, as a cap
-MAX_ATTEMPTS = 8
 ETA_LIMIT_SECONDS = 15 * 60  # longer waits are picked up by the re-drive job instead of a broker ETA
-REDRIVE_GRACE = timedelta(minutes=2)  # a due row its task has not claimed by then was lost
 CLOCK_SKEW = timedelta(seconds=5)  # between the beat, the web process and the workers
 REDRIVE_BATCH = 1000
 ERROR_MAX = 255
+LANE_DEFAULT = "default"
+LANE_CRITICAL = "critical"
 
 
-def backoff_seconds(attempts: int) -> int:
+@dataclass(frozen=True)
+class Lane:
+    """How a kind's deliveries are retried and re-driven (settings ``MESSAGING_*``, ``MESSAGING_CRITICAL_*``)."""
+
+    name: str
+    backoff: tuple[int, ...]  # seconds after the 1st, 2nd ... failure; the last repeats
+    max_attempts: int
+    lease: timedelta  # a row still sending this long after its claim lost its worker
+    grace: timedelta  # a due row its task has not claimed by then lost its task
+
+
+def lane(name: str) -> Lane:
+    """The lane called ``name``, read from the settings each time (they may change under tests)."""
+    if name == LANE_CRITICAL:
+        return Lane(
+            name=LANE_CRITICAL,
+            backoff=tuple(settings.MESSAGING_CRITICAL_RETRY_BACKOFF_SECONDS),
+            max_attempts=settings.MESSAGING_CRITICAL_MAX_ATTEMPTS,
+            lease=timedelta(seconds=settings.MESSAGING_CRITICAL_SEND_LEASE_SECONDS),
+            grace=timedelta(seconds=settings.MESSAGING_CRITICAL_REDRIVE_GRACE_SECONDS),
+        )
+    return Lane(
+        name=LANE_DEFAULT,
+        backoff=tuple(settings.MESSAGING_RETRY_BACKOFF_SECONDS),
+        max_attempts=settings.MESSAGING_MAX_ATTEMPTS,
+        lease=timedelta(seconds=settings.MESSAGING_SEND_LEASE_SECONDS),
+        grace=timedelta(seconds=settings.MESSAGING_REDRIVE_GRACE_SECONDS),
+    )
+
+
+def lane_of(kind_name: str) -> Lane:
+    """The critical lane for kinds delivered from the critical queue, the default lane for the others."""
+    return lane(LANE_CRITICAL if _queue_of(kind_name) == QUEUE_CRITICAL else LANE_DEFAULT)
+
+
+def _critical_kinds() -> list[str]:
+    return [kind.name for kind in all_kinds() if kind.queue == QUEUE_CRITICAL]
+
+
+def backoff_seconds(attempts: int, *, backoff: tuple[int, ...] | None = None) -> int:
     """The wait after the ``attempts``-th failed attempt, with up to 10 % jitter so retries spread out."""
-    base = BACKOFF_SECONDS[min(max(attempts, 1), len(BACKOFF_SECONDS)) - 1]
+    steps = backoff or lane(LANE_DEFAULT).backoff
+    base = steps[min(max(attempts, 1), len(steps)) - 1]
     return base + random.randint(0, base // 10)  # noqa: S311 - spreading load, not a secret
 
 
-def lost_after() -> timedelta:
-    """A row still ``sending`` this long after its claim lost its worker (hard time limit passed)."""
-    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+def lost_after(lane_name: str = LANE_DEFAULT) -> timedelta:
+    """A row of this lane still ``sending`` this long after its claim lost its worker (its lease)."""
+    return lane(lane_name).lease
 
 
 def _queue_of(kind_name: str) -> str:
@@ -121,8 +177,7 @@ def _message(delivery: Delivery) -> EmailMessage | SmsMessage | PushMessage:
     )
 
 
-def _call_provider(delivery: Delivery) -> DeliveryResult:
-    message = _message(delivery)
+def _call_provider(delivery: Delivery, message: EmailMessage | SmsMessage | PushMessage) -> DeliveryResult:
     if isinstance(message, EmailMessage):
         return registry.email_provider().send_email(message, idempotency_key=delivery.delivery_key)
     if isinstance(message, SmsMessage):
@@ -153,16 +208,52 @@ def _remove_address(delivery: Delivery) -> None:
             logger.exception("device_remove_token_failed", delivery_id=str(delivery.pk))
 
 
+def _look_up(delivery: Delivery, message: EmailMessage | SmsMessage | PushMessage) -> DeliveryResult | None:
+    """What the provider holds of an earlier attempt at ``delivery``, when the provider can be asked.
+
+    A message whose id another row already recorded is someone else's (two
+    rows with the same text to the same number). Raises TemporaryFailure when
+    the provider cannot be asked now.
+    """
+    if not isinstance(message, SmsMessage) or delivery.maybe_sent_since is None:
+        return None  # email and push cannot be asked (messaging/providers/base.py)
+    found = registry.sms_provider().find_sms(
+        message, idempotency_key=delivery.delivery_key, since=delivery.maybe_sent_since
+    )
+    if not found:
+        return None
+    taken = set(
+        Delivery.objects.filter(
+            provider__in={r.provider[:32] for r in found}, provider_id__in=[r.provider_id for r in found]
+        )
+        .exclude(pk=delivery.pk)
+        .values_list("provider", "provider_id")
+    )
+    return next((r for r in found if (r.provider[:32], r.provider_id) not in taken), None)
+
+
+def _still_ours(delivery_id: Any, claim: datetime, now: datetime) -> bool:
+    """Renew our claim after a look-up (it took a network call): False when the re-drive gave the row away."""
+    return _record(delivery_id, claim, claimed_at=now, maybe_sent_since=now)
+
+
 def delivery_send(*, delivery_id: Any) -> str:
     """Send one outbox row if it is due and nobody else has it; answer the status it ends in.
 
     Idempotent: a row already sent, failed, skipped, claimed by another worker
-    or deleted (an erased account) is left alone and its status returned.
+    or deleted (an erased account) is left alone and its status returned. A row
+    an earlier attempt may have handed to the provider is looked up there first.
     """
     now = timezone.now()
     claimed = Delivery.objects.filter(
         pk=delivery_id, status=Delivery.Status.QUEUED, next_attempt_at__lte=now + CLOCK_SKEW
-    ).update(status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now)
+    ).update(
+        status=Delivery.Status.SENDING,
+        claimed_at=now,
+        attempts=F("attempts") + 1,
+        maybe_sent_since=Coalesce(F("maybe_sent_since"), Value(now, output_field=models.DateTimeField())),
+        updated_at=now,
+    )
     delivery = Delivery.objects.filter(pk=delivery_id).first()
     if delivery is None:
         return "gone"
@@ -170,43 +261,77 @@ def delivery_send(*, delivery_id: Any) -> str:
         return str(delivery.status) if delivery.status != Delivery.Status.QUEUED else "not_due"
 
     log = logger.bind(delivery_id=str(delivery.pk), kind=delivery.kind, channel=delivery.channel)
+    claim = now
     try:
-        result = _call_provider(delivery)
+        message = _message(delivery)
+        # Claimed with the stamp already set: an earlier attempt may have handed it over. Only SMS can be asked.
+        unsure = delivery.maybe_sent_since is not None and delivery.maybe_sent_since < now
+        if unsure and isinstance(message, SmsMessage):
+            found = _look_up(delivery, message)
+            if found is not None:
+                log.warning("delivery_found_at_provider", provider=found.provider, since=str(delivery.maybe_sent_since))
+                return _record_result(delivery, claim, found)
+            # Nothing there: the earlier attempts sent nothing. Renew the claim (the look-up took a network
+            # call) and narrow the window to this attempt; a re-drive that took the row meanwhile wins.
+            claim = timezone.now()
+            if not _still_ours(delivery.pk, now, claim):
+                log.warning("delivery_claim_lost_during_lookup")
+                return "not_ours"
+        result = _call_provider(delivery, message)
     except AddressGone as exc:
-        _record(delivery.pk, now, status=Delivery.Status.FAILED, last_error=f"address gone: {exc.reason}"[:ERROR_MAX])
+        _record(delivery.pk, claim, status=Delivery.Status.FAILED, last_error=f"address gone: {exc.reason}"[:ERROR_MAX])
         _remove_address(delivery)
         log.info("delivery_address_gone", code=exc.provider_code)
         return Delivery.Status.FAILED
     except PermanentFailure as exc:
-        _record(delivery.pk, now, status=Delivery.Status.FAILED, last_error=f"permanent: {exc.reason}"[:ERROR_MAX])
+        _record(delivery.pk, claim, status=Delivery.Status.FAILED, last_error=f"permanent: {exc.reason}"[:ERROR_MAX])
         log.warning("delivery_failed_permanently", code=exc.provider_code)
         return Delivery.Status.FAILED
     except TemporaryFailure as exc:
-        return _retry_later(delivery, now, f"temporary: {exc.reason}")
+        return _retry_later(delivery, claim, f"temporary: {exc.reason}", maybe_sent=exc.maybe_sent)
     except Exception as exc:  # a bug or a time limit: retried like a temporary failure, within the cap
         log.exception("delivery_error")
-        return _retry_later(delivery, now, f"error: {type(exc).__name__}")
+        return _retry_later(delivery, claim, f"error: {type(exc).__name__}", maybe_sent=True)
 
-    final = Delivery.Status.DELIVERED if result.status == "delivered" else Delivery.Status.SENT
-    _record(
-        delivery.pk,
-        now,
-        status=final,
-        provider=result.provider[:32],
-        provider_id=result.provider_id[:255],
-        last_error="",
-        sent_at=timezone.now(),
-    )
+    final = _record_result(delivery, claim, result)
     log.info("delivery_sent", provider=result.provider)
     return final
 
 
-def _retry_later(delivery: Delivery, claim: datetime, error: str) -> str:
-    if delivery.attempts >= MAX_ATTEMPTS:
+def _record_result(delivery: Delivery, claim: datetime, result: DeliveryResult) -> str:
+    """The provider took the message (now, or in an attempt the look-up found): record its id and status."""
+    if result.status == "failed":
+        final = Delivery.Status.FAILED
+    elif result.status == "delivered":
+        final = Delivery.Status.DELIVERED
+    else:
+        final = Delivery.Status.SENT
+    _record(
+        delivery.pk,
+        claim,
+        status=final,
+        provider=result.provider[:32],
+        provider_id=result.provider_id[:255],
+        last_error=f"provider: {result.error}"[:ERROR_MAX] if result.error else "",
+        maybe_sent_since=None,
+        sent_at=timezone.now(),
+    )
+    return final
+
+
+def _retry_later(delivery: Delivery, claim: datetime, error: str, *, maybe_sent: bool = False) -> str:
+    """Back to queued after the lane's backoff, or failed after its last attempt.
+
+    ``maybe_sent``: the provider may hold the message, so the stamp stays and
+    the next attempt looks it up first; otherwise nothing left and it is cleared.
+    """
+    rules = lane_of(delivery.kind)
+    if delivery.attempts >= rules.max_attempts:
         _record(delivery.pk, claim, status=Delivery.Status.FAILED, last_error=f"gave up: {error}"[:ERROR_MAX])
         logger.warning("delivery_gave_up", delivery_id=str(delivery.pk), attempts=delivery.attempts)
         return Delivery.Status.FAILED
-    wait = backoff_seconds(delivery.attempts)
+    wait = backoff_seconds(delivery.attempts, backoff=rules.backoff)
+    unsure: dict[str, Any] = {} if maybe_sent else {"maybe_sent_since": None}
     requeued = _record(
         delivery.pk,
         claim,
@@ -214,6 +339,7 @@ def _retry_later(delivery: Delivery, claim: datetime, error: str) -> str:
         claimed_at=None,
         next_attempt_at=timezone.now() + timedelta(seconds=wait),
         last_error=error[:ERROR_MAX],
+        **unsure,
     )
     if requeued and wait <= ETA_LIMIT_SECONDS:
         pair = [(str(delivery.pk), delivery.kind)]
@@ -221,44 +347,58 @@ def _retry_later(delivery: Delivery, claim: datetime, error: str) -> str:
     return Delivery.Status.QUEUED
 
 
-def delivery_redrive(*, now: datetime | None = None, batch: int = REDRIVE_BATCH) -> int:
+def delivery_redrive(*, now: datetime | None = None, batch: int = REDRIVE_BATCH, lane_name: str | None = None) -> int:
     """Re-enqueue what a lost task left behind; answer how many rows were enqueued.
 
-    Rows stuck in ``sending`` past the task time limit go back to queued (or
-    fail, when they used their last attempt). Queued rows due for longer than
-    the grace period are enqueued again, and their ``next_attempt_at`` moved to
+    Each lane (both, or ``lane_name`` alone) by its own settings. Rows still
+    ``sending`` past the lane's lease go back to queued (or fail, when they
+    used their last attempt), keeping their ``maybe_sent_since``: the next
+    attempt asks the provider before sending. Queued rows due for longer than
+    the lane's grace are enqueued again, and their ``next_attempt_at`` moved to
     now so the next run does not enqueue them again while they wait in a long
     queue. A row enqueued twice is still sent once: the claim decides.
     """
     now = now or timezone.now()
-    cutoff = now - lost_after()
-    stuck = Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=cutoff)
-    stuck_ids = list(stuck.order_by("claimed_at").values_list("pk", flat=True)[:batch])
-    if stuck_ids:
-        lost = Delivery.objects.filter(pk__in=stuck_ids, status=Delivery.Status.SENDING, claimed_at__lt=cutoff)
-        lost.filter(attempts__gte=MAX_ATTEMPTS).update(
-            status=Delivery.Status.FAILED, last_error="gave up: worker lost", updated_at=now
+    critical = Q(kind__in=_critical_kinds())
+    lanes = [lane(lane_name)] if lane_name else [lane(LANE_DEFAULT), lane(LANE_CRITICAL)]
+    pairs: list[tuple[str, str]] = []
+    for rules in lanes:
+        in_lane = critical if rules.name == LANE_CRITICAL else ~critical
+        _recover_lost(rules, in_lane, now, batch)
+        due = Delivery.objects.filter(in_lane, status=Delivery.Status.QUEUED, next_attempt_at__lte=now - rules.grace)
+        rows = list(due.order_by("next_attempt_at").values_list("pk", "kind")[:batch])
+        if not rows:
+            continue
+        Delivery.objects.filter(pk__in=[pk for pk, _ in rows], status=Delivery.Status.QUEUED).update(
+            next_attempt_at=now, updated_at=now
         )
-        lost.update(
-            status=Delivery.Status.QUEUED,
-            claimed_at=None,
-            next_attempt_at=now - REDRIVE_GRACE,
-            last_error="worker lost mid-send",
-            updated_at=now,
-        )
-        logger.warning("deliveries_lost_mid_send", count=len(stuck_ids))
-
-    due = Delivery.objects.filter(status=Delivery.Status.QUEUED, next_attempt_at__lte=now - REDRIVE_GRACE)
-    rows = list(due.order_by("next_attempt_at").values_list("pk", "kind")[:batch])
-    if not rows:
+        pairs += [(str(pk), kind) for pk, kind in rows]
+    if not pairs:
         return 0
-    Delivery.objects.filter(pk__in=[pk for pk, _ in rows], status=Delivery.Status.QUEUED).update(
-        next_attempt_at=now, updated_at=now
-    )
-    pairs = [(str(pk), kind) for pk, kind in rows]
     transaction.on_commit(lambda: delivery_enqueue(deliveries=pairs))
-    logger.info("deliveries_redriven", count=len(pairs))
+    logger.info("deliveries_redriven", count=len(pairs), lane=lane_name or "all")
     return len(pairs)
+
+
+def _recover_lost(rules: Lane, in_lane: Q, now: datetime, batch: int) -> None:
+    """Rows of a lane still sending past its lease lost their worker: queued again, or failed on their last attempt."""
+    cutoff = now - rules.lease
+    stuck = Delivery.objects.filter(in_lane, status=Delivery.Status.SENDING, claimed_at__lt=cutoff)
+    stuck_ids = list(stuck.order_by("claimed_at").values_list("pk", flat=True)[:batch])
+    if not stuck_ids:
+        return
+    lost = Delivery.objects.filter(pk__in=stuck_ids, status=Delivery.Status.SENDING, claimed_at__lt=cutoff)
+    lost.filter(attempts__gte=rules.max_attempts).update(
+        status=Delivery.Status.FAILED, last_error="gave up: worker lost", updated_at=now
+    )
+    lost.update(
+        status=Delivery.Status.QUEUED,
+        claimed_at=None,
+        next_attempt_at=now - rules.grace,
+        last_error="worker lost mid-send",
+        updated_at=now,
+    )
+    logger.warning("deliveries_lost_mid_send", count=len(stuck_ids), lane=rules.name)
 
 
 def delivery_status_update(*, provider: str, provider_id: str, delivered: bool, error: str = "") -> int:

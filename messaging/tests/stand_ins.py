@@ -5,7 +5,16 @@ auth token): ``POST /2010-04-01/Accounts/<sid>/Messages.json`` answers 201 with
 the new message (``sid``, ``status: queued``), or what Twilio answers its magic
 test numbers: ``+15005550001`` 400 code 21211 (invalid ``To``), ``+15005550009``
 400 code 21614 (not a mobile number). ``fail_next`` queues a status (500, 429 …)
-for the next requests.
+for the next requests; ``lose_next`` the answers of the next messages created
+(Twilio takes the message, the connection closes before its answer). ``GET``
+on the same path is the Messages list as the SDK's
+``messages.list(to=, from_=, date_sent_after=…)`` reads it: the account's
+messages newest first, filtered by ``To``, ``From`` and ``DateSent`` (``=``,
+``<`` on or before, ``>`` on or after; a day or a time), in pages of
+``PageSize`` (50; at most 1000) linked by ``next_page_uri``. A message is listed
+as Twilio lists one just taken: ``status`` queued and no ``date_sent`` yet (so
+a ``DateSent`` filter leaves it out, an assumption: Twilio documents no
+answer for a message not yet sent).
 
 Google: ``POST /token`` on the loopback port is the OAuth 2.0 token endpoint
 for a service account's signed JWT grant (named by its ``token_uri``, checked
@@ -26,11 +35,14 @@ import base64
 import json
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from email.message import Message
+from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -58,6 +70,7 @@ class Received:
     path: str
     headers: Message  # looked up whatever the case
     body: bytes
+    method: str = "POST"
 
     def form(self) -> dict[str, list[str]]:
         return parse_qs(self.body.decode())
@@ -92,31 +105,153 @@ def _serve(handler: type[_Handler], name: str) -> ThreadingHTTPServer:
 # --- Twilio --------------------------------------------------------------------------------
 
 
+MESSAGES_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
+PAGE_SIZE, PAGE_SIZE_MAX = 50, 1000
+
+
 @dataclass
 class TwilioStandIn:
     base_url: str
     received: list[Received] = field(default_factory=list)
     fail_next: list[int] = field(default_factory=list)
+    lose_next: int = 0
+    on_lookup: Callable[[], None] | None = None  # run before a list is answered (what happens meanwhile)
+    store: list[dict[str, Any]] = field(default_factory=list)  # the Message resources, oldest first
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
         self.received.clear()
         self.fail_next.clear()
+        self.lose_next = 0
+        self.on_lookup = None
+        self.store.clear()
 
     @property
     def messages(self) -> list[Received]:
-        return [r for r in self.received if r.path == f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"]
+        """The POSTs that asked for a message (each one, whatever the answer)."""
+        return [r for r in self.received if r.path == MESSAGES_PATH and r.method == "POST"]
+
+    @property
+    def lookups(self) -> list[Received]:
+        """The GETs of the Messages list."""
+        return [r for r in self.received if urlsplit(r.path).path == MESSAGES_PATH and r.method == "GET"]
+
+    def create(self, form: dict[str, list[str]]) -> dict[str, Any]:
+        sid = "SM" + secrets.token_hex(16)
+        now = format_datetime(datetime.now(UTC).replace(microsecond=0))
+        message = {
+            "sid": sid,
+            "account_sid": ACCOUNT_SID,
+            "to": form.get("To", [""])[0],
+            "from": form.get("From", [""])[0],
+            "body": form.get("Body", [""])[0],
+            "status": "queued",
+            "num_segments": "1",
+            "num_media": "0",
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "date_created": now,
+            "date_updated": now,
+            "date_sent": None,
+            "error_code": None,
+            "error_message": None,
+            "price": None,
+            "price_unit": "USD",
+            "messaging_service_sid": None,
+            "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json",
+            "subresource_uris": {"media": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}/Media.json"},
+        }
+        with self.lock:
+            self.store.append(message)
+        return message
+
+    def page(self, query: dict[str, list[str]]) -> dict[str, Any]:
+        """One page of the Messages list, as Twilio answers ``GET …/Messages.json?<query>``."""
+        size = min(int(query.get("PageSize", [PAGE_SIZE])[0]), PAGE_SIZE_MAX)
+        number = int(query.get("Page", ["0"])[0])
+        with self.lock:
+            newest_first = list(reversed(self.store))
+        kept = [m for m in newest_first if _listed(m, query)]
+        chunk = kept[number * size : (number + 1) * size]
+        filters = {key: values[0] for key, values in query.items() if key not in ("Page", "PageSize", "PageToken")}
+
+        def uri(page: int, token: str = "") -> str:
+            extra = {"PageToken": token} if token else {}
+            return f"{MESSAGES_PATH}?{urlencode({**filters, 'PageSize': size, 'Page': page, **extra})}"
+
+        more = len(kept) > (number + 1) * size
+        return {
+            "messages": chunk,
+            "page": number,
+            "page_size": size,
+            "start": number * size,
+            "end": number * size + max(len(chunk) - 1, 0),
+            "uri": uri(number),
+            "first_page_uri": uri(0),
+            "previous_page_uri": uri(number - 1, "PB" + chunk[0]["sid"]) if number and chunk else None,
+            "next_page_uri": uri(number + 1, "PA" + chunk[-1]["sid"]) if more else None,
+        }
+
+
+def _moment(value: str) -> datetime | date:
+    """A DateSent value: ``YYYY-MM-DD`` (a day) or ``YYYY-MM-DDThh:mm:ssZ`` (what the SDK sends)."""
+    if "T" in value:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return date.fromisoformat(value)
+
+
+def _listed(message: dict[str, Any], query: dict[str, list[str]]) -> bool:
+    if "To" in query and message["to"] != query["To"][0]:
+        return False
+    if "From" in query and message["from"] != query["From"][0]:
+        return False
+    bounds = {key: _moment(query[key][0]) for key in ("DateSent", "DateSent<", "DateSent>") if key in query}
+    if not bounds:
+        return True
+    if message["date_sent"] is None:
+        return False
+    sent = parsedate_to_datetime(message["date_sent"])
+    if "DateSent" in bounds:  # one day, whether given as a day or as the midnight the SDK sends
+        day = bounds.pop("DateSent")
+        if sent.date() != (day.date() if isinstance(day, datetime) else day):
+            return False
+    for key, bound in bounds.items():
+        value: datetime | date = sent if isinstance(bound, datetime) else sent.date()
+        if (key == "DateSent<" and value > bound) or (key == "DateSent>" and value < bound):
+            return False
+    return True
 
 
 class _TwilioHandler(_Handler):
     stand_in: TwilioStandIn
 
+    def authorised(self) -> bool:
+        expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+        if self.headers.get("Authorization") != expected:
+            self.send_json(401, {"code": 20003, "message": "Authenticate", "status": 401})
+            return False
+        return True
+
+    def do_GET(self) -> None:
+        self.stand_in.received.append(Received(self.path, self.headers, b"", method="GET"))
+        if not self.authorised():
+            return None
+        parts = urlsplit(self.path)
+        if parts.path != MESSAGES_PATH:
+            return self.send_json(404, {"code": 20404, "message": "Not found", "status": 404})
+        if self.stand_in.fail_next:
+            status = self.stand_in.fail_next.pop(0)
+            return self.send_json(status, {"code": 20500, "message": "Try again", "status": status})
+        if self.stand_in.on_lookup is not None:
+            self.stand_in.on_lookup()
+        return self.send_json(200, self.stand_in.page(parse_qs(parts.query)))
+
     def do_POST(self) -> None:
         body = self.read_body()
         self.stand_in.received.append(Received(self.path, self.headers, body))
-        expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
-        if self.headers.get("Authorization") != expected:
-            return self.send_json(401, {"code": 20003, "message": "Authenticate", "status": 401})
-        if self.path != f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json":
+        if not self.authorised():
+            return None
+        if self.path != MESSAGES_PATH:
             return self.send_json(404, {"code": 20404, "message": "Not found", "status": 404})
         if self.stand_in.fail_next:
             status = self.stand_in.fail_next.pop(0)
@@ -128,22 +263,12 @@ class _TwilioHandler(_Handler):
             return self.send_json(400, {"code": 21211, "message": f"'To' {to} is not valid.", "status": 400})
         if to == NOT_MOBILE_NUMBER:
             return self.send_json(400, {"code": 21614, "message": "'To' is not a mobile number", "status": 400})
-        sid = "SM" + secrets.token_hex(16)
-        return self.send_json(
-            201,
-            {
-                "sid": sid,
-                "account_sid": ACCOUNT_SID,
-                "to": to,
-                "from": form.get("From", [""])[0],
-                "body": form.get("Body", [""])[0],
-                "status": "queued",
-                "num_segments": "1",
-                "direction": "outbound-api",
-                "api_version": "2010-04-01",
-                "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json",
-            },
-        )
+        message = self.stand_in.create(form)
+        if self.stand_in.lose_next:
+            self.stand_in.lose_next -= 1
+            self.close_connection = True  # taken, and the answer never leaves
+            return None
+        return self.send_json(201, message)
 
 
 def serve_twilio() -> tuple[TwilioStandIn, ThreadingHTTPServer]:

@@ -14,7 +14,7 @@ from accounts.models import User
 from conftest import race
 from messaging.models import Delivery
 from messaging.services import delivery as delivery_service
-from messaging.services.delivery import BACKOFF_SECONDS, MAX_ATTEMPTS, backoff_seconds, delivery_send
+from messaging.services.delivery import LANE_CRITICAL, LANE_DEFAULT, backoff_seconds, delivery_send, lane
 from messaging.services.notifications import notify
 from messaging.services.preferences import preferences_update
 from messaging.tasks import deliver
@@ -214,15 +214,15 @@ def test_an_unreachable_server_is_a_temporary_failure(parent: User, settings: An
     assert delivery.last_error.startswith("temporary: ")
 
 
-def test_the_last_attempt_gives_up(parent: User, smtp_server: ScriptedSmtpHandler) -> None:
+def test_the_last_attempt_gives_up(parent: User, smtp_server: ScriptedSmtpHandler, settings: Any) -> None:
     smtp_server.replies = ["451 4.3.0 busy"]
     delivery = _email_delivery(parent)
-    Delivery.objects.filter(pk=delivery.pk).update(attempts=MAX_ATTEMPTS - 1)
+    Delivery.objects.filter(pk=delivery.pk).update(attempts=settings.MESSAGING_MAX_ATTEMPTS - 1)
 
     assert delivery_send(delivery_id=delivery.pk) == "failed"
 
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts) == ("failed", MAX_ATTEMPTS)
+    assert (delivery.status, delivery.attempts) == ("failed", settings.MESSAGING_MAX_ATTEMPTS)
     assert delivery.last_error == "gave up: temporary: SMTP 451"
 
 
@@ -242,11 +242,41 @@ def test_a_long_wait_is_left_to_the_redrive_job(
 
 
 def test_backoff_grows_and_is_capped() -> None:
-    waits = [backoff_seconds(attempt) for attempt in range(1, MAX_ATTEMPTS + 1)]
+    rules = lane(LANE_DEFAULT)
+    waits = [backoff_seconds(attempt, backoff=rules.backoff) for attempt in range(1, rules.max_attempts + 1)]
 
-    for wait, base in zip(waits, [*BACKOFF_SECONDS, *[BACKOFF_SECONDS[-1]] * MAX_ATTEMPTS], strict=False):
+    for wait, base in zip(waits, [*rules.backoff, *[rules.backoff[-1]] * rules.max_attempts], strict=False):
         assert base <= wait <= base * 1.1
     assert max(waits) <= 3600 * 1.1
+
+
+def test_the_lanes_are_settings_and_the_critical_one_waits_less_and_tries_longer(settings: Any) -> None:
+    default, critical = lane(LANE_DEFAULT), lane(LANE_CRITICAL)
+    assert default.backoff == (30, 120, 600, 3600)
+    assert max(critical.backoff) < min(default.backoff[1:])  # an SOS never waits minutes between tries
+    assert critical.max_attempts > default.max_attempts
+    assert critical.lease < default.lease and critical.grace < default.grace
+
+    settings.MESSAGING_CRITICAL_RETRY_BACKOFF_SECONDS = (1, 3)
+    settings.MESSAGING_CRITICAL_MAX_ATTEMPTS = 4
+    assert (lane(LANE_CRITICAL).backoff, lane(LANE_CRITICAL).max_attempts) == ((1, 3), 4)
+    assert [backoff_seconds(n, backoff=(1, 3)) for n in (1, 2, 5)] == [1, 3, 3]
+
+
+def test_a_temporary_failure_of_an_emergency_waits_the_critical_backoff(
+    parent: User, smtp_server: ScriptedSmtpHandler, settings: Any
+) -> None:
+    settings.MESSAGING_CRITICAL_RETRY_BACKOFF_SECONDS = (7,)
+    smtp_server.replies = ["451 4.3.0 busy"]
+    delivery = DeliveryFactory(
+        kind="emergency.raised", channel="email", address=parent.email, payload={"subject": "SOS", "text": "Help"}
+    )
+
+    before = timezone.now()
+    assert delivery_send(delivery_id=delivery.pk) == "queued"
+
+    delivery.refresh_from_db()
+    assert timedelta(seconds=7) <= delivery.next_attempt_at - before <= timedelta(seconds=8)
 
 
 def test_a_late_worker_cannot_overwrite_a_newer_claim(parent: User) -> None:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from guardiannest.celery import app
 from messaging.models import Delivery
-from messaging.services.delivery import MAX_ATTEMPTS, REDRIVE_GRACE, delivery_send, lost_after
+from messaging.services.delivery import LANE_DEFAULT, delivery_send, lane, lost_after
 from messaging.services.notifications import notify
 from messaging.tasks import deliver, redrive_deliveries
 from messaging.tests.notifications_helpers import Broker
@@ -20,6 +20,8 @@ from messaging.tests.notifications_helpers import Broker
 pytestmark = pytest.mark.django_db
 
 BOOKING = {"booking_id": "b-1", "other_name": "Sam Sitter", "starts_at": "Friday 18:00"}
+REDRIVE_GRACE = lane(LANE_DEFAULT).grace
+MAX_ATTEMPTS = lane(LANE_DEFAULT).max_attempts
 
 
 def _email(user: User) -> Delivery:
@@ -146,8 +148,15 @@ def test_the_job_is_scheduled_and_emergencies_are_routed_to_the_critical_queue()
     schedule = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
 
     assert schedule["messaging.redrive_deliveries"] == 60.0
-    assert {"messaging.deliver", "messaging.deliver_critical", "messaging.redrive_deliveries"} <= set(app.tasks)
+    assert schedule["messaging.redrive_critical_deliveries"] == 10.0
+    assert {
+        "messaging.deliver",
+        "messaging.deliver_critical",
+        "messaging.redrive_deliveries",
+        "messaging.redrive_critical_deliveries",
+    } <= set(app.tasks)
     assert app.amqp.router.route({}, "messaging.deliver_critical")["queue"].name == "critical"
+    assert app.amqp.router.route({}, "messaging.redrive_critical_deliveries")["queue"].name == "critical"
     assert app.amqp.router.route({}, "messaging.deliver")["queue"].name == "default"
     # a lost row can only be recognised after the hard time limit has killed its worker
     assert lost_after().total_seconds() > app.conf.task_time_limit
