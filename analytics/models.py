@@ -16,3 +16,6 @@ class Analytics(models.Model):
         permissions = [("view_analytics", "Can view the analytics figures")]
         verbose_name = "analytics"
         verbose_name_plural = "analytics"
+
+    def __str__(self) -> str:
+        return "analytics"

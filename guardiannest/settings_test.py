@@ -70,4 +70,4 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["replica"] = copy.deepcopy(DATABASES["default"])
     DATABASES["replica"]["NAME"] = f"{DATABASES['default']['NAME']}_replica"
     DATABASES["replica"]["TEST"] = {}
-DATABASE_ROUTERS: list[str] = []
+DATABASE_ROUTERS = []

@@ -1,4 +1,4 @@
-"""Analytics on the wire: the window a request asks for, and the shape of each answer (API.md, Feedback and analytics)."""
+"""Analytics on the wire: the window a request asks for, and the shape of each answer (API.md, analytics)."""
 
 from __future__ import annotations
 

@@ -28,6 +28,7 @@ from analytics.api.serializers import (
     UsersSerializer,
     WindowQuerySerializer,
 )
+from analytics.selectors.bookings import __doc__ as BOOKINGS_DOC
 from analytics.selectors.bookings import (
     booking_area_list,
     booking_figures_list,
@@ -35,13 +36,12 @@ from analytics.selectors.bookings import (
     reliability_list,
 )
 from analytics.selectors.periods import Window
+from analytics.selectors.retention import __doc__ as RETENTION_DOC
 from analytics.selectors.retention import retention_list
 from analytics.selectors.revenue import FIGURES, revenue_list
-from analytics.selectors.users import active_user_list, signup_list
-from analytics.selectors.bookings import __doc__ as BOOKINGS_DOC
-from analytics.selectors.retention import __doc__ as RETENTION_DOC
 from analytics.selectors.revenue import __doc__ as REVENUE_DOC
 from analytics.selectors.users import __doc__ as USERS_DOC
+from analytics.selectors.users import active_user_list, signup_list
 
 TAGS = ["analytics"]
 

@@ -16,7 +16,8 @@ period's figures never change once it is over:
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, DecimalField, F, Q
@@ -65,7 +66,7 @@ def booking_figures_list(*, window: Window) -> list[dict[str, Any]]:
             )
             .order_by("period")
         )
-    found = {as_date(row["period"]): row for row in rows}
+    found: dict[date, Mapping[str, Any]] = {as_date(row["period"]): row for row in rows}
     series = []
     for period in window.periods():
         row = found.get(period, {})
@@ -101,7 +102,7 @@ def reliability_list(*, window: Window) -> list[dict[str, Any]]:
             .annotate(**{name: Count("pk", filter=Q(kind=kind)) for name, kind in kinds.items()})
             .order_by("period")
         )
-    found = {as_date(row["period"]): row for row in rows}
+    found: dict[date, Mapping[str, Any]] = {as_date(row["period"]): row for row in rows}
     series = []
     for period in window.periods():
         row = found.get(period, {})

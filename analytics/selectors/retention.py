@@ -9,7 +9,8 @@ joined at least CHURN_DAYS before the window's end and requested no booking in t
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q
@@ -40,7 +41,7 @@ def retention_list(*, window: Window) -> list[dict[str, Any]]:
             .annotate(
                 size=Count("pk"),
                 churn_base=Count("pk", filter=old_enough),
-                churned=Count("pk", filter=old_enough & ~Exists(recent)),
+                churned=Count("pk", filter=old_enough & Q(~Exists(recent))),
             )
             .order_by("cohort")
         )
@@ -57,7 +58,7 @@ def retention_list(*, window: Window) -> list[dict[str, Any]]:
             .annotate(retained=Count("parent", distinct=True))
             .order_by()
         )
-    sizes = {as_date(row["cohort"]): row for row in cohorts}
+    sizes: dict[date, Mapping[str, Any]] = {as_date(row["cohort"]): row for row in cohorts}
     retained = {(as_date(cell["cohort"]), as_date(cell["period"])): cell["retained"] for cell in cells}
     periods = window.periods()
     series = []

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, Q
@@ -33,7 +35,7 @@ def signup_list(*, window: Window) -> list[dict[str, Any]]:
             )
             .order_by("period")
         )
-    found = {as_date(row["period"]): row for row in rows}
+    found: dict[date, Mapping[str, Any]] = {as_date(row["period"]): row for row in rows}
     series = []
     for period in window.periods():
         row = found.get(period, {})
@@ -61,7 +63,7 @@ def active_user_list(*, window: Window) -> list[dict[str, Any]]:
             )
             .order_by("period")
         )
-    found = {as_date(row["period"]): row for row in rows}
+    found: dict[date, Mapping[str, Any]] = {as_date(row["period"]): row for row in rows}
     series = []
     for period in window.periods():
         row = found.get(period, {})

@@ -86,7 +86,7 @@ def _dated(entries: list[uuid.UUID], when: datetime) -> None:
     """Date a ledger transaction (setup only: the ORM refuses to change ledger rows, rightly)."""
     with connections["default"].cursor() as cursor:
         cursor.execute(
-            f"UPDATE {LedgerEntry._meta.db_table} SET created_at = %s WHERE transaction_id = ANY(%s)",  # noqa: S608
+            f"UPDATE {LedgerEntry._meta.db_table} SET created_at = %s WHERE transaction_id = ANY(%s)",
             [when, entries],
         )
 
