@@ -31,13 +31,10 @@ class PercentileCont(Aggregate):
         super().__init__(expression, fraction=repr(float(fraction)), **extra)
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        return super().as_sql(
-            compiler,
-            connection,
-            function=SQLITE_PERCENTILE,
-            template="%(function)s(%(expressions)s, %(fraction)s)",
-            **extra_context,
-        )
+        twin = self.copy()
+        twin.function = SQLITE_PERCENTILE
+        twin.template = "%(function)s(%(expressions)s, %(fraction)s)"
+        return super(PercentileCont, twin).as_sql(compiler, connection, **extra_context)
 
 
 class _SQLitePercentile:
