@@ -21,9 +21,9 @@ from analytics.selectors.periods import Interval, Window, period_start
 from analytics.selectors.retention import retention_list
 from analytics.selectors.revenue import revenue_list
 from analytics.selectors.users import active_user_list, signup_list
+from guardiannest.admin import ReadOnlyAdmin
 
 WEEKS = 12
-PERMISSION = "analytics.view_analytics"
 
 
 def last_weeks(*, weeks: int = WEEKS, today: Any = None) -> Window:
@@ -38,21 +38,8 @@ def _rows(*series: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @admin.register(Analytics)
-class AnalyticsAdmin(admin.ModelAdmin):
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return self.has_view_permission(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_active and request.user.is_staff and request.user.has_perm(PERMISSION))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class AnalyticsAdmin(ReadOnlyAdmin):
+    """The model's view permission is ``analytics.view_analytics`` (its codename is Django's own ``view_<model>``)."""
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
         if not self.has_view_permission(request):
