@@ -26,7 +26,7 @@ from django.db.models.functions import Cast, Round
 from analytics.selectors.expressions import LocalHour, LocalWeekday, PercentileCont
 from analytics.selectors.periods import Window, as_date, percent
 from bookings.models import Booking, BookingEvent, BookingStatus
-from guardiannest.dbrouters import replica_reads
+from guardiannest.dbrouters import replica_read
 from sitters.models import ReliabilityEvent, ReliabilityKind
 from sitters.selectors.reliability import reliability_score
 
@@ -54,8 +54,8 @@ def _seconds(value: timedelta | None) -> float | None:
 def booking_figures_list(*, window: Window) -> list[dict[str, Any]]:
     """One row per period of ``window`` (periods without a move are zeros), from one query."""
     waited = F("created_at") - F("booking__created_at")
-    with replica_reads():
-        rows = list(
+    rows = replica_read(
+        lambda: list(
             BookingEvent.objects.filter(created_at__gte=window.start_at, created_at__lt=window.end_at)
             .annotate(period=window.trunc("created_at"))
             .values("period")
@@ -66,6 +66,7 @@ def booking_figures_list(*, window: Window) -> list[dict[str, Any]]:
             )
             .order_by("period")
         )
+    )
     found: dict[date, Mapping[str, Any]] = {as_date(row["period"]): row for row in rows}
     series = []
     for period in window.periods():
@@ -94,14 +95,15 @@ def reliability_list(*, window: Window) -> list[dict[str, Any]]:
         "sitter_cancellations": ReliabilityKind.CANCELLED,
         "no_shows": ReliabilityKind.NO_SHOW,
     }
-    with replica_reads():
-        rows = list(
+    rows = replica_read(
+        lambda: list(
             ReliabilityEvent.objects.filter(occurred_at__gte=window.start_at, occurred_at__lt=window.end_at)
             .annotate(period=window.trunc("occurred_at"))
             .values("period")
             .annotate(**{name: Count("pk", filter=Q(kind=kind)) for name, kind in kinds.items()})
             .order_by("period")
         )
+    )
     found: dict[date, Mapping[str, Any]] = {as_date(row["period"]): row for row in rows}
     series = []
     for period in window.periods():
@@ -122,14 +124,15 @@ def booking_patterns_get(*, window: Window) -> dict[str, list[dict[str, int]]]:
     Hours and weekdays are on the sitter's wall clock (the booking's time zone), from one query grouped by
     (weekday, hour); ``by_weekday_hour`` has every one of the 168 cells, ``by_hour`` and ``by_weekday`` sum them.
     """
-    with replica_reads():
-        cells = list(
+    cells = replica_read(
+        lambda: list(
             Booking.objects.filter(created_at__gte=window.start_at, created_at__lt=window.end_at)
             .annotate(weekday=LocalWeekday("starts_at", "timezone"), hour=LocalHour("starts_at", "timezone"))
             .values("weekday", "hour")
             .annotate(requested=Count("pk"))
             .order_by()
         )
+    )
     grid = {(cell["weekday"], cell["hour"]): cell["requested"] for cell in cells}
     return {
         "by_weekday_hour": [
@@ -154,8 +157,8 @@ def booking_area_list(*, window: Window, limit: int = MAX_AREAS) -> list[dict[st
     """
     point = DecimalField(max_digits=9, decimal_places=6)
     profile = "sitter__sitter_profile__"
-    with replica_reads():
-        rows = list(
+    rows = replica_read(
+        lambda: list(
             Booking.objects.filter(created_at__gte=window.start_at, created_at__lt=window.end_at)
             .annotate(
                 area_latitude=Round(Cast(f"{profile}search_latitude", point), AREA_DECIMALS),
@@ -165,6 +168,7 @@ def booking_area_list(*, window: Window, limit: int = MAX_AREAS) -> list[dict[st
             .annotate(requested=Count("pk"))
             .order_by("-requested", "area_latitude", "area_longitude")[:limit]
         )
+    )
     areas = []
     for row in rows:
         latitude, longitude = row["area_latitude"], row["area_longitude"]

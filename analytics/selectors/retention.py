@@ -19,7 +19,7 @@ from accounts.models import Role, User
 from analytics.errors import AnalyticsError
 from analytics.selectors.periods import Interval, Window, as_date, percent
 from bookings.models import Booking
-from guardiannest.dbrouters import replica_reads
+from guardiannest.dbrouters import replica_read
 from guardiannest.errors import invalid
 
 CHURN_DAYS = 60
@@ -33,7 +33,8 @@ def retention_list(*, window: Window) -> list[dict[str, Any]]:
     quiet_since = window.end_at - timedelta(days=CHURN_DAYS)
     recent = Booking.objects.filter(parent=OuterRef("pk"), created_at__gte=quiet_since, created_at__lt=window.end_at)
     old_enough = Q(date_joined__lt=quiet_since)
-    with replica_reads():
+
+    def read() -> tuple[list[Any], list[Any]]:
         cohorts = list(
             User.objects.filter(role=Role.PARENT, date_joined__gte=window.start_at, date_joined__lt=window.end_at)
             .annotate(cohort=window.trunc("date_joined"))
@@ -58,6 +59,9 @@ def retention_list(*, window: Window) -> list[dict[str, Any]]:
             .annotate(retained=Count("parent", distinct=True))
             .order_by()
         )
+        return cohorts, cells
+
+    cohorts, cells = replica_read(read)
     sizes: dict[date, Mapping[str, Any]] = {as_date(row["cohort"]): row for row in cohorts}
     retained = {(as_date(cell["cohort"]), as_date(cell["period"])): cell["retained"] for cell in cells}
     periods = window.periods()

@@ -19,7 +19,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
 from analytics.selectors.periods import Window, as_date
-from guardiannest.dbrouters import replica_reads
+from guardiannest.dbrouters import replica_read
 from payments.models import LedgerAccount, LedgerEntry, LedgerKind, LedgerSide
 
 FIGURES = ("gross_captured", "refunded", "platform_fees", "net")
@@ -46,8 +46,8 @@ def revenue_list(*, window: Window, currency: str | None = None) -> list[dict[st
     )
     if currency is not None:
         rows = rows.filter(currency=currency)
-    with replica_reads():
-        found = list(
+    found = replica_read(
+        lambda: list(
             rows.annotate(period=window.trunc("created_at"))
             .values("period", "currency")
             .annotate(
@@ -58,6 +58,7 @@ def revenue_list(*, window: Window, currency: str | None = None) -> list[dict[st
             )
             .order_by("period", "currency")
         )
+    )
     by_period: dict[Any, list[dict[str, Any]]] = {}
     for row in found:
         by_period.setdefault(as_date(row["period"]), []).append(

@@ -17,13 +17,13 @@ from django.db.models import Count, Q
 from accounts.models import Role, User
 from analytics.selectors.periods import Window, as_date
 from bookings.models import BookingEvent
-from guardiannest.dbrouters import replica_reads
+from guardiannest.dbrouters import replica_read
 
 
 def signup_list(*, window: Window) -> list[dict[str, Any]]:
     """``{period, new_parents, new_sitters, new_users}`` for every period of ``window``, from one query."""
-    with replica_reads():
-        rows = list(
+    rows = replica_read(
+        lambda: list(
             User.objects.filter(
                 date_joined__gte=window.start_at, date_joined__lt=window.end_at, role__in=(Role.PARENT, Role.SITTER)
             )
@@ -35,6 +35,7 @@ def signup_list(*, window: Window) -> list[dict[str, Any]]:
             )
             .order_by("period")
         )
+    )
     found: dict[date, Mapping[str, Any]] = {as_date(row["period"]): row for row in rows}
     series = []
     for period in window.periods():
@@ -48,8 +49,8 @@ def signup_list(*, window: Window) -> list[dict[str, Any]]:
 
 def active_user_list(*, window: Window) -> list[dict[str, Any]]:
     """``{period, active_parents, active_sitters, active_users}`` for every period of ``window``, from one query."""
-    with replica_reads():
-        rows = list(
+    rows = replica_read(
+        lambda: list(
             BookingEvent.objects.filter(
                 created_at__gte=window.start_at,
                 created_at__lt=window.end_at,
@@ -63,6 +64,7 @@ def active_user_list(*, window: Window) -> list[dict[str, Any]]:
             )
             .order_by("period")
         )
+    )
     found: dict[date, Mapping[str, Any]] = {as_date(row["period"]): row for row in rows}
     series = []
     for period in window.periods():

@@ -9,10 +9,11 @@ so a figure says which database answered it.
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import router
+from django.db import connections, router
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -93,3 +94,34 @@ def test_only_reads_inside_the_block_go_to_the_replica_and_writes_never(two_data
             assert Booking.objects.count() == 3  # the write went to the primary
         assert Booking.objects.count() == 2
         assert Booking.objects.using(REPLICA).count() == 3
+
+
+@pytest.mark.django_db(databases=["default", "replica"], transaction=True)
+def test_a_replica_that_cannot_be_reached_leaves_the_figures_on_the_primary(
+    staff_api: APIClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given: a request on the primary, and the replica's address pointing at a port nobody listens on
+    now = datetime.now(UTC)
+    booking(parent(now), sitter(now), requested_at=now)
+    today = now.date().isoformat()
+    replica = connections[REPLICA]
+    replica.close()
+    saved = dict(replica.settings_dict)
+    replica.settings_dict["PORT"] = _closed_port()
+    try:
+        with ROUTED:
+            response = staff_api.get(f"/api/v1/analytics/bookings?from={today}&to={today}")
+    finally:
+        replica.close()
+        replica.settings_dict.clear()
+        replica.settings_dict.update(saved)
+
+    assert response.status_code == 200
+    assert response.json()["series"][0]["requested"] == 1
+    assert "replica_unavailable_read_primary" in caplog.text
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # closed again when the block ends
