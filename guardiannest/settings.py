@@ -163,6 +163,7 @@ INSTALLED_APPS = [
     "bookings",
     "payments",
     "emergencies",
+    "analytics",  # reads every app above, imported by none
 ]
 
 MIDDLEWARE = [
@@ -235,6 +236,11 @@ def _database() -> dict[str, Any]:
             # WAL lets the in-process worker read while a request writes.
             "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"},
         }
+    return _server_database(config)
+
+
+def _server_database(config: dict[str, Any]) -> dict[str, Any]:
+    """A server database's connection options: a timeout, and a connection pool unless DATABASE_POOL is off."""
     if config["ENGINE"] == "django.db.backends.postgresql":
         options = config.setdefault("OPTIONS", {})
         options.setdefault("connect_timeout", 5)
@@ -253,6 +259,13 @@ def _database() -> dict[str, Any]:
 
 DATABASES = {"default": _database()}
 DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# A read replica (streaming replication of the primary): reads that may lag a few seconds (analytics)
+# go there through guardiannest.dbrouters; writes never do. Unset: everything on the primary.
+_REPLICA_URL = secret("DATABASE_REPLICA_URL", required=False)
+if _REPLICA_URL:
+    DATABASES["replica"] = _server_database(env.db_url_config(_REPLICA_URL))
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # a test run reads its own rows back
+DATABASE_ROUTERS: list[str] = ["guardiannest.dbrouters.ReplicaRouter"] if _REPLICA_URL else []
 
 # --- Redis: cache, channel layer, broker --------------------------------------
 

@@ -60,3 +60,15 @@ if REDIS_URL:
 
 # Test-only models for guardiannest.crypto.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.crypto_testapp"]
+
+# The read replica (guardiannest.dbrouters) as a database of its own on the test server, so a test can show that
+# analytics read it: analytics/tests/api/test_replica_api.py fills it with other rows and installs the router for
+# itself. Everywhere else no router is installed and every read stays on default, as with DATABASE_REPLICA_URL
+# unset. Only tests that ask for it (django_db(databases=[..., "replica"])) create it.
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    import copy
+
+    DATABASES["replica"] = copy.deepcopy(DATABASES["default"])
+    DATABASES["replica"]["NAME"] = f"{DATABASES['default']['NAME']}_replica"
+    DATABASES["replica"]["TEST"] = {}
+DATABASE_ROUTERS = []

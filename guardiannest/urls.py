@@ -21,6 +21,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("payments.api.urls")),
     path("", include("bookings.api.urls")),
     path("", include("emergencies.api.urls")),
+    path("", include("analytics.api.urls")),
     path("realtime/ticket", RealtimeTicketApi.as_view(), name="realtime-ticket"),
 ]
 

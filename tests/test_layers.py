@@ -256,3 +256,25 @@ def test_the_domain_reaches_the_jwt_library_through_one_module(app: str) -> None
     ]
 
     assert found == [], f"{app}: import token pieces from accounts.tokens"
+
+
+def test_no_app_imports_analytics() -> None:
+    """Analytics sits below every app (it reads them all): only the URL conf mounts it (benchmarks may use it)."""
+    mounts = {ROOT / "guardiannest" / "urls.py"}
+    others = {*APPS, "guardiannest"} - {"analytics"}
+    found = [
+        f"{path.relative_to(ROOT)} {module}"
+        for path in _our_modules()
+        if path.parts[len(ROOT.parts)] in others and path not in mounts
+        for module in _imports_of(path)
+        if module == "analytics" or module.startswith("analytics.")
+    ]
+
+    assert found == []
+
+
+def test_the_replica_router_knows_no_app() -> None:
+    """guardiannest.dbrouters routes by a block callers open (replica_reads), never by naming an app's models."""
+    apps = {name.split(".")[0] for name in APPS}
+
+    assert {module.split(".")[0] for module in _imports_of(ROOT / "guardiannest" / "dbrouters.py")} & apps == set()

@@ -332,3 +332,28 @@ def test_an_sos_goes_out_from_the_embedded_critical_worker(server: str) -> None:
     assert deliveries and {(e["audience"], e["channel"], e["status"]) for e in deliveries} == {
         ("contacts", "sms", "sent")
     }
+
+
+def test_staff_read_the_analytics_on_sqlite(server: str) -> None:
+    """The analytics' SQL (truncations, filtered aggregates, the SQLite percentile) runs on the embedded default."""
+    from django_otp.oath import totp
+
+    from accounts.demo import STAFF_TOTP_KEY_HEX
+
+    status, half = call(
+        server, "/api/v1/auth/login", {"email": "staff@guardiannest.demo", "password": "guardian-demo-2026"}
+    )
+    assert status == 200 and half["mfa_required"], half  # type: ignore[index]
+    code = f"{totp(bytes.fromhex(STAFF_TOTP_KEY_HEX)):06d}"
+    status, tokens = call(server, "/api/v1/auth/login/mfa", {"mfa_token": half["mfa_token"], "code": code})  # type: ignore[index]
+    assert status == 200, tokens
+    access = str(tokens["access"])  # type: ignore[index]
+
+    status, bookings = call(server, "/api/v1/analytics/bookings?interval=week", token=access)
+    assert status == 200, bookings
+    assert sum(row["requested"] for row in bookings["series"]) >= 1  # type: ignore[index]  # the demo bookings
+    assert len(bookings["by_weekday_hour"]) == 168  # type: ignore[index]
+    for endpoint in ("revenue", "users", "retention"):
+        status, body = call(server, f"/api/v1/analytics/{endpoint}", token=access)
+        assert status == 200 and body["series"], body  # type: ignore[index]
+    assert call(server, "/api/v1/analytics/users", token=login(server, "parent.anna@guardiannest.demo"))[0] == 403

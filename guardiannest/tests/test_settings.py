@@ -207,3 +207,15 @@ def test_gunicorn_trusts_forwarded_headers_only_from_configured_proxies(
     result = run({**env, "LOG_FORMAT": "console"}, code, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == allowed
+
+
+def test_a_read_replica_is_an_alias_and_a_router_only_when_configured(tmp_path: Path) -> None:
+    names = ["DATABASES", "DATABASE_ROUTERS"]
+    without = read(PRODUCTION, names, tmp_path)
+    replica = "postgres://reader@replica.internal:5432/guardiannest"
+    with_replica = read({**PRODUCTION, "DATABASE_REPLICA_URL": replica}, names, tmp_path)
+
+    assert "'replica'" not in without["DATABASES"] and without["DATABASE_ROUTERS"] == "[]"
+    assert "'HOST': 'replica.internal'" in with_replica["DATABASES"]
+    assert "'USER': 'reader'" in with_replica["DATABASES"]
+    assert with_replica["DATABASE_ROUTERS"] == "['guardiannest.dbrouters.ReplicaRouter']"

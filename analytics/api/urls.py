@@ -1,0 +1,5 @@
+from analytics.api import views
+
+app_name = "analytics"
+
+urlpatterns = [*views.urlpatterns]
