@@ -30,9 +30,10 @@ def bookings_per_day(start: date, end: date) -> Points:
 
 
 def revenue_per_week(start: date, end: date) -> Points:
-    """Net revenue (captured less refunded) each week, in major units of the platform currency."""
+    """Net revenue (captured less refunded) each week, in minor units (cents) of the platform currency, as
+    every currency chart gives them (``guardiannest.charts.value_text`` shows them as money)."""
     rows = revenue_list(window=Window(start, end, Interval.WEEK), currency=settings.PLATFORM_CURRENCY)
-    return [(row["period"], row["net"] / 100) for row in rows]
+    return [(row["period"], float(row["net"])) for row in rows]
 
 
 def new_users_per_day(start: date, end: date) -> Points:

@@ -48,11 +48,12 @@ def test_bookings_per_day(history: History) -> None:
     ]
 
 
-def test_revenue_per_week_in_euros(history: History) -> None:
+def test_revenue_per_week_in_cents_of_the_platform_currency(history: History) -> None:
     points = _points("analytics.revenue_per_week", date(2026, 3, 2), date(2026, 3, 16))
 
-    # Net of the platform currency only (the dollars stay out): 50.00, then 50.00 captured less 20.00 refunded.
-    assert points == [(date(2026, 3, 2), 50.0), (date(2026, 3, 9), 30.0)]
+    # Net of the platform currency only (the dollars stay out): 50.00, then 50.00 captured less 20.00 refunded,
+    # in cents as every currency chart gives them (the page shows "50.00 EUR").
+    assert points == [(date(2026, 3, 2), 5000.0), (date(2026, 3, 9), 3000.0)]
 
 
 def test_new_users_per_day(history: History) -> None:
