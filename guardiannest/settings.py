@@ -469,6 +469,7 @@ SPECTACULAR_SETTINGS = {
         "CertificationKindEnum": "sitters.models.CertificationKind.choices",
         "BookingStatusEnum": "bookings.models.BookingStatus.choices",
         "EmergencyStatusEnum": "emergencies.models.EmergencyStatus.choices",
+        "EmergencyKindEnum": "emergencies.models.EmergencyKind.choices",
         "FeedbackKindEnum": "feedback.models.FeedbackKind.choices",
         "FeedbackStatusEnum": "feedback.models.FeedbackStatus.choices",
         "FeatureRequestStatusEnum": "feedback.models.FeatureRequestStatus.choices",
