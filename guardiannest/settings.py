@@ -21,6 +21,8 @@ from typing import Any
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from guardiannest.embedded import served_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
@@ -382,7 +384,17 @@ REALTIME_CLIENT_BURST: int = env.int("REALTIME_CLIENT_BURST", default=30)
 
 # Links in emails open the app here; the token rides in the URL fragment, which
 # browsers never send to a server, so it stays out of access logs and Referer headers.
-FRONTEND_URL: str = env.str("FRONTEND_URL", default="http://localhost:8000").rstrip("/")
+# Unset, the embedded default links to where it is served (HOST/PORT, which `make run` exports and
+# `manage.py serve` reads; a loopback or wildcard address becomes "localhost", the passkey RP ID); a
+# deployment's default stays http://localhost:8000, so set it there. Set, it always wins.
+FRONTEND_URL_SET: bool = bool(os.environ.get("FRONTEND_URL"))
+
+FRONTEND_URL: str = env.str(
+    "FRONTEND_URL",
+    default=served_url(os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000"))
+    if DEV_DEFAULTS
+    else "http://localhost:8000",
+).rstrip("/")
 EMAIL_VERIFICATION_TTL: int = env.int("EMAIL_VERIFICATION_TTL", default=3 * 24 * 3600)  # seconds
 # Short: a reset link in a mailbox is a key to the account for as long as it lives.
 PASSWORD_RESET_TTL: int = env.int("PASSWORD_RESET_TTL", default=3600)  # seconds
