@@ -25,7 +25,7 @@ from django.conf import settings
 logger = structlog.get_logger(__name__)
 
 # Addresses a browser on this machine reaches as "localhost" (the passkeys' RP ID in the embedded default).
-_LOCAL_HOSTS = ("", "0.0.0.0", "::", "127.0.0.1", "::1", "localhost")
+_LOCAL_HOSTS = ("", "0.0.0.0", "::", "127.0.0.1", "::1", "localhost")  # noqa: S104 (compared, not bound)
 
 
 def served_url(host: str, port: int | str) -> str:
