@@ -682,6 +682,9 @@ BOOKING_DISPUTE_WINDOW_HOURS: int = env.int("BOOKING_DISPUTE_WINDOW_HOURS", defa
 # The sitter sees the family's address and the children's health notes from this long before the start
 # until the end of a confirmed or in-progress booking (every read audited on the family's trail).
 BOOKING_FAMILY_DATA_HOURS_BEFORE: int = env.int("BOOKING_FAMILY_DATA_HOURS_BEFORE", default=2)
+# Those reads are audited once per this many minutes per sitter, booking and item (address, each child),
+# with the running count of reads: an app polling the booking does not fill the trail. 0: every read.
+FAMILY_READ_AUDIT_MINUTES: int = env.int("FAMILY_READ_AUDIT_MINUTES", default=15)
 # How many sitters one request may go to at once (API.md: 2-5); the first to accept wins.
 BOOKING_REQUEST_MAX_SITTERS = 5
 
