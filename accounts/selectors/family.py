@@ -140,10 +140,16 @@ def family_address_read_for(*, parent: User, reader: User, through: str | None =
 
 def _audit_read(*, action: str, reader: User, parent_id: UUID, through: str | None, data: dict[str, str]) -> None:
     """Audit a read of the family's data on the parent's trail: each one, or bounded per ``through``."""
-    target = {"target_type": User._meta.label_lower, "target_id": parent_id}
+    target_type = User._meta.label_lower
     if through is None:
-        audit_record(action=action, actor=reader, data=data, **target)
+        audit_record(action=action, actor=reader, target_type=target_type, target_id=parent_id, data=data)
         return
-    scope = ":".join((through, str(reader.pk), *data.values()))
-    every = settings.FAMILY_READ_AUDIT_MINUTES * 60
-    audit_record_read(action=action, actor=reader, scope=scope, every=every, data=data, **target)
+    audit_record_read(
+        action=action,
+        actor=reader,
+        scope=":".join((through, str(reader.pk), *data.values())),
+        every=settings.FAMILY_READ_AUDIT_MINUTES * 60,
+        target_type=target_type,
+        target_id=parent_id,
+        data=data,
+    )
