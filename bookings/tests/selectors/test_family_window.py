@@ -13,10 +13,9 @@ from typing import Any
 import pytest
 
 from accounts.models import Child
-from accounts.tests.factories import ChildFactory
 from bookings.models import Booking, BookingStatus
 from bookings.selectors import booking_family_for, family_data_open
-from bookings.tests.factories import World, confirmed_soon
+from bookings.tests.factories import World, confirmed_soon, family
 from guardiannest.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +86,7 @@ def test_a_polling_sitter_is_audited_once_per_window_with_the_reads_counted(worl
 
 def test_each_child_is_audited_on_its_own(world: World) -> None:
     booking = _with_health_notes(world)
-    second = ChildFactory(parent=world.parent)
+    second = family(world.parent)
     booking.children.add(second)
     inside = booking.starts_at - timedelta(hours=1)
     before = AuditEvent.objects.count()
