@@ -685,6 +685,12 @@ BOOKING_FAMILY_DATA_HOURS_BEFORE: int = env.int("BOOKING_FAMILY_DATA_HOURS_BEFOR
 # Those reads are audited once per this many minutes per sitter, booking and item (address, each child),
 # with the running count of reads: an app polling the booking does not fill the trail. 0: every read.
 FAMILY_READ_AUDIT_MINUTES: int = env.int("FAMILY_READ_AUDIT_MINUTES", default=15)
+# Overtime beyond the authorisation is a second payment; a failed one is tried again (beat) this many times in
+# all, first after BOOKING_OVERTIME_RETRY_SECONDS, doubling up to BOOKING_OVERTIME_RETRY_MAX_SECONDS; then the
+# parent is told and staff see it failed (admin: Overtime charges).
+BOOKING_OVERTIME_MAX_ATTEMPTS: int = env.int("BOOKING_OVERTIME_MAX_ATTEMPTS", default=5)
+BOOKING_OVERTIME_RETRY_SECONDS: int = env.int("BOOKING_OVERTIME_RETRY_SECONDS", default=15 * 60)
+BOOKING_OVERTIME_RETRY_MAX_SECONDS: int = env.int("BOOKING_OVERTIME_RETRY_MAX_SECONDS", default=6 * 3600)
 # How many sitters one request may go to at once (API.md: 2-5); the first to accept wins.
 BOOKING_REQUEST_MAX_SITTERS = 5
 
