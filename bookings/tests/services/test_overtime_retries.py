@@ -1,7 +1,8 @@
 """A failed overtime charge is a row the beat re-drives: claimed once per attempt, backed off, bounded, then told.
 
 The simulated provider declines the parent's card (``0341``) until they add
-one that works; the beat job is run with its clock (``now``) moved on.
+one that works; Stripe (localstripe on loopback) is out of reach, then back.
+The beat job is run with its clock (``now``) moved on.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import requests
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -32,6 +34,8 @@ from payments.models import Payment, PaymentStatus
 from payments.providers.simulated import SimulatedProvider
 from payments.selectors import ledger_balances
 from payments.services import customer_for, payment_methods_sync
+from payments.tests.conftest import localstripe_server  # noqa: F401  (Stripe on loopback, a session fixture)
+from payments.tests.stripe_app import WEBHOOK_SECRET, LocalStripe
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +185,37 @@ def test_staff_see_failed_charges_and_retry_one_through_the_service(
     charge.refresh_from_db()
     assert (charge.status, charge.attempts) == (OvertimeStatus.CHARGED, 1)
     assert Payment.objects.get(pk=charge.payment_id).status == PaymentStatus.CAPTURED
+
+
+def test_a_stripe_outage_is_retried_and_the_same_attempt_charged_once_stripe_answers(
+    world: World,
+    localstripe_server: LocalStripe,
+    settings: Any,  # noqa: F811
+) -> None:
+    # given a booking made before, and the parent's card saved at Stripe (localstripe)
+    booking = confirmed_soon(world, hours=2)
+    requests.delete(f"{localstripe_server.base}/_config/data", timeout=5)  # an empty store
+    settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE = localstripe_server.key, localstripe_server.base
+    settings.STRIPE_WEBHOOK_SECRET, settings.STRIPE_MAX_NETWORK_RETRIES = WEBHOOK_SECRET, 0
+    customer = customer_for(parent=world.parent)
+    localstripe_server.card_save(customer.provider_customer_id)
+    payment_methods_sync(customer=customer)
+    charge = OvertimeCharge.objects.create(booking=booking, amount=3125)
+    now = timezone.now()
+
+    # when Stripe cannot be reached at the first attempt
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nobody listens
+    assert booking_overtime_charge(charge_id=charge.pk, now=now) == "retry"
+    charge.refresh_from_db()
+    assert (charge.status, charge.attempts, charge.last_error) == ("pending", 1, "payment_provider_unavailable")
+
+    # and the beat tries again once it is due and Stripe answers
+    settings.STRIPE_API_BASE = localstripe_server.base
+    assert booking_overtime_charge_due(now=charge.next_attempt_at)["charged"] == 1
+
+    # then one payment, captured at Stripe
+    charge.refresh_from_db()
+    [payment] = Payment.objects.filter(reference=overtime_reference(booking.pk))
+    assert (charge.status, charge.attempts, charge.payment_id) == ("charged", 2, payment.pk)
+    assert (payment.provider, payment.status, payment.captured_amount) == ("stripe", PaymentStatus.CAPTURED, 3125)
+    assert payment.provider_intent_id.startswith("pi_")
