@@ -11,6 +11,7 @@ reaches websockets through the same in-memory channel layer. Production runs
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +52,7 @@ def links_follow_served(*, host: str, port: int) -> None:
     settings.FRONTEND_URL = url
     for name in ("STRIPE_CONNECT_REFRESH_URL", "STRIPE_CONNECT_RETURN_URL"):
         value = getattr(settings, name)
-        if value.startswith(f"{previous}/"):  # derived from the default, not set
+        if not os.environ.get(name) and value.startswith(f"{previous}/"):  # derived from FRONTEND_URL, not set
             setattr(settings, name, url + value[len(previous) :])
 
 
