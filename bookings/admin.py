@@ -5,7 +5,9 @@ actions call :func:`bookings.services.booking_cancel` (with the policy's fee,
 or waiving it), the dispute actions :func:`bookings.services.booking_dispute_resolve`
 (no refund, or a refund asked for on an intermediate page), the no-show action
 :func:`bookings.services.booking_no_show`, exactly as the API does, with the
-same checks, booking events and audit.
+same checks, booking events and audit. Overtime charges (worked time
+beyond the authorisation) are listed by status, attempts and last error; a
+failed one is tried again with :func:`bookings.services.overtime.booking_overtime_retry`.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from accounts.models import User
-from bookings.models import Booking, BookingEvent, BookingLocation, SafetyAlert
+from bookings.models import Booking, BookingEvent, BookingLocation, OvertimeCharge, SafetyAlert
 from bookings.services import booking_cancel, booking_dispute_resolve, booking_no_show
+from bookings.services.overtime import booking_overtime_retry
 from guardiannest.admin import ReadOnlyAdmin, ReadOnlyInline, action_form_page, service_action
 
 
@@ -159,10 +162,41 @@ class BookingLocationAdmin(ReadOnlyAdmin):
 class SafetyAlertAdmin(ReadOnlyAdmin):
     """Missed check-ins and overdue returns the safety timers raised (each once per booking): never changed."""
 
-    list_display = ("created_at", "kind", "booking", "raised_by")
-    list_filter = ("kind", ("created_at", admin.DateFieldListFilter))
+    list_display = ("created_at", "kind", "booking", "raised_by", "alert_id", "settled_at")
+    list_filter = ("kind", ("created_at", admin.DateFieldListFilter), ("settled_at", admin.EmptyFieldListFilter))
     search_fields = ("=booking__id", "raised_by__email")
     list_select_related = ("booking", "raised_by")
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
-    fields = readonly_fields = ("id", "booking", "kind", "raised_by", "created_at")
+    fields = readonly_fields = ("id", "booking", "kind", "raised_by", "created_at", "alert_id", "settled_at")
+
+
+def _retry_overtime(charge: OvertimeCharge, actor: User) -> object:
+    return booking_overtime_retry(charge=charge, actor=actor)
+
+
+@admin.register(OvertimeCharge)
+class OvertimeChargeAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "booking", "amount", "status", "attempts", "next_attempt_at", "last_error")
+    list_filter = ("status", "last_error")
+    search_fields = ("=booking__id", "booking__parent__email")
+    list_select_related = ("booking",)
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    fields = readonly_fields = (
+        "booking",
+        "amount",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "claimed_at",
+        "last_error",
+        "payment",
+        "created_at",
+        "updated_at",
+    )
+    actions = [service_action("retry_overtime", "Try the failed overtime charge again", "finance", _retry_overtime)]
+
+    def has_finance_permission(self, request: HttpRequest) -> bool:
+        # Money moves only for those who hold the finance permission (payments' refund permission).
+        return bool(request.user.is_staff and request.user.has_perm("payments.refund_payment"))

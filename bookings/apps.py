@@ -41,6 +41,8 @@ class BookingsConfig(AppConfig):
             Kind("booking.completed", Category.BOOKING, frozenset({email, push}), needs, data),
             # The card hold could not be renewed before it lapses (payments' reauthorisation_failed).
             Kind("booking.payment_action_needed", Category.BOOKING, frozenset({email, push}), needs, data),
+            # The overtime (worked time beyond the authorisation) could not be charged after every attempt.
+            Kind("booking.overtime_failed", Category.BOOKING, frozenset({email, push}), needs, data),
         )
         # The work itself, its hours, disputes, no-shows and reviews: each tells the other party.
         register(
@@ -70,6 +72,10 @@ class BookingsConfig(AppConfig):
         # Hours neither confirmed nor disputed within BOOKING_DISPUTE_WINDOW_HOURS confirm by themselves.
         beat_entries.register(
             "bookings-hours-auto-confirm", {"task": "bookings.booking_hours_auto_confirm", "schedule": 300.0}
+        )
+        # Overtime charges that failed (or whose first attempt was lost) are tried again when due.
+        beat_entries.register(
+            "bookings-overtime-charge", {"task": "bookings.booking_overtime_charge_due", "schedule": 60.0}
         )
         beat_entries.register("bookings-remind", {"task": "bookings.booking_remind_due", "schedule": 60.0})
         # Live tracking and safety timers (bookings.tracking): beat jobs and the socket's location. A timer's

@@ -15,8 +15,9 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
-__all__ = ["HELD", "Booking", "BookingEvent", "BookingStatus", "HoursStatus"]
+__all__ = ["HELD", "Booking", "BookingEvent", "BookingStatus", "HoursStatus", "OvertimeCharge", "OvertimeStatus"]
 
 
 class BookingStatus(models.TextChoices):
@@ -115,6 +116,8 @@ class Booking(models.Model):
             ),
             models.Index(fields=["series_id"], condition=Q(series_id__isnull=False), name="bookings_by_series"),
             models.Index(fields=["starts_at"], condition=Q(status__in=HELD), name="bookings_held_by_start"),
+            # The admin home's "Bookings today" and the changelist it links to: a day of starts in any status.
+            models.Index(fields=["starts_at"], name="bookings_by_start"),
         ]
 
     def __str__(self) -> str:
@@ -145,6 +148,51 @@ class BookingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class OvertimeStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for its next attempt"
+    CHARGED = "charged", "Charged"
+    FAILED = "failed", "Failed after every attempt (the parent was told)"
+
+
+class OvertimeCharge(models.Model):
+    """Worked time beyond a booking's authorisation, owed as a second payment (``<booking id>:overtime``).
+
+    Written with the hours' confirmation, so the debt is never only a log
+    line: the first attempt follows the commit, and the beat job
+    (``bookings.booking_overtime_charge_due``) re-drives what is still
+    pending at ``next_attempt_at``, claimed once per attempt (``claimed_at``),
+    up to ``BOOKING_OVERTIME_MAX_ATTEMPTS`` with capped backoff. The last
+    failure marks it failed and tells the parent; staff see it in the admin.
+    """
+
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="overtime")
+    amount = models.PositiveIntegerField(help_text="Minor units beyond the authorised price.")
+    status = models.CharField(max_length=16, choices=OvertimeStatus.choices, default=OvertimeStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="Set while a worker makes an attempt.")
+    last_error = models.CharField(max_length=64, blank=True, default="")
+    payment = models.ForeignKey("payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="bookings_overtime_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=OvertimeStatus.values), name="bookings_overtime_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(status=OvertimeStatus.PENDING), name="bookings_overtime_due"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Overtime {self.amount} of booking {self.booking_id} ({self.status})"
 
 
 # Live tracking and safety timers keep their tables in their own package; imported here so they are bookings' models.

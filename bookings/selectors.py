@@ -89,19 +89,25 @@ def booking_family_for(*, booking: Booking, reader: User, now: datetime | None =
     """The family's address and the booked children's health notes for the booking's sitter, inside the window.
 
     None for anyone else (the parent has them on their own screens) and
-    outside the window. Each read is audited on the family's security trail
-    (``GET security/events``): one event for the address, one per child.
+    outside the window. Reads are audited on the family's security trail
+    (``GET security/events``): one event for the address, one per child, at
+    most once per ``FAMILY_READ_AUDIT_MINUTES`` per sitter and booking (an app
+    polling the booking), each with the running count of reads in ``reads``.
     """
     if reader.pk != booking.sitter_id or not family_data_open(booking=booking, now=now):
         return None
     parent = User.objects.get(pk=booking.parent_id)
+    through = f"booking:{booking.pk}"
     children = [
         BookingChild(
-            child_id=child.pk, first_name=child.first_name, medical=child_medical_read_for(child=child, reader=reader)
+            child_id=child.pk,
+            first_name=child.first_name,
+            medical=child_medical_read_for(child=child, reader=reader, through=through),
         )
         for child in booking.children.all()
     ]
-    return BookingFamily(address=family_address_read_for(parent=parent, reader=reader), children=children)
+    address = family_address_read_for(parent=parent, reader=reader, through=through)
+    return BookingFamily(address=address, children=children)
 
 
 # Bookings that take place (or may still): a declined, expired or cancelled one is not on the day's schedule.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from bookings.services import booking_expire_due, booking_hours_auto_confirm_due
+from bookings.services.overtime import booking_overtime_charge_due
 from bookings.services.reminders import booking_remind_due
 
 
@@ -24,3 +25,9 @@ def booking_hours_auto_confirm() -> int:
 def booking_remind_due_task() -> int:
     """Send the reminders 24 h and 2 h before each start (beat, every minute); each is claimed before it is sent."""
     return booking_remind_due()
+
+
+@shared_task(name="bookings.booking_overtime_charge_due")
+def booking_overtime_charge_due_task() -> dict[str, int]:
+    """Try the overtime charges that are due again (beat); each row is claimed with SKIP LOCKED per attempt."""
+    return booking_overtime_charge_due()

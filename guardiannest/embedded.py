@@ -11,6 +11,7 @@ reaches websockets through the same in-memory channel layer. Production runs
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +21,39 @@ import structlog
 from celery import Celery
 from celery.beat import EmbeddedService
 from celery.worker import WorkController
+from django.conf import settings
 
 logger = structlog.get_logger(__name__)
+
+# Addresses a browser on this machine reaches as "localhost" (the passkeys' RP ID in the embedded default).
+_LOCAL_HOSTS = ("", "0.0.0.0", "::", "127.0.0.1", "::1", "localhost")  # noqa: S104 (compared, not bound)
+
+
+def served_url(host: str, port: int | str) -> str:
+    """The http:// address a browser on this machine uses for a server bound to ``host``:``port``."""
+    host = host.strip().strip("[]")
+    if host in _LOCAL_HOSTS:
+        host = "localhost"
+    elif ":" in host:  # an IPv6 literal
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def links_follow_served(*, host: str, port: int) -> None:
+    """Point the links the platform writes (emails, receipts, onboarding) at where ``serve`` listens.
+
+    Only in the embedded default and only for what was not set explicitly:
+    ``serve --port`` may differ from the ``PORT`` the settings were read with.
+    A set ``FRONTEND_URL`` (and a set Stripe Connect return/refresh URL) wins.
+    """
+    if not settings.DEV_DEFAULTS or settings.FRONTEND_URL_SET:
+        return
+    previous, url = settings.FRONTEND_URL, served_url(host, port)
+    settings.FRONTEND_URL = url
+    for name in ("STRIPE_CONNECT_REFRESH_URL", "STRIPE_CONNECT_RETURN_URL"):
+        value = getattr(settings, name)
+        if not os.environ.get(name) and value.startswith(f"{previous}/"):  # derived from FRONTEND_URL, not set
+            setattr(settings, name, url + value[len(previous) :])
 
 
 @dataclass

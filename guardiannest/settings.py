@@ -21,6 +21,8 @@ from typing import Any
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from guardiannest.embedded import served_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
@@ -396,7 +398,17 @@ REALTIME_CLIENT_BURST: int = env.int("REALTIME_CLIENT_BURST", default=30)
 
 # Links in emails open the app here; the token rides in the URL fragment, which
 # browsers never send to a server, so it stays out of access logs and Referer headers.
-FRONTEND_URL: str = env.str("FRONTEND_URL", default="http://localhost:8000").rstrip("/")
+# Unset, the embedded default links to where it is served (HOST/PORT, which `make run` exports and
+# `manage.py serve` reads; a loopback or wildcard address becomes "localhost", the passkey RP ID); a
+# deployment's default stays http://localhost:8000, so set it there. Set, it always wins.
+FRONTEND_URL_SET: bool = bool(os.environ.get("FRONTEND_URL"))
+
+FRONTEND_URL: str = env.str(
+    "FRONTEND_URL",
+    default=served_url(os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000"))
+    if DEV_DEFAULTS
+    else "http://localhost:8000",
+).rstrip("/")
 EMAIL_VERIFICATION_TTL: int = env.int("EMAIL_VERIFICATION_TTL", default=3 * 24 * 3600)  # seconds
 # Short: a reset link in a mailbox is a key to the account for as long as it lives.
 PASSWORD_RESET_TTL: int = env.int("PASSWORD_RESET_TTL", default=3600)  # seconds
@@ -728,6 +740,15 @@ BOOKING_DISPUTE_WINDOW_HOURS: int = env.int("BOOKING_DISPUTE_WINDOW_HOURS", defa
 # The sitter sees the family's address and the children's health notes from this long before the start
 # until the end of a confirmed or in-progress booking (every read audited on the family's trail).
 BOOKING_FAMILY_DATA_HOURS_BEFORE: int = env.int("BOOKING_FAMILY_DATA_HOURS_BEFORE", default=2)
+# Those reads are audited once per this many minutes per sitter, booking and item (address, each child),
+# with the running count of reads: an app polling the booking does not fill the trail. 0: every read.
+FAMILY_READ_AUDIT_MINUTES: int = env.int("FAMILY_READ_AUDIT_MINUTES", default=15)
+# Overtime beyond the authorisation is a second payment; a failed one is tried again (beat) this many times in
+# all, first after BOOKING_OVERTIME_RETRY_SECONDS, doubling up to BOOKING_OVERTIME_RETRY_MAX_SECONDS; then the
+# parent is told and staff see it failed (admin: Overtime charges).
+BOOKING_OVERTIME_MAX_ATTEMPTS: int = env.int("BOOKING_OVERTIME_MAX_ATTEMPTS", default=5)
+BOOKING_OVERTIME_RETRY_SECONDS: int = env.int("BOOKING_OVERTIME_RETRY_SECONDS", default=15 * 60)
+BOOKING_OVERTIME_RETRY_MAX_SECONDS: int = env.int("BOOKING_OVERTIME_RETRY_MAX_SECONDS", default=6 * 3600)
 # How many sitters one request may go to at once (API.md: 2-5); the first to accept wins.
 BOOKING_REQUEST_MAX_SITTERS = 5
 

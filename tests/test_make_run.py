@@ -204,6 +204,18 @@ def assert_feedback_works(server: str, parent: str, sitter: str) -> None:
     assert call(server, url, {"answers": answers}, token=parent)[0] == 409
 
 
+def test_links_point_at_the_port_serve_listens_on(server: str) -> None:
+    """``serve --port`` (no FRONTEND_URL, no PORT in the environment): the payout onboarding link opens there."""
+    port = server.rsplit(":", 1)[1]
+    sitter = login(server, "sitter.chloe@guardiannest.demo")
+
+    status, onboarding = call(server, "/api/v1/payments/payouts/onboarding", {}, token=sitter)
+
+    assert status == 200, onboarding
+    link = onboarding["url"]  # type: ignore[index]
+    assert link.startswith(f"http://localhost:{port}/api/v1/payments/payouts/simulated-onboarding?"), link
+
+
 def test_a_loopback_client_cannot_pick_its_address_with_x_forwarded_for(tmp_path: Path) -> None:
     """uvicorn's proxy headers trust loopback by default; ours trust no one unless a proxy is configured.
 

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from accounts.models import Child, EmergencyContact, FavoriteSitter, ParentProfile, User
-from guardiannest.audit.services import audit_record
+from guardiannest.audit.services import audit_record, audit_record_read
 from guardiannest.errors import not_found
 
 
@@ -80,7 +81,7 @@ class FamilyAddress:
     longitude: Decimal | None
 
 
-def child_medical_read_for(*, child: Child, reader: User) -> ChildMedical:
+def child_medical_read_for(*, child: Child, reader: User, through: str | None = None) -> ChildMedical:
     """A child's health details for ``reader``; a read by anyone but the parent is audited.
 
     Precondition: the caller has decided that ``reader`` may see them (the
@@ -88,6 +89,10 @@ def child_medical_read_for(*, child: Child, reader: User) -> ChildMedical:
     function does not decide that, it makes sure the read leaves a trace. The
     event names the parent as its target, so it shows in their security
     events, and carries the child's id but none of the details.
+
+    ``through`` names what the read is made through (``booking:<id>``): repeated
+    reads through it are audited once per ``FAMILY_READ_AUDIT_MINUTES`` per
+    reader and child, with the count of reads (:func:`audit_record_read`).
     """
     medical = ChildMedical(
         child_id=child.pk,
@@ -96,11 +101,11 @@ def child_medical_read_for(*, child: Child, reader: User) -> ChildMedical:
         special_needs=child.special_needs,
     )
     if reader.pk != child.parent_id:
-        audit_record(
+        _audit_read(
             action="family.medical_notes_read",
-            actor=reader,
-            target_type=User._meta.label_lower,
-            target_id=child.parent_id,
+            reader=reader,
+            parent_id=child.parent_id,
+            through=through,
             data={"child_id": str(child.pk)},
         )
     return medical
@@ -116,11 +121,11 @@ def family_home_point(*, parent_id: UUID) -> tuple[Decimal, Decimal] | None:
     return None if profile is None else profile.coordinates
 
 
-def family_address_read_for(*, parent: User, reader: User) -> FamilyAddress | None:
+def family_address_read_for(*, parent: User, reader: User, through: str | None = None) -> FamilyAddress | None:
     """A family's address and coordinates for ``reader``; None when they gave none. Audited like medical notes.
 
-    Same precondition as :func:`child_medical_read_for`: the caller decided
-    ``reader`` may see it. Only a read that returns something is audited.
+    Same precondition (and ``through``) as :func:`child_medical_read_for`: the
+    caller decided ``reader`` may see it. Only a read that returns something is audited.
     """
     profile = ParentProfile.objects.filter(user=parent).first()
     if profile is None or (not profile.address and profile.latitude is None):
@@ -129,5 +134,22 @@ def family_address_read_for(*, parent: User, reader: User) -> FamilyAddress | No
         parent_id=parent.pk, address=profile.address, latitude=profile.latitude, longitude=profile.longitude
     )
     if reader.pk != parent.pk:
-        audit_record(action="family.address_read", actor=reader, target=parent)
+        _audit_read(action="family.address_read", reader=reader, parent_id=parent.pk, through=through, data={})
     return found
+
+
+def _audit_read(*, action: str, reader: User, parent_id: UUID, through: str | None, data: dict[str, str]) -> None:
+    """Audit a read of the family's data on the parent's trail: each one, or bounded per ``through``."""
+    target_type = User._meta.label_lower
+    if through is None:
+        audit_record(action=action, actor=reader, target_type=target_type, target_id=parent_id, data=data)
+        return
+    audit_record_read(
+        action=action,
+        actor=reader,
+        scope=":".join((through, str(reader.pk), *data.values())),
+        every=settings.FAMILY_READ_AUDIT_MINUTES * 60,
+        target_type=target_type,
+        target_id=parent_id,
+        data=data,
+    )

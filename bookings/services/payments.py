@@ -14,7 +14,8 @@ Overtime: Stripe captures at most what a PaymentIntent authorised (incremental
 authorisation is limited to some card-present payments), so worked time
 beyond the authorised price is charged as a second off-session payment on the
 parent's saved card (reference ``<booking id>:overtime``), authorised and
-captured at once; each payment keeps its own balanced ledger entries.
+captured at once, retried until paid or given up (:mod:`bookings.services.overtime`);
+each payment keeps its own balanced ledger entries.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from payments.errors import PaymentError
 from payments.handlers import PaymentEvent, PaymentNotice
 from payments.models import Payment, PaymentStatus
 from payments.models.payments import CLOSED
-from payments.services import payment_authorise, payment_capture, payment_release
+from payments.services import payment_capture, payment_release
 
 logger = structlog.get_logger("bookings")
 
@@ -123,38 +124,9 @@ def booking_payment_settle_late(*, booking_id: UUID, payment: Payment) -> bool:
 def booking_worked_capture(*, payment: Payment, amount: int, actor: User | None) -> int:
     """Capture the worked ``amount`` from the booking's authorised payment, up to what it authorised.
 
-    Answers what is left over (the overtime beyond the authorisation), for
-    :func:`booking_overtime_charge` once the caller's transaction commits.
+    Answers what is left over (the overtime beyond the authorisation), owed as
+    a second payment (:mod:`bookings.services.overtime`).
     """
     captured = min(amount, payment.amount)
     payment_capture(payment=payment, amount=captured, actor=actor)
     return amount - captured
-
-
-def booking_overtime_charge(*, booking: Booking, amount: int, actor: User | None) -> Payment | None:
-    """Charge ``amount`` of overtime beyond the authorised price as a second payment, captured at once.
-
-    Safe to call again: payments keeps one open payment per reference, so a
-    repeat finds the same payment and captures it only if it is still only
-    authorised. A provider refusal or a declined card is logged and answered
-    None (the hours stay confirmed; the booked price is already captured).
-    """
-    reference = f"{booking.pk}{OVERTIME_SUFFIX}"
-    try:
-        payment = payment_authorise(
-            payer=booking.parent, payee=booking.sitter, amount=amount, reference=reference, actor=actor
-        )
-        if payment.status == PaymentStatus.AUTHORISED:
-            payment = payment_capture(payment=payment, amount=amount, actor=actor)
-    except ApplicationError as exc:
-        logger.warning("booking_overtime_failed", booking_id=str(booking.pk), code=str(exc.code))
-        return None
-    if payment.status != PaymentStatus.CAPTURED:
-        logger.warning("booking_overtime_not_captured", booking_id=str(booking.pk), payment_status=payment.status)
-    audit_record(
-        action="booking.overtime_charged",
-        actor=actor,
-        target=booking,
-        data={"payment_id": str(payment.pk), "amount": amount, "payment_status": payment.status},
-    )
-    return payment

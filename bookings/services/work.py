@@ -17,7 +17,8 @@ from bookings import policy
 from bookings.errors import BookingError
 from bookings.models import Booking, BookingStatus, HoursStatus
 from bookings.selectors import family_home
-from bookings.services.payments import booking_overtime_charge, booking_worked_capture
+from bookings.services.overtime import booking_overtime_charge, booking_overtime_open
+from bookings.services.payments import booking_worked_capture
 from bookings.services.transition import (
     HOURS_CONFIRMED,
     booking_event_record,
@@ -102,8 +103,9 @@ def booking_hours_confirm(
     """The parent confirms the hours: the payment is captured, in one transaction; overtime beyond it after.
 
     The authorised payment gives up to its amount; worked time beyond that is
-    charged as a second payment once the confirmation has committed
-    (:func:`bookings.services.payments.booking_overtime_charge`).
+    recorded as owed in the same transaction and charged as a second payment
+    once the confirmation has committed, retried by the beat when that fails
+    (:mod:`bookings.services.overtime`).
 
     Confirming again changes nothing; only a completed booking with hours
     pending can be confirmed (409 ``hours_not_pending``). The platform
@@ -136,6 +138,10 @@ def booking_hours_confirm(
             overtime = booking_worked_capture(payment=payment, amount=amount, actor=actor)
         booking.hours_status = HoursStatus.CONFIRMED
         booking.save()
+        if overtime:  # beyond the authorisation: a second payment, owed from now on, tried after the commit
+            charge = booking_overtime_open(booking=booking, amount=overtime)
+            charge_id = charge.pk
+            transaction.on_commit(lambda: booking_overtime_charge(charge_id=charge_id, actor=actor), robust=True)
         booking_event_record(
             booking=booking,
             previous=booking.status,
@@ -145,8 +151,6 @@ def booking_hours_confirm(
             data={"amount": amount, "overtime": overtime},
             move=HOURS_CONFIRMED,
         )
-    if overtime:  # beyond the authorisation: a second payment, once the hours are confirmed
-        booking_overtime_charge(booking=booking, amount=overtime, actor=actor)
     return booking
 
 

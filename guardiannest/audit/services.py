@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.db import connections, models, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
@@ -92,6 +93,60 @@ def audit_record(
         event.hash = compute_hash(event)
         event.save(using=using)
     return event
+
+
+# How long the running count of a bounded read stays (renewed by each audited read): longer than any window.
+READ_COUNT_TTL = 7 * 24 * 3600
+
+
+def audit_record_read(
+    *,
+    action: str,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    scope: str,
+    every: int,
+    target: models.Model | None = None,
+    target_type: str | None = None,
+    target_id: str | int | uuid.UUID | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent | None:
+    """Audit a read that may repeat (an app polling): one event per ``scope`` per ``every`` seconds.
+
+    ``scope`` names who read what (reader, target, the booking it was read
+    through). Every read is counted; the first read of each window writes the
+    event, and its ``data["reads"]`` is this scope's running count, so the trail
+    still tells how often the data was read (the reads between two events are
+    the difference of their counts). The window is claimed with one atomic
+    cache ``add`` (Redis ``SET NX EX``), so racing reads write one event.
+    ``every`` 0 (or less) audits every read. Answers the event, or None when
+    the read fell inside a window already audited.
+    """
+    if every <= 0:
+        return audit_record(
+            action=action, actor=actor, target=target, target_type=target_type, target_id=target_id, data=data
+        )
+    key = f"audit:read:{action}:{scope}"
+    reads = _read_count(f"{key}:reads")
+    if not cache.add(f"{key}:window", reads, timeout=every):
+        return None
+    return audit_record(
+        action=action,
+        actor=actor,
+        target=target,
+        target_type=target_type,
+        target_id=target_id,
+        data={**(data or {}), "reads": reads, "window_seconds": every},
+    )
+
+
+def _read_count(key: str) -> int:
+    """Count one more read under ``key`` (atomic INCR) and answer the count."""
+    cache.add(key, 0, timeout=READ_COUNT_TTL)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr: this read starts the count again
+        cache.add(key, 1, timeout=READ_COUNT_TTL)
+        return 1
 
 
 def lock_chain(connection: BaseDatabaseWrapper) -> None:

@@ -219,3 +219,40 @@ def test_a_read_replica_is_an_alias_and_a_router_only_when_configured(tmp_path: 
     assert "'HOST': 'replica.internal'" in with_replica["DATABASES"]
     assert "'USER': 'reader'" in with_replica["DATABASES"]
     assert with_replica["DATABASE_ROUTERS"] == "['guardiannest.dbrouters.ReplicaRouter']"
+
+
+# The links the platform writes (receipts, payout onboarding, emails) follow where the embedded default serves.
+LINKS = (
+    "import django, json, uuid; django.setup(); from django.conf import settings as s; "
+    "from payments.models import Payment, PaymentStatus; from payments.receipts import receipt_url; "
+    "paid = Payment(pk=uuid.uuid4(), status=PaymentStatus.CAPTURED); "
+    "print(json.dumps({'frontend': s.FRONTEND_URL, 'receipt': receipt_url(payment=paid), "
+    "'return': s.STRIPE_CONNECT_RETURN_URL, 'refresh': s.STRIPE_CONNECT_REFRESH_URL}))"
+)
+
+
+def links(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    result = run(env, LINKS, tmp_path)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_embedded_links_follow_the_served_port(tmp_path: Path) -> None:
+    values = links({"PORT": "8123"}, tmp_path)
+
+    assert values["frontend"] == "http://localhost:8123"
+    assert values["receipt"].startswith("http://localhost:8123/api/v1/payments/")
+    assert values["return"] == "http://localhost:8123/payouts/onboarding/done"
+    assert values["refresh"] == "http://localhost:8123/payouts/onboarding/refresh"
+    assert links({}, tmp_path)["frontend"] == "http://localhost:8000"
+    assert links({"HOST": "192.168.1.20", "PORT": "9000"}, tmp_path)["frontend"] == "http://192.168.1.20:9000"
+
+
+def test_a_set_frontend_url_wins_and_production_is_unchanged(tmp_path: Path) -> None:
+    chosen = links({"PORT": "8123", "FRONTEND_URL": "https://app.example.com/"}, tmp_path)
+    production = links({**PRODUCTION, "PORT": "8123", "HOST": "0.0.0.0"}, tmp_path)
+
+    assert chosen["frontend"] == "https://app.example.com"
+    assert chosen["receipt"].startswith("https://app.example.com/api/v1/payments/")
+    assert chosen["return"] == "https://app.example.com/payouts/onboarding/done"
+    assert production["frontend"] == "http://localhost:8000"

@@ -8,13 +8,14 @@ are tested to the microsecond.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from accounts.models import Child
 from bookings.models import Booking, BookingStatus
 from bookings.selectors import booking_family_for, family_data_open
-from bookings.tests.factories import World, confirmed_soon
+from bookings.tests.factories import World, confirmed_soon, family
 from guardiannest.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +64,49 @@ def test_the_sitter_reads_the_details_inside_and_each_read_is_audited_for_the_fa
     reads = AuditEvent.objects.order_by("id")[before:]
     assert sorted(e.action for e in reads) == ["family.address_read", "family.medical_notes_read"]
     assert {(e.target_id, e.actor_id) for e in reads} == {(str(world.parent.pk), world.sitter.pk)}
+    assert {e.data["reads"] for e in reads} == {1}
+
+
+def test_a_polling_sitter_is_audited_once_per_window_with_the_reads_counted(world: World, settings: Any) -> None:
+    # given a sitter's app fetching the family's details every few seconds
+    settings.FAMILY_READ_AUDIT_MINUTES = 15
+    booking = _with_health_notes(world)
+    inside = booking.starts_at - timedelta(hours=1)
+    before = AuditEvent.objects.count()
+
+    # when it reads them 20 times within the window
+    for _ in range(20):
+        assert booking_family_for(booking=booking, reader=world.sitter, now=inside) is not None
+
+    # then the trail has one event for the address and one for the child, not 40
+    events = list(AuditEvent.objects.order_by("id")[before:])
+    assert sorted(e.action for e in events) == ["family.address_read", "family.medical_notes_read"]
+    assert all(e.data["reads"] == 1 and e.data["window_seconds"] == 900 for e in events)
+
+
+def test_each_child_is_audited_on_its_own(world: World) -> None:
+    booking = _with_health_notes(world)
+    second = family(world.parent)
+    booking.children.add(second)
+    inside = booking.starts_at - timedelta(hours=1)
+    before = AuditEvent.objects.count()
+
+    booking_family_for(booking=booking, reader=world.sitter, now=inside)
+    booking_family_for(booking=booking, reader=world.sitter, now=inside)
+
+    medical = [e for e in AuditEvent.objects.order_by("id")[before:] if e.action == "family.medical_notes_read"]
+    assert sorted(e.data["child_id"] for e in medical) == sorted([str(world.child.pk), str(second.pk)])
+
+
+def test_with_a_window_of_zero_every_read_is_audited(world: World, settings: Any) -> None:
+    settings.FAMILY_READ_AUDIT_MINUTES = 0
+    booking = _with_health_notes(world)
+    before = AuditEvent.objects.count()
+
+    for _ in range(3):
+        booking_family_for(booking=booking, reader=world.sitter, now=booking.starts_at)
+
+    assert AuditEvent.objects.count() - before == 6
 
 
 def test_outside_the_window_or_for_anyone_else_nothing_is_read_or_audited(world: World) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from bookings.models import Booking
+from bookings.models import Booking, OvertimeCharge
 from bookings.services import booking_accept, booking_check_in, booking_check_out, booking_hours_confirm
 from bookings.services.payments import OVERTIME_SUFFIX
 from bookings.tests.factories import World
@@ -38,13 +38,17 @@ def _assert_balanced(payment: Payment) -> None:
     assert balances[LedgerAccount.PROVIDER_CLEARING] == payment.captured_amount
 
 
-def test_overtime_beyond_the_authorisation_is_captured_as_a_second_payment(world: World) -> None:
+def test_overtime_beyond_the_authorisation_is_captured_as_a_second_payment(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
     # given: 2 hours booked (5000), 3 h 5 min worked → 3 h 15 min paid (8125)
     booking = _worked(world, booked_hours=2, worked=timedelta(hours=3, minutes=5))
 
-    # when
-    booking_hours_confirm(booking_id=booking.pk, actor=world.parent)
-    booking_hours_confirm(booking_id=booking.pk, actor=world.parent)  # again: nothing more is taken
+    # when (the charge is made once the confirmation has committed)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_hours_confirm(booking_id=booking.pk, actor=world.parent)
+    with django_capture_on_commit_callbacks(execute=True) as again:
+        booking_hours_confirm(booking_id=booking.pk, actor=world.parent)  # again: nothing more is taken
 
     # then
     main = Payment.objects.get(reference=str(booking.pk))
@@ -55,6 +59,9 @@ def test_overtime_beyond_the_authorisation_is_captured_as_a_second_payment(world
     _assert_balanced(main)
     _assert_balanced(overtime)
     assert sum(ledger_balances().values()) == 0
+    assert again == []
+    charge = OvertimeCharge.objects.get(booking=booking)
+    assert (charge.status, charge.amount, charge.attempts, charge.payment_id) == ("charged", 3125, 1, overtime.pk)
 
 
 def test_time_within_the_booking_needs_no_second_payment(world: World) -> None:
@@ -64,3 +71,4 @@ def test_time_within_the_booking_needs_no_second_payment(world: World) -> None:
 
     assert Payment.objects.get(reference=str(booking.pk)).captured_amount == booking.price_amount
     assert not Payment.objects.filter(reference__endswith=OVERTIME_SUFFIX).exists()
+    assert not OvertimeCharge.objects.exists()

@@ -26,6 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
 
     def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
+        embedded.links_follow_served(host=host, port=port)
         jobs = None
         if settings.CELERY_EMBEDDED:
             from guardiannest.celery import app
