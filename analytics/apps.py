@@ -19,5 +19,12 @@ class AnalyticsConfig(AppConfig):
         from analytics.selectors.expressions import register_sqlite_percentile
 
         register_charts()
+        # Staff roles: support and finance both read the figures (the admin's Analytics page and its charts).
+        from guardiannest.registries import staff_role_permissions
+
+        staff_role_permissions.register(
+            "analytics",
+            {"support": ("analytics.view_analytics",), "finance": ("analytics.view_analytics",)},
+        )
         # The embedded default's SQLite has no percentile_cont: the same aggregate, in the database engine.
         register_sqlite_percentile()

@@ -17,6 +17,31 @@ class FeedbackConfig(AppConfig):
         gdpr_exporters.register("feedback", feedback_export)
         gdpr_erasers.register("feedback", feedback_erase)
 
+        # Staff roles: support triages feedback and feature requests, writes and sends out surveys, reads results.
+        from guardiannest.registries import staff_role_permissions
+
+        staff_role_permissions.register(
+            "feedback",
+            {
+                "support": (
+                    "feedback.view_feedback",
+                    "feedback.change_feedback",
+                    "feedback.view_featurerequest",
+                    "feedback.change_featurerequest",
+                    "feedback.view_featurevote",
+                    "feedback.view_survey",
+                    "feedback.add_survey",
+                    "feedback.change_survey",
+                    "feedback.view_surveyquestion",
+                    "feedback.add_surveyquestion",
+                    "feedback.change_surveyquestion",
+                    "feedback.delete_surveyquestion",
+                    "feedback.view_surveyresponse",
+                    "feedback.view_surveyanswer",
+                ),
+            },
+        )
+
         # The admin home: what waits for triage, linking to the filtered list.
         from django.urls import reverse
 

@@ -25,3 +25,14 @@ def test_the_triage_panel_counts_new_feedback_and_links_to_it(staff_client: Clie
     assert listed.status_code == 200
     assert {row.pk for row in listed.context["cl"].result_list} >= {waiting.pk}
     assert done.pk not in {row.pk for row in listed.context["cl"].result_list}
+
+
+@pytest.mark.django_db
+def test_support_triages_feedback_and_runs_surveys_finance_does_not() -> None:
+    from django.contrib.auth.models import Group
+
+    support = set(Group.objects.get(name="support").permissions.values_list("codename", flat=True))
+    finance = set(Group.objects.get(name="finance").permissions.values_list("codename", flat=True))
+
+    assert {"change_feedback", "change_featurerequest", "change_survey", "view_surveyanswer"} <= support
+    assert not any(codename.endswith(("feedback", "survey")) for codename in finance)
