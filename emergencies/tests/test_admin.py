@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import cast
 
 import pytest
 from django.core.cache import cache
@@ -121,7 +122,7 @@ def _staff_signed_in(*permissions: str) -> Client:
     from accounts.services.mfa import mfa_totp_enrol_by_operator
     from accounts.tests.factories import PASSWORD, StaffFactory
 
-    user = StaffFactory()
+    user = cast(User, StaffFactory())
     for name in permissions:
         app_label, codename = name.split(".")
         user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
@@ -135,7 +136,7 @@ def _staff_signed_in(*permissions: str) -> Client:
     return client
 
 
-JSON = {"HTTP_ACCEPT": "application/json"}
+JSON = {"Accept": "application/json"}
 VIEW, CHANGE = "emergencies.view_emergency", "emergencies.change_emergency"
 
 
@@ -146,7 +147,7 @@ def test_a_rows_buttons_acknowledge_then_resolve_through_the_services(booked: Fa
     resolve = reverse("admin:emergencies_emergency_resolve", args=[emergency.pk])
 
     assert client.get(acknowledge).status_code == 405
-    answered = client.post(acknowledge, **JSON)
+    answered = client.post(acknowledge, headers=JSON)
 
     assert answered.status_code == 200
     assert answered.json()["id"] == str(emergency.pk) and answered.json()["status"] == "acknowledged"
@@ -154,7 +155,7 @@ def test_a_rows_buttons_acknowledge_then_resolve_through_the_services(booked: Fa
     assert emergency.status == EmergencyStatus.ACKNOWLEDGED and emergency.acknowledged_by is not None
     assert AuditEvent.objects.filter(action="emergency.acknowledged", target_id=str(emergency.pk)).count() == 1
 
-    resolved = client.post(resolve, **JSON)
+    resolved = client.post(resolve, headers=JSON)
     assert resolved.status_code == 200 and resolved.json()["status"] == "resolved"
     emergency.refresh_from_db()
     assert (emergency.status, emergency.resolution_notes) == (EmergencyStatus.RESOLVED, RESOLVED_FROM_ADMIN)
@@ -176,7 +177,7 @@ def test_staff_who_may_only_read_alerts_get_no_buttons_and_a_403(booked: Family)
     client = _staff_signed_in(VIEW)
 
     page = client.get(reverse(CHANGELIST)).content.decode()
-    refused = client.post(reverse("admin:emergencies_emergency_resolve", args=[emergency.pk]), **JSON)
+    refused = client.post(reverse("admin:emergencies_emergency_resolve", args=[emergency.pk]), headers=JSON)
 
     assert "emergency-answer" not in page and 'data-can-respond=""' in page
     assert refused.status_code == 403
@@ -196,9 +197,9 @@ def test_staff_without_the_alerts_get_403_from_the_live_endpoints(booked: Family
 def test_an_answer_to_a_missing_alert_is_404_and_anonymous_is_sent_to_login(client: Client) -> None:
     missing = reverse("admin:emergencies_emergency_acknowledge", args=[uuid.uuid4()])
 
-    anonymous = client.post(missing, **JSON)
+    anonymous = client.post(missing, headers=JSON)
     assert anonymous.status_code == 302 and "/admin/login/" in anonymous["Location"]
-    response = _staff_signed_in(VIEW, CHANGE).post(missing, **JSON)
+    response = _staff_signed_in(VIEW, CHANGE).post(missing, headers=JSON)
     assert response.status_code == 404 and response.json()["code"] == "not_found"
 
 

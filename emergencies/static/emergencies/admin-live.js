@@ -392,7 +392,7 @@
 
   // --- the socket --------------------------------------------------------------------------------
 
-  function follow(page, ticketUrl, countUrl) {
+  function follow(page, ticketUrl, countUrl, stateHolder) {
     var retry = 1000;
     var stopped = false;
     var opens = 0;
@@ -401,8 +401,16 @@
     var waiting = [];
     var lastEventAt = 0;
 
+    function state(name) {
+      // What staff (and tests) can read off the page: "connecting", "live", or "off" for good.
+      if (stateHolder) {
+        stateHolder.setAttribute("data-live-state", name);
+      }
+    }
+
     function stop() {
       stopped = true;
+      state("off");
       if (page.say) {
         page.say("Live updates are off: reload the page (signed out, or no permission for SOS alerts).");
       }
@@ -465,6 +473,7 @@
       if (stopped) {
         return;
       }
+      state("connecting");
       fetch(ticketUrl, {method: "POST", credentials: "same-origin", headers: {"X-CSRFToken": csrfToken()}})
         .then(function (response) {
           if (refused(response)) {
@@ -483,6 +492,7 @@
           socket.onopen = function () {
             openedAt = Date.now();
             opens += 1;
+            state("live");
             var reconnected = opens > 1;
             ping = window.setInterval(function () { socket.send(JSON.stringify({type: "ping"})); }, 30000);
             // What happened while there was no socket (or before this one): the count says, or the page reloads.
@@ -509,6 +519,9 @@
           };
           socket.onclose = function () {
             window.clearInterval(ping);
+            if (!stopped) {
+              state("connecting");
+            }
             if (openedAt && Date.now() - openedAt > 10000) {
               retry = 1000;  // it had been working: come back quickly
             }
@@ -544,7 +557,7 @@
     answerButtons(page);
     refreshSince();
     window.setInterval(refreshSince, 30000);
-    follow(page, ticketUrl, countUrl);
+    follow(page, ticketUrl, countUrl, config || panel);
   }
 
   if (document.readyState === "loading") {
