@@ -112,6 +112,7 @@ class EmergencyAdmin(ReadOnlyAdmin):
 
     class Media:
         js = ("emergencies/admin-live.js",)
+        css = {"all": ("emergencies/admin-live.css",)}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Emergency]:
         # Active alerts first, then acknowledged, then the rest; newest first within each.

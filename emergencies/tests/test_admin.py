@@ -219,3 +219,15 @@ def test_the_list_gives_its_script_its_settings_and_escapes_messages(booked: Fam
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page and "<img src=x" not in page
     assert 'data-adds-rows=""' in other and 'id="result_list"' in other  # an empty page still has its table
     assert "<script>" not in page
+
+
+def test_an_alert_page_has_its_answer_buttons_for_staff_who_may_answer(booked: Family) -> None:
+    emergency = raise_sos(booked.sitter, booked.booking)
+    change = reverse("admin:emergencies_emergency_change", args=[emergency.pk])
+
+    answering = _staff_signed_in(VIEW, CHANGE).get(change).content.decode()
+    reading = _staff_signed_in(VIEW).get(change).content.decode()
+
+    assert f'data-url="/admin/emergencies/emergency/{emergency.pk}/acknowledge/" data-answer="acknowledge"' in answering
+    assert f'data-url="/admin/emergencies/emergency/{emergency.pk}/resolve/" data-answer="resolve"' in answering
+    assert "emergency-answer" not in reading and "step 0" in reading  # the timeline, read-only
