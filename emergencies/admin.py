@@ -7,7 +7,7 @@ the same checks and audit. The admin index shows the count of active alerts
 (templates/admin/index.html). Both pages follow the staff socket in place
 (static/emergencies/admin-live.js): the count and the urgency of the home's panel change as
 ``emergency.*`` events arrive, and the list adds, updates or drops rows without a reload. The
-rows' acknowledge and resolve buttons post (CSRF-checked, JSON) to :meth:`EmergencyAdmin.respond`,
+rows' acknowledge and resolve buttons post (CSRF-checked, JSON) to :meth:`EmergencyAdmin.respond_view`,
 which needs the same permission as the actions. ``live-count/`` answers the count, so a page that
 reconnects after its socket dropped catches up on what it missed.
 """
@@ -203,7 +203,7 @@ class EmergencyAdmin(ReadOnlyAdmin):
                 )
             self.message_user(request, exc.detail, level=messages.WARNING)
             return HttpResponseRedirect(reverse("admin:emergencies_emergency_changelist"))
-        assert isinstance(answered, Emergency)
+        answered = cast(Emergency, answered)  # the services answer the alert as it now is
         if wants_json:
             return JsonResponse(emergency_event_data(answered))
         self.message_user(request, f"{done}: {answered}.")

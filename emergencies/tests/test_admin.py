@@ -162,6 +162,18 @@ def test_a_rows_buttons_acknowledge_then_resolve_through_the_services(booked: Fa
     assert client.get(reverse("admin:emergencies_emergency_live_count")).json() == {"active": 0}
 
 
+def test_an_answer_without_the_csrf_token_is_refused(booked: Family) -> None:
+    emergency = raise_sos(booked.sitter, booked.booking)
+    client = _staff_signed_in(VIEW, CHANGE)
+    client.handler.enforce_csrf_checks = True  # as a browser is held to it
+
+    response = client.post(reverse("admin:emergencies_emergency_acknowledge", args=[emergency.pk]), headers=JSON)
+
+    assert response.status_code == 403
+    emergency.refresh_from_db()
+    assert emergency.status == EmergencyStatus.ACTIVE
+
+
 def test_a_plain_form_post_of_an_answer_goes_back_to_the_list_with_a_message(booked: Family) -> None:
     emergency = raise_sos(booked.sitter, booked.booking)
     client = _staff_signed_in(VIEW, CHANGE)

@@ -368,8 +368,9 @@
         headers: {"X-CSRFToken": csrfToken(), "Accept": "application/json"}
       })
         .then(function (response) {
-          return response.json().then(function (body) {
-            return {ok: response.ok, status: response.status, body: body};
+          // A refusal that is not the view's own (CSRF, signed out) is a page, not JSON.
+          return response.json().catch(function () { return {}; }).then(function (body) {
+            return {ok: response.ok && typeof body.id === "string", status: response.status, body: body};
           });
         })
         .then(function (answer) {
