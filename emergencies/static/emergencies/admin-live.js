@@ -401,6 +401,7 @@
     var countAgain = false;
     var waiting = [];
     var lastEventAt = 0;
+    var countFailures = 0;
 
     function state(name) {
       // What staff (and tests) can read off the page: "connecting", "live", or "off" for good.
@@ -448,11 +449,18 @@
         })
         .then(function (body) {
           if (typeof body.active === "number") {
+            countFailures = 0;
             answering.forEach(function (call) { call(body.active, lastEventAt); });
             page.showCount(body.active);
           }
         })
-        .catch(function () {})
+        .catch(function () {
+          // The server did not answer (busy, restarting): ask again a little later, a few times.
+          if (!stopped && countFailures < 5) {
+            countFailures += 1;
+            window.setTimeout(readCount, 3000);
+          }
+        })
         .then(function () {
           counting = false;
           if (countAgain || waiting.length) {
