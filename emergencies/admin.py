@@ -7,30 +7,42 @@ Read-only; the acknowledge and resolve actions call
 :func:`emergencies.services.emergency_acknowledge` and
 :func:`emergencies.services.emergency_resolve`, exactly as the API does, with
 the same checks and audit. The admin index shows the count of active alerts
-(templates/admin/index.html), and the list reloads itself when an
-``emergency.*`` event reaches the staff socket (static/emergencies/admin-live.js).
+(templates/admin/index.html). Both pages follow the staff socket in place
+(static/emergencies/admin-live.js): the count and the urgency of the home's panel change as
+``emergency.*`` events arrive, and the list adds, updates or drops rows without a reload. The
+rows' acknowledge and resolve buttons post (CSRF-checked, JSON) to :meth:`EmergencyAdmin.respond_view`,
+which needs the same permission as the actions. ``live-count/`` answers the count, so a page that
+reconnects after its socket dropped catches up on what it missed.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.db.models.expressions import Combinable
-from django.http import HttpRequest, HttpResponseNotAllowed, JsonResponse
-from django.urls import URLPattern, path
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
+from django.utils.timesince import timesince
 
 from accounts.models import User
 from emergencies.models import Emergency, EmergencyResponse, EmergencyStatus, EscalationStep
-from emergencies.selectors import emergency_timeline
-from emergencies.services import emergency_acknowledge, emergency_resolve, osm_url
+from emergencies.selectors import emergency_active_count, emergency_timeline
+from emergencies.services import emergency_acknowledge, emergency_event_data, emergency_resolve, osm_url
 from guardiannest.admin import ReadOnlyAdmin, ReadOnlyInline, service_action
+from guardiannest.api.errors import STATUS_BY_REFUSAL
+from guardiannest.errors import ApplicationError
 from guardiannest.realtime.tickets import ticket_issue
 
 RESOLVED_FROM_ADMIN = "Resolved by support from the back office."
+MESSAGE_SHOWN = 80  # characters of the alert's message in the list (the page shows it all)
+# The list's query parameters under which a new alert belongs at the top of the page as it is shown.
+LIVE_LIST_PARAMETERS = frozenset({"status__exact"})
 
 
 def _acknowledge(emergency: Emergency, actor: User) -> object:
@@ -39,6 +51,10 @@ def _acknowledge(emergency: Emergency, actor: User) -> object:
 
 def _resolve(emergency: Emergency, actor: User) -> object:
     return emergency_resolve(emergency_id=emergency.pk, actor=actor, notes=RESOLVED_FROM_ADMIN)
+
+
+# What a row's buttons (and the action of the same name) do: the service call, and what the staff member reads.
+ANSWERS = {"acknowledge": (_acknowledge, "Acknowledged"), "resolve": (_resolve, "Resolved")}
 
 
 class EscalationStepInline(ReadOnlyInline):
@@ -59,7 +75,17 @@ class EmergencyResponseInline(ReadOnlyInline):
 
 @admin.register(Emergency)
 class EmergencyAdmin(ReadOnlyAdmin):
-    list_display = ("short_id", "kind", "status", "created_at", "raised_by", "booking", "map_link", "acknowledged_at")
+    list_display = (
+        "short_id",
+        "status",
+        "alert",
+        "raised",
+        "raised_by",
+        "booking",
+        "map_link",
+        "acknowledged_at",
+        "respond",
+    )
     list_filter = ("kind", "status", "created_at")
     search_fields = ("=id", "raised_by__email", "=booking__id")
     list_select_related = ("raised_by", "booking")
@@ -80,6 +106,7 @@ class EmergencyAdmin(ReadOnlyAdmin):
         "resolved_by",
         "resolution_notes",
         "timeline",
+        "respond",
     )
     inlines = (EscalationStepInline, EmergencyResponseInline)
     actions = [
@@ -89,6 +116,7 @@ class EmergencyAdmin(ReadOnlyAdmin):
 
     class Media:
         js = ("emergencies/admin-live.js",)
+        css = {"all": ("emergencies/admin-live.css",)}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Emergency]:
         # Active alerts first, then acknowledged, then the rest; newest first within each.
@@ -104,15 +132,44 @@ class EmergencyAdmin(ReadOnlyAdmin):
     def get_ordering(self, request: HttpRequest) -> list[str | Combinable]:
         return ["open_rank", "-created_at"]
 
+    def get_list_display(self, request: HttpRequest) -> Any:
+        shown = super().get_list_display(request)
+        return shown if self.has_respond_permission(request) else [name for name in shown if name != "respond"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        shown = super().get_fields(request, obj)
+        return shown if self.has_respond_permission(request) else [name for name in shown if name != "respond"]
+
     def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view
         live: list[URLPattern] = [
-            path(
-                "live-ticket/",
-                self.admin_site.admin_view(self.live_ticket),
-                name="emergencies_emergency_live_ticket",
-            )
+            path("live-ticket/", view(self.live_ticket), name="emergencies_emergency_live_ticket"),
+            path("live-count/", view(self.live_count), name="emergencies_emergency_live_count"),
+            *(
+                path(
+                    f"<uuid:object_id>/{answer}/",
+                    view(self.respond_view),
+                    {"answer": answer},
+                    name=f"emergencies_emergency_{answer}",
+                )
+                for answer in ANSWERS
+            ),
         ]
         return live + super().get_urls()
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        """The list, with what its script needs to follow the socket (data- attributes; no inline script)."""
+        live = {
+            "ticket-url": reverse("admin:emergencies_emergency_live_ticket"),
+            "count-url": reverse("admin:emergencies_emergency_live_count"),
+            "changelist-url": reverse("admin:emergencies_emergency_changelist"),
+            "status-filter": request.GET.get("status__exact", ""),
+            "adds-rows": "1" if set(request.GET) <= LIVE_LIST_PARAMETERS else "",
+            "can-respond": "1" if self.has_respond_permission(request) else "",
+            "active-count": str(emergency_active_count()),
+        }
+        context = {**(extra_context or {}), "emergency_live": sorted(live.items())}
+        return super().changelist_view(request, extra_context=context)
 
     def live_ticket(self, request: HttpRequest) -> JsonResponse | HttpResponseNotAllowed:
         """A socket ticket for this staff member's browser (POST, CSRF-checked): the page follows the staff socket."""
@@ -122,12 +179,85 @@ class EmergencyAdmin(ReadOnlyAdmin):
             return JsonResponse({"detail": "Not allowed."}, status=403)
         return JsonResponse({"ticket": ticket_issue(user_id=str(request.user.pk))}, status=201)
 
+    def live_count(self, request: HttpRequest) -> JsonResponse:
+        """How many alerts nobody has answered: what a page re-reads after its socket reconnects."""
+        if not self.has_view_permission(request):
+            return JsonResponse({"detail": "Not allowed."}, status=403)
+        return JsonResponse({"active": emergency_active_count()})
+
+    def respond_view(self, request: HttpRequest, object_id: Any, answer: str) -> HttpResponse:
+        """A row's acknowledge or resolve button (POST, CSRF-checked): the service, as the action calls it.
+
+        The page's script asks for JSON and gets the alert as the socket's events carry it (or the
+        refusal and its status); a plain form post is sent back to the list with a message.
+        """
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        wants_json = "application/json" in request.headers.get("Accept", "")
+        if not self.has_respond_permission(request):
+            return JsonResponse({"detail": "Not allowed."}, status=403)
+        call, done = ANSWERS[answer]
+        emergency = Emergency(pk=object_id)
+        try:
+            answered = call(emergency, cast(User, request.user))
+        except ApplicationError as exc:
+            if wants_json:
+                return JsonResponse(
+                    {"detail": exc.detail, "code": str(exc.code)}, status=STATUS_BY_REFUSAL[exc.refusal]
+                )
+            self.message_user(request, exc.detail, level=messages.WARNING)
+            return HttpResponseRedirect(reverse("admin:emergencies_emergency_changelist"))
+        answered = cast(Emergency, answered)  # the services answer the alert as it now is
+        if wants_json:
+            return JsonResponse(emergency_event_data(answered))
+        self.message_user(request, f"{done}: {answered}.")
+        return HttpResponseRedirect(reverse("admin:emergencies_emergency_changelist"))
+
     def has_respond_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_staff and request.user.has_perm("emergencies.change_emergency"))
 
     @admin.display(description="alert", ordering="created_at")
-    def short_id(self, emergency: Emergency) -> str:
-        return str(emergency.pk)[:8]
+    def short_id(self, emergency: Emergency) -> SafeString:
+        # data-emergency-id: how the page's script finds the row of an event (with or without checkboxes).
+        return format_html('<span data-emergency-id="{}">{}</span>', emergency.pk, str(emergency.pk)[:8])
+
+    @admin.display(description="what")
+    def alert(self, emergency: Emergency) -> SafeString:
+        """Its kind, where the alert has one, and the start of the message it came with."""
+        kind = getattr(emergency, "kind", "") or ""
+        text = Truncator(emergency.message).chars(MESSAGE_SHOWN)
+        if kind:
+            return format_html(
+                '<span class="emergency-kind">{}</span> <span class="emergency-message">{}</span>', kind, text
+            )
+        return format_html('<span class="emergency-message">{}</span>', text)
+
+    @admin.display(description="raised", ordering="created_at")
+    def raised(self, emergency: Emergency) -> SafeString:
+        """How long ago (the page's script keeps it current), the time itself on hover."""
+        return format_html(
+            '<time class="emergency-since" datetime="{}" title="{}">{} ago</time>',
+            emergency.created_at.isoformat(),
+            timezone.localtime(emergency.created_at).strftime("%Y-%m-%d %H:%M:%S %Z"),
+            timesince(emergency.created_at).split(",")[0],
+        )
+
+    @admin.display(description="answer")
+    def respond(self, emergency: Emergency) -> SafeString:
+        """Acknowledge and resolve buttons (their clicks are the page's script's; the actions do the same)."""
+        buttons = [
+            (reverse(f"admin:emergencies_emergency_{answer}", args=[emergency.pk]), answer, label)
+            for answer, label, open_states in (
+                ("acknowledge", "Acknowledge", (EmergencyStatus.ACTIVE,)),
+                ("resolve", "Resolve", (EmergencyStatus.ACTIVE, EmergencyStatus.ACKNOWLEDGED)),
+            )
+            if emergency.status in open_states
+        ]
+        return format_html_join(
+            " ",
+            '<button type="button" class="button emergency-answer" data-url="{}" data-answer="{}">{}</button>',
+            buttons,
+        )
 
     @admin.display(description="map")
     def map_link(self, emergency: Emergency) -> SafeString | str:

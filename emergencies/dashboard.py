@@ -14,7 +14,10 @@ def _active_url() -> str:
 
 
 def _live_script_data() -> dict[str, str]:
-    return {"ticket-url": reverse("admin:emergencies_emergency_live_ticket")}
+    return {
+        "ticket-url": reverse("admin:emergencies_emergency_live_ticket"),
+        "count-url": reverse("admin:emergencies_emergency_live_count"),
+    }
 
 
 # #emergency-count and its data-active-emergencies attribute are what the browser tests and

@@ -159,7 +159,8 @@ def test_each_panel_shows_its_count_and_links_to_the_work(superuser: User, work:
     assert re.search(r'<div id="bookings-today-count" class="dashboard-panel"', content)
     assert 'data-active-emergencies="2">2</strong>' in content
     assert re.search(
-        r'<script src="/static/emergencies/admin-live.js" data-ticket-url="/admin/emergencies/emergency/live-ticket/">',
+        r'<script src="/static/emergencies/admin-live.js" data-count-url="/admin/emergencies/emergency/live-count/"'
+        r' data-ticket-url="/admin/emergencies/emergency/live-ticket/">',
         content,
     )
     assert "<script>" not in content  # no inline script: the CSP allows only our own files

@@ -21,6 +21,7 @@ import json
 import os
 import re
 import subprocess
+import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,8 @@ SOCKET_WATCH = """
   window.__gnSockets = opened;
 }());
 """
+
+SETTLE_SECONDS = 0.5
 
 REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 
@@ -158,6 +161,9 @@ def browser(
     if any(report.failed for report in reports.values()):
         keep_artifacts(chromium, request.node.name, server.process)
     chromium.get("about:blank")  # the page's socket closes with it
+    # The server finishes what the page last asked (a count, the socket's goodbye) before the test's
+    # database is flushed: a flush racing a request's transaction once deadlocked.
+    time.sleep(SETTLE_SECONDS)
 
 
 def keep_artifacts(driver: webdriver.Chrome, test: str, server: Realtime) -> None:
