@@ -17,6 +17,7 @@ reconnects after its socket dropped catches up on what it missed.
 
 from __future__ import annotations
 
+import json
 from typing import Any, cast
 
 from django.contrib import admin, messages
@@ -31,7 +32,7 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
 from accounts.models import User
-from emergencies.models import Emergency, EmergencyResponse, EmergencyStatus, EscalationStep
+from emergencies.models import Emergency, EmergencyKind, EmergencyResponse, EmergencyStatus, EscalationStep
 from emergencies.selectors import emergency_active_count, emergency_timeline
 from emergencies.services import emergency_acknowledge, emergency_event_data, emergency_resolve, osm_url
 from guardiannest.admin import ReadOnlyAdmin, ReadOnlyInline, service_action
@@ -167,6 +168,10 @@ class EmergencyAdmin(ReadOnlyAdmin):
             "adds-rows": "1" if set(request.GET) <= LIVE_LIST_PARAMETERS else "",
             "can-respond": "1" if self.has_respond_permission(request) else "",
             "active-count": str(emergency_active_count()),
+            # A timer's alert says what it is on its row ("Missed check-in"); a panic SOS needs no label.
+            "kind-labels": json.dumps(
+                {kind: label for kind, label in EmergencyKind.choices if kind != EmergencyKind.SOS}
+            ),
         }
         context = {**(extra_context or {}), "emergency_live": sorted(live.items())}
         return super().changelist_view(request, extra_context=context)
@@ -223,12 +228,13 @@ class EmergencyAdmin(ReadOnlyAdmin):
 
     @admin.display(description="what")
     def alert(self, emergency: Emergency) -> SafeString:
-        """Its kind, where the alert has one, and the start of the message it came with."""
-        kind = getattr(emergency, "kind", "") or ""
+        """What a timer's alert is ("Missed check-in"; a panic SOS needs no label), and the start of its message."""
         text = Truncator(emergency.message).chars(MESSAGE_SHOWN)
-        if kind:
+        if emergency.kind != EmergencyKind.SOS:
             return format_html(
-                '<span class="emergency-kind">{}</span> <span class="emergency-message">{}</span>', kind, text
+                '<span class="emergency-kind">{}</span> <span class="emergency-message">{}</span>',
+                emergency.get_kind_display(),
+                text,
             )
         return format_html('<span class="emergency-message">{}</span>', text)
 

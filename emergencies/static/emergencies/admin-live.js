@@ -22,6 +22,7 @@
   var LIST_PATH = /(\/emergencies\/emergency\/).*$/;
   var CHANGE_PATH = /\/emergencies\/emergency\/([0-9a-f-]{36})\/change\/$/;
   var MESSAGE_SHOWN = 80;
+  var KIND_LABELS = {}; // a timer's alert's label by kind, from the list's data-kind-labels (a panic SOS has none)
   var EMPTY = "-";
 
   function csrfToken() {
@@ -185,8 +186,8 @@
       },
       alert: function (data) {
         var cell = el("td", "field-alert");
-        if (data.kind) {
-          cell.appendChild(el("span", "emergency-kind", data.kind));
+        if (data.kind && KIND_LABELS[data.kind]) {
+          cell.appendChild(el("span", "emergency-kind", KIND_LABELS[data.kind]));
           cell.appendChild(document.createTextNode(" "));
         }
         var message = String(data.message || "");
@@ -548,6 +549,11 @@
     var config = document.getElementById("emergency-live");
     var changed = window.location.pathname.match(CHANGE_PATH);
     var data = config ? config.dataset : scriptData;
+    try {
+      KIND_LABELS = JSON.parse(data.kindLabels || "{}");
+    } catch (error) {
+      KIND_LABELS = {};
+    }
     var page;
     if (config) {
       page = listPage(data);
