@@ -18,7 +18,7 @@ from guardiannest.errors import ApplicationError, Refusal
 from guardiannest.realtime.groups import user_group
 from guardiannest.realtime.layers import RedisPubSubLayer
 from guardiannest.realtime.presence import presence_join
-from guardiannest.realtime.store import store_for
+from guardiannest.realtime.store import RedisStore, store_for
 from guardiannest.realtime.testing import GroupListener
 from messaging.models import Conversation, Message, Notification
 from messaging.services.chat import (
@@ -209,10 +209,10 @@ def test_the_recipient_is_published_to_first_then_the_senders_devices_and_both_k
     assert len(texts) == 1  # one envelope, encoded once
     envelope = json.loads(texts.pop())
     store = store_for(layer)
+    assert isinstance(store, RedisStore)
     for user in (sitter, parent):
-        kept = layer.publisher.client_for(store.replay_key(user_group(user.pk))).xrange(
-            store.replay_key(user_group(user.pk))
-        )
+        key = store.replay_key(user_group(user.pk))
+        kept: Any = layer.publisher.client_for(key).xrange(key)
         last = kept[-1][1]  # earlier tests may have left events in the window
         assert last[b"i"].decode() == envelope["id"] and json.loads(last[b"e"]) == envelope
     assert envelope["data"]["id"] == str(message.pk)
