@@ -4,7 +4,8 @@ Two stores with one interface, picked by the channel layer in use:
 
 - :class:`RedisStore`, next to a :class:`~guardiannest.realtime.layers.RedisPubSubLayer`
   (on the same Redis shard as each group's pub/sub channel, so an event is
-  recorded and published in one round trip);
+  recorded and published by one script, one round trip per shard, which can
+  also count a user's open sockets: the chat's presence check);
 - :class:`LocalStore`, in process, for the embedded default and any other
   layer (one process holds every socket there).
 
