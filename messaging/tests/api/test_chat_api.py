@@ -287,7 +287,8 @@ def test_the_quick_input_check_agrees_with_the_serializer_or_leaves_it_to_it(pay
 
     if serializer.is_valid():
         expected = (serializer.validated_data["body"], serializer.validated_data.get("attachment_id"))
-        assert quick == expected
+        # DRF's UUIDField also takes a whole number: such bodies are left to the serializer, which takes them.
+        assert quick == (None if isinstance(payload.get("attachment_id"), int) else expected)
     else:
         assert quick is None  # the serializer words every refusal
     assert _message_input(payload) is None  # not a JSON body (a form): the serializer's rules for those
