@@ -41,16 +41,18 @@ NAMED = [
     ("JWT authentication (PyJWT + user query)", "guardiannest/api/authentication.py", "authenticate"),
     ("throttles", "rest_framework/views.py", "check_throttles"),
     ("conversation look-up (refused input only)", "messaging/selectors/chat.py", "conversation_get_for_user"),
-    ("input validation (serializer, nh3 cleaning)", "rest_framework/serializers.py", "is_valid"),
+    ("input validation (the message's fields, nh3 cleaning)", "messaging/api/chat.py", "_message_input"),
+    ("input validation by the serializer (old path; refused input)", "rest_framework/serializers.py", "is_valid"),
     ("message_send (transaction, commit, after-commit work)", "messaging/services/chat.py", "message_send"),
     ("  safety detector", "messaging/safety.py", "detect"),
     ("  the send statement (number, checks, INSERT, UPDATE)", "messaging/services/chat.py", "_store"),
     ("  body encryption", "guardiannest/crypto/fields.py", "pre_save"),
     ("  model save (INSERT, UPDATE)", "django/db/models/base.py", "save"),
     ("  commit + on_commit callbacks", "django/db/backends/base/base.py", "commit"),
-    ("    broadcast (publish to both participants)", "guardiannest/realtime/events.py", "broadcast"),
+    ("    broadcast (recipient first; socket count)", "guardiannest/realtime/events.py", "broadcast_counting_sockets"),
+    ("    broadcast (publish to both participants; old path)", "guardiannest/realtime/events.py", "broadcast"),
     ("    async_to_sync hops (old path)", "asgiref/sync.py", "__call__"),
-    ("    push if offline (presence check)", "messaging/services/chat.py", "message_push_if_offline"),
+    ("    push if offline (presence: counted above)", "messaging/services/chat.py", "message_push_if_offline"),
     ("SQL execution incl. wait (all queries)", "django/db/backends/utils.py", "_execute"),
     ("Redis commands (send + wait)", "redis/client.py", "execute_command"),
     ("response rendering (JSON)", "rest_framework/renderers.py", "render"),
@@ -130,7 +132,7 @@ def measure_components(chat: dict[str, Any], n: int) -> dict[str, Any]:
 
     from guardiannest.api.authentication import JWTAuthentication
     from guardiannest.crypto.fields import EncryptedTextField
-    from guardiannest.realtime.events import broadcast
+    from guardiannest.realtime.events import broadcast, broadcast_counting_sockets
     from guardiannest.realtime.groups import user_group
     from guardiannest.realtime.presence import user_is_online
     from guardiannest.text import clean_text
@@ -165,7 +167,17 @@ def measure_components(chat: dict[str, Any], n: int) -> dict[str, Any]:
             if stored is not None
             else None
         ),
-        "user_is_online (presence check)": lambda: user_is_online(user_id=sitter.pk),
+        "broadcast to the recipient, then the sender, counting the recipient's sockets (one script)": lambda: (
+            broadcast_counting_sockets(
+                [user_group(sitter.pk), user_group(parent.pk)],
+                "message.created",
+                message_event_data(stored),
+                user_id=sitter.pk,
+            )
+            if stored is not None
+            else None
+        ),
+        "user_is_online (alone; the POST counts it in the broadcast)": lambda: user_is_online(user_id=sitter.pk),
     }
     results = {}
     for name, operation in operations.items():

@@ -17,6 +17,7 @@ import json
 import uuid
 from collections.abc import Iterable
 from typing import Any
+from uuid import UUID
 
 import structlog
 from channels.layers import get_channel_layer
@@ -52,18 +53,27 @@ def encode(message: dict[str, Any]) -> str:
     return json.dumps(message, cls=DjangoJSONEncoder, separators=(",", ":"))
 
 
-def _publish(groups: list[str], message: dict[str, Any], record: RecordedEvent | None) -> bool:
+def _publish(
+    groups: list[str], message: dict[str, Any], record: RecordedEvent | None, count_sockets_of: str | None = None
+) -> tuple[bool, int | None]:
+    """Publish (and record) ``message``: whether it went out, and ``count_sockets_of``'s open sockets if asked."""
     layer = get_channel_layer()
     if layer is None or not groups:
-        return False
+        return False, None
     try:
-        store_for(layer).publish(groups=groups, message=message, record=record, window=settings.REALTIME_REPLAY_WINDOW)
+        count = store_for(layer).publish(
+            groups=groups,
+            message=message,
+            record=record,
+            window=settings.REALTIME_REPLAY_WINDOW,
+            count_sockets_of=count_sockets_of,
+        )
     except Exception:  # a dead layer must not undo the state change that caused the event
         metrics.PUBLISH_FAILURES.inc()
         logger.exception("broadcast_failed", groups=groups, message_type=message.get("type"))
-        return False
+        return False, None
     metrics.EVENTS_PUBLISHED.inc(len(groups))
-    return True
+    return True, count
 
 
 def broadcast(
@@ -79,6 +89,23 @@ def broadcast(
     record = None if ephemeral else RecordedEvent(now_ms(), sent["id"], text)
     _publish(list(dict.fromkeys(groups)), {"type": HANDLER, "id": sent["id"], "text": text}, record)
     return sent
+
+
+def broadcast_counting_sockets(
+    groups: Iterable[str], event_type: str, data: dict[str, Any], *, user_id: UUID | str
+) -> int | None:
+    """:func:`broadcast` (kept for replay), and how many sockets ``user_id`` has open, in the same round trip.
+
+    Groups are published to in the order given (put the one that waits for
+    the event first). None when the event could not be published (the count
+    is then unknown; ask :func:`guardiannest.realtime.presence.user_is_online`).
+    """
+    sent = envelope(event_type, data)
+    text = encode(sent)
+    record = RecordedEvent(now_ms(), sent["id"], text)
+    message = {"type": HANDLER, "id": sent["id"], "text": text}
+    published, count = _publish(list(dict.fromkeys(groups)), message, record, count_sockets_of=str(user_id))
+    return count if published else None
 
 
 def broadcast_on_commit(
@@ -97,7 +124,7 @@ def sockets_close(*, reason: str, session_ids: Iterable[Any] = (), user_ids: Ite
     ``REALTIME_SESSION_RECHECK`` seconds, which catches a close that was lost.
     """
     groups = [session_group(session_id) for session_id in session_ids] + [user_group(user_id) for user_id in user_ids]
-    return _publish(list(dict.fromkeys(groups)), {"type": CLOSE_HANDLER, "reason": reason}, None)
+    return _publish(list(dict.fromkeys(groups)), {"type": CLOSE_HANDLER, "reason": reason}, None)[0]
 
 
 def sockets_close_on_commit(*, reason: str, session_ids: Iterable[Any] = (), user_ids: Iterable[Any] = ()) -> None:

@@ -74,9 +74,10 @@ class SyncPublisher:
     """Publishes to the groups of a :class:`RedisPubSubLayer` from sync code, one round trip per call.
 
     Thread safe (redis-py clients are) and fork safe (a pool opened before a
-    fork reconnects in the child). ``extra`` commands (the replay buffer's
-    XADDs) travel in the same pipeline, so storing and publishing an event
-    costs one round trip in all.
+    fork reconnects in the child). Events kept for replay are published by
+    the store (guardiannest.realtime.store ``RedisStore.publish``) on these
+    clients, with one script that records and publishes: one round trip and
+    one command per shard.
     """
 
     def __init__(self, layer: RedisPubSubLayer) -> None:
@@ -104,19 +105,13 @@ class SyncPublisher:
         """The client of the shard that holds ``name`` (a group's channel, or a key named after a group)."""
         return self._clients[_consistent_hash(name, len(self._clients))]
 
-    def group_send_many(
-        self,
-        sends: Sequence[tuple[str, dict[str, Any]]],
-        extra: Callable[[Any, str], None] | None = None,
-    ) -> None:
-        """``group_send`` each ``(group, message)``; ``extra(pipeline, group)`` adds commands on the same shard."""
+    def group_send_many(self, sends: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """``group_send`` each ``(group, message)``, in order: one pipelined round trip per shard."""
         by_client: dict[int, tuple[redis.Redis, Any]] = {}
         for group, message in sends:
             channel = self.layer.group_channel(group)
             client = self.client_for(channel)
             _, pipeline = by_client.setdefault(id(client), (client, client.pipeline(transaction=False)))
-            if extra is not None:
-                extra(pipeline, group)
             pipeline.publish(channel, self.layer.serialize(message))
         for _, pipeline in by_client.values():
             pipeline.execute()

@@ -4,7 +4,8 @@ Two stores with one interface, picked by the channel layer in use:
 
 - :class:`RedisStore`, next to a :class:`~guardiannest.realtime.layers.RedisPubSubLayer`
   (on the same Redis shard as each group's pub/sub channel, so an event is
-  recorded and published in one round trip);
+  recorded and published by one script, one round trip per shard, which can
+  also count a user's open sockets: the chat's presence check);
 - :class:`LocalStore`, in process, for the embedded default and any other
   layer (one process holds every socket there).
 
@@ -46,6 +47,26 @@ redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1
 """
 
+# Publish one layer message to a shard's groups, in the order given, each first kept in its replay stream
+# (as XADD key MINID ~ <oldest> * i <id> e <text>, then PEXPIRE), and optionally count a user's open sockets.
+# KEYS: the n groups' replay streams, then the user's sockets (optional).
+# ARGV: n, record (1/0), event id, envelope text, oldest ms kept, window ms, the layer message, now (s), n channels.
+_PUBLISH = """
+local n = tonumber(ARGV[1])
+local record = ARGV[2] == '1'
+for i = 1, n do
+  if record then
+    redis.call('XADD', KEYS[i], 'MINID', '~', ARGV[5], '*', 'i', ARGV[3], 'e', ARGV[4])
+    redis.call('PEXPIRE', KEYS[i], ARGV[6])
+  end
+  redis.call('PUBLISH', ARGV[8 + i], ARGV[7])
+end
+if KEYS[n + 1] then
+  return redis.call('ZCOUNT', KEYS[n + 1], ARGV[8], '+inf')
+end
+return -1
+"""
+
 
 @dataclass(frozen=True)
 class RecordedEvent:
@@ -66,6 +87,7 @@ class RedisStore:
         self._async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[aioredis.Redis]] = (
             weakref.WeakKeyDictionary()
         )
+        self._scripts: dict[int, Any] = {}  # by id() of the publisher's clients, which live as long as the layer
 
     # --- keys, and the shard each lives on ---
 
@@ -135,18 +157,57 @@ class RedisStore:
     # --- recent events ---
 
     def publish(
-        self, *, groups: Sequence[str], message: dict[str, Any], record: RecordedEvent | None, window: int
-    ) -> None:
-        """Publish ``message`` to each group and, when ``record`` is given, keep it for replay: one round trip."""
+        self,
+        *,
+        groups: Sequence[str],
+        message: dict[str, Any],
+        record: RecordedEvent | None,
+        window: int,
+        count_sockets_of: str | None = None,
+    ) -> int | None:
+        """Publish ``message`` to each group, in order, and keep ``record`` for replay: one command per shard.
 
-        def keep(pipeline: Any, group: str) -> None:
-            if record is None:
-                return
-            key = self.replay_key(group)
-            pipeline.xadd(key, {"i": record.event_id, "e": record.text}, minid=record.at_ms - window * 1000)
-            pipeline.pexpire(key, window * 1000)
+        Each shard runs :data:`_PUBLISH` (one EVALSHA: XADD and PEXPIRE of the
+        group's replay stream, then PUBLISH, group after group): the message
+        is serialised once, and a group listed first is published to first.
+        With ``count_sockets_of``, the same command also counts that user's
+        open sockets when they live on one of the shards (else one ZCOUNT
+        after): the count, or None when not asked.
+        """
+        payload = self.layer.serialize(message)
+        publisher = self.layer.publisher
+        sockets_key = None if count_sockets_of is None else self.sockets_key(count_sockets_of)
+        sockets_client = None if sockets_key is None else publisher.client_for(sockets_key)
+        by_client: dict[int, tuple[Any, list[str], list[str]]] = {}
+        for group in groups:
+            channel = self.layer.group_channel(group)
+            client = publisher.client_for(channel)
+            _, keys, channels = by_client.setdefault(id(client), (client, [], []))
+            keys.append(self.replay_key(group))
+            channels.append(channel)
+        if record is None:
+            recorded: list[Any] = [0, "", "", 0, 0]
+        else:
+            recorded = [1, record.event_id, record.text, record.at_ms - window * 1000, window * 1000]
+        count = None
+        for client, keys, channels in by_client.values():
+            counting = sockets_client is client and count is None
+            found = self._publish_script(client)(
+                keys=[*keys, sockets_key] if counting else keys,
+                args=[len(keys), *recorded, payload, time.time() if counting else "", *channels],
+            )
+            if counting:
+                count = int(found)
+        if sockets_key is not None and count is None:
+            count = self.sockets_open(user_id=str(count_sockets_of))
+        return count
 
-        self.layer.publisher.group_send_many([(group, message) for group in groups], extra=keep)
+    def _publish_script(self, client: Any) -> Any:
+        """:data:`_PUBLISH` bound to a publisher's client (redis-py loads it again after a Redis restart)."""
+        script = self._scripts.get(id(client))
+        if script is None:
+            script = self._scripts[id(client)] = client.register_script(_PUBLISH)
+        return script
 
     async def recorded_since(self, *, groups: Iterable[str], since_ms: int, limit: int) -> list[RecordedEvent]:
         """Envelopes kept for ``groups`` since ``since_ms`` (at most ``limit`` per group): one round trip per shard."""
@@ -208,8 +269,14 @@ class LocalStore:
             return sum(1 for expires in self._sockets.get(user_id, {}).values() if expires > now)
 
     def publish(
-        self, *, groups: Sequence[str], message: dict[str, Any], record: RecordedEvent | None, window: int
-    ) -> None:
+        self,
+        *,
+        groups: Sequence[str],
+        message: dict[str, Any],
+        record: RecordedEvent | None,
+        window: int,
+        count_sockets_of: str | None = None,
+    ) -> int | None:
         from asgiref.sync import async_to_sync
 
         if record is not None:
@@ -226,6 +293,7 @@ class LocalStore:
                 await self.layer.group_send(group, message)
 
         async_to_sync(send_all)()  # one hop for every group
+        return None if count_sockets_of is None else self.sockets_open(user_id=count_sockets_of)
 
     async def recorded_since(self, *, groups: Iterable[str], since_ms: int, limit: int) -> list[RecordedEvent]:
         with self._lock:

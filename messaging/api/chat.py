@@ -35,6 +35,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Role, User
 from guardiannest.api.pagination import CursorPagination
+from guardiannest.api.parsers import JSONObject
 from guardiannest.api.serializers import CleanTextField, StrictSerializer
 from messaging.models import Conversation
 from messaging.models.chat import BODY_MAX_LENGTH
@@ -167,6 +168,31 @@ class MessageSendSerializer(StrictSerializer):
     )
 
 
+_SEND_FIELDS = MessageSendSerializer().fields  # bound once; a field's run_validation keeps no state of a call
+
+
+def _message_input(data: Any) -> tuple[str, UUID | None] | None:
+    """The cleaned body and attachment id of a valid ordinary message body, checked field by field; else None.
+
+    The same fields and rules as :class:`MessageSendSerializer`, without
+    building a serializer per request: only for a JSON object with a text
+    ``body`` and at most ``attachment_id`` (text or null) beside it. Anything
+    else, and any value a field refuses, goes to the serializer, which words
+    the answer: the refusals are the serializer's own.
+    """
+    if not isinstance(data, JSONObject) or not isinstance(data.get("body"), str):
+        return None
+    attachment = data.get("attachment_id")
+    if len(data) > 1 + ("attachment_id" in data) or not (attachment is None or isinstance(attachment, str)):
+        return None
+    try:
+        body = _SEND_FIELDS["body"].run_validation(data["body"])
+        attachment_id = None if attachment is None else _SEND_FIELDS["attachment_id"].run_validation(attachment)
+    except serializers.ValidationError:
+        return None
+    return body, attachment_id
+
+
 @extend_schema_serializer(component_name="ConversationReadReceipt")
 class ReadReceiptSerializer(StrictSerializer):
     message_id = serializers.UUIDField(help_text="The newest message you have read, of this conversation.")
@@ -245,18 +271,19 @@ class MessageListApi(ChatThrottledApi):
     def post(self, request: Request, conversation_id: UUID) -> Response:
         user = _user(request)
         try:
-            data = MessageSendSerializer(data=request.data)
-            data.is_valid(raise_exception=True)
+            valid = _message_input(request.data)
+            if valid is None:
+                data = MessageSendSerializer(data=request.data)
+                data.is_valid(raise_exception=True)
+                valid = data.validated_data["body"], data.validated_data.get("attachment_id")
         except Exception:  # bad JSON, wrong media type, too large, invalid fields
             # Someone else's conversation answers 404 before any hint from the input. A valid message
             # needs no look-up first: the statement that stores it checks the sender is in the conversation.
             selectors.conversation_get_for_user(conversation_id=conversation_id, user=user)
             raise
+        body, attachment_id = valid
         message = services.message_send(
-            conversation_id=conversation_id,
-            sender=user,
-            body=data.validated_data["body"],
-            attachment_id=data.validated_data.get("attachment_id"),
+            conversation_id=conversation_id, sender=user, body=body, attachment_id=attachment_id
         )
         return Response(services.message_event_data(message), status=status.HTTP_201_CREATED)
 

@@ -29,7 +29,7 @@ from files.selectors import file_get_usable
 from guardiannest import text as plain_text
 from guardiannest.audit.services import audit_record
 from guardiannest.errors import ApplicationError, invalid, not_found
-from guardiannest.realtime.events import broadcast_on_commit
+from guardiannest.realtime.events import broadcast_counting_sockets, broadcast_on_commit
 from guardiannest.realtime.groups import user_group
 from guardiannest.realtime.presence import user_is_online
 from messaging import safety
@@ -319,16 +319,13 @@ def message_send(
                 target=message,
                 data={"conversation_id": str(conversation_id), "categories": list(finding.categories)},
             )
-        recipient_id = sitter_id if sender.pk == parent_id else parent_id
-        broadcast_on_commit(
-            [user_group(parent_id), user_group(sitter_id)], "message.created", message_event_data(message)
-        )
+        recipient_id, sender_id = (sitter_id, parent_id) if sender.pk == parent_id else (parent_id, sitter_id)
         transaction.on_commit(
             partial(
-                message_push_if_offline,
+                message_deliver,
+                message=message,
                 recipient_id=recipient_id,
-                message_id=message.pk,
-                conversation_id=conversation_id,
+                sender_id=sender_id,
                 sender=sender,
             ),
             robust=True,  # a failing push must not turn a stored, delivered message into an error
@@ -336,13 +333,41 @@ def message_send(
     return message
 
 
-def message_push_if_offline(*, recipient_id: UUID, message_id: UUID, conversation_id: UUID, sender: User) -> bool:
+def message_deliver(*, message: Message, recipient_id: UUID, sender_id: UUID, sender: User) -> None:
+    """After commit: ``message.created`` to both participants' sockets, then a push if the recipient has none.
+
+    The recipient's group is published to first, the sender's other devices
+    after; the same Redis command counts the recipient's open sockets
+    (:func:`~guardiannest.realtime.events.broadcast_counting_sockets`), so the
+    presence check costs no round trip of its own.
+    """
+    open_sockets = broadcast_counting_sockets(
+        [user_group(recipient_id), user_group(sender_id)],
+        "message.created",
+        message_event_data(message),
+        user_id=recipient_id,
+    )
+    message_push_if_offline(
+        recipient_id=recipient_id,
+        message_id=message.pk,
+        conversation_id=message.conversation_id,
+        sender=sender,
+        online=None if open_sockets is None else open_sockets > 0,
+    )
+
+
+def message_push_if_offline(
+    *, recipient_id: UUID, message_id: UUID, conversation_id: UUID, sender: User, online: bool | None = None
+) -> bool:
     """Push a new message to a recipient with no open socket (called after commit); True when it was handed over.
 
-    An open socket got the message live already. The push names the sender
-    and the conversation, not the text: it shows on a locked screen.
+    An open socket got the message live already. ``online`` is what the
+    broadcast counted; None asks the presence store. The push names the
+    sender and the conversation, not the text: it shows on a locked screen.
     """
-    if user_is_online(user_id=recipient_id):
+    if online is None:
+        online = user_is_online(user_id=recipient_id)
+    if online:
         return False
     recipient = User.objects.filter(pk=recipient_id, is_active=True).first()
     if recipient is None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import uuid
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -13,6 +15,8 @@ from django.db import transaction
 
 from guardiannest.realtime import events
 from guardiannest.realtime.layers import RedisPubSubLayer
+from guardiannest.realtime.presence import presence_join
+from guardiannest.realtime.store import RedisStore, store_for
 from guardiannest.realtime.testing import GroupListener
 
 
@@ -106,3 +110,36 @@ def test_a_publisher_connection_redis_dropped_is_replaced_and_the_event_still_go
     events.broadcast(["user.dropped"], "second", {})
     assert listener.next_envelope()["type"] == "second"
     listener.close()
+
+
+def test_on_two_shards_each_group_is_published_kept_and_the_socket_count_read_where_the_user_lives(settings) -> None:
+    # Two shards (two clients of the test Redis, as if two servers): a user's sockets can live on another
+    # shard than the groups published to; the count is then read there, after the publish.
+    url = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "guardiannest.realtime.layers.RedisPubSubLayer",
+            "CONFIG": {"hosts": [url, url], "prefix": "gntest-shards:asgi"},
+        }
+    }
+    layer = get_channel_layer()
+    assert isinstance(layer, RedisPubSubLayer)
+    store = store_for(layer)
+    assert isinstance(store, RedisStore)
+    user_id = str(uuid.uuid4())
+    home = store._shard(store.sockets_key(user_id))
+    names = (f"booking.shards-{n}" for n in range(10_000))
+    here = next(name for name in names if store._shard(layer.group_channel(name)) == home)
+    elsewhere = next(name for name in names if store._shard(layer.group_channel(name)) != home)
+    assert events.broadcast_counting_sockets([here], "t", {}, user_id=user_id) == 0
+    presence_join(user_id=user_id)
+    presence_join(user_id=user_id)
+    for groups in ([here], [elsewhere], [elsewhere, here]):
+        listener = GroupListener(groups)
+        assert events.broadcast_counting_sockets(groups, "t", {"n": len(groups)}, user_id=user_id) == 2
+        assert [listener.next_envelope()["data"] for _ in groups] == [{"n": len(groups)}] * len(groups)
+        listener.close()
+        for group in groups:
+            key = store.replay_key(group)
+            kept: Any = layer.publisher.client_for(key).xrange(key)
+            assert json.loads(kept[-1][1][b"e"])["data"] == {"n": len(groups)}

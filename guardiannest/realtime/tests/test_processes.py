@@ -202,6 +202,10 @@ async def test_a_client_that_reads_nothing_is_closed_and_counted_and_never_delay
     # the stuck client, reading again, finds the connection closed
     await sync_to_async(read_until_closed)(stuck)
     await reader.close()
+    # each socket's place is released by the server's disconnect handler, which runs after the close handshake
+    deadline = time.monotonic() + 5
+    while await sync_to_async(user_is_online)(user_id=parent.pk) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
     assert await sync_to_async(user_is_online)(user_id=parent.pk) is False
 
 

@@ -12,6 +12,8 @@ from accounts.models import User
 from accounts.tests.factories import SitterFactory
 from accounts.tests.problems import assert_problem
 from conftest import client_for
+from guardiannest.api.parsers import JSONObject
+from messaging.api.chat import MessageSendSerializer, _message_input
 from messaging.models import Conversation, Message
 from messaging.services.chat import conversation_start, message_send
 from messaging.tests.chat_helpers import messages_url, read_url, send
@@ -253,6 +255,43 @@ def test_bad_messages_are_400_and_nothing_is_stored_or_sent(
     assert field in assert_problem(response, 400, "invalid")["errors"]
     assert callbacks == []
     assert not Message.objects.exists()
+
+
+_ATTACHMENT = uuid.uuid4()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"body": "hi"},
+        {"body": " <b>see</b> you\r\nat six \x00"},
+        {"body": "a" * 4000},
+        {"body": "hi", "attachment_id": None},
+        {"body": "hi", "attachment_id": str(_ATTACHMENT)},
+        {"body": "hi", "attachment_id": _ATTACHMENT.hex.upper()},
+        {"body": ""},
+        {"body": "<script>alert(1)</script>"},
+        {"body": "y" * 4001},
+        {"body": True},
+        {"body": 5},
+        {"body": "hi", "attachment_id": "nope"},
+        {"body": "hi", "attachment_id": 5},
+        {"body": "hi", "sender_id": "x"},
+        {"body": "hi", "attachment_id": None, "sender_id": "x"},
+        {"attachment_id": None},
+    ],
+)
+def test_the_quick_input_check_agrees_with_the_serializer_or_leaves_it_to_it(payload: dict[str, Any]) -> None:
+    serializer = MessageSendSerializer(data=JSONObject(payload))
+    quick = _message_input(JSONObject(payload))
+
+    if serializer.is_valid():
+        expected = (serializer.validated_data["body"], serializer.validated_data.get("attachment_id"))
+        # DRF's UUIDField also takes a whole number: such bodies are left to the serializer, which takes them.
+        assert quick == (None if isinstance(payload.get("attachment_id"), int) else expected)
+    else:
+        assert quick is None  # the serializer words every refusal
+    assert _message_input(payload) is None  # not a JSON body (a form): the serializer's rules for those
 
 
 def test_exactly_4000_characters_is_fine(parent_api: APIClient, conversation: Conversation) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+import redis
+from channels.layers import get_channel_layer
 from django.db import connection
 
 from accounts.models import User
@@ -13,7 +16,9 @@ from conftest import race
 from guardiannest.audit.models import AuditEvent
 from guardiannest.errors import ApplicationError, Refusal
 from guardiannest.realtime.groups import user_group
+from guardiannest.realtime.layers import RedisPubSubLayer
 from guardiannest.realtime.presence import presence_join
+from guardiannest.realtime.store import RedisStore, store_for
 from guardiannest.realtime.testing import GroupListener
 from messaging.models import Conversation, Message, Notification
 from messaging.services.chat import (
@@ -169,7 +174,7 @@ def test_a_message_reaches_both_participants_after_commit(
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         message = message_send(conversation=conversation, sender=parent, body="On my way")
-    assert len(callbacks) == 2  # the broadcast and the offline check, nothing before commit
+    assert len(callbacks) == 1  # the broadcast with the offline check, nothing before commit
     callbacks[0]()
 
     for socket in (parent_socket, sitter_socket):
@@ -177,6 +182,41 @@ def test_a_message_reaches_both_participants_after_commit(
         assert envelope["type"] == "message.created"
         assert envelope["data"]["id"] == str(message.pk) and envelope["data"]["body"] == "On my way"
         assert envelope["data"]["safety_warning"] is None
+
+
+def test_the_recipient_is_published_to_first_then_the_senders_devices_and_both_keep_it_for_replay(
+    conversation: Conversation, parent: User, sitter: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    layer: Any = get_channel_layer()
+    assert isinstance(layer, RedisPubSubLayer)  # the tests run on Redis, as production does
+    presence_join(user_id=sitter.pk)  # online: no push (its notification event would follow on the sitter's group)
+    client = redis.Redis.from_url(layer.hosts[0]["address"])
+    pubsub = client.pubsub()
+    channels = {layer.group_channel(user_group(user.pk)): user for user in (parent, sitter)}
+    pubsub.subscribe(*channels)  # one connection: messages arrive in the order they were published
+    for _ in channels:
+        pubsub.get_message(timeout=5)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            message = message_send(conversation=conversation, sender=parent, body="Leaving now")
+        received = [pubsub.get_message(timeout=5) for _ in channels]
+    finally:
+        pubsub.close()
+        client.close()
+
+    assert [channels[raw["channel"].decode()] for raw in received] == [sitter, parent]
+    texts = {layer.deserialize(raw["data"])["text"] for raw in received}
+    assert len(texts) == 1  # one envelope, encoded once
+    envelope = json.loads(texts.pop())
+    store = store_for(layer)
+    assert isinstance(store, RedisStore)
+    for user in (sitter, parent):
+        key = store.replay_key(user_group(user.pk))
+        kept: Any = layer.publisher.client_for(key).xrange(key)
+        last = kept[-1][1]  # earlier tests may have left events in the window
+        assert last[b"i"].decode() == envelope["id"] and json.loads(last[b"e"]) == envelope
+    assert envelope["data"]["id"] == str(message.pk)
+    assert not Notification.objects.filter(kind=OFFLINE_KIND).exists()
 
 
 def test_an_offline_recipient_gets_a_push_naming_the_sender_not_the_text(
