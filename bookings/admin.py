@@ -24,7 +24,7 @@ from accounts.models import User
 from bookings.models import Booking, BookingEvent, BookingLocation, OvertimeCharge, SafetyAlert
 from bookings.services import booking_cancel, booking_dispute_resolve, booking_no_show
 from bookings.services.overtime import booking_overtime_retry
-from guardiannest.admin import ReadOnlyAdmin, ReadOnlyInline, action_form_page, service_action
+from guardiannest.admin import ReadOnlyAdmin, ReadOnlyInline, form_action, service_action
 
 
 def _cancel_with_fee(booking: Booking, actor: User) -> object:
@@ -102,23 +102,20 @@ class BookingAdmin(ReadOnlyAdmin):
     @admin.action(description="Resolve the dispute with a refund…", permissions=["cancel"])
     def resolve_with_refund(self, request: HttpRequest, queryset: QuerySet[Any]) -> TemplateResponse | None:
         """First an intermediate page asking the amount (and a note), then the resolution of each booking."""
-        form = ResolveForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            actor, values = cast(User, request.user), form.cleaned_data
-            self.apply_each(
+        actor = cast(User, request.user)
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=ResolveForm,
+            run=lambda values: self.apply_each(
                 request,
                 queryset,
                 lambda row: booking_dispute_resolve(
                     booking_id=row.pk, actor=actor, refund=values["refund"], note=values["note"]
                 ),
                 "Resolved with a refund",
-            )
-            return None
-        return action_form_page(
-            self,
-            request,
-            queryset,
-            form=form,
+            ),
             action="resolve_with_refund",
             title="Resolve the dispute with a refund",
             prompt="Resolve these disputes, refunding the family:",

@@ -44,7 +44,7 @@ from feedback.services.surveys import (
     survey_question_save,
     survey_save,
 )
-from guardiannest.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceFormAdmin, action_form_page, service_action
+from guardiannest.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceFormAdmin, form_action, service_action
 from guardiannest.errors import ApplicationError
 
 # --- feedback ---------------------------------------------------------------------------------------
@@ -109,10 +109,13 @@ class FeedbackAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Triage (status, assignee, note)…", permissions=["triage"])
     def triage(self, request: HttpRequest, queryset: QuerySet[Any]) -> TemplateResponse | None:
-        form = TriageForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            actor, values = cast(User, request.user), form.cleaned_data
-            self.apply_each(
+        actor = cast(User, request.user)
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=TriageForm,
+            run=lambda values: self.apply_each(
                 request,
                 queryset,
                 lambda row: feedback_triage(
@@ -123,13 +126,7 @@ class FeedbackAdmin(ReadOnlyAdmin):
                     note=values["note"] or None,
                 ),
                 "Triaged",
-            )
-            return None
-        return action_form_page(
-            self,
-            request,
-            queryset,
-            form=form,
+            ),
             action="triage",
             title="Triage feedback",
             prompt="Set the status, assignee and note of:",

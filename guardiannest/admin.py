@@ -160,21 +160,28 @@ def service_action(
     return admin.action(description=description, permissions=[permission])(action)
 
 
-def action_form_page(
+def form_action(
     model_admin: admin.ModelAdmin[Any],
     request: HttpRequest,
     queryset: QuerySet[Any],
     *,
-    form: Form,
+    form_class: type[Form],
+    run: Callable[[dict[str, Any]], object],
     action: str,
     title: str,
     prompt: str,
     submit_label: str,
-) -> TemplateResponse:
-    """An action's intermediate page: ``form`` asks what the action needs for the selected rows before it runs.
+) -> TemplateResponse | None:
+    """An action that asks first: an intermediate page where ``form_class`` asks what the action needs for the
+    selected rows; posted back (with ``apply``) and valid, ``run(cleaned data)`` does it and the list comes back.
 
-    The action posts back with ``apply`` set; it runs once ``form`` is valid (the caller checks).
+    ``action`` names the admin action (the page posts to it again); ``title``, ``prompt`` and
+    ``submit_label`` word the page.
     """
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        run(form.cleaned_data)
+        return None
     context = {
         **model_admin.admin_site.each_context(request),
         "title": title,

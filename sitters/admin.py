@@ -25,7 +25,7 @@ from django.utils.html import format_html
 
 from accounts.models import User
 from files.services import file_links
-from guardiannest.admin import ReadOnlyAdmin, ReadOnlyInline, action_form_page, service_action
+from guardiannest.admin import ReadOnlyAdmin, ReadOnlyInline, form_action, service_action
 from sitters.models import (
     AvailabilityException,
     AvailabilitySpan,
@@ -92,15 +92,12 @@ class VerifyingAdmin(ReadOnlyAdmin):
     @admin.action(description="Reject (with a reason)…", permissions=["verify"])
     def reject(self, request: HttpRequest, queryset: QuerySet[Any]) -> TemplateResponse | None:
         """First an intermediate page asking the reason (the sitter reads it), then the decision on each row."""
-        form = RejectForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            self._apply(request, queryset, decision=CheckStatus.REJECTED, reason=form.cleaned_data["reason"])
-            return None
-        return action_form_page(
+        return form_action(
             self,
             request,
             queryset,
-            form=form,
+            form_class=RejectForm,
+            run=lambda values: self._apply(request, queryset, decision=CheckStatus.REJECTED, reason=values["reason"]),
             action="reject",
             title="Reject with a reason",
             prompt="Reject these, telling the sitter why:",
