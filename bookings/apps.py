@@ -97,10 +97,13 @@ class BookingsConfig(AppConfig):
                     "bookings.view_bookingevent",
                     "bookings.view_bookinglocation",
                     "bookings.view_safetyalert",
+                    "bookings.view_overtimecharge",
                 ),
                 "finance": (
                     "bookings.view_booking",
                     "bookings.view_bookingevent",
+                    # Failed overtime charges, retried by finance (the action needs payments.refund_payment).
+                    "bookings.view_overtimecharge",
                 ),
             },
         )

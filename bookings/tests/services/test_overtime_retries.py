@@ -219,3 +219,12 @@ def test_a_stripe_outage_is_retried_and_the_same_attempt_charged_once_stripe_ans
     assert (charge.status, charge.attempts, charge.payment_id) == ("charged", 2, payment.pk)
     assert (payment.provider, payment.status, payment.captured_amount) == ("stripe", PaymentStatus.CAPTURED, 3125)
     assert payment.provider_intent_id.startswith("pi_")
+
+
+@pytest.mark.django_db
+def test_finance_sees_the_overtime_charges_and_support_too() -> None:
+    from django.contrib.auth.models import Group
+
+    for role in ("finance", "support"):
+        group = Group.objects.get(name=role)
+        assert group.permissions.filter(content_type__app_label="bookings", codename="view_overtimecharge").exists()
