@@ -9,11 +9,10 @@ from typing import TypeVar, cast
 
 from django.contrib.auth.models import Permission
 from django_otp.oath import totp
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from accounts.models import User
@@ -64,11 +63,22 @@ def wait_for(browser: WebDriver, condition: Callable[[WebDriver], T], timeout: f
 
 
 def click_and_wait_for_the_next_page(browser: WebDriver, button: WebElement, timeout: float = 15) -> None:
-    """Press a button that submits a form, and wait until the page it leads to has replaced this one."""
-    page = browser.find_element(By.TAG_NAME, "html")
+    """Press a button that submits a form, and wait until the page it leads to has replaced this one.
+
+    This page is marked (a window property) before the click; the next one is there once a document
+    without the mark has loaded. Asked mid-navigation, chromedriver may answer with an error of its own
+    rather than "stale element" ("Node with given id does not belong to the document"): such an answer
+    means "not yet", and the wait asks again.
+    """
+    browser.execute_script("window.__gnLeaving = true;")
     button.click()
-    WebDriverWait(browser, timeout, poll_frequency=0.05).until(expected_conditions.staleness_of(page))
-    wait_for(browser, lambda b: b.execute_script("return document.readyState") == "complete", timeout, "page loaded")
+
+    def next_page_loaded(driver: WebDriver) -> bool:
+        return bool(driver.execute_script("return !window.__gnLeaving && document.readyState === 'complete';"))
+
+    WebDriverWait(browser, timeout, poll_frequency=0.05, ignored_exceptions=[WebDriverException]).until(
+        next_page_loaded, f"the next page: not within {timeout:g} s"
+    )
 
 
 def submit_login(browser: WebDriver, base: str, *, email: str, password: str, code: str) -> None:
