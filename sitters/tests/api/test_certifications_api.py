@@ -148,7 +148,8 @@ def resolved(payload: dict[str, Any]) -> dict[str, Any]:
         ({"kind": "karate", "issued_at": "2024-01-01"}, "kind"),
         ({"kind": "cpr"}, "issued_at"),
         ({"kind": "cpr", "issued_at": "yesterday"}, "issued_at"),
-        ({"kind": "cpr", "issued_at": Days(1)}, "issued_at"),
+        # two days on: in the future in every zone (tomorrow in UTC is already today in Berlin from 23:00 UTC)
+        ({"kind": "cpr", "issued_at": Days(2)}, "issued_at"),
         ({"kind": "cpr", "issued_at": Days(-10), "expires_at": Days(-10)}, "expires_at"),
         ({"kind": "cpr", "issued_at": Days(-10), "expires_at": Days(-20)}, "expires_at"),
         ({"kind": "cpr", "issued_at": Days(-10), "document_id": "nope"}, "document_id"),
