@@ -58,7 +58,7 @@ import json
 from django.db import connection
 from accounts.models import User
 from accounts.services.auth import tokens_for
-from messaging.services.chat import conversation_start
+from messaging.services.conversations import conversation_start
 from bench.floor import FLOOR_TABLE_SQL
 with connection.cursor() as cursor:
     cursor.execute(FLOOR_TABLE_SQL)

@@ -78,7 +78,7 @@ def setup_chat() -> dict[str, Any]:
     from accounts.services.auth import tokens_for
     from bench.floor import FLOOR_TABLE_SQL
     from guardiannest.realtime.presence import presence_join
-    from messaging.services.chat import conversation_start
+    from messaging.services.conversations import conversation_start
 
     with connection.cursor() as cursor:
         cursor.execute(FLOOR_TABLE_SQL)

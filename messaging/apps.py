@@ -13,7 +13,7 @@ class MessagingConfig(AppConfig):
         # registers its tasks whatever autodiscovery looks at.
         from guardiannest.registries import gdpr_erasers, gdpr_exporters
         from messaging import tasks  # noqa: F401
-        from messaging.services.chat import chat_erase, chat_export
+        from messaging.services.conversations import chat_erase, chat_export
         from messaging.services.devices import devices_erase, devices_export
         from messaging.services.notifications import notifications_erase, notifications_export
         from messaging.services.phone import phone_verifications_erase

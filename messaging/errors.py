@@ -6,7 +6,7 @@ from guardiannest.errors import ErrorCodes, Refusal
 
 
 class ChatError(ErrorCodes):
-    # Every refusal of a participant has the same words, whatever the reason: see services.chat._pair_for.
+    # Every refusal of a participant has the same words, whatever the reason: see services.conversations._pair_for.
     INVALID_PARTICIPANT = "invalid_participant", Refusal.INVALID
     UNKNOWN_ATTACHMENT = "unknown_attachment", Refusal.INVALID
     UNKNOWN_MESSAGE = "unknown_message", Refusal.INVALID

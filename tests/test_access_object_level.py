@@ -144,7 +144,8 @@ def _favorite_detail(request: pytest.FixtureRequest) -> None:
 def _conversation_with_a_message(request: pytest.FixtureRequest) -> Any:
     """A parent-sitter conversation holding one message, and the two intruders' clients."""
     from conftest import client_for
-    from messaging.services.chat import conversation_start, message_send
+    from messaging.services.chat import message_send
+    from messaging.services.conversations import conversation_start
 
     parent, sitter = request.getfixturevalue("parent"), request.getfixturevalue("sitter")
     conversation, _ = conversation_start(actor=parent, participant_id=sitter.pk)

@@ -24,7 +24,8 @@ from files.selectors import file_get_usable
 from files.tests.helpers import FILE_STATES, file_row
 from guardiannest.errors import ApplicationError, ErrorCode, ErrorCodes
 from messaging.errors import ChatError
-from messaging.services.chat import conversation_start, message_send
+from messaging.services.chat import message_send
+from messaging.services.conversations import conversation_start
 from sitters.errors import SitterError
 from sitters.services.certifications import certification_create
 from sitters.services.profile import sitter_profile_for, sitter_profile_update

@@ -41,6 +41,7 @@ from messaging.models import Conversation
 from messaging.models.chat import BODY_MAX_LENGTH
 from messaging.selectors import chat as selectors
 from messaging.services import chat as services
+from messaging.services import conversations
 
 TAGS = ["chat"]
 
@@ -234,11 +235,11 @@ class ConversationListApi(ChatThrottledApi):
         data.is_valid(raise_exception=True)
         user = _user(request)
         if "booking_id" in data.validated_data:
-            conversation, created = services.conversation_start_for_booking(
+            conversation, created = conversations.conversation_start_for_booking(
                 actor=user, booking_id=data.validated_data["booking_id"]
             )
         else:
-            conversation, created = services.conversation_start(
+            conversation, created = conversations.conversation_start(
                 actor=user, participant_id=data.validated_data["participant_id"]
             )
         return Response(
@@ -295,7 +296,7 @@ class ConversationReadApi(APIView):
         conversation = selectors.conversation_get_for_user(conversation_id=conversation_id, user=user)
         data = ReadReceiptSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.conversation_mark_read(
+        conversations.conversation_mark_read(
             conversation=conversation, reader=user, message_id=data.validated_data["message_id"]
         )
         return Response(_conversation_data(conversation.pk, user))

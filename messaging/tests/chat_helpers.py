@@ -15,7 +15,7 @@ from guardiannest.realtime.middleware import origin_and_ticket
 from guardiannest.realtime.routing import websocket_urlpatterns
 from guardiannest.realtime.tickets import ticket_issue
 from messaging.models import Conversation
-from messaging.services.chat import conversation_start
+from messaging.services.conversations import conversation_start
 
 
 @pytest.fixture

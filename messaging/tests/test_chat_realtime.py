@@ -12,7 +12,8 @@ from channels.testing import WebsocketCommunicator
 from accounts.models import User
 from conftest import client_for
 from messaging.models import Conversation, Notification
-from messaging.services.chat import OFFLINE_KIND, conversation_start
+from messaging.services.chat import OFFLINE_KIND
+from messaging.services.conversations import conversation_start
 from messaging.tests.chat_helpers import read_url, send
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -12,7 +12,7 @@ from accounts.tests.problems import assert_problem
 from bookings.tests.factories import World
 from conftest import client_for
 from messaging.models import Conversation
-from messaging.services.chat import conversation_start
+from messaging.services.conversations import conversation_start
 
 pytestmark = pytest.mark.django_db
 

@@ -30,7 +30,7 @@ from guardiannest.realtime.groups import STAFF_EMERGENCIES, user_group
 from guardiannest.realtime.presence import user_is_online
 from guardiannest.realtime.tests.processes import Process, Realtime, child_environment, realtime_process, running
 from guardiannest.realtime.tickets import ticket_issue
-from messaging.services.chat import conversation_start
+from messaging.services.conversations import conversation_start
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

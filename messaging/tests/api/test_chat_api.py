@@ -15,7 +15,8 @@ from conftest import client_for
 from guardiannest.api.parsers import JSONObject
 from messaging.api.chat import MessageSendSerializer, _message_input
 from messaging.models import Conversation, Message
-from messaging.services.chat import conversation_start, message_send
+from messaging.services.chat import message_send
+from messaging.services.conversations import conversation_start
 from messaging.tests.chat_helpers import messages_url, read_url, send
 
 pytestmark = pytest.mark.django_db

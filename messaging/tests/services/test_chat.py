@@ -21,14 +21,8 @@ from guardiannest.realtime.presence import presence_join
 from guardiannest.realtime.store import RedisStore, store_for
 from guardiannest.realtime.testing import GroupListener
 from messaging.models import Conversation, Message, Notification
-from messaging.services.chat import (
-    OFFLINE_KIND,
-    chat_erase,
-    chat_export,
-    conversation_mark_read,
-    conversation_start,
-    message_send,
-)
+from messaging.services.chat import OFFLINE_KIND, message_send
+from messaging.services.conversations import chat_erase, chat_export, conversation_mark_read, conversation_start
 
 pytestmark = pytest.mark.django_db
 
