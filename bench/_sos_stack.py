@@ -15,15 +15,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._harness import (
-    BENCH_REDIS_URL,
-    HOST,
-    BenchError,
-    Server,
-    app_env,
-    log,
-    python,
-)
+from bench._app import BENCH_REDIS_URL, app_env
+from bench._harness import HOST, BenchError, Server, log, python
 
 UNLIMITED = "1000000000"
 TWILIO_SID = "AC" + "5e" * 16

@@ -42,16 +42,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
+from bench._app import app_env, prepare_app
 from bench._harness import (
     BenchError,
     Server,
-    app_env,
     cores,
     emit,
     http_request,
     install_cleanup,
     log,
-    prepare_app,
     stop_all,
     summarize,
     wait_for_quiet,

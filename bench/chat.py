@@ -35,16 +35,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._app import BENCH_REDIS_URL, app_env, prepare_app
 from bench._harness import (
-    BENCH_REDIS_URL,
     Server,
-    app_env,
     cores,
     emit,
     install_cleanup,
     leftover_groups,
     log,
-    prepare_app,
     python,
     ratio,
     stop_all,

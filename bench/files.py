@@ -29,7 +29,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._harness import BENCH_REDIS_URL, app_env, cores, emit, log, redis_check, summarize
+from bench._app import BENCH_REDIS_URL, app_env, redis_check
+from bench._harness import cores, emit, log, summarize
 
 BENCH_DB = "guardiannest_bench_files"
 SIZES = {"jpeg_1mp": (1200, 834), "jpeg_4mp": (2400, 1667), "jpeg_12mp": (4000, 3000), "png_4mp": (2400, 1667)}

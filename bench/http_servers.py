@@ -26,18 +26,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
+from bench._app import BENCH_EMAIL, BENCH_PASSWORD, app_env, prepare_app
 from bench._harness import (
-    BENCH_EMAIL,
-    BENCH_PASSWORD,
     BenchError,
     Server,
-    app_env,
     cores,
     emit,
     http_request,
     install_cleanup,
     log,
-    prepare_app,
     ratio,
     require_wrk,
     stop_all,

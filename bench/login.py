@@ -23,19 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._harness import (
-    Server,
-    app_env,
-    cores,
-    emit,
-    http_request,
-    install_cleanup,
-    log,
-    manage,
-    prepare_app,
-    python,
-    summarize,
-)
+from bench._app import app_env, manage, prepare_app
+from bench._harness import Server, cores, emit, http_request, install_cleanup, log, python, summarize
 
 PASSWORD = "bench-login-password-2026"
 KEY_HEX = "3132333435363738393031323334353637383930"

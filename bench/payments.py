@@ -39,17 +39,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._app import app_env, prepare_app
 from bench._harness import (
     HOST,
     BenchError,
     Server,
-    app_env,
     cores,
     cpu_busy,
     emit,
     install_cleanup,
     log,
-    prepare_app,
     python,
     ratio,
     summarize,

@@ -31,7 +31,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from bench._harness import app_env, cores, emit, log, prepare_app, summarize, wait_for_quiet
+from bench._app import app_env, prepare_app
+from bench._harness import cores, emit, log, summarize, wait_for_quiet
 from bench._inprocess import WsgiCaller, handler, time_calls
 
 # (label, path fragment, function name): cumulative time per POST under cProfile.

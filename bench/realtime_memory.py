@@ -21,18 +21,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._harness import (
-    Server,
-    app_env,
-    cores,
-    emit,
-    install_cleanup,
-    leftover_groups,
-    log,
-    prepare_app,
-    stop_all,
-    wait_for_quiet,
-)
+from bench._app import app_env, prepare_app
+from bench._harness import Server, cores, emit, install_cleanup, leftover_groups, log, stop_all, wait_for_quiet
 from bench.chat import realtime_argv
 
 

@@ -43,18 +43,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from bench._harness import (
-    BenchError,
-    Server,
-    cores,
-    emit,
-    install_cleanup,
-    log,
-    percentile,
-    redis_check,
-    stop_all,
-    wait_for_quiet,
-)
+from bench._app import redis_check
+from bench._harness import BenchError, Server, cores, emit, install_cleanup, log, percentile, stop_all, wait_for_quiet
 from bench.http_servers import gunicorn_argv, login
 from bench.search_data import CACHE_KEY_PREFIX, REDIS_URL, bench_env, connect, ensure_loaded, search_day
 from bench.search_data.measure import NOOP_PATH, Captured, Client, capture, explain, run_statements

@@ -51,6 +51,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._app import prepare_app
 from bench._harness import (
     BenchError,
     Server,
@@ -60,7 +61,6 @@ from bench._harness import (
     install_cleanup,
     leftover_groups,
     log,
-    prepare_app,
     ratio,
     stop_all,
     summarize,

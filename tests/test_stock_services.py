@@ -10,7 +10,7 @@ import pytest
 import redis
 from django.conf import settings
 
-from bench import _harness
+from bench import _app, _harness
 from bench.search_data import REDIS_URL as SEARCH_REDIS_URL
 from guardiannest import settings_test
 
@@ -40,12 +40,12 @@ def test_no_source_names_a_redis_database_a_stock_server_lacks() -> None:
 
 
 def test_the_benchmarks_databases_exist_on_a_stock_server_and_anything_else_is_refused() -> None:
-    for url in (_harness.BENCH_REDIS_URL, SEARCH_REDIS_URL):
+    for url in (_app.BENCH_REDIS_URL, SEARCH_REDIS_URL):
         assert int(url.rsplit("/", 1)[1]) < STOCK_REDIS_DATABASES
-    assert _harness.BENCH_REDIS_URL != SEARCH_REDIS_URL  # search flushes its own
-    assert _harness.STOCK_REDIS_DATABASES == STOCK_REDIS_DATABASES
+    assert _app.BENCH_REDIS_URL != SEARCH_REDIS_URL  # search flushes its own
+    assert _app.STOCK_REDIS_DATABASES == STOCK_REDIS_DATABASES
     with pytest.raises(_harness.BenchError, match="databases 0-15"):
-        _harness.bench_redis_url(32)
+        _app.bench_redis_url(32)
 
 
 def test_make_tests_workers_each_get_a_database_a_stock_server_has(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,7 +58,7 @@ def test_make_tests_workers_each_get_a_database_a_stock_server_has(monkeypatch: 
         indexes.add(int(settings_test._per_worker_redis("redis://127.0.0.1:6379/0").rsplit("/", 1)[1]))
 
     assert len(indexes) == workers and max(indexes) < STOCK_REDIS_DATABASES
-    bench = {int(url.rsplit("/", 1)[1]) for url in (_harness.BENCH_REDIS_URL, SEARCH_REDIS_URL)}
+    bench = {int(url.rsplit("/", 1)[1]) for url in (_app.BENCH_REDIS_URL, SEARCH_REDIS_URL)}
     assert not indexes & bench  # a bench run never flushes a test worker's database
 
 
@@ -67,6 +67,6 @@ def test_the_bench_check_reads_the_servers_database_count() -> None:
     databases = int(redis.Redis.from_url(settings.REDIS_URL).config_get("databases")["databases"])
     server = urlsplit(settings.REDIS_URL)
 
-    _harness.redis_check(urlunsplit(server._replace(path=f"/{databases - 1}")))
+    _app.redis_check(urlunsplit(server._replace(path=f"/{databases - 1}")))
     with pytest.raises(_harness.BenchError, match=f"this Redis has {databases} databases"):
-        _harness.redis_check(urlunsplit(server._replace(path=f"/{databases}")))
+        _app.redis_check(urlunsplit(server._replace(path=f"/{databases}")))

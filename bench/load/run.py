@@ -49,8 +49,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
 # The load run's own database (it is dropped at the end): never another benchmark's.
 os.environ["BENCH_DB"] = os.environ.get("LOAD_DB", "guardiannest_load")
 
+from bench._app import BENCH_DB, prepare_app, redis_check
 from bench._harness import (
-    BENCH_DB,
     BenchError,
     Server,
     cores,
@@ -58,8 +58,6 @@ from bench._harness import (
     install_cleanup,
     leftover_groups,
     log,
-    prepare_app,
-    redis_check,
     start_together,
     stop_all,
     tool,

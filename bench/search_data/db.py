@@ -11,17 +11,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from bench._harness import (
-    _ENSURE_USER,
-    REPO,
-    SEARCH_REDIS_DB,
-    BenchError,
-    app_env,
-    bench_redis_url,
-    log,
-    manage,
-    python,
-)
+from bench._app import _ENSURE_USER, SEARCH_REDIS_DB, app_env, bench_redis_url, manage
+from bench._harness import REPO, BenchError, log, python
 from bench.search_data.rows import COLUMNS, build_sitters, spans_and_holds
 from bench.search_data.world import HORIZON_DAYS
 

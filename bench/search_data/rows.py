@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bench._harness import BENCH_FIELD_ENCRYPTION_KEYS
+from bench._app import BENCH_FIELD_ENCRYPTION_KEYS
 from bench.search_data.world import (
     EXTRA_LANGUAGES,
     FIRST_NAMES,
