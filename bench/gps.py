@@ -76,22 +76,24 @@ def django_setup(env: dict[str, str]) -> None:
     django.setup()
 
 
-def make_booking() -> dict[str, str]:
-    """A parent, a sitter and a booking between them in progress (rows written directly: bench set-up)."""
+def bench_user(email: str, role: str, **extra: Any) -> Any:
+    """The bench's user with this email, made the first time (a row written directly: bench set-up)."""
+    from accounts.models import User
+
+    found = User.objects.filter(email=email).first()
+    return found or User.objects.create_user(email, None, role=role, first_name="B", last_name="U", **extra)
+
+
+def booking_in_progress(parent: Any, sitter: Any) -> Any:
+    """The pair's booking, in progress for a year from now, made or moved there directly (bench set-up)."""
     from django.utils import timezone
 
-    from accounts.models import Role, User
-    from bookings.models import Booking, BookingLocation, BookingStatus
+    from bookings.models import Booking, BookingStatus
 
-    def user(email: str, role: str) -> Any:
-        found = User.objects.filter(email=email).first()
-        return found or User.objects.create_user(email, None, role=role, first_name="G", last_name="P")
-
-    sitter, parent = user("gps-sitter@bench.example", Role.SITTER), user("gps-parent@bench.example", Role.PARENT)
     now = timezone.now()
     booking = Booking.objects.filter(sitter=sitter, parent=parent).first()
     if booking is None:
-        booking = Booking.objects.create(
+        return Booking.objects.create(
             parent=parent,
             sitter=sitter,
             starts_at=now - timedelta(hours=1),
@@ -104,13 +106,24 @@ def make_booking() -> dict[str, str]:
             status=BookingStatus.IN_PROGRESS,
             checked_in_at=now - timedelta(hours=1),
         )
-    elif booking.status != BookingStatus.IN_PROGRESS or booking.ends_at < now + timedelta(days=1):
+    if booking.status != BookingStatus.IN_PROGRESS or booking.ends_at < now + timedelta(days=1):
         Booking.objects.filter(pk=booking.pk).update(
             status=BookingStatus.IN_PROGRESS, checked_in_at=now, ends_at=now + timedelta(days=365)
         )
+    return booking
+
+
+def make_booking() -> dict[str, str]:
+    """A parent, a sitter and a booking between them in progress (rows written directly: bench set-up)."""
+    from accounts.models import Role
+    from bookings.models import BookingLocation
+
+    sitter = bench_user("gps-sitter@bench.example", Role.SITTER)
+    parent = bench_user("gps-parent@bench.example", Role.PARENT)
+    booking = booking_in_progress(parent, sitter)
     BookingLocation.objects.filter(booking=booking).delete()  # each run starts with an empty trail
     # The relay pair has a parent of its own, so neither parent socket sees the other pair's events.
-    relay_parent = user("gps-relay-parent@bench.example", Role.PARENT)
+    relay_parent = bench_user("gps-relay-parent@bench.example", Role.PARENT)
     return {
         "sitter": str(sitter.pk),
         "parent": str(parent.pk),

@@ -45,7 +45,6 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -80,49 +79,27 @@ from bench._sos_stack import (
     worker,
 )
 from bench.chat import http, realtime_argv
+from bench.gps import bench_user, booking_in_progress
 from bench.http_servers import gunicorn_argv
 from bench.realtime import bare_fanout, open_sockets
 
 
 def make_family() -> dict[str, Any]:
     """Sitter, parent, a booking in progress, three contacts, staff users (rows written directly: set-up)."""
-    from django.utils import timezone
-
-    from accounts.models import EmergencyContact, Role, User
+    from accounts.models import EmergencyContact, Role
     from accounts.services.auth import tokens_for
-    from bookings.models import Booking, BookingStatus
 
-    def user(email: str, role: str, **extra: Any) -> Any:
-        found = User.objects.filter(email=email).first()
-        return found or User.objects.create_user(email, None, role=role, first_name="S", last_name="B", **extra)
-
-    sitter, parent = user("sos-sitter@bench.example", Role.SITTER), user("sos-parent@bench.example", Role.PARENT)
-    now = timezone.now()
-    booking = Booking.objects.filter(sitter=sitter, parent=parent).first()
-    if booking is None:
-        booking = Booking.objects.create(
-            parent=parent,
-            sitter=sitter,
-            starts_at=now - timedelta(hours=1),
-            ends_at=now + timedelta(days=365),
-            timezone="Europe/Berlin",
-            hourly_rate=2500,
-            price_amount=2500,
-            currency="eur",
-            expires_at=now - timedelta(hours=2),
-            status=BookingStatus.IN_PROGRESS,
-            checked_in_at=now - timedelta(hours=1),
-        )
-    elif booking.status != BookingStatus.IN_PROGRESS or booking.ends_at < now + timedelta(days=1):
-        Booking.objects.filter(pk=booking.pk).update(
-            status=BookingStatus.IN_PROGRESS, checked_in_at=now, ends_at=now + timedelta(days=365)
-        )
+    sitter, parent = (
+        bench_user("sos-sitter@bench.example", Role.SITTER),
+        bench_user("sos-parent@bench.example", Role.PARENT),
+    )
+    booking = booking_in_progress(parent, sitter)
     for priority, phone in enumerate(CONTACT_PHONES, start=1):
         if not EmergencyContact.objects.filter(parent=parent, priority=priority).exists():
             EmergencyContact.objects.create(
                 parent=parent, name=f"Contact {priority}", phone=phone, relationship="Grandparent", priority=priority
             )
-    staff = [user(f"sos-staff-{n}@bench.example", Role.STAFF, is_staff=True) for n in range(STAFF_USERS)]
+    staff = [bench_user(f"sos-staff-{n}@bench.example", Role.STAFF, is_staff=True) for n in range(STAFF_USERS)]
     return {
         "sitter": str(sitter.pk),
         "parent": str(parent.pk),

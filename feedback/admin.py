@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -45,7 +45,6 @@ from feedback.services.surveys import (
     survey_save,
 )
 from guardiannest.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceFormAdmin, form_action, service_action
-from guardiannest.errors import ApplicationError
 
 # --- feedback ---------------------------------------------------------------------------------------
 
@@ -190,6 +189,14 @@ class QuestionInline(admin.TabularInline):
     ordering = ("position", "id")
 
 
+def _survey_send_out(survey: Survey, actor: User) -> object:
+    return survey_activate(survey_id=survey.pk, actor=actor)
+
+
+def _survey_close(survey: Survey, actor: User) -> object:
+    return survey_close(survey_id=survey.pk, actor=actor)
+
+
 @admin.register(Survey)
 class SurveyAdmin(ServiceFormAdmin):
     """Drafts are written here, questions inline; sent out and closed by actions; read-only (with results) once out."""
@@ -200,7 +207,15 @@ class SurveyAdmin(ServiceFormAdmin):
     fields = ("title", "description", "audience", "closes_at", "status", "created_by", "created_at", "results")
     readonly_fields = ("status", "created_by", "created_at", "results")
     inlines = (QuestionInline,)
-    actions = ["activate", "close"]
+    actions = [
+        service_action(
+            "activate",
+            "Send out (activate)",
+            "publish",
+            lambda row, actor: survey_activate(survey_id=row.pk, actor=actor),
+        ),
+        service_action("close", "Close", "publish", lambda row, actor: survey_close(survey_id=row.pk, actor=actor)),
+    ]
 
     def editable(self, obj: Survey) -> bool:
         return obj.status == SurveyStatus.DRAFT
@@ -218,25 +233,6 @@ class SurveyAdmin(ServiceFormAdmin):
 
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_staff and request.user.has_perm("feedback.change_survey"))
-
-    def _each(self, request: HttpRequest, queryset: QuerySet[Survey], change: Any, description: str) -> None:
-        """One service call per selected survey; a refusal warns about that survey, the rest go on."""
-        count = 0
-        for survey in queryset:
-            try:
-                change(survey, cast(User, request.user))
-                count += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"{survey}: {exc.detail}", level=messages.WARNING)
-        self.message_user(request, f"{description}: {count} done.")
-
-    @admin.action(description="Send out (activate)", permissions=["publish"])
-    def activate(self, request: HttpRequest, queryset: QuerySet[Survey]) -> None:
-        self._each(request, queryset, lambda row, actor: survey_activate(survey_id=row.pk, actor=actor), "Sent out")
-
-    @admin.action(description="Close", permissions=["publish"])
-    def close(self, request: HttpRequest, queryset: QuerySet[Survey]) -> None:
-        self._each(request, queryset, lambda row, actor: survey_close(survey_id=row.pk, actor=actor), "Closed")
 
     @admin.display(description="Results")
     def results(self, obj: Survey) -> SafeString | str:

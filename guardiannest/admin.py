@@ -43,7 +43,24 @@ class ReadOnlyPermissions:
         return False
 
 
-class ReadOnlyAdmin(ReadOnlyPermissions, admin.ModelAdmin):
+class RowActions(admin.ModelAdmin):
+    """Actions that call a service once for each selected row (:func:`service_action`)."""
+
+    def apply_each(
+        self, request: HttpRequest, rows: QuerySet[Any], change: Callable[[Any], object], description: str
+    ) -> None:
+        """An action's body: one service call per selected row; a refusal warns about that row, the rest go on."""
+        count = 0
+        for row in rows:
+            try:
+                change(row)
+                count += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{row}: {exc.detail}", level=messages.WARNING)
+        self.message_user(request, f"{description}: {count} done.")
+
+
+class ReadOnlyAdmin(ReadOnlyPermissions, RowActions):
     """A table staff read; its actions, and deleting where :meth:`delete_row` is defined, go through services.
 
     The view permission still shows the pages. An admin that overrides
@@ -68,21 +85,8 @@ class ReadOnlyAdmin(ReadOnlyPermissions, admin.ModelAdmin):
         for row in queryset:
             self.delete_row(row, request.user)
 
-    def apply_each(
-        self, request: HttpRequest, rows: QuerySet[Any], change: Callable[[Any], object], description: str
-    ) -> None:
-        """An action's body: one service call per selected row; a refusal warns about that row, the rest go on."""
-        count = 0
-        for row in rows:
-            try:
-                change(row)
-                count += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"{row}: {exc.detail}", level=messages.WARNING)
-        self.message_user(request, f"{description}: {count} done.")
 
-
-class ServiceFormAdmin(admin.ModelAdmin):
+class ServiceFormAdmin(RowActions):
     """A table staff write with the admin's forms, each save a call to the service that owns the rows.
 
     Django's own saving is never used: the page's object goes through
@@ -145,14 +149,14 @@ class ReadOnlyInline(ReadOnlyPermissions, admin.TabularInline):
 
 def service_action(
     name: str, description: str, permission: str, call: Callable[[Any, Any], object]
-) -> Callable[[ReadOnlyAdmin, HttpRequest, QuerySet[Any]], None]:
+) -> Callable[[RowActions, HttpRequest, QuerySet[Any]], None]:
     """An admin action that calls ``call(row, staff member)`` once for each selected row.
 
     ``permission`` names the admin's ``has_<permission>_permission`` method that
     decides who sees the action.
     """
 
-    def action(modeladmin: ReadOnlyAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+    def action(modeladmin: RowActions, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         actor = request.user
         modeladmin.apply_each(request, queryset, lambda row: call(row, actor), description)
 
