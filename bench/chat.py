@@ -17,6 +17,11 @@ Measured, interleaved (each round runs the three in a new random order):
   same token, one INSERT, one redis-py PUBLISH → a bare redis-py subscriber;
 - ``bare_redis``: a redis-py publish → subscribe round trip, the floor of any hop.
 
+Also ``chat_post_to_redis_subscriber``: a bare redis-py subscriber on the
+recipient's group channel (as the realtime process subscribes to it) takes the
+same publish. It splits the chat figure into the request (POST → the publish
+reaches Redis's subscribers) and the realtime hop (→ the socket).
+
 Every request opens its own connection (gunicorn's sync workers close after
 each response), for chat and floor alike. Every process started is stopped,
 and the run checks that none is left behind.
@@ -68,7 +73,7 @@ for n in range({count}):
     sitter = User.objects.filter(email=email).first() or User.objects.create_user(
         email, None, role="sitter", first_name="S", last_name="B")
     conversation, _ = conversation_start(actor=parent, participant_id=sitter.pk)
-    rows.append({{"conversation": str(conversation.pk), "access": tokens_for(sitter)["access"]}})
+    rows.append({{"conversation": str(conversation.pk), "access": tokens_for(sitter)["access"], "id": str(sitter.pk)}})
 print("BENCH-JSON " + json.dumps({{"parent": tokens_for(parent)["access"], "sitters": rows}}))
 """
 
@@ -137,11 +142,16 @@ def realtime_argv(app: str = "guardiannest.asgi:application") -> list[str]:
     ]
 
 
-async def run(web: Server, realtime: Server, setup: dict[str, Any], messages: int) -> dict[str, list[float]]:
+async def run(
+    web: Server, realtime: Server, setup: dict[str, Any], messages: int, env_prefix: str
+) -> dict[str, list[float]]:
     import redis.asyncio as aioredis
     import websockets
 
     from bench.floor import floor_channel
+
+    def group_channel(user_id: str) -> str:  # guardiannest.realtime: prefix (bench/_app.py) "__group__" user_group
+        return f"{env_prefix}:asgi__group__user.{user_id}"
 
     sitters = setup["sitters"]
     parent_token = setup["parent"]
@@ -165,13 +175,19 @@ async def run(web: Server, realtime: Server, setup: dict[str, Any], messages: in
     await floor.subscribe(*[floor_channel(sitter["conversation"]) for sitter in sitters])
     bare = redis.pubsub()
     await bare.subscribe("bench.roundtrip")
+    # The recipient's group channel, as the realtime processes subscribe to it: when the POST's publish
+    # reaches Redis's subscribers, which splits the chat figure into the request and the realtime hop.
+    tap = redis.pubsub()
+    await tap.subscribe(*[group_channel(sitter["id"]) for sitter in sitters])
     for _ in range(len(sitters) + 1):
         await floor.get_message(timeout=2)
+        await tap.get_message(timeout=2)
     await bare.get_message(timeout=2)
     pinger = asyncio.create_task(keep_alive())
     figures: dict[str, list[float]] = {
         "chat_post_to_socket": [],
         "chat_post_answered": [],
+        "chat_post_to_redis_subscriber": [],
         "floor_post_to_subscriber": [],
         "floor_post_answered": [],
         "bare_redis_roundtrip": [],
@@ -183,9 +199,9 @@ async def run(web: Server, realtime: Server, setup: dict[str, Any], messages: in
             if envelope.get("type") == "message.created":
                 return time.perf_counter()
 
-    async def subscriber_event() -> float:
+    async def subscriber_event(pubsub: Any = floor) -> float:
         while True:
-            message = await floor.get_message(ignore_subscribe_messages=True, timeout=10)
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=10)
             if message is not None:
                 return time.perf_counter()
 
@@ -197,13 +213,18 @@ async def run(web: Server, realtime: Server, setup: dict[str, Any], messages: in
         else:
             path, waiter = f"/bench/floor/{conversation}/messages", subscriber_event()
         received = asyncio.create_task(waiter)
+        tapped = asyncio.create_task(subscriber_event(tap)) if kind == "chat" else None
         started = time.perf_counter()
         status, answer = await http(web.port, "POST", path, parent_token, body)
         answered = time.perf_counter()
         if status != 201:
             received.cancel()
+            if tapped is not None:
+                tapped.cancel()
             raise SystemExit(f"{kind} POST: {status} {answer[:300]!r}")
         arrived = await received
+        if tapped is not None:
+            figures["chat_post_to_redis_subscriber"].append((await tapped - started) * 1000)
         delivered = "chat_post_to_socket" if kind == "chat" else "floor_post_to_subscriber"
         figures[delivered].append((arrived - started) * 1000)
         figures[f"{kind}_post_answered"].append((answered - started) * 1000)
@@ -236,6 +257,7 @@ async def run(web: Server, realtime: Server, setup: dict[str, Any], messages: in
             await socket.close()
         await floor.aclose()
         await bare.aclose()
+        await tap.aclose()
         await redis.aclose()
     return figures
 
@@ -258,7 +280,7 @@ def main() -> None:
     background = wait_for_quiet(args.quiet, args.max_wait)
     try:
         with web, realtime:
-            figures = asyncio.run(run(web, realtime, setup, args.messages))
+            figures = asyncio.run(run(web, realtime, setup, args.messages, env["CACHE_KEY_PREFIX"]))
     finally:
         stop_all()
     enqueued = shell(env, _NOTIFY.format(count=args.sockets))

@@ -15,12 +15,12 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models.mfa import mfa_devices
-from accounts.models.sessions import SESSION_CLAIM, UserSession, staff_second_factor_missing
+from accounts.models.sessions import SESSION_CLAIM, staff_second_factor_missing
 from guardiannest.fields import phone_field
 
 # Stands for the id while the authentication query is compiled (``UserManager._authentication_query``).
@@ -152,14 +152,14 @@ class UserManager(BaseUserManager["User"]):
             pk = self.model._meta.pk
             user_marker = pk.get_db_prep_value(_ID_MARKER, connection)
             session_marker = pk.get_db_prep_value(_SESSION_MARKER, connection)
-            live_session = UserSession.objects.filter(pk=_SESSION_MARKER, user=OuterRef("pk"), ended_at__isnull=True)
+            # The live session is joined (one row at most: its primary key), and its method read off the join.
             query = (
                 self.get_queryset()
+                .filter(pk=_ID_MARKER, sessions__pk=_SESSION_MARKER, sessions__ended_at__isnull=True)
                 .annotate(
                     mfa_on=Exists(mfa_devices().filter(user=OuterRef("pk"))),
-                    session_method=Subquery(live_session.values("method")[:1]),
+                    session_method=F("sessions__method"),
                 )
-                .filter(pk=_ID_MARKER, session_method__isnull=False)
                 .order_by()
             )
             compiler = query.query.get_compiler(connection=connection)

@@ -12,6 +12,8 @@ from rest_framework_simplejwt.authentication import JWTAuthentication as BaseJWT
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
+from guardiannest.api.throttling import count_ahead
+
 
 class JWTAuthentication(BaseJWTAuthentication):
     def get_user(self, validated_token: Any) -> Any:
@@ -37,7 +39,26 @@ class JWTAuthentication(BaseJWTAuthentication):
         return user
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
-        result = super().authenticate(request)
-        if result is not None:
-            structlog.contextvars.bind_contextvars(user_id=str(result[0].pk))
-        return result
+        """simplejwt's ``authenticate``, with the request's throttle counts sent while the user loads.
+
+        Redis counts the throttle windows while PostgreSQL answers the user
+        query (``guardiannest.api.throttling.count_ahead``): one wait instead
+        of two in a row. A token refused after all gets its counts taken back.
+        """
+        header = self.get_header(request)
+        if header is None:
+            return None
+        raw_token = self.get_raw_token(header)
+        if raw_token is None:
+            return None
+        validated_token = self.get_validated_token(raw_token)
+        user_id = validated_token.get(api_settings.USER_ID_CLAIM)
+        finish = count_ahead(request, user_id) if user_id is not None else None
+        user = None
+        try:
+            user = self.get_user(validated_token)
+        finally:
+            if finish is not None:
+                finish(user is not None)
+        structlog.contextvars.bind_contextvars(user_id=str(user.pk))
+        return user, validated_token

@@ -14,7 +14,7 @@ password or SMS endpoint is worse than a short outage of it.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -27,7 +27,7 @@ from rest_framework import throttling
 from rest_framework.request import Request
 
 from guardiannest.api.net import client_ip
-from guardiannest.cache import add_to_windows
+from guardiannest.cache import add_to_windows, add_to_windows_sent
 from guardiannest.errors import ApplicationError, ErrorCode
 
 logger = structlog.get_logger("guardiannest.throttling")
@@ -96,6 +96,12 @@ def _rate_of(scope: str | None) -> str | None:
     return None if rate is None else str(rate)
 
 
+def _user_pk(request: Request) -> Any:
+    """The authenticated caller's pk, or None for an anonymous one."""
+    user = request.user
+    return user.pk if user and user.is_authenticated else None
+
+
 class WindowThrottle(throttling.SimpleRateThrottle):
     """Fixed window counter; ``scope`` names the rate in DEFAULT_THROTTLE_RATES."""
 
@@ -107,20 +113,24 @@ class WindowThrottle(throttling.SimpleRateThrottle):
         return _rate_of(self.scope)
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
+        return self.key_for(request, view, _user_pk(request))
+
+    def key_for(self, request: Request, view: Any, user_pk: Any) -> str | None:
+        """``scope:who`` for a caller who is the user ``user_pk`` (None: anonymous); None when this does not apply."""
         raise NotImplementedError
 
-    def window(self, request: Request, view: Any) -> Window | None:
+    def window(self, request: Request, view: Any, user_pk: Any) -> Window | None:
         """The counter this request adds to, or None when this throttle does not apply to it."""
         if self.rate is None:
             return None
-        key = self.get_cache_key(request, view)
+        key = self.key_for(request, view, user_pk)
         if key is None:
             return None
         scope, _, ident = key.partition(":")
         return Window.now(scope, ident, self.rate)
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        window = self.window(request, view)
+        window = self.window(request, view, _user_pk(request))
         if window is None:
             return True
         self._wait = window.wait
@@ -140,19 +150,15 @@ class WindowThrottle(throttling.SimpleRateThrottle):
 class UserRateThrottle(WindowThrottle):
     scope = "user"
 
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        if not request.user or not request.user.is_authenticated:
-            return None
-        return f"{self.scope}:{request.user.pk}"
+    def key_for(self, request: Request, view: Any, user_pk: Any) -> str | None:
+        return None if user_pk is None else f"{self.scope}:{user_pk}"
 
 
 class AnonRateThrottle(WindowThrottle):
     scope = "anon"
 
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        if request.user and request.user.is_authenticated:
-            return None
-        return f"{self.scope}:{self.ident_of(request)}"
+    def key_for(self, request: Request, view: Any, user_pk: Any) -> str | None:
+        return None if user_pk is not None else f"{self.scope}:{self.ident_of(request)}"
 
 
 class ScopedRateThrottle(WindowThrottle):
@@ -163,18 +169,30 @@ class ScopedRateThrottle(WindowThrottle):
     def __init__(self) -> None:
         pass  # the rate depends on the view; see window
 
-    def window(self, request: Request, view: Any) -> Window | None:
+    def window(self, request: Request, view: Any, user_pk: Any) -> Window | None:
         self.scope = getattr(view, self.scope_attr, None)
         if not self.scope:
             return None
         self.rate = self.get_rate()
         if self.rate is None:
             return None
-        return super().window(request, view)
+        return super().window(request, view, user_pk)
 
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        who = request.user.pk if request.user and request.user.is_authenticated else self.ident_of(request)
-        return f"{self.scope}:{who}"
+    def key_for(self, request: Request, view: Any, user_pk: Any) -> str | None:
+        return f"{self.scope}:{self.ident_of(request) if user_pk is None else user_pk}"
+
+
+class _Counted(NamedTuple):
+    """A request's windows counted ahead (``count_ahead``): for whom, which, and the counts or the store's error."""
+
+    user_pk: Any
+    windows: list[Window]
+    counts: list[int] | None
+    error: Exception | None
+
+
+# Where count_ahead leaves its result on the HttpRequest for RequestThrottle.allow_request.
+_COUNTED_AHEAD = "_guardiannest_throttle_counted"
 
 
 class RequestThrottle(throttling.BaseThrottle):
@@ -184,23 +202,89 @@ class RequestThrottle(throttling.BaseThrottle):
     (``anon``), and the view's own scope (``throttle_scope``) each keep their
     own counter, exactly as :class:`UserRateThrottle`, :class:`AnonRateThrottle`
     and :class:`ScopedRateThrottle` count them apart; this only sends them in
-    one MULTI/EXEC. Every counter is incremented, refused or not (as DRF runs
+    one command. Every counter is incremented, refused or not (as DRF runs
     every throttle); the wait is the longest of the exceeded windows.
+
+    An authenticated request's counts are usually sent ahead, while its user
+    is loaded (:func:`count_ahead`), and only read here.
     """
 
     parts: tuple[type[WindowThrottle], ...] = (UserRateThrottle, AnonRateThrottle, ScopedRateThrottle)
 
+    @classmethod
+    def windows(cls, request: Request, view: Any, user_pk: Any) -> list[Window]:
+        return [window for part in cls.parts if (window := part().window(request, view, user_pk)) is not None]
+
     def allow_request(self, request: Request, view: Any) -> bool:
-        windows = [window for part in self.parts if (window := part().window(request, view)) is not None]
-        if not windows:
-            return True
-        try:
-            counts = count_in_windows([(window.key, window.duration + 1) for window in windows])
-        except (RedisError, OSError) as exc:
-            return store_unavailable([window.scope for window in windows], exc)
+        user_pk = _user_pk(request)
+        ahead: _Counted | None = request._request.__dict__.pop(_COUNTED_AHEAD, None)
+        if ahead is not None and ahead.user_pk == str(user_pk):
+            windows, counts, error = ahead.windows, ahead.counts, ahead.error
+        else:
+            windows, counts, error = self.windows(request, view, user_pk), None, None
+            if not windows:
+                return True
+            try:
+                counts = count_in_windows([(window.key, window.duration + 1) for window in windows])
+            except (RedisError, OSError) as exc:
+                error = exc
+        if counts is None:
+            assert error is not None
+            return store_unavailable([window.scope for window in windows], error)
         exceeded = [window.wait for window, count in zip(windows, counts, strict=True) if count > window.limit]
         self._wait = max(exceeded, default=None)
         return not exceeded
 
     def wait(self) -> float | None:
         return getattr(self, "_wait", None)
+
+
+def count_ahead(request: Request, user_pk: Any) -> Callable[[bool], None]:
+    """Send the request's throttle counts for the user ``user_pk`` now; the returned function reads them.
+
+    Authentication calls it once the token names the user, and reads the
+    counts after loading that user: the two round trips (Redis, PostgreSQL)
+    overlap instead of following each other. Call the returned function
+    exactly once, with whether the user was signed in after all: the counts
+    are then kept for :meth:`RequestThrottle.allow_request`, or, for a token
+    refused after all (an ended session), taken back, so a refused token
+    cannot spend its user's budget. Only for a view throttled by
+    :class:`RequestThrottle` alone; else the throttles count as usual.
+
+    Unlike DRF's order, such a request counts before its permissions are
+    checked: a refused (403) request spends budget like any other.
+    """
+    view = (request.parser_context or {}).get("view")
+    throttles = view.get_throttles() if view is not None else []
+    if len(throttles) != 1 or type(throttles[0]) is not RequestThrottle:
+        return _nothing
+    user_pk = str(user_pk)
+    windows = RequestThrottle.windows(request, view, user_pk)
+    if not windows:
+        return _nothing
+    try:
+        read = add_to_windows_sent([(window.key, window.duration + 1, 1) for window in windows])
+    except (RedisError, OSError) as exc:
+        request._request.__dict__[_COUNTED_AHEAD] = _Counted(user_pk, windows, None, exc)
+        return _nothing
+
+    def finish(signed_in: bool) -> None:
+        try:
+            counts = read()
+        except (RedisError, OSError) as exc:
+            request._request.__dict__[_COUNTED_AHEAD] = _Counted(user_pk, windows, None, exc)
+            return
+        if signed_in:
+            request._request.__dict__[_COUNTED_AHEAD] = _Counted(user_pk, windows, counts, None)
+            return
+        request._request.__dict__.pop(_COUNTED_AHEAD, None)
+        try:
+            add_to_windows([(window.key, window.duration + 1, -1) for window in windows])
+        except (RedisError, OSError):
+            logger.warning("throttle_count_not_taken_back", scopes=[window.scope for window in windows])
+
+    return finish
+
+
+def _nothing(signed_in: bool) -> None:
+    return None

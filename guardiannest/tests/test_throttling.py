@@ -162,3 +162,88 @@ def test_window_counters_in_the_embedded_cache(settings) -> None:
 
     assert not hasattr(cache_module.cache, "add_to_windows")
     assert cache_module.add_to_windows([("w:a", 30, 2), ("w:a", 30, 3)]) == [2, 5]
+
+
+def _window_count(scope: str, user: User) -> int:
+    from django.core.cache import cache
+
+    client = cache.raw_client()  # type: ignore[attr-defined]
+    keys = [key for key in client.keys("*throttle:*") if f"throttle:{scope}:{user.pk}:".encode() in key]
+    return sum(int(client.get(key)) for key in keys)
+
+
+def test_a_signed_in_request_is_counted_once_while_its_user_loads(parent: User, rates) -> None:
+    """Authentication sends the counts before the user query and reads them after; check_throttles only reads."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rates(user="5/min", test_scope="2/min")
+    client = cache.raw_client()  # type: ignore[attr-defined]
+    api = client_for(parent)
+    seen_before_the_query: list[int] = []
+
+    def at_the_user_query(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if "accounts_usersession" in sql and not seen_before_the_query:
+            time.sleep(0.05)  # Redis has had the command for a while: it counted while the query ran
+            seen_before_the_query.append(_window_count("user", parent))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(at_the_user_query), CaptureQueriesContext(connection):
+        codes = [api.get("/api/v1/test/throttled").status_code for _ in range(3)]
+
+    assert codes == [200, 200, 429]
+    assert seen_before_the_query == [1]  # the first request's count was in Redis before its user query returned
+    assert _window_count("user", parent) == 3 and _window_count("test_scope", parent) == 3  # once per request
+    assert client.connection_pool._in_use_connections == set()  # every connection given back
+
+
+def test_a_token_refused_after_all_does_not_spend_its_users_budget(parent: User, rates) -> None:
+    from accounts.models import UserSession
+    from accounts.services.sessions import session_end
+
+    rates(user="2/min", test_scope="100/min")
+    api = client_for(parent)
+    assert api.get("/api/v1/test/throttled").status_code == 200
+    for session in UserSession.objects.filter(user=parent, ended_at__isnull=True):
+        session_end(session=session, reason="logout")
+
+    codes = [api.get("/api/v1/test/throttled").status_code for _ in range(5)]
+
+    assert codes == [401] * 5
+    assert _window_count("user", parent) == 1  # the five refused requests were counted and taken back
+    assert client_for(parent).get("/api/v1/test/throttled").status_code == 200  # a new session still has budget
+
+
+def test_counts_sent_ahead_survive_a_flushed_script_cache(parent: User, rates) -> None:
+    from django.core.cache import cache
+
+    from guardiannest.cache import add_to_windows_sent
+
+    rates(user="5/min", test_scope="100/min")
+    client = cache.raw_client()  # type: ignore[attr-defined]
+    client.script_flush()  # as after a Redis restart: EVALSHA answers NOSCRIPT, and the counts are sent again
+    read = add_to_windows_sent([("ahead:a", 30, 2), ("ahead:b", 30, 1)])
+    assert read() == [2, 1]
+    assert client_for(parent).get("/api/v1/test/throttled").status_code == 200
+    assert _window_count("user", parent) == 1
+    assert client.connection_pool._in_use_connections == set()
+
+
+def test_counts_sent_ahead_in_the_embedded_cache(settings) -> None:
+    from guardiannest import cache as cache_module
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "a"}}
+
+    read = cache_module.add_to_windows_sent([("a:a", 30, 2)])
+    assert read() == [2]
+    assert cache_module.add_to_windows_sent([("a:a", 30, 1)])() == [3]
+
+
+def test_a_refused_request_of_a_signed_in_user_spends_budget(parent: User, rates) -> None:
+    """Counted while the user loads, before the permissions (README, "Conventions"): a 403 counts like a 200."""
+    rates(user="100/min")
+
+    assert client_for(parent).get("/api/v1/analytics/bookings").status_code == 403  # staff only
+
+    assert _window_count("user", parent) == 1
