@@ -1,13 +1,17 @@
 """Embedded twins: with no provider configured, messages are written to ``var/outbox``.
 
 One JSON file per message, named by its idempotency key, so a re-sent
-delivery overwrites its own file instead of adding a second message.
+delivery overwrites its own file instead of adding a second message. Each file
+appears whole (written beside it, then renamed into place): a reader, such as
+a test waiting for a text while a worker sends it, never sees half a message.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import tempfile
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +34,15 @@ def _path(kind: str, idempotency_key: str) -> Path:
 def _write(kind: str, idempotency_key: str, payload: dict[str, Any]) -> Path:
     path = _path(kind, idempotency_key)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, indent=2, default=str))
+    # Not *.json until complete: readers list the folder by that suffix.
+    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem[:40]}.", suffix=".partial")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(json.dumps(payload, indent=2, default=str))
+        os.replace(partial, path)  # atomic on one file system: the old file or the new one, never a mix
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
     return path
 
 
