@@ -18,6 +18,29 @@ from accounts.tests.factories import ParentFactory, SitterFactory, StaffFactory
 
 T = TypeVar("T")
 
+# Test files that each run for tens of seconds (servers, browsers, thousands of generated cases): collected
+# first, so that `make test` (xdist, --dist loadfile --no-loadscope-reorder) starts them at once instead
+# of leaving one worker alone with them at the end. Order only; the slowest first (`--durations`, CI log).
+SLOW_FILES_FIRST = (
+    "tests/test_schemathesis_live.py",
+    "emergencies/tests/test_chaos.py",
+    "tests/test_make_run.py",
+    "guardiannest/tests/test_migrations_reversible.py",
+    "tests/browser/test_emergency_live.py",
+    "guardiannest/tests/test_settings.py",
+    "tests/test_load_journey.py",
+    "tests/test_redis_down.py",
+    "guardiannest/realtime/tests/test_processes.py",
+    "tests/browser/test_back_office.py",
+    "payments/tests/services/test_ledger_property.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Move the slow files to the front; every other file, and each file's own tests, keep their order."""
+    rank = {path: index for index, path in enumerate(SLOW_FILES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.partition("::")[0], len(rank)))
+
 
 @pytest.fixture(autouse=True)
 def _clean_cache() -> None:
