@@ -1,4 +1,10 @@
-"""GuardianNest settings: one env-driven module for every mode.
+"""GuardianNest settings: the module Django loads, env-driven for every mode.
+
+Read in parts: ``guardiannest.config.environment`` first (the modes, how
+variables and secrets are read, where links point), then this module (the
+platform: hosts, apps, database, Redis, Celery, auth, API, static files,
+providers, observability), then each app's own settings
+(``guardiannest.config.domains``, star-imported at the end).
 
 With nothing set, the platform runs in its *embedded default*: SQLite under
 ``var/``, local-memory cache, in-memory channel layer, an in-process Celery
@@ -14,63 +20,25 @@ from __future__ import annotations
 import os
 import re
 from datetime import timedelta
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from guardiannest.embedded import served_url
-
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
-
-env = environ.Env()
-
-# Off unless asked for: a debug page lists every route and echoes settings to whoever reaches the port.
-DEBUG: bool = env.bool("DEBUG", default=False)
-TESTING: bool = env.bool("GN_TESTING", default=False)
-# The laptop conveniences of the embedded default (``make run``: no server database configured, or DEBUG
-# asked for): development secrets, localhost hosts, plain HTTP and static files straight from the apps.
-# They never bring DEBUG's pages with them, and a deployment (PostgreSQL configured) never gets them.
-# A deployment is a server database: SQLite (the embedded default, the migrations check) never is one.
-_DATABASE_VARIABLES = ("DATABASE_URL", "DATABASE_URL_FILE", "DB_HOST")
-DEV_DEFAULTS: bool = DEBUG or not any(
-    os.environ.get(name) and not os.environ[name].startswith("sqlite:") for name in _DATABASE_VARIABLES
+# Read first (guardiannest/config/environment.py); Django and the apps read the mode flags from here too.
+from guardiannest.config.environment import (  # noqa: F401  (settings Django reads: DEBUG, EMBEDDED, FRONTEND_URL...)
+    BASE_DIR,
+    DEBUG,
+    DEV_DEFAULTS,
+    EMBEDDED,
+    FRONTEND_URL,
+    FRONTEND_URL_SET,
+    REDIS_URL,
+    TESTING,
+    VAR_DIR,
+    _duration,
+    env,
+    secret,
 )
-
-
-def secret(name: str, *, dev_default: str | None = None, required: bool = True) -> str:
-    """Read a secret from ``NAME`` or from the file named by ``NAME_FILE``.
-
-    With the development defaults (DEV_DEFAULTS) the ``dev_default`` stands in; otherwise a required secret
-    that is missing stops start-up with a message naming the variable.
-    """
-    file_name = os.environ.get(f"{name}_FILE")
-    if file_name:
-        try:
-            return Path(file_name).read_text().strip()
-        except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE points at {file_name!r}, which cannot be read: {exc}") from exc
-    value = os.environ.get(name, "")
-    if value:
-        return value
-    if DEV_DEFAULTS and dev_default is not None:
-        return dev_default
-    if required:
-        raise ImproperlyConfigured(f"The secret {name} is not set (set {name} or {name}_FILE).")
-    return ""
-
-
-def _duration(value: str) -> timedelta:
-    """Parse ``900``, ``900s``, ``15m``, ``2h`` or ``7d`` into a timedelta."""
-    match = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", value)
-    if not match:
-        raise ImproperlyConfigured(f"Cannot read the duration {value!r} (use e.g. 900, 15m, 2h, 7d).")
-    number, unit = int(match.group(1)), match.group(2) or "s"
-    return timedelta(seconds=number * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit])
-
 
 SECRET_KEY = secret("SECRET_KEY", dev_default="dev-insecure-secret-key-for-the-embedded-default-only")
 
@@ -269,22 +237,8 @@ if _REPLICA_URL:
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # a test run reads its own rows back
 DATABASE_ROUTERS: list[str] = ["guardiannest.dbrouters.ReplicaRouter"] if _REPLICA_URL else []
 
-# --- Redis: cache, channel layer, broker --------------------------------------
+# --- Redis: cache, channel layer, broker (REDIS_URL, EMBEDDED: guardiannest/config/environment.py) -----
 
-
-def _redis_url() -> str:
-    if os.environ.get("REDIS_URL") or os.environ.get("REDIS_URL_FILE"):
-        return secret("REDIS_URL")
-    host = os.environ.get("REDIS_HOST")
-    if not host:
-        return ""
-    password = secret("REDIS_PASSWORD", required=False)
-    auth = f":{password}@" if password else ""
-    return f"redis://{auth}{host}:{env.int('REDIS_PORT', default=6379)}/{env.int('REDIS_DB', default=0)}"
-
-
-REDIS_URL = _redis_url()
-EMBEDDED = not REDIS_URL  # no Redis: the in-process twins take over
 
 CACHE_KEY_PREFIX: str = env.str("CACHE_KEY_PREFIX", default="gn")
 if REDIS_URL:
@@ -396,19 +350,6 @@ REALTIME_CLIENT_BURST: int = env.int("REALTIME_CLIENT_BURST", default=30)
 
 # --- email verification and password reset ---------------------------------------------
 
-# Links in emails open the app here; the token rides in the URL fragment, which
-# browsers never send to a server, so it stays out of access logs and Referer headers.
-# Unset, the embedded default links to where it is served (HOST/PORT, which `make run` exports and
-# `manage.py serve` reads; a loopback or wildcard address becomes "localhost", the passkey RP ID); a
-# deployment's default stays http://localhost:8000, so set it there. Set, it always wins.
-FRONTEND_URL_SET: bool = bool(os.environ.get("FRONTEND_URL"))
-
-FRONTEND_URL: str = env.str(
-    "FRONTEND_URL",
-    default=served_url(os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000"))
-    if DEV_DEFAULTS
-    else "http://localhost:8000",
-).rstrip("/")
 EMAIL_VERIFICATION_TTL: int = env.int("EMAIL_VERIFICATION_TTL", default=3 * 24 * 3600)  # seconds
 # Short: a reset link in a mailbox is a key to the account for as long as it lives.
 PASSWORD_RESET_TTL: int = env.int("PASSWORD_RESET_TTL", default=3600)  # seconds
@@ -660,113 +601,6 @@ STRIPE_CONNECT_WEBHOOK_SECRET = secret("STRIPE_CONNECT_WEBHOOK_SECRET", required
 
 CLAMAV_URL: str = env.str("CLAMAV_URL", default="")  # tcp://host:port or unix:///path
 
-# --- files: uploads (files/) -------------------------------------------------------------------
-# With no scanner (CLAMAV_URL unset) files are "not_scanned", never clean; whether they are served
-# anyway is this switch: yes in the embedded default and DEBUG, no in production unless set.
-FILES_SERVE_UNSCANNED: bool = env.bool("FILES_SERVE_UNSCANNED", default=DEBUG or EMBEDDED)
-# Public variants (avatars and their thumbnails) from this domain, e.g. a CDN in front of the bucket.
-FILES_CDN_DOMAIN: str = env.str("FILES_CDN_DOMAIN", default="")
-FILES_URL_TTL: int = env.int("FILES_URL_TTL", default=300)  # seconds a signed link lives; capped at 600
-FILES_MAX_PIXELS: int = env.int("FILES_MAX_PIXELS", default=50_000_000)  # refused before decoding
-FILES_UPLOAD_RATE: str = env.str("FILES_UPLOAD_RATE", default="120/hour")  # uploads per user
-# Multipart file parts over this spill from memory to a temporary file while being received.
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-
-# --- sitters: profiles, calendar, search (sitters/) ----------------------------------------------
-# The calendar's covering indexes (INCLUDE ends_at, for search's index-only probes) are PostgreSQL's;
-# SQLite (the embedded default) builds them without the included column, which is only slower.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
-# The currency every price on the platform is in (Money: {"amount": minor units, "currency"}).
-PLATFORM_CURRENCY: str = env.str("PLATFORM_CURRENCY", default="eur").lower()
-# Availability is turned into UTC spans this many days ahead; search cannot ask past it.
-SITTER_AVAILABILITY_HORIZON_DAYS: int = env.int("SITTER_AVAILABILITY_HORIZON_DAYS", default=60)
-# Seconds a cached public profile / search result lives (every change invalidates it sooner).
-SITTER_PROFILE_CACHE_TTL: int = env.int("SITTER_PROFILE_CACHE_TTL", default=300)
-SITTER_SEARCH_CACHE_TTL: int = env.int("SITTER_SEARCH_CACHE_TTL", default=60)
-# Who runs identity and background checks ("manual": staff decide from the admin queue).
-SITTER_IDENTITY_PROVIDER: str = env.str("SITTER_IDENTITY_PROVIDER", default="manual")
-SITTER_BACKGROUND_PROVIDER: str = env.str("SITTER_BACKGROUND_PROVIDER", default="manual")
-# Days before a certification expires that its holder is reminded.
-CERTIFICATION_REMINDER_DAYS: int = env.int("CERTIFICATION_REMINDER_DAYS", default=30)
-
-# --- payments (payments/) -----------------------------------------------------------------------
-# STRIPE_SECRET_KEY (above) switches Stripe on; unset, the simulated provider serves with the same
-# states, and every parent has a test card. STRIPE_API_BASE points the client at a stand-in (tests).
-# The share of each capture the platform keeps, in percent (0-100); the sitter is owed the rest.
-PLATFORM_FEE_PERCENT: Decimal = Decimal(env.str("PLATFORM_FEE_PERCENT", default="15"))
-if not Decimal(0) <= PLATFORM_FEE_PERCENT <= Decimal(100):
-    raise ImproperlyConfigured("PLATFORM_FEE_PERCENT must be between 0 and 100.")
-# Seconds one Stripe call may take, and how often the SDK retries a network failure (same idempotency key).
-STRIPE_TIMEOUT: float = env.float("STRIPE_TIMEOUT", default=10.0)
-STRIPE_MAX_NETWORK_RETRIES: int = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
-# Stripe Connect onboarding (sitter payouts): where Stripe sends the sitter back when the onboarding
-# link has expired (refresh: the app asks POST payments/payouts/onboarding again) and when they are done.
-STRIPE_CONNECT_REFRESH_URL: str = env.str(
-    "STRIPE_CONNECT_REFRESH_URL", default=f"{FRONTEND_URL}/payouts/onboarding/refresh"
-)
-STRIPE_CONNECT_RETURN_URL: str = env.str("STRIPE_CONNECT_RETURN_URL", default=f"{FRONTEND_URL}/payouts/onboarding/done")
-# Reconciliation (manage.py payments_reconcile, nightly at PAYMENTS_RECONCILE_HOUR UTC) looks at payments
-# changed in the last PAYMENTS_RECONCILE_DAYS days.
-PAYMENTS_RECONCILE_DAYS: int = env.int("PAYMENTS_RECONCILE_DAYS", default=3)
-PAYMENTS_RECONCILE_HOUR: int = env.int("PAYMENTS_RECONCILE_HOUR", default=3)
-# Stripe drops an uncaptured authorisation after 7 days: one older than this is renewed (or the
-# booking is told), checked every PAYMENTS_REAUTHORISE_EVERY_SECONDS.
-PAYMENTS_REAUTHORISE_AFTER_HOURS: int = env.int("PAYMENTS_REAUTHORISE_AFTER_HOURS", default=6 * 24)
-PAYMENTS_REAUTHORISE_EVERY_SECONDS: int = env.int("PAYMENTS_REAUTHORISE_EVERY_SECONDS", default=15 * 60)
-# How long an emailed receipt link (signed, no sign-in needed) opens the receipt.
-PAYMENTS_RECEIPT_LINK_DAYS: int = env.int("PAYMENTS_RECEIPT_LINK_DAYS", default=365)
-
-# --- bookings (bookings/) -----------------------------------------------------------------------
-# What GET config tells the apps, and what the booking services apply (bookings/policy.py).
-BOOKING_MIN_MINUTES: int = env.int("BOOKING_MIN_MINUTES", default=60)
-# An unanswered request expires after this long; one starting within BOOKING_LAST_MINUTE_HOURS sooner.
-BOOKING_REQUEST_EXPIRY_MINUTES: int = env.int("BOOKING_REQUEST_EXPIRY_MINUTES", default=24 * 60)
-BOOKING_LAST_MINUTE_HOURS: int = env.int("BOOKING_LAST_MINUTE_HOURS", default=24)
-BOOKING_LAST_MINUTE_EXPIRY_MINUTES: int = env.int("BOOKING_LAST_MINUTE_EXPIRY_MINUTES", default=60)
-# A parent's cancellation: the first tier whose hours_before_start the cancellation is at least
-# that far ahead of the start sets the fee (a share of the price). A sitter's cancellation is free.
-BOOKING_CANCELLATION_POLICY: tuple[dict[str, int], ...] = (
-    {"hours_before_start": 24, "fee_percent": 0},
-    {"hours_before_start": 2, "fee_percent": env.int("BOOKING_LATE_CANCELLATION_FEE_PERCENT", default=50)},
-    {"hours_before_start": 0, "fee_percent": 100},
-)
-# Check-in opens this many minutes before the start; farther than this from the family's home is flagged.
-BOOKING_CHECK_IN_OPENS_MINUTES: int = env.int("BOOKING_CHECK_IN_OPENS_MINUTES", default=30)
-BOOKING_CHECK_IN_FLAG_KM: float = env.float("BOOKING_CHECK_IN_FLAG_KM", default=1.0)
-# A sitter not checked in this long after the start may be reported a no-show (by the parent or staff).
-BOOKING_NO_SHOW_GRACE_MINUTES: int = env.int("BOOKING_NO_SHOW_GRACE_MINUTES", default=30)
-# After check-out the parent confirms the hours or disputes them within this many hours.
-BOOKING_DISPUTE_WINDOW_HOURS: int = env.int("BOOKING_DISPUTE_WINDOW_HOURS", default=48)
-# The sitter sees the family's address and the children's health notes from this long before the start
-# until the end of a confirmed or in-progress booking (every read audited on the family's trail).
-BOOKING_FAMILY_DATA_HOURS_BEFORE: int = env.int("BOOKING_FAMILY_DATA_HOURS_BEFORE", default=2)
-# Those reads are audited once per this many minutes per sitter, booking and item (address, each child),
-# with the running count of reads: an app polling the booking does not fill the trail. 0: every read.
-FAMILY_READ_AUDIT_MINUTES: int = env.int("FAMILY_READ_AUDIT_MINUTES", default=15)
-# Overtime beyond the authorisation is a second payment; a failed one is tried again (beat) this many times in
-# all, first after BOOKING_OVERTIME_RETRY_SECONDS, doubling up to BOOKING_OVERTIME_RETRY_MAX_SECONDS; then the
-# parent is told and staff see it failed (admin: Overtime charges).
-BOOKING_OVERTIME_MAX_ATTEMPTS: int = env.int("BOOKING_OVERTIME_MAX_ATTEMPTS", default=5)
-BOOKING_OVERTIME_RETRY_SECONDS: int = env.int("BOOKING_OVERTIME_RETRY_SECONDS", default=15 * 60)
-BOOKING_OVERTIME_RETRY_MAX_SECONDS: int = env.int("BOOKING_OVERTIME_RETRY_MAX_SECONDS", default=6 * 3600)
-# How many sitters one request may go to at once (API.md: 2-5); the first to accept wins.
-BOOKING_REQUEST_MAX_SITTERS = 5
-
-# --- emergencies (emergencies/) -----------------------------------------------------------------
-# A second SOS from the same signed-in device within this many seconds answers the first alert (200).
-EMERGENCY_DEDUPE_SECONDS: int = env.int("EMERGENCY_DEDUPE_SECONDS", default=120)
-# The escalation ladder (emergencies/ladder.py): seconds between rungs while nobody acknowledges,
-# and how many escalations at most (the ladder repeats its rungs until then).
-EMERGENCY_ESCALATION_SECONDS: int = env.int("EMERGENCY_ESCALATION_SECONDS", default=60)
-EMERGENCY_ESCALATION_MAX_STEPS: int = env.int("EMERGENCY_ESCALATION_MAX_STEPS", default=30)
-# A safety timer's alert (a missed check-in, a parent overdue) waits this long after the first fan-out before
-# its first escalation (a panic SOS: EMERGENCY_ESCALATION_SECONDS): a late sitter or parent has time to answer.
-EMERGENCY_TIMER_FIRST_STEP_SECONDS: int = env.int("EMERGENCY_TIMER_FIRST_STEP_SECONDS", default=300)
-# Staff on call: active staff in this group (Django auth group); every active staff member when it is empty.
-EMERGENCY_ON_CALL_GROUP: str = env.str("EMERGENCY_ON_CALL_GROUP", default="On call")
-# Beat re-drives due steps whose task was lost this often (seconds).
-EMERGENCY_REDRIVE_SECONDS: float = env.float("EMERGENCY_REDRIVE_SECONDS", default=15.0)
-
 # --- feature flags (guardiannest/flags.py) ---------------------------------------------------
 # django-waffle: staff switch flags in the admin (Waffle: Flags, Switches). A flag with no row yet
 # answers the default named in guardiannest/flags.py; `migrate` creates the rows.
@@ -795,21 +629,6 @@ from guardiannest.logging import build_logging_config  # noqa: E402
 
 LOGGING = build_logging_config(level=LOG_LEVEL, fmt=LOG_FORMAT)
 
-# --- live tracking and safety timers (bookings/tracking/) -------------------------------------
-
-# A sitter's live locations: at most LOCATION_RATE_LIMIT per LOCATION_RATE_WINDOW seconds (socket and HTTP
-# together; the excess is dropped and counted), at most LOCATION_BATCH_MAX in one POST.
-LOCATION_RATE_LIMIT: int = env.int("LOCATION_RATE_LIMIT", default=60)
-LOCATION_RATE_WINDOW: int = env.int("LOCATION_RATE_WINDOW", default=10)
-LOCATION_BATCH_MAX: int = env.int("LOCATION_BATCH_MAX", default=60)
-# A fix may be this far ahead of the server's clock (phones drift), and at most this old when it arrives.
-LOCATION_FUTURE_SKEW_SECONDS: int = env.int("LOCATION_FUTURE_SKEW_SECONDS", default=30)
-LOCATION_MAX_AGE_HOURS: int = env.int("LOCATION_MAX_AGE_HOURS", default=24)
-# Locations are deleted this many days after their booking ended (beat job, in batches).
-LOCATION_RETENTION_DAYS: int = env.int("LOCATION_RETENTION_DAYS", default=30)
-# A confirmed booking with no check-in this many minutes after its start alerts the parent, the sitter and staff.
-SAFETY_CHECK_IN_GRACE_MINUTES: int = env.int("SAFETY_CHECK_IN_GRACE_MINUTES", default=15)
-
 # --- i18n ----------------------------------------------------------------------------------
 
 LANGUAGE_CODE = "en-us"
@@ -820,3 +639,6 @@ USE_TZ = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1 * 1024 * 1024  # JSON bodies; files have their own limits
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 CSRF_FAILURE_VIEW = "guardiannest.api.errors.csrf_failure"
+
+# --- each app's own settings: files, sitters, payments, bookings, emergencies, live tracking -------------
+from guardiannest.config.domains import *  # noqa: E402, F403

@@ -1,0 +1,1 @@
+"""GuardianNest's settings, in parts: ``guardiannest.settings`` is the module Django loads."""
