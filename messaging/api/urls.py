@@ -4,8 +4,8 @@ from messaging.api import chat, devices, notifications
 
 app_name = "messaging"
 
-urlpatterns: list[URLPattern | URLResolver] = [
+urlpatterns: list[URLPattern | URLResolver] = [  # chat first: the busiest (guardiannest/urls.py)
+    *chat.urlpatterns,
     *notifications.urlpatterns,
     *devices.urlpatterns,
-    *chat.urlpatterns,
 ]
