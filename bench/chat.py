@@ -8,7 +8,7 @@ PostgreSQL and Redis as configured for the benchmarks (bench/README.md). ``--soc
 sitters each hold one open socket (pinging every 20 s, as apps do); one parent
 sends messages to them in turn.
 
-Measured, interleaved (each round runs the three in a new random order):
+Measured, interleaved (each round runs them in a new random order):
 
 - ``chat``: ``POST /api/v1/conversations/{id}/messages`` → the recipient's socket
   yields ``message.created``; also when the POST itself answered;
@@ -20,7 +20,12 @@ Measured, interleaved (each round runs the three in a new random order):
 Also ``chat_post_to_redis_subscriber``: a bare redis-py subscriber on the
 recipient's group channel (as the realtime process subscribes to it) takes the
 same publish. It splits the chat figure into the request (POST → the publish
-reaches Redis's subscribers) and the realtime hop (→ the socket).
+reaches Redis's subscribers) and the realtime hop (→ the socket). That tap is
+a second subscriber for Redis to serve and a second message for this client
+to read while it waits for the socket, so it runs on its own POSTs
+(``chat_tapped``, interleaved like the others, with their socket times as
+``chat_tapped_post_to_socket``); ``chat_post_to_socket`` comes from POSTs
+no tap watches, as the floor's have none.
 
 Every request opens its own connection (gunicorn's sync workers close after
 each response), for chat and floor alike. Every process started is stopped,
@@ -177,17 +182,25 @@ async def run(
     await bare.subscribe("bench.roundtrip")
     # The recipient's group channel, as the realtime processes subscribe to it: when the POST's publish
     # reaches Redis's subscribers, which splits the chat figure into the request and the realtime hop.
+    # Subscribed only around a tapped POST (its own step), so no other POST has a second subscriber.
     tap = redis.pubsub()
-    await tap.subscribe(*[group_channel(sitter["id"]) for sitter in sitters])
     for _ in range(len(sitters) + 1):
         await floor.get_message(timeout=2)
-        await tap.get_message(timeout=2)
     await bare.get_message(timeout=2)
+
+    async def confirmed(kind: str) -> None:
+        for _ in range(50):
+            message = await tap.get_message(timeout=0.2)
+            if message is not None and message["type"] == kind:
+                return
+        raise SystemExit(f"tap: no {kind} confirmation")
+
     pinger = asyncio.create_task(keep_alive())
     figures: dict[str, list[float]] = {
         "chat_post_to_socket": [],
         "chat_post_answered": [],
         "chat_post_to_redis_subscriber": [],
+        "chat_tapped_post_to_socket": [],
         "floor_post_to_subscriber": [],
         "floor_post_answered": [],
         "bare_redis_roundtrip": [],
@@ -205,15 +218,18 @@ async def run(
             if message is not None:
                 return time.perf_counter()
 
-    async def timed_post(kind: str, index: int, n: int) -> None:
+    async def timed_post(kind: str, index: int, n: int, tap_it: bool = False) -> None:
         conversation = sitters[index]["conversation"]
         body = json.dumps({"body": f"bench message {n}: see you at six"}).encode()
         if kind == "chat":
             path, waiter = f"/api/v1/conversations/{conversation}/messages", socket_event(index)
         else:
             path, waiter = f"/bench/floor/{conversation}/messages", subscriber_event()
+        if tap_it:
+            await tap.subscribe(group_channel(sitters[index]["id"]))
+            await confirmed("subscribe")
         received = asyncio.create_task(waiter)
-        tapped = asyncio.create_task(subscriber_event(tap)) if kind == "chat" else None
+        tapped = asyncio.create_task(subscriber_event(tap)) if tap_it else None
         started = time.perf_counter()
         status, answer = await http(web.port, "POST", path, parent_token, body)
         answered = time.perf_counter()
@@ -225,6 +241,10 @@ async def run(
         arrived = await received
         if tapped is not None:
             figures["chat_post_to_redis_subscriber"].append((await tapped - started) * 1000)
+            figures["chat_tapped_post_to_socket"].append((arrived - started) * 1000)
+            await tap.unsubscribe(group_channel(sitters[index]["id"]))
+            await confirmed("unsubscribe")
+            return
         delivered = "chat_post_to_socket" if kind == "chat" else "floor_post_to_subscriber"
         figures[delivered].append((arrived - started) * 1000)
         figures[f"{kind}_post_answered"].append((answered - started) * 1000)
@@ -245,7 +265,12 @@ async def run(
             values.clear()
         for n in range(messages):
             index = n % len(sitters)
-            steps = [timed_post("chat", index, n), timed_post("floor", index, n), bare_roundtrip(n)]
+            steps = [
+                timed_post("chat", index, n),
+                timed_post("chat", index, n, tap_it=True),
+                timed_post("floor", index, n),
+                bare_roundtrip(n),
+            ]
             shuffler.shuffle(steps)
             for step in steps:  # coroutines run only when awaited: one at a time, in this order
                 await step

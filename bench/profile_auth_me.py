@@ -9,8 +9,8 @@ CPU on a busy machine) and ``cpu`` (this thread's CPU time: what the worker
 itself burns, and steady even when other processes load the machine).
 
 - ``requests``: per request for /health/live, /api/v1/auth/me and the bare
-  DRF view (bench/settings_bare.py), and for /auth/me with no middleware and
-  with no throttles; all configurations interleaved in short blocks, in a
+  DRF view (bench/settings_bare.py), and for /auth/me with no middleware,
+  with no throttles and with the authentication snapshot off; all configurations interleaved in short blocks, in a
   new random order each round;
 - ``middleware``: each middleware's own time (request and response halves)
   within the same /auth/me and /health/live requests, measured by timing
@@ -86,6 +86,16 @@ def measure_requests(token: str, n: int, rounds: int) -> dict[str, Any]:
     def restore_throttles() -> None:
         MeApi.throttle_classes = saved_throttles
 
+    from django.conf import settings
+
+    saved_ttl = settings.AUTH_SNAPSHOT_TTL
+
+    def snapshots_off() -> None:
+        settings.AUTH_SNAPSHOT_TTL = 0
+
+    def snapshots_on() -> None:
+        settings.AUTH_SNAPSHOT_TTL = saved_ttl
+
     scenarios = {
         "health_live": Scenario(full, HEALTH_PATH),
         "auth_me": Scenario(full, ME_PATH, auth),
@@ -96,6 +106,8 @@ def measure_requests(token: str, n: int, rounds: int) -> dict[str, Any]:
         "bare_drf_full_middleware": Scenario(handler(urlconf="bench.urls_bare"), API_BARE_PATH),
         "auth_me_no_middleware": Scenario(handler([]), ME_PATH, auth),
         "auth_me_no_throttles": Scenario(full, ME_PATH, auth, before=no_throttles, after=restore_throttles),
+        # AUTH_SNAPSHOT_TTL=0: the user query on every request, as before the snapshot (accounts/auth_snapshot.py)
+        "auth_me_snapshot_off": Scenario(full, ME_PATH, auth, before=snapshots_off, after=snapshots_on),
     }
     log(f"timing {len(scenarios)} configurations, {n} requests each, interleaved in {rounds} rounds")
     return run_interleaved(scenarios, n, rounds)

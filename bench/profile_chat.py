@@ -6,8 +6,10 @@ recipient holds a place among open sockets (as a connected app would), so the
 POST publishes to the sockets and sends no push. Figures in µs, ``wall``
 (including PostgreSQL and Redis round trips) and ``cpu`` (this thread).
 
-- ``requests``: whole POSTs with every middleware, with none, and the
-  same-work floor view (bench/urls_bare.py ``FloorMessageApi``), interleaved;
+- ``requests``: whole POSTs with every middleware, with none, with the
+  authentication snapshot off (``AUTH_SNAPSHOT_TTL=0``: the user query runs
+  on every request), and the same-work floor view (bench/urls_bare.py
+  ``FloorMessageApi``), interleaved;
 - ``components``: each step of the POST timed alone (JWT validation, the
   throttles, the conversation look-up, the body's cleaning and the safety
   detector, the encryption of the body, the transaction with its lock,
@@ -94,6 +96,21 @@ def setup_chat() -> dict[str, Any]:
     return {"parent": parent, "sitter": sitter, "conversation": conversation, "token": tokens_for(parent)["access"]}
 
 
+def with_snapshots_off(call: Callable[[], None]) -> Callable[[], None]:
+    """``call`` with ``AUTH_SNAPSHOT_TTL`` 0 (the setting is read per request): authentication asks the database."""
+    from django.conf import settings
+
+    def off() -> None:
+        kept = settings.AUTH_SNAPSHOT_TTL
+        settings.AUTH_SNAPSHOT_TTL = 0
+        try:
+            call()
+        finally:
+            settings.AUTH_SNAPSHOT_TTL = kept
+
+    return off
+
+
 def post(caller: WsgiCaller, path: str, token: str) -> Callable[[], None]:
     body = json.dumps({"body": "bench message: see you at six"}).encode()
     headers = {"Authorization": f"Bearer {token}"}
@@ -116,6 +133,7 @@ def measure_requests(chat: dict[str, Any], n: int, rounds: int) -> dict[str, Any
     scenarios = {
         "chat_post": post(handler(), messages, chat["token"]),
         "chat_post_no_middleware": post(handler([]), messages, chat["token"]),
+        "chat_post_snapshot_off": with_snapshots_off(post(handler(), messages, chat["token"])),
         "floor_post": post(handler([], urlconf="bench.urls_bare"), floor, chat["token"]),
     }
     samples = {name: Samples() for name in scenarios}
@@ -129,10 +147,11 @@ def measure_requests(chat: dict[str, Any], n: int, rounds: int) -> dict[str, Any
 
 
 def measure_components(chat: dict[str, Any], n: int) -> dict[str, Any]:
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from guardiannest.api.authentication import JWTAuthentication
     from guardiannest.crypto.fields import EncryptedTextField
+    from guardiannest.prepared import prepared_cursor
     from guardiannest.realtime.events import broadcast, broadcast_counting_sockets
     from guardiannest.realtime.groups import user_group
     from guardiannest.realtime.presence import user_is_online
@@ -140,7 +159,7 @@ def measure_components(chat: dict[str, Any], n: int) -> dict[str, Any]:
     from messaging import safety
     from messaging.models import Message
     from messaging.selectors.chat import conversation_get_for_user
-    from messaging.services.chat import message_event_data, message_send
+    from messaging.services.chat import _send_sql, message_event_data, message_send
 
     parent, sitter, conversation = chat["parent"], chat["sitter"], chat["conversation"]
     auth = JWTAuthentication()
@@ -148,6 +167,21 @@ def measure_components(chat: dict[str, Any], n: int) -> dict[str, Any]:
     field = Message._meta.get_field("body")
     assert isinstance(field, EncryptedTextField)
     stored = Message.objects.filter(conversation=conversation).order_by("-seq").first()
+
+    def send_statement(cursor_of: Callable[[], Any]) -> Callable[[], None]:
+        """The send statement alone (a message stored under the next number), on the given cursor."""
+
+        def run() -> None:
+            message = Message(conversation=conversation, seq=0, sender=parent, body=text)
+            fields = [field for field in Message._meta.concrete_fields if field.attname != "seq"]
+            values = [field.get_db_prep_save(field.pre_save(message, True), connection) for field in fields]
+            with cursor_of() as cursor:
+                cursor.execute(
+                    _send_sql(), [message.pk, message.created_at, conversation.pk, parent.pk, parent.pk, *values]
+                )
+                cursor.fetchone()
+
+        return run
 
     def send_in_transaction() -> None:
         with transaction.atomic():
@@ -162,6 +196,10 @@ def measure_components(chat: dict[str, Any], n: int) -> dict[str, Any]:
         "clean_text (nh3)": lambda: clean_text(text, max_length=4000, multiline=True),
         "safety.detect": lambda: safety.detect(text),
         "encrypt body (AES-GCM)": lambda: field.encrypt(text, pk=stored.pk if stored is not None else None),
+        "send statement, prepared (guardiannest.prepared)": send_statement(prepared_cursor),
+        "send statement, client-side binding (Django's cursor: parsed and planned each time)": send_statement(
+            connection.cursor
+        ),
         "message_send (the send statement, broadcast, presence)": send_in_transaction,
         "broadcast to both participants (after commit)": lambda: (
             broadcast([user_group(parent.pk), user_group(sitter.pk)], "message.created", message_event_data(stored))
