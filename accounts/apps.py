@@ -17,6 +17,16 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Any saved or deleted user, session or authenticator makes its user's authentication snapshots stale.
+        from django.db.models.signals import post_delete, post_save
+
+        from accounts.auth_snapshot import invalidate_for_row
+        from accounts.models import TOTPDevice, User, UserSession
+
+        for model in (User, UserSession, TOTPDevice):
+            post_save.connect(invalidate_for_row, sender=model, dispatch_uid=f"auth_snapshot_save_{model.__name__}")
+            post_delete.connect(invalidate_for_row, sender=model, dispatch_uid=f"auth_snapshot_delete_{model.__name__}")
+
         from accounts import demo
         from guardiannest.registries import demo_seeders
 

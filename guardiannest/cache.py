@@ -14,7 +14,7 @@ from typing import Any
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, ResponseError
 
 
 class RedisCacheClient(DjangoRedisCacheClient):
@@ -63,32 +63,118 @@ class RedisCache(DjangoRedisCache):
         back). A script Redis does not hold yet (first use, or after a
         restart) is sent again, loaded, when the counts are read.
         """
+        batch = RedisBatch(self.raw_client())
+        counts = self.add_to_windows_in(batch, windows)
+        batch.send()
+        return counts
+
+    def add_to_windows_in(self, batch: RedisBatch, windows: Sequence[tuple[str, int, int]]) -> Callable[[], list[int]]:
+        """:func:`add_to_windows` as one command of ``batch``; the returned function reads the counts once it is sent.
+
+        A script Redis does not hold yet (first use, or after a restart) is
+        sent again, loaded, when the counts are read.
+        """
         script = self._windows_script()
         keys, args = self._windows_command(windows)
-        pool = self.raw_client().connection_pool
-        connection = pool.get_connection()
-        try:
-            connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
-        except BaseException:
-            connection.disconnect()
-            pool.release(connection)
-            raise
+        index = batch.add("EVALSHA", script.sha, len(keys), *keys, *args)
 
         def counts() -> list[int]:
             try:
-                reply = connection.read_response()
+                reply = batch.reply(index)
             except NoScriptError:
-                reply = None  # an error reply: the connection is in step, and can be given back
-            except BaseException:
-                connection.disconnect()  # a reply may still be on its way: never hand this one out again
-                raise
-            finally:
-                pool.release(connection)
-            if reply is None:
                 return self.add_to_windows(windows)
             return [int(count) for count in reply]
 
         return counts
+
+    def batch(self) -> RedisBatch:
+        """Commands to send together, in one write on one connection (:class:`RedisBatch`)."""
+        return RedisBatch(self.raw_client())
+
+
+class RedisBatch:
+    """Commands written to Redis in one go on one pooled connection; their replies read later, all at once.
+
+    Several parts of a request add their commands (``add``), the batch is sent
+    (``send``), the caller does other work while Redis answers (a PostgreSQL
+    query), and the first part to ask for its reply (``reply``) reads them
+    all and gives the connection back. An error reply (a script Redis does
+    not hold) is kept as that command's reply and raised to its part only;
+    a failure to send or read (Redis unreachable) is raised to every part.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self._pool = client.connection_pool
+        self._commands: list[tuple[Any, ...]] = []
+        self._connection: Any = None
+        self._replies: list[Any] | None = None
+        self._error: Exception | None = None
+
+    def add(self, *command: Any) -> int:
+        """Queue a command before ``send``; its index, for ``reply``."""
+        if self._connection is not None or self._replies is not None:
+            raise RuntimeError("the batch was sent already")
+        self._commands.append(command)
+        return len(self._commands) - 1
+
+    def send(self) -> None:
+        """Write every queued command now. A failure is not raised here but by each ``reply``."""
+        if not self._commands:
+            self._replies = []
+            return
+        try:
+            connection = self._pool.get_connection()
+        except Exception as exc:  # Redis unreachable: each part hears of it when it asks for its reply
+            self._error = exc
+            return
+        try:
+            connection.send_packed_command(connection.pack_commands(self._commands))
+        except BaseException as exc:
+            connection.disconnect()
+            self._pool.release(connection)
+            if not isinstance(exc, Exception):
+                raise
+            self._error = exc
+            return
+        self._connection = connection
+
+    def reply(self, index: int) -> Any:
+        """The reply to command ``index`` (reading all of them the first time); an error reply is raised."""
+        if self._replies is None and self._error is None:
+            self._read()
+        if self._error is not None:
+            raise self._error
+        assert self._replies is not None
+        reply = self._replies[index]
+        if isinstance(reply, ResponseError):
+            raise reply
+        return reply
+
+    def _read(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            raise RuntimeError("the batch was not sent")
+        replies: list[Any] = []
+        try:
+            for _ in self._commands:
+                try:
+                    replies.append(connection.read_response())
+                except ResponseError as exc:  # an error reply: the connection is in step
+                    replies.append(exc)
+        except BaseException as exc:
+            connection.disconnect()  # a reply may still be on its way: never hand this one out again
+            if not isinstance(exc, Exception):
+                raise
+            self._error = exc
+        else:
+            self._replies = replies
+        finally:
+            self._pool.release(connection)
+
+    def close(self) -> None:
+        """Read what is unread, so the connection goes back to the pool in step (errors are dropped)."""
+        if self._connection is not None:
+            self._read()
 
 
 # Each key gets its amount and, if it has no expiry yet (just made), its window's TTL: atomic as a script.
@@ -114,6 +200,17 @@ def add_to_windows_sent(windows: Sequence[tuple[str, int, int]]) -> Callable[[],
     if sender is not None:
         return sender(windows)
     return lambda: add_to_windows(windows)
+
+
+def add_to_windows_in(batch: RedisBatch, windows: Sequence[tuple[str, int, int]]) -> Callable[[], list[int]]:
+    """:func:`add_to_windows` as a command of ``batch`` (made by :func:`redis_batch`); read once it is sent."""
+    return cache.add_to_windows_in(batch, windows)  # type: ignore[attr-defined]
+
+
+def redis_batch() -> RedisBatch | None:
+    """A :class:`RedisBatch` on the cache's Redis; None for the in-process cache of the embedded default."""
+    maker = getattr(cache, "batch", None)
+    return None if maker is None else maker()
 
 
 def add_to_windows(windows: Sequence[tuple[str, int, int]]) -> list[int]:

@@ -221,6 +221,9 @@ def _server_database(config: dict[str, Any]) -> dict[str, Any]:
                 "max_size": env.int("DATABASE_POOL_MAX", default=8),
                 "timeout": 10,
             }
+            # Django's cursors bind client-side and never prepare; the few hot statements run on a server-binding
+            # cursor (guardiannest/prepared.py) are prepared on first use, once per pooled connection.
+            options.setdefault("prepare_threshold", 0)
         else:
             config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
             config["CONN_HEALTH_CHECKS"] = True
@@ -329,6 +332,11 @@ SIMPLE_JWT = {
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "sub",
 }
+
+# Seconds a signed-in session's authentication answer is kept in Redis (accounts/auth_snapshot.py); 0: never.
+# Any change to the user, their sessions or second factors makes it stale at once; this bounds the one gap
+# (a change made while Redis was unreachable).
+AUTH_SNAPSHOT_TTL: int = env.int("AUTH_SNAPSHOT_TTL", default=60)
 
 # --- realtime (websockets) ---------------------------------------------------------------
 

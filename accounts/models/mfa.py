@@ -24,6 +24,7 @@ from django_otp.models import Device, TimestampMixin
 from django_otp.oath import TOTP
 from django_otp.util import hex_validator, random_hex
 
+from accounts.auth_snapshot import InvalidatingQuerySet
 from guardiannest.crypto.fields import EncryptedCharField
 
 __all__ = ["BackupCode", "TOTPDevice"]
@@ -50,7 +51,13 @@ def key_validator(value: str) -> None:
 
 
 class TOTPDeviceManager(models.Manager["TOTPDevice"]):
-    """What django-otp's ``DeviceManager`` offers (``devices_for_user``, used by ``django_otp.devices_for_user``)."""
+    """What django-otp's ``DeviceManager`` offers (``devices_for_user``, used by ``django_otp.devices_for_user``).
+
+    Bulk writes make the user's authentication snapshots stale (``accounts.auth_snapshot``).
+    """
+
+    def get_queryset(self) -> InvalidatingQuerySet:
+        return InvalidatingQuerySet(self.model, using=self._db)
 
     def devices_for_user(self, user: Any, confirmed: bool | None = None) -> models.QuerySet[TOTPDevice]:
         devices = self.filter(user=user)

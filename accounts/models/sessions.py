@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from accounts.auth_snapshot import InvalidatingQuerySet
+
 # The JWT claim naming the session a token belongs to (set on every pair by ``accounts.services.auth.tokens_for``).
 SESSION_CLAIM = "sid"
 
@@ -55,6 +57,9 @@ class UserSession(models.Model):
     refresh_jti = models.CharField(max_length=255, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=20, choices=EndReason.choices, blank=True)
+
+    # Bulk writes make the user's authentication snapshots stale (accounts.auth_snapshot), as signals do for one row.
+    objects = InvalidatingQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["user", "ended_at"], name="accounts_session_user_active")]

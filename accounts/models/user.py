@@ -19,9 +19,13 @@ from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts import auth_snapshot
+from accounts.auth_snapshot import SnapshotLookup, UserQuerySet
 from accounts.models.mfa import mfa_devices
 from accounts.models.sessions import SESSION_CLAIM, staff_second_factor_missing
+from guardiannest.cache import RedisBatch
 from guardiannest.fields import phone_field
+from guardiannest.prepared import prepared_cursor
 
 # Stands for the id while the authentication query is compiled (``UserManager._authentication_query``).
 _ID_MARKER = uuid.UUID("00000000-0000-4000-8000-00000000a117")
@@ -67,22 +71,47 @@ class _CompiledLoad:
             ),
         )
 
-    def load(self, row: Sequence[Any], *, db: str, connection: BaseDatabaseWrapper) -> Any:
-        """The instance for a row of ``sql``, with its annotations set, as the ORM would build it."""
+    def load(
+        self, row: Sequence[Any], *, db: str, connection: BaseDatabaseWrapper, deferred: frozenset[str] = frozenset()
+    ) -> Any:
+        """The instance for a row of ``sql``, with its annotations set, as the ORM would build it.
+
+        The fields named in ``deferred`` are left out (their values in ``row``
+        are ignored): the instance loads them from the database if read.
+        """
+        names, positions, skipped = self.init_names, self.init_positions, frozenset[int]()
+        if deferred:
+            skipped = frozenset(p for n, p in zip(names, positions, strict=True) if n in deferred)
+            names = tuple(name for name in names if name not in deferred)
+            positions = tuple(position for position in positions if position not in skipped)
         values = list(row)
         for position, functions, expression in self.converters:
+            if position in skipped:
+                continue
             value = values[position]
             for function in functions:
                 value = function(value, expression, connection)
             values[position] = value
-        instance = self.model.from_db(db, self.init_names, [values[position] for position in self.init_positions])
+        instance = self.model.from_db(db, names, [values[position] for position in positions])
         for name, position in self.annotations:
             setattr(instance, name, values[position])
         return instance
 
 
+# Never copied into an authentication snapshot (Redis): the password hash. A user made from a snapshot
+# loads it from the database if something reads it (a password check).
+_NOT_KEPT = frozenset({"password"})
+
 # ``get_for_authentication``'s statement, per database alias (``UserManager._authentication_query``).
 _AUTHENTICATION_SQL: dict[str, _CompiledLoad] = {}
+
+
+def authentication_ids(user_id: Any, claims: Mapping[str, Any] | None) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """The user id and the session id (``sid`` claim) a token names, as UUIDs; None when either is not one."""
+    try:
+        return uuid.UUID(str(user_id)), uuid.UUID(str((claims or {}).get(SESSION_CLAIM)))
+    except ValueError:
+        return None
 
 
 class Role(models.TextChoices):
@@ -93,6 +122,10 @@ class Role(models.TextChoices):
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
+
+    def get_queryset(self) -> UserQuerySet:
+        """Bulk writes make the users' authentication snapshots stale (``accounts.auth_snapshot``)."""
+        return UserQuerySet(self.model, using=self._db)
 
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
         if not email:
@@ -107,7 +140,21 @@ class UserManager(BaseUserManager["User"]):
         extra.update(role=Role.STAFF, is_staff=True, is_superuser=True)
         return self.create_user(email, password, **extra)
 
-    def get_for_authentication(self, user_id: Any, claims: Mapping[str, Any] | None = None) -> User | None:
+    def authentication_snapshot(
+        self, batch: RedisBatch, user_id: Any, claims: Mapping[str, Any] | None
+    ) -> SnapshotLookup | None:
+        """The look-up of the answer kept for this token's session, as commands of ``batch``.
+
+        None when snapshots are off or the token names no session.
+        """
+        ids = authentication_ids(user_id, claims)
+        if ids is None or not auth_snapshot.enabled():
+            return None
+        return SnapshotLookup(batch, *ids)
+
+    def get_for_authentication(
+        self, user_id: Any, claims: Mapping[str, Any] | None = None, *, snapshot: SnapshotLookup | None = None
+    ) -> User | None:
         """The user a token names, as API authentication loads it, or None when the token's session is over.
 
         One query answers both: the user row (with ``mfa_on``) comes back only
@@ -121,12 +168,22 @@ class UserManager(BaseUserManager["User"]):
         cost ~2 ms of Python per request in bench/profile_auth_me.py. So it is
         compiled once per database, from the one definition of "MFA is on"
         (``mfa_devices``), and run as raw SQL with the ids put in their places.
+
+        With ``snapshot`` (``authentication_snapshot``, sent), a current kept
+        answer is used instead, and the database's answer is kept otherwise.
         """
-        try:
-            user_uuid = uuid.UUID(str(user_id))
-            session_uuid = uuid.UUID(str((claims or {}).get(SESSION_CLAIM)))
-        except ValueError:
+        ids = authentication_ids(user_id, claims)
+        if ids is None:
             return None
+        if snapshot is not None and (kept := snapshot.row()) is not None:
+            return self.user_from_authentication_row(kept, deferred=_NOT_KEPT)
+        row = self.authentication_row(*ids)
+        if row is not None and snapshot is not None:
+            snapshot.keep(self._without(row, _NOT_KEPT))
+        return self.user_from_authentication_row(row)
+
+    def authentication_row(self, user_uuid: uuid.UUID, session_uuid: uuid.UUID) -> tuple[Any, ...] | None:
+        """The authentication query's row for the user and their live session, as the database answers it; else None."""
         connection = connections[self.db]
         compiled = self._authentication_query(connection)
         params = list(compiled.params)
@@ -135,15 +192,31 @@ class UserManager(BaseUserManager["User"]):
         for slot, value in zip(compiled.slots, (user_uuid, session_uuid), strict=True):
             for index in slot:
                 params[index] = pk.get_db_prep_value(value, connection)
-        with connection.cursor() as cursor:
+        with prepared_cursor(self.db) as cursor:  # prepared once per pooled connection (guardiannest.prepared)
             cursor.execute(compiled.sql, params)
             row = cursor.fetchone()
-        user = None if row is None else compiled.load(row, db=self.db, connection=connection)
-        if user is not None and staff_second_factor_missing(
-            is_staff=user.is_staff, method=str(user.__dict__.get("session_method"))
-        ):
+        return None if row is None else tuple(row)
+
+    def user_from_authentication_row(
+        self, row: Sequence[Any] | None, *, deferred: frozenset[str] = frozenset()
+    ) -> User | None:
+        """The user of an ``authentication_row`` (from the database or a snapshot of it); None if refused.
+
+        ``deferred`` fields are left for the database to load if they are read.
+        """
+        if row is None:
+            return None
+        connection = connections[self.db]
+        user = self._authentication_query(connection).load(row, db=self.db, connection=connection, deferred=deferred)
+        if staff_second_factor_missing(is_staff=user.is_staff, method=str(user.__dict__.get("session_method"))):
             return None  # a staff token from a one-factor sign-in made before that was refused
         return user
+
+    def _without(self, row: Sequence[Any], fields: frozenset[str]) -> tuple[Any, ...]:
+        """``row`` with the columns of ``fields`` blanked (None), for a snapshot that must not hold them."""
+        compiled = self._authentication_query(connections[self.db])
+        blank = {p for n, p in zip(compiled.init_names, compiled.init_positions, strict=True) if n in fields}
+        return tuple(None if position in blank else value for position, value in enumerate(row))
 
     def _authentication_query(self, connection: BaseDatabaseWrapper) -> _CompiledLoad:
         """``get_for_authentication``'s statement, compiled once per database."""

@@ -13,6 +13,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
 from guardiannest.api.throttling import count_ahead
+from guardiannest.cache import redis_batch
 
 
 class JWTAuthentication(BaseJWTAuthentication):
@@ -23,6 +24,9 @@ class JWTAuthentication(BaseJWTAuthentication):
         and the manager may refuse a token by the other claims it carries (None:
         accounts returns None once the token's session has ended).
         """
+        return self._checked(self._load(validated_token, None))
+
+    def _load(self, validated_token: Any, snapshot: Any) -> Any:
         manager = self.user_model._default_manager
         loader = getattr(manager, "get_for_authentication", None)
         if loader is None:
@@ -31,7 +35,11 @@ class JWTAuthentication(BaseJWTAuthentication):
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
             raise InvalidToken(str(_("Token contained no recognizable user identification"))) from exc
-        user = loader(user_id, validated_token)
+        if snapshot is None:
+            return loader(user_id, validated_token)
+        return loader(user_id, validated_token, snapshot=snapshot)
+
+    def _checked(self, user: Any) -> Any:
         if user is None:
             raise AuthenticationFailed(_("User not found"), code="user_not_found")
         if not user.is_active:
@@ -39,11 +47,15 @@ class JWTAuthentication(BaseJWTAuthentication):
         return user
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
-        """simplejwt's ``authenticate``, with the request's throttle counts sent while the user loads.
+        """simplejwt's ``authenticate``, with one Redis round trip for the session's snapshot and the throttles.
 
-        Redis counts the throttle windows while PostgreSQL answers the user
-        query (``guardiannest.api.throttling.count_ahead``): one wait instead
-        of two in a row. A token refused after all gets its counts taken back.
+        The request's throttle counts (``guardiannest.api.throttling.count_ahead``)
+        and the user manager's look-up of a kept answer
+        (``authentication_snapshot``: ``accounts.auth_snapshot``) go to Redis
+        in one write. A current snapshot is the user, with no database query;
+        otherwise the database answers and the answer is kept. A token refused
+        after all gets its counts taken back. Without Redis (the embedded
+        default) the counts are taken and the user loaded as before.
         """
         header = self.get_header(request)
         if header is None:
@@ -53,12 +65,20 @@ class JWTAuthentication(BaseJWTAuthentication):
             return None
         validated_token = self.get_validated_token(raw_token)
         user_id = validated_token.get(api_settings.USER_ID_CLAIM)
-        finish = count_ahead(request, user_id) if user_id is not None else None
+        batch = redis_batch() if user_id is not None else None
+        finish = count_ahead(request, user_id, batch) if user_id is not None else None
+        # The user manager's look-up of a kept answer (accounts.auth_snapshot), riding in the same write.
+        lookup = getattr(self.user_model._default_manager, "authentication_snapshot", None)
+        snapshot = lookup(batch, user_id, validated_token) if batch is not None and lookup is not None else None
+        if batch is not None:
+            batch.send()
         user = None
         try:
-            user = self.get_user(validated_token)
+            user = self._checked(self._load(validated_token, snapshot))
         finally:
             if finish is not None:
                 finish(user is not None)
+            if batch is not None:
+                batch.close()
         structlog.contextvars.bind_contextvars(user_id=str(user.pk))
         return user, validated_token

@@ -27,7 +27,7 @@ from rest_framework import throttling
 from rest_framework.request import Request
 
 from guardiannest.api.net import client_ip
-from guardiannest.cache import add_to_windows, add_to_windows_sent
+from guardiannest.cache import RedisBatch, add_to_windows, add_to_windows_in, add_to_windows_sent
 from guardiannest.errors import ApplicationError, ErrorCode
 
 logger = structlog.get_logger("guardiannest.throttling")
@@ -239,8 +239,11 @@ class RequestThrottle(throttling.BaseThrottle):
         return getattr(self, "_wait", None)
 
 
-def count_ahead(request: Request, user_pk: Any) -> Callable[[bool], None]:
+def count_ahead(request: Request, user_pk: Any, batch: RedisBatch | None = None) -> Callable[[bool], None]:
     """Send the request's throttle counts for the user ``user_pk`` now; the returned function reads them.
+
+    With ``batch``, the counts go out as one of its commands, when the caller
+    sends it (with the other commands authentication has for Redis).
 
     Authentication calls it once the token names the user, and reads the
     counts after loading that user: the two round trips (Redis, PostgreSQL)
@@ -262,8 +265,9 @@ def count_ahead(request: Request, user_pk: Any) -> Callable[[bool], None]:
     windows = RequestThrottle.windows(request, view, user_pk)
     if not windows:
         return _nothing
+    counted = [(window.key, window.duration + 1, 1) for window in windows]
     try:
-        read = add_to_windows_sent([(window.key, window.duration + 1, 1) for window in windows])
+        read = add_to_windows_sent(counted) if batch is None else add_to_windows_in(batch, counted)
     except (RedisError, OSError) as exc:
         request._request.__dict__[_COUNTED_AHEAD] = _Counted(user_pk, windows, None, exc)
         return _nothing

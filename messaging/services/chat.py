@@ -29,6 +29,7 @@ from files.selectors import file_get_usable
 from guardiannest import text as plain_text
 from guardiannest.audit.services import audit_record
 from guardiannest.errors import ApplicationError, invalid, not_found
+from guardiannest.prepared import prepared_cursor
 from guardiannest.realtime.events import broadcast_counting_sockets
 from guardiannest.realtime.groups import user_group
 from guardiannest.realtime.presence import user_is_online
@@ -154,7 +155,7 @@ def _store(message: Message, *, sender: User, conversation_id: UUID) -> tuple[UU
     sender_id = User._meta.pk.get_db_prep_value(sender.pk, connection)
     conversation_key = Conversation._meta.pk.get_db_prep_value(conversation_id, connection)
     params = [message.pk, message.created_at, conversation_key, sender_id, sender_id, *values]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # prepared once per pooled connection: no parsing and planning per message
         cursor.execute(_send_sql(), params)
         row = cursor.fetchone()
     if row is None:

@@ -95,6 +95,9 @@ ATTACKS: dict[str, Callable[[User], str]] = {
     "refresh claimed as access": lambda user: forge(user, token_type="refresh"),
     "no token type": lambda user: forge(user, token_type=None),
     "a real refresh token": lambda user: tokens_for(user)["refresh"],
+    "no expiry": lambda user: forge(user, exp=None),
+    "no token id": lambda user: forge(user, jti=None),
+    "expiry not a number": lambda user: forge(user, exp="tomorrow"),
 }
 
 
