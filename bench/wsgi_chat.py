@@ -22,6 +22,10 @@ from bench._inprocess import wsgi_application  # noqa: E402  (after Django is se
 
 bare = wsgi_application(middleware=[], urlconf="bench.urls_bare")
 
+from guardiannest.startup import freeze_loaded_objects  # noqa: E402
+
+freeze_loaded_objects()  # as guardiannest.wsgi does: for the app and the floor alike (the same workers)
+
 
 def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     if environ.get("PATH_INFO", "").startswith("/bench/"):

@@ -15,6 +15,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from guardiannest.realtime.middleware import origin_and_ticket  # noqa: E402
 from guardiannest.realtime.routing import websocket_urlpatterns  # noqa: E402
+from guardiannest.startup import freeze_loaded_objects  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -22,3 +23,4 @@ application = ProtocolTypeRouter(
         "websocket": origin_and_ticket(URLRouter(websocket_urlpatterns)),
     }
 )
+freeze_loaded_objects()  # the loaded app's objects leave the garbage collector's work (guardiannest.startup)
