@@ -2,9 +2,11 @@
 
 Read in parts: ``guardiannest.config.environment`` first (the modes, how
 variables and secrets are read, where links point), then this module (the
-platform: hosts, apps, database, Redis, Celery, auth, API, static files,
-providers, observability), then each app's own settings
-(``guardiannest.config.domains``, star-imported at the end).
+platform: hosts, apps, database, Redis, API, static files, observability,
+star-importing its parts where they stand: ``guardiannest.config.workers``
+(Celery), ``identity`` (sign-in, tokens, passkeys), ``realtime``
+(websockets) and ``providers`` (the outside services and the outbox lanes)),
+then each app's own settings (``guardiannest.config.domains``, at the end).
 
 With nothing set, the platform runs in its *embedded default*: SQLite under
 ``var/``, local-memory cache, in-memory channel layer, an in-process Celery
@@ -265,113 +267,12 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "guardiannest"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "guardiannest.realtime.layers.EmbeddedChannelLayer"}}
 
-# --- Celery --------------------------------------------------------------------
-
-CELERY_BROKER_URL: str = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
-CELERY_RESULT_BACKEND: str | None = env.str("CELERY_RESULT_BACKEND", default="") or None
-CELERY_TIMEZONE = "UTC"
-# Run the in-process worker and beat (embedded default only; see guardiannest/embedded.py).
-CELERY_EMBEDDED = CELERY_BROKER_URL.startswith("memory://")
-CELERY_VISIBILITY_TIMEOUT = 3600
-CELERY_TASK_TIME_LIMIT = 300  # well under the visibility timeout: a task never runs twice for being slow
-CELERY_TASK_SOFT_TIME_LIMIT = 240
-
-# --- auth ------------------------------------------------------------------------
-
-AUTHENTICATION_BACKENDS = [
-    # First: refuses a locked-out account+address before the password is even checked.
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
-
-# Brute-force protection on every way in (password, MFA and backup codes, Firebase,
-# reset, admin): failures are counted per account + client address, so an attacker
-# can neither guess on forever nor lock a parent out from elsewhere.
-AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
-AXES_FAILURE_LIMIT: int = env.int("LOCKOUT_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOCKOUT_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-# Wrong second-factor codes per account from all addresses together (a botnet spreads its guesses); at the ceiling
-# the owner is told and code sign-in pauses until a password reset (accounts.services.mfa).
-MFA_ACCOUNT_FAILURE_LIMIT: int = env.int("MFA_ACCOUNT_FAILURE_LIMIT", default=20)
-MFA_ACCOUNT_FAILURE_WINDOW = timedelta(hours=env.int("MFA_ACCOUNT_FAILURE_WINDOW_HOURS", default=24))
-AXES_CLIENT_IP_CALLABLE = "guardiannest.api.net.client_ip"
-AXES_USERNAME_CALLABLE = "accounts.api.lockout.username_from_credentials"
-AXES_LOCKOUT_CALLABLE = "accounts.api.lockout.lockout_response"
-AXES_HTTP_RESPONSE_CODE = 429
-AXES_SENSITIVE_PARAMETERS = ["password", "code", "otp_token", "id_token", "token"]
-PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
-    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-]
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
-LOGIN_URL = "admin:login"
-
-JWT_SECRET = secret("JWT_SECRET", dev_default="dev-insecure-jwt-secret-for-the-embedded-default-only")
-if not DEV_DEFAULTS and len(JWT_SECRET) < 32:
-    raise ImproperlyConfigured("JWT_SECRET must be at least 32 characters.")
-SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": _duration(env.str("JWT_EXPIRES_IN", default="15m")),
-    "REFRESH_TOKEN_LIFETIME": _duration(env.str("JWT_REFRESH_EXPIRES_IN", default="14d")),
-    "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,
-    "UPDATE_LAST_LOGIN": False,
-    "ALGORITHM": "HS256",
-    "SIGNING_KEY": JWT_SECRET,
-    "AUDIENCE": env.str("JWT_AUDIENCE", default="guardiannest-api"),
-    "ISSUER": env.str("JWT_ISSUER", default="guardiannest"),
-    "LEEWAY": 5,
-    "AUTH_HEADER_TYPES": ("Bearer",),
-    "USER_ID_FIELD": "id",
-    "USER_ID_CLAIM": "sub",
-}
-
-# Seconds a signed-in session's authentication answer is kept in Redis (accounts/auth_snapshot.py); 0: never.
-# Any change to the user, their sessions or second factors makes it stale at once; this bounds the one gap
-# (a change made while Redis was unreachable).
-AUTH_SNAPSHOT_TTL: int = env.int("AUTH_SNAPSHOT_TTL", default=60)
-
-# --- realtime (websockets) ---------------------------------------------------------------
-
-REALTIME_TICKET_TTL = 30  # seconds; a websocket ticket is single use
-# Open sockets one user may hold at once, over every realtime process (a phone, a tablet, a few tabs).
-REALTIME_SOCKETS_PER_USER: int = env.int("REALTIME_SOCKETS_PER_USER", default=10)
-# Envelopes waiting for one socket; a client that falls this far behind is closed (it catches up on reconnect).
-REALTIME_SEND_QUEUE: int = env.int("REALTIME_SEND_QUEUE", default=256)
-# Seconds without any frame from the client (apps ping every 30 s) before the socket is closed.
-REALTIME_HEARTBEAT_TIMEOUT: float = env.float("REALTIME_HEARTBEAT_TIMEOUT", default=75)
-# Seconds between re-checks of each socket's session and user (ended, deactivated, demoted) in the database.
-REALTIME_SESSION_RECHECK: float = env.float("REALTIME_SESSION_RECHECK", default=30)
-# Seconds of events kept per group for a reconnecting client (``?since=``).
-REALTIME_REPLAY_WINDOW: int = env.int("REALTIME_REPLAY_WINDOW", default=300)
-# Client frames: the largest accepted (bytes), and a token bucket per socket (frames per second, burst).
-REALTIME_MAX_FRAME: int = env.int("REALTIME_MAX_FRAME", default=16_384)
-REALTIME_CLIENT_RATE: float = env.float("REALTIME_CLIENT_RATE", default=10)
-REALTIME_CLIENT_BURST: int = env.int("REALTIME_CLIENT_BURST", default=30)
-
-# --- email verification and password reset ---------------------------------------------
-
-EMAIL_VERIFICATION_TTL: int = env.int("EMAIL_VERIFICATION_TTL", default=3 * 24 * 3600)  # seconds
-# Short: a reset link in a mailbox is a key to the account for as long as it lives.
-PASSWORD_RESET_TTL: int = env.int("PASSWORD_RESET_TTL", default=3600)  # seconds
-
-# --- passkeys (WebAuthn) -------------------------------------------------------------
-
-# The RP ID is the site's domain, bound into every passkey: changing it orphans them all.
-WEBAUTHN_RP_ID: str = env.str("WEBAUTHN_RP_ID", default="localhost")
-WEBAUTHN_RP_NAME: str = env.str("WEBAUTHN_RP_NAME", default="GuardianNest")
-# Exact origins (scheme://host[:port]) a ceremony may come from. Unset: https://<RP ID>, plus,
-# in DEBUG or embedded mode with the RP ID "localhost", any http://localhost:<port>
-# (accounts.services.passkeys applies that rule; it is never a wildcard in production).
-WEBAUTHN_ORIGINS: list[str] = env.list("WEBAUTHN_ORIGINS", default=[])
-WEBAUTHN_CHALLENGE_TTL: int = env.int("WEBAUTHN_CHALLENGE_TTL", default=300)  # seconds; single use
+# --- parts of the platform, each in its own module (guardiannest/config/) -------------------------
+# identity: sign-in, lockouts, passwords, tokens, the authentication snapshot, email verification,
+# password reset, passkeys; realtime: the websockets' limits; workers: Celery's broker and task limits.
+from guardiannest.config.identity import *  # noqa: E402, F403
+from guardiannest.config.realtime import *  # noqa: E402, F403
+from guardiannest.config.workers import *  # noqa: E402, F403
 
 # --- field encryption --------------------------------------------------------------
 
@@ -509,105 +410,8 @@ STORAGES = {
 # The embedded default serves static files (admin, Swagger UI) from the apps, collected or not.
 WHITENOISE_USE_FINDERS = DEV_DEFAULTS
 
-# --- email, SMS, push, payments: each switched on by its own variables ------------------
-
-DEFAULT_FROM_EMAIL: str = env.str("SMTP_FROM", default="GuardianNest <no-reply@guardiannest.local>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
-SMTP_HOST: str = env.str("SMTP_HOST", default="")
-if SMTP_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = SMTP_HOST
-    EMAIL_PORT: int = env.int("SMTP_PORT", default=587)
-    EMAIL_HOST_USER: str = env.str("SMTP_USER", default="")
-    EMAIL_HOST_PASSWORD = secret("SMTP_PASSWORD", required=bool(EMAIL_HOST_USER))
-    EMAIL_USE_TLS: bool = env.bool("SMTP_USE_TLS", default=EMAIL_PORT == 587)
-    EMAIL_USE_SSL: bool = env.bool("SMTP_USE_SSL", default=EMAIL_PORT == 465)
-    EMAIL_TIMEOUT = 10
-else:
-    # Embedded default: every message is written to var/outbox, one file each.
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = str(VAR_DIR / "outbox" / "email")
-
-OUTBOX_DIR = VAR_DIR / "outbox"
-
-TWILIO_ACCOUNT_SID: str = env.str("TWILIO_ACCOUNT_SID", default="")
-TWILIO_AUTH_TOKEN = secret("TWILIO_AUTH_TOKEN", required=bool(TWILIO_ACCOUNT_SID)) if TWILIO_ACCOUNT_SID else ""
-TWILIO_FROM_NUMBER: str = env.str("TWILIO_FROM_NUMBER", default="")
-TWILIO_API_BASE: str = env.str("TWILIO_API_BASE", default="")  # tests point this at a loopback server
-# The public URL of POST /api/v1/messaging/twilio/status, exactly as Twilio calls it: delivery
-# reports are asked for at this URL and their X-Twilio-Signature is checked against it (behind a
-# proxy the URL Django sees differs). Empty: no status reports are asked for, and any that come are refused.
-TWILIO_STATUS_CALLBACK_URL: str = env.str("TWILIO_STATUS_CALLBACK_URL", default="")
-# --- the outbox's retries and re-drive (messaging/services/delivery.py) -------------------------
-# Two lanes: every notification kind, and the critical lane of kinds delivered from the critical
-# queue (emergencies), whose waits are short. Backoff: seconds to wait after the 1st, 2nd ... failed
-# attempt (the last repeats, as a cap; up to 10 % jitter is added). A row fails for good after the
-# lane's attempts. The lease: a row still `sending` this long after its claim lost its worker and is
-# re-driven; the provider is asked first whether it already took the message (Twilio's Messages list),
-# so the lease must outlast one provider call (10 s timeouts) and the critical one is kept >= 20 s.
-# The grace: a row due this long whose task never ran is enqueued again.
-
-
-def _seconds_list(name: str, default: str) -> tuple[int, ...]:
-    try:
-        values = tuple(int(part) for part in env.str(name, default=default).split(",") if part.strip())
-    except ValueError:
-        values = ()
-    if not values or min(values) < 0:
-        raise ImproperlyConfigured(f"{name}: a comma-separated list of seconds, e.g. {default}")
-    return values
-
-
-MESSAGING_RETRY_BACKOFF_SECONDS: tuple[int, ...] = _seconds_list("MESSAGING_RETRY_BACKOFF_SECONDS", "30,120,600,3600")
-MESSAGING_MAX_ATTEMPTS: int = env.int("MESSAGING_MAX_ATTEMPTS", default=8)
-MESSAGING_SEND_LEASE_SECONDS: int = env.int("MESSAGING_SEND_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)
-MESSAGING_REDRIVE_GRACE_SECONDS: int = env.int("MESSAGING_REDRIVE_GRACE_SECONDS", default=120)
-MESSAGING_CRITICAL_RETRY_BACKOFF_SECONDS: tuple[int, ...] = _seconds_list(
-    "MESSAGING_CRITICAL_RETRY_BACKOFF_SECONDS", "2,5,10,30,60"
-)
-MESSAGING_CRITICAL_MAX_ATTEMPTS: int = env.int("MESSAGING_CRITICAL_MAX_ATTEMPTS", default=20)
-MESSAGING_CRITICAL_SEND_LEASE_SECONDS: int = env.int("MESSAGING_CRITICAL_SEND_LEASE_SECONDS", default=30)
-MESSAGING_CRITICAL_REDRIVE_GRACE_SECONDS: int = env.int("MESSAGING_CRITICAL_REDRIVE_GRACE_SECONDS", default=10)
-# Beat runs the critical lane's re-drive this often (seconds); the other lane's every minute.
-MESSAGING_CRITICAL_REDRIVE_SECONDS: float = env.float("MESSAGING_CRITICAL_REDRIVE_SECONDS", default=10.0)
-if min(MESSAGING_SEND_LEASE_SECONDS, MESSAGING_CRITICAL_SEND_LEASE_SECONDS) < 20:
-    raise ImproperlyConfigured("MESSAGING_*SEND_LEASE_SECONDS: at least 20 (two provider timeouts)")
-if min(MESSAGING_MAX_ATTEMPTS, MESSAGING_CRITICAL_MAX_ATTEMPTS) < 1:
-    raise ImproperlyConfigured("MESSAGING_*MAX_ATTEMPTS: at least 1")
-
-# SMS pumping (messaging/services/phone.py): codes go only to these destinations, given as E.164
-# country calling codes, longest match wins ("49" Germany, "1" North America, "1876" Jamaica alone).
-# The default is the EU/EEA, the UK, Switzerland and the US/Canada.
-SMS_ALLOWED_COUNTRIES: list[str] = [
-    code.strip()
-    for code in env.str(
-        "SMS_ALLOWED_COUNTRIES",
-        default="49,43,41,33,31,32,352,44,353,45,46,47,358,354,34,351,39,356,30,357,48,420,421,36,40,359,385,386,370,371,372,1",
-    ).split(",")
-    if code.strip()
-]
-# Spending ceilings on SMS codes, whoever asks: all destinations together, and each country
-# (SMS_BUDGET_COUNTRIES overrides one country: "49=500/hour,1=50/hour"). Past one the answer is 429,
-# the provider is not called, and guardiannest_sms_budget_exhausted_total counts it.
-SMS_BUDGET_GLOBAL: str = env.str("SMS_BUDGET_GLOBAL", default="1000/hour")
-SMS_BUDGET_PER_COUNTRY: str = env.str("SMS_BUDGET_PER_COUNTRY", default="200/hour")
-SMS_BUDGET_COUNTRIES: dict[str, str] = env.dict("SMS_BUDGET_COUNTRIES", default={})
-
-FIREBASE_PROJECT_ID: str = env.str("FIREBASE_PROJECT_ID", default="")
-FIREBASE_CREDENTIALS: str = env.str("FIREBASE_CREDENTIALS", default="")  # path to a service-account JSON
-# Sign-in endpoints, empty = Google's; tests point them at a loopback server.
-FIREBASE_CERTS_URL: str = env.str("FIREBASE_CERTS_URL", default="")  # ID-token signing certificates (JSON kid → PEM)
-FIREBASE_AUTH_API_BASE: str = env.str("FIREBASE_AUTH_API_BASE", default="")  # Identity Toolkit v1 base URL
-FIREBASE_FCM_API_BASE: str = env.str("FIREBASE_FCM_API_BASE", default="")  # FCM HTTP v1 base URL; empty = Google's
-
-STRIPE_SECRET_KEY = secret("STRIPE_SECRET_KEY", required=False)
-STRIPE_PUBLISHABLE_KEY: str = env.str("STRIPE_PUBLISHABLE_KEY", default="")
-STRIPE_WEBHOOK_SECRET = secret("STRIPE_WEBHOOK_SECRET", required=bool(STRIPE_SECRET_KEY)) if STRIPE_SECRET_KEY else ""
-STRIPE_API_BASE: str = env.str("STRIPE_API_BASE", default="")
-# The signing secret of a Connect webhook endpoint (account.updated), when it differs from the above.
-STRIPE_CONNECT_WEBHOOK_SECRET = secret("STRIPE_CONNECT_WEBHOOK_SECRET", required=False)
-
-CLAMAV_URL: str = env.str("CLAMAV_URL", default="")  # tcp://host:port or unix:///path
+# --- email, SMS, push, sign-in, payments, scanning; the outbox lanes (guardiannest/config/providers.py) ---
+from guardiannest.config.providers import *  # noqa: E402, F403
 
 # --- feature flags (guardiannest/flags.py) ---------------------------------------------------
 # django-waffle: staff switch flags in the admin (Waffle: Flags, Switches). A flag with no row yet
