@@ -21,6 +21,9 @@ from typing import Any
 
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
+from django.db.backends.postgresql.psycopg_any import register_tzloader
+from psycopg.pq import Format
 
 
 def prepared_cursor(alias: str = "default") -> Any:
@@ -32,10 +35,6 @@ def prepared_cursor(alias: str = "default") -> Any:
     connection: BaseDatabaseWrapper = connections[alias]
     if connection.vendor != "postgresql" or connection.queries_logged:
         return connection.cursor()
-    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
-    from django.db.backends.postgresql.psycopg_any import register_tzloader
-    from psycopg.pq import Format
-
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:

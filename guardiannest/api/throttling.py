@@ -246,8 +246,9 @@ def count_ahead(request: Request, user_pk: Any, batch: RedisBatch | None = None)
     sends it (with the other commands authentication has for Redis).
 
     Authentication calls it once the token names the user, and reads the
-    counts after loading that user: the two round trips (Redis, PostgreSQL)
-    overlap instead of following each other. Call the returned function
+    counts after loading that user: they ride in the same Redis write as the
+    session's snapshot look-up (one round trip), and when snapshots are off
+    their round trip overlaps the user query. Call the returned function
     exactly once, with whether the user was signed in after all: the counts
     are then kept for :meth:`RequestThrottle.allow_request`, or, for a token
     refused after all (an ended session), taken back, so a refused token
